@@ -1,0 +1,131 @@
+/*
+** lexer.re — the SQL tokenizer, for re2c.
+**
+** re2c turns this file into build/gen/lexer.c. It returns the TK_* codes of
+** lemon's parse.h directly: there is one token list, owned by the grammar.
+** The input is NUL-terminated and the NUL is the sentinel: no rule's wildcard
+** matches \x00, so scanning stops exactly at the end of the text.
+**
+** Identifiers are looked up in tdbKeywords (sorted, case-insensitive); what is
+** not a keyword is TK_ID. Non-reserved keywords fall back to TK_ID in the
+** grammar (%fallback), so a column may be called `glob` or `escape`.
+*/
+#include "parser.h"
+#include "parse.h"
+
+typedef struct TdbKeyword {
+  const char *name;  /* upper case */
+  int code;
+} TdbKeyword;
+
+/* Sorted by name (strcmp order): tdbKeywordFind binary-searches it. */
+static const TdbKeyword tdbKeywords[] = {
+  {"ALL", TK_ALL},         {"AND", TK_AND},           {"AS", TK_AS},
+  {"BETWEEN", TK_BETWEEN}, {"CASE", TK_CASE},         {"CAST", TK_CAST},
+  {"DISTINCT", TK_DISTINCT}, {"ELSE", TK_ELSE},       {"END", TK_END},
+  {"ESCAPE", TK_ESCAPE},   {"FALSE", TK_FALSE},       {"FROM", TK_FROM},
+  {"GLOB", TK_GLOB},       {"ILIKE", TK_ILIKE},       {"IN", TK_IN},
+  {"IS", TK_IS},           {"ISNULL", TK_ISNULL},     {"LIKE", TK_LIKE},
+  {"NOT", TK_NOT},         {"NOTNULL", TK_NOTNULL},   {"NULL", TK_NULL},
+  {"OR", TK_OR},           {"SELECT", TK_SELECT},     {"THEN", TK_THEN},
+  {"TRUE", TK_TRUE},       {"WHEN", TK_WHEN},
+};
+
+TDB_PRIVATE int tdbKeywordCount(void) {
+  return (int)TDB_ARRAY_LEN(tdbKeywords);
+}
+
+TDB_PRIVATE const char *tdbKeywordName(int i) {
+  if (i < 0 || i >= tdbKeywordCount()) return NULL;
+  return tdbKeywords[i].name;
+}
+
+/* Compare identifier z[0..n) case-insensitively with an upper-case keyword. */
+static int tdbKeywordCompare(const unsigned char *z, size_t n, const char *kw) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int c = z[i];
+    if (c >= 'a' && c <= 'z') c -= 'a' - 'A';
+    if (kw[i] == '\0') return 1;
+    if (c != (unsigned char)kw[i]) return c - (unsigned char)kw[i];
+  }
+  return kw[n] == '\0' ? 0 : -1;
+}
+
+static int tdbKeywordFind(const unsigned char *z, size_t n) {
+  int lo = 0, hi = tdbKeywordCount() - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    int c = tdbKeywordCompare(z, n, tdbKeywords[mid].name);
+    if (c == 0) return tdbKeywords[mid].code;
+    if (c < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return TK_ID;
+}
+
+TDB_PRIVATE size_t tdbLexToken(const unsigned char *z, int *type) {
+  const unsigned char *YYCURSOR = z, *YYMARKER = z;
+#define TDB_TOKEN(t) do { *type = (t); return (size_t)(YYCURSOR - z); } while (0)
+  /*!re2c
+    re2c:define:YYCTYPE = "unsigned char";
+    re2c:yyfill:enable = 0;
+
+    digit = [0-9];
+    hex = [0-9a-fA-F];
+    ident_start = [a-zA-Z_\x80-\xff];
+    ident_char = [a-zA-Z_0-9$\x80-\xff];
+    exponent = [eE] [+-]? digit+;
+
+    "\x00" { *type = 0; return 0; }
+
+    [ \t\r\n\f\v]+ { TDB_TOKEN(TK_SPACE); }
+    "--" [^\n\x00]* { TDB_TOKEN(TK_SPACE); }
+    "/*" ([^*\x00] | "*"+ [^*/\x00])* "*"+ "/" { TDB_TOKEN(TK_SPACE); }
+    "/*" ([^*\x00] | "*"+ [^*/\x00])* "*"* { TDB_TOKEN(TK_ILLEGAL); }
+
+    ['] ([^'\x00] | "''")* ['] { TDB_TOKEN(TK_STRING); }
+    ['] ([^'\x00] | "''")* { TDB_TOKEN(TK_ILLEGAL); }
+    ["] ([^"\x00] | "\"\"")* ["] { TDB_TOKEN(TK_ID); }
+    ["] ([^"\x00] | "\"\"")* { TDB_TOKEN(TK_ILLEGAL); }
+    [xX] ['] (hex hex)* ['] { TDB_TOKEN(TK_BLOB); }
+    [xX] ['] [^'\x00]* [']? { TDB_TOKEN(TK_ILLEGAL); }
+
+    digit+ { TDB_TOKEN(TK_INTEGER); }
+    (digit+ "." digit* | "." digit+) exponent? { TDB_TOKEN(TK_FLOAT); }
+    digit+ exponent { TDB_TOKEN(TK_FLOAT); }
+    (digit+ | digit+ "." digit* | "." digit+) exponent? ident_start ident_char* {
+      TDB_TOKEN(TK_ILLEGAL); /* trailing junk after a number: 12abc */
+    }
+
+    "?" { TDB_TOKEN(TK_VARIABLE); }
+    "$" digit+ { TDB_TOKEN(TK_VARIABLE); }
+
+    ident_start ident_char* {
+      *type = tdbKeywordFind(z, (size_t)(YYCURSOR - z));
+      return (size_t)(YYCURSOR - z);
+    }
+
+    "(" { TDB_TOKEN(TK_LP); }
+    ")" { TDB_TOKEN(TK_RP); }
+    "," { TDB_TOKEN(TK_COMMA); }
+    ";" { TDB_TOKEN(TK_SEMI); }
+    "." { TDB_TOKEN(TK_DOT); }
+    "+" { TDB_TOKEN(TK_PLUS); }
+    "-" { TDB_TOKEN(TK_MINUS); }
+    "*" { TDB_TOKEN(TK_STAR); }
+    "/" { TDB_TOKEN(TK_SLASH); }
+    "%" { TDB_TOKEN(TK_REM); }
+    "||" { TDB_TOKEN(TK_CONCAT); }
+    "=" | "==" { TDB_TOKEN(TK_EQ); }
+    "<>" | "!=" { TDB_TOKEN(TK_NE); }
+    "<" { TDB_TOKEN(TK_LT); }
+    "<=" { TDB_TOKEN(TK_LE); }
+    ">" { TDB_TOKEN(TK_GT); }
+    ">=" { TDB_TOKEN(TK_GE); }
+    "::" { TDB_TOKEN(TK_DCOLON); }
+
+    * { TDB_TOKEN(TK_ILLEGAL); }
+  */
+#undef TDB_TOKEN
+}

@@ -1,0 +1,72 @@
+/*
+** coding.h — fixed-width and variable-length integer encodings used by every
+** on-disk and in-memory format of the storage layers (WAL records, SSTable
+** blocks, manifest edits, ledger keys).
+**
+**   fixed32 LE   b0 b1 b2 b3                    least significant byte first
+**   fixed64 LE   b0 b1 ... b7
+**   fixed64 BE   b7 b6 ... b0                   most significant byte first, so
+**                                               memcmp order == numeric order
+**                                               (ledger keys store ~commit_seq
+**                                               this way: newest sorts first)
+**   varint       7 value bits per byte, least significant group first; the
+**                high bit (0x80) says "another byte follows":
+**
+**                300 = 0b1_0010_1100  ->  [1 0101100] [0 0000010]  = AC 02
+**
+**                a varint32 takes 1..5 bytes, a varint64 1..10 bytes.
+**   zigzag       signed -> unsigned so small magnitudes stay short:
+**                0 -> 0, -1 -> 1, 1 -> 2, -2 -> 3, ... (n << 1) ^ (n >> 63)
+**
+** Decoders are bounds-checked: they never read at or past `end` and return
+** the number of bytes consumed, or 0 when the input is truncated or
+** malformed (a varint32 whose value exceeds 32 bits, a varint longer than
+** its maximum length, a 10th varint64 byte carrying more than 1 bit).
+**
+** Everything here is used by the storage layers and the unit tests; while a
+** build leaves a helper uncalled, TDB_MAYBE_UNUSED keeps the amalgamation
+** (TDB_PRIVATE = static) free of -Wunused-function warnings.
+*/
+#ifndef TDB_CODING_H
+#define TDB_CODING_H
+
+#include "tdb_internal.h"
+
+#define TDB_VARINT32_MAX 5   /* bytes of the longest varint32 */
+#define TDB_VARINT64_MAX 10  /* bytes of the longest varint64 */
+
+/* Fixed-width: `dst`/`src` need not be aligned and must hold 4 or 8 bytes. */
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbPutFixed32(unsigned char *dst, uint32_t v);
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbPutFixed64(unsigned char *dst, uint64_t v);
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbPutFixed64BE(unsigned char *dst,
+                                                  uint64_t v);
+TDB_PRIVATE TDB_MAYBE_UNUSED uint32_t tdbGetFixed32(const unsigned char *src);
+TDB_PRIVATE TDB_MAYBE_UNUSED uint64_t tdbGetFixed64(const unsigned char *src);
+TDB_PRIVATE TDB_MAYBE_UNUSED uint64_t tdbGetFixed64BE(const unsigned char *src);
+
+/* Write the varint of v at dst (room for TDB_VARINT32_MAX / _64_MAX bytes);
+** return the number of bytes written. */
+TDB_PRIVATE TDB_MAYBE_UNUSED size_t tdbPutVarint32(unsigned char *dst,
+                                                   uint32_t v);
+TDB_PRIVATE TDB_MAYBE_UNUSED size_t tdbPutVarint64(unsigned char *dst,
+                                                   uint64_t v);
+
+/* Bytes the varint of v takes (1..10). */
+TDB_PRIVATE TDB_MAYBE_UNUSED size_t tdbVarintLength(uint64_t v);
+
+/* Decode one varint from [p, end). On success store it in *out and return
+** the bytes consumed (>= 1); on truncated or malformed input return 0 and
+** leave *out unchanged. Never reads at or past `end`; p == end is allowed
+** (returns 0). */
+TDB_PRIVATE TDB_MAYBE_UNUSED size_t tdbGetVarint32(const unsigned char *p,
+                                                   const unsigned char *end,
+                                                   uint32_t *out);
+TDB_PRIVATE TDB_MAYBE_UNUSED size_t tdbGetVarint64(const unsigned char *p,
+                                                   const unsigned char *end,
+                                                   uint64_t *out);
+
+/* Zigzag mapping between signed and unsigned 64-bit integers. */
+TDB_PRIVATE TDB_MAYBE_UNUSED uint64_t tdbZigzagEncode64(int64_t v);
+TDB_PRIVATE TDB_MAYBE_UNUSED int64_t tdbZigzagDecode64(uint64_t v);
+
+#endif /* TDB_CODING_H */

@@ -1,0 +1,110 @@
+/*
+** db.c — connections: configuration defaults, tdb_open / tdb_close, the
+** error accessors and version functions of the public API.
+*/
+#include "db.h"
+
+TDB_API const char *tdb_libversion(void) {
+  return TDB_VERSION;
+}
+
+TDB_API int tdb_libversion_number(void) {
+  return TDB_VERSION_NUMBER;
+}
+
+TDB_API void tdb_config_default(tdb_config *cfg) {
+  if (!cfg) return;
+  memset(cfg, 0, sizeof *cfg);
+  cfg->version = TDB_CONFIG_VERSION;
+  cfg->memtable_bytes = TDB_DEFAULT_MEMTABLE_BYTES;
+  cfg->block_bytes = TDB_DEFAULT_BLOCK_BYTES;
+  cfg->bloom_bits_per_key = TDB_DEFAULT_BLOOM_BITS;
+  cfg->block_cache_bytes = TDB_DEFAULT_BLOCK_CACHE_BYTES;
+  cfg->l0_compaction_trigger = TDB_DEFAULT_L0_TRIGGER;
+  cfg->level_size_ratio = TDB_DEFAULT_LEVEL_RATIO;
+  cfg->max_levels = TDB_DEFAULT_MAX_LEVELS;
+  cfg->sync_mode = TDB_SYNC_FULL;
+  cfg->sync_interval_ms = TDB_DEFAULT_SYNC_INTERVAL_MS;
+  cfg->sync_interval_records = TDB_DEFAULT_SYNC_INTERVAL_RECORDS;
+  cfg->threads = TDB_THREADS ? 1 : 0;
+  cfg->create_if_missing = 1;
+  cfg->recursion_limit = TDB_DEFAULT_RECURSION_LIMIT;
+}
+
+/* Fill zero knobs with defaults so the rest of the engine sees final values. */
+static void tdbConfigComplete(tdb_config *cfg) {
+  tdb_config d;
+  tdb_config_default(&d);
+  if (!cfg->memtable_bytes) cfg->memtable_bytes = d.memtable_bytes;
+  if (!cfg->block_bytes) cfg->block_bytes = d.block_bytes;
+  if (!cfg->bloom_bits_per_key) cfg->bloom_bits_per_key = d.bloom_bits_per_key;
+  if (!cfg->block_cache_bytes) cfg->block_cache_bytes = d.block_cache_bytes;
+  if (!cfg->l0_compaction_trigger) cfg->l0_compaction_trigger = d.l0_compaction_trigger;
+  if (!cfg->level_size_ratio) cfg->level_size_ratio = d.level_size_ratio;
+  if (!cfg->max_levels) cfg->max_levels = d.max_levels;
+  if (!cfg->sync_interval_ms) cfg->sync_interval_ms = d.sync_interval_ms;
+  if (!cfg->sync_interval_records) cfg->sync_interval_records = d.sync_interval_records;
+  if (!cfg->recursion_limit) cfg->recursion_limit = d.recursion_limit;
+}
+
+TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
+  tdb_config cfg;
+  TdbMem mem;
+  tdb *db;
+  if (!out) return TDB_MISUSE;
+  *out = NULL;
+  if (config) {
+    if (config->version != TDB_CONFIG_VERSION) return TDB_MISUSE;
+    cfg = *config;
+  } else {
+    tdb_config_default(&cfg);
+  }
+  tdbConfigComplete(&cfg);
+  tdbMemInit(&mem, &cfg.allocator);
+  db = tdbMemAllocZero(&mem, sizeof *db);
+  if (!db) return TDB_NOMEM;
+  db->mem = mem;
+  db->config = cfg;
+  tdbErrInit(&db->err, &db->mem);
+  *out = db;
+  if (!path) {
+    return tdbErrSet(&db->err, TDB_MISUSE, NULL, "tdb_open: path is NULL");
+  }
+  db->path = tdbMemStrndup(&db->mem, path, strlen(path));
+  if (!db->path) return tdbErrNoMem(&db->err);
+  if (strcmp(path, ":memory:") != 0) {
+    /* The on-disk LSM engine is being built (docs/roadmap.md); until it lands a
+    ** file path is refused rather than silently kept in memory. */
+    return tdbErrSet(&db->err, TDB_CANTOPEN, NULL,
+                     "cannot open \"%s\": on-disk databases are not available yet "
+                     "(use \":memory:\")", path);
+  }
+  return TDB_OK;
+}
+
+TDB_API int tdb_close(tdb *db) {
+  TdbMem mem;
+  if (!db) return TDB_OK;
+  while (db->stmts) tdb_finalize(db->stmts);
+  mem = db->mem;
+  tdbErrClear(&db->err);
+  tdbMemFree(&mem, db->path);
+  tdbMemFree(&mem, db);
+  return TDB_OK;
+}
+
+TDB_API int64_t tdb_changes(tdb *db) {
+  return db ? db->changes : 0;
+}
+
+TDB_API int tdb_errcode(tdb *db) {
+  return db ? db->err.code : TDB_NOMEM;
+}
+
+TDB_API const char *tdb_errmsg(tdb *db) {
+  return db ? tdbErrMessage(&db->err) : "out of memory";
+}
+
+TDB_API const char *tdb_sqlstate(tdb *db) {
+  return db ? db->err.sqlstate : TDB_SQLSTATE_OUT_OF_MEMORY;
+}

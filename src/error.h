@@ -1,0 +1,73 @@
+/*
+** error.h — the error state of a connection: a result code, a SQLSTATE and a
+** message that says where and why. Internally an `rc` flows up through each
+** function's exit label; the place that detects an error fills the TdbErr.
+*/
+#ifndef TDB_ERROR_H
+#define TDB_ERROR_H
+
+#include "mem.h"
+
+/* SQLSTATEs used by the engine (docs/errors.md lists them all). */
+#define TDB_SQLSTATE_OK               "00000"
+#define TDB_SQLSTATE_CARDINALITY      "21000"  /* scalar subquery returned > 1 row */
+#define TDB_SQLSTATE_DATA             "22000"  /* generic data exception */
+#define TDB_SQLSTATE_STRING_TOO_LONG  "22001"
+#define TDB_SQLSTATE_OUT_OF_RANGE     "22003"  /* numeric value out of range */
+#define TDB_SQLSTATE_DATETIME_FORMAT  "22007"  /* invalid datetime format */
+#define TDB_SQLSTATE_DATETIME_RANGE   "22008"
+#define TDB_SQLSTATE_DIVISION_BY_ZERO "22012"
+#define TDB_SQLSTATE_INVALID_ESCAPE   "22025"
+#define TDB_SQLSTATE_INVALID_TEXT     "22P02"  /* invalid input syntax for a type */
+#define TDB_SQLSTATE_INVALID_JSON     "22032"
+#define TDB_SQLSTATE_NOT_NULL         "23502"
+#define TDB_SQLSTATE_UNIQUE           "23505"
+#define TDB_SQLSTATE_CHECK            "23514"
+#define TDB_SQLSTATE_TXN_STATE        "25000"
+#define TDB_SQLSTATE_NO_TXN           "25P01"
+#define TDB_SQLSTATE_SERIALIZATION    "40001"
+#define TDB_SQLSTATE_SYNTAX           "42601"
+#define TDB_SQLSTATE_GROUPING         "42803"
+#define TDB_SQLSTATE_DATATYPE_MISMATCH "42804"
+#define TDB_SQLSTATE_UNDEFINED_FUNCTION "42883"
+#define TDB_SQLSTATE_UNDEFINED_TABLE  "42P01"
+#define TDB_SQLSTATE_UNDEFINED_COLUMN "42703"
+#define TDB_SQLSTATE_AMBIGUOUS_COLUMN "42702"
+#define TDB_SQLSTATE_DUPLICATE_TABLE  "42P07"
+#define TDB_SQLSTATE_DUPLICATE_COLUMN "42701"
+#define TDB_SQLSTATE_UNDEFINED_PARAM  "42P02"
+#define TDB_SQLSTATE_UNDEFINED_OBJECT "42704"
+#define TDB_SQLSTATE_TOO_COMPLEX      "54001"  /* statement too complex (depth) */
+#define TDB_SQLSTATE_LIMIT            "54000"  /* a program limit exceeded */
+#define TDB_SQLSTATE_OUT_OF_MEMORY    "53200"
+#define TDB_SQLSTATE_DISK_FULL        "53100"
+#define TDB_SQLSTATE_IO               "58030"
+#define TDB_SQLSTATE_INTERNAL         "XX000"
+#define TDB_SQLSTATE_CORRUPT          "XX001"
+#define TDB_SQLSTATE_MISUSE           "HY010"  /* function sequence error */
+#define TDB_SQLSTATE_RANGE            "22023"  /* invalid parameter value */
+
+typedef struct TdbErr {
+  TdbMem *mem;
+  int code;            /* TDB_OK or a TDB_* result code */
+  char sqlstate[6];
+  char *msg;           /* heap message, or NULL: then see `fallback` */
+  const char *fallback;/* static message used when msg could not be allocated */
+} TdbErr;
+
+TDB_PRIVATE void tdbErrInit(TdbErr *e, TdbMem *mem);
+/* Record an error; returns `code` so callers can write `return tdbErrSet(...)`.
+** `sqlstate` NULL picks the default SQLSTATE for `code`. */
+TDB_PRIVATE int tdbErrSet(TdbErr *e, int code, const char *sqlstate,
+                          const char *fmt, ...) TDB_PRINTF(4, 5);
+/* Out of memory: never allocates. Returns TDB_NOMEM. */
+TDB_PRIVATE int tdbErrNoMem(TdbErr *e);
+TDB_PRIVATE void tdbErrClear(TdbErr *e);
+TDB_PRIVATE const char *tdbErrMessage(const TdbErr *e);
+/* The SQLSTATE a result code implies when no specific one is known. */
+TDB_PRIVATE const char *tdbErrDefaultSqlstate(int code);
+
+/* 1-based line and column of byte offset `pos` in `sql`. */
+TDB_PRIVATE void tdbErrLineCol(const char *sql, size_t pos, int *line, int *col);
+
+#endif /* TDB_ERROR_H */
