@@ -12,7 +12,10 @@
 # directory, then src/, then build/gen/. A project header is inlined, with its
 # own includes, at its first include and replaced by a one-line comment at
 # every later one, so no include guard is needed to compile the result. Angle
-# includes (#include <x.h>) pass through unchanged. A quoted include that
+# includes (#include <x.h>) pass through unchanged. #line directives (re2c
+# and lemon emit them) are dropped: they would send the diagnostics and debug
+# line info of everything after them to the wrong file, and users who get the
+# two files do not have grammar/. A quoted include that
 # resolves nowhere, or a listed file that does not exist, is an error: nothing
 # is written. Note that an include is inlined where it first appears even if
 # it sits inside #if/#ifdef; keep project includes unconditional.
@@ -107,6 +110,7 @@ function include_file(path, parent,    line, lineno, rc, name, found) {
   lineno = 0
   while ((rc = getline line < path) > 0) {
     lineno++
+    if (line ~ /^[ \t]*#[ \t]*(line[ \t]|[0-9])/) continue   # see the top
     if (line !~ /^[ \t]*#[ \t]*include[ \t]*"[^"]+"/) {
       print line
       continue

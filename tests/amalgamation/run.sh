@@ -89,6 +89,10 @@ real_list() {
   grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$a1/tensordb.c" >"$err"
   check "no quoted #include is left in tensordb.c" "$err" [ ! -s "$err" ]
 
+  # #line directives of generated files would misplace every later line.
+  grep -nE '^[[:space:]]*#[[:space:]]*(line[[:space:]]|[0-9])' "$a1/tensordb.c" >"$err"
+  check "no #line directive is left in tensordb.c" "$err" [ ! -s "$err" ]
+
   # mawk and gawk (Debian's default and the common alternative) agree.
   if command -v mawk >/dev/null && command -v gawk >/dev/null; then
     (cd "$ROOT" && AWK=mawk sh "$TOOL" tools/amalgamation.list "$WORK/real-mawk" \
@@ -118,7 +122,9 @@ EOF
 static int fx_local(void) { return 1; }
 EOF
   cat >"$d/build/gen/gen.h" <<'EOF'
+#line 7 "grammar/gen.y"
 #define FX_GEN 42
+# 12 "build/gen/gen.h"
 EOF
   cat >"$d/src/a.c" <<'EOF'
 /* a.c */
@@ -171,6 +177,9 @@ fixtures() {
     "$err" [ "$(cat "$err")" = 1 ]
   grep -c '^/\*\** Begin file build/gen/gen.h \**/$' "$c" >"$err"
   check "fixture: an include not in src/ is found in build/gen/" "$err" [ "$(cat "$err")" = 1 ]
+
+  grep -nE '^#[[:space:]]*(line|[0-9])' "$c" >"$err"
+  check "fixture: #line directives are dropped" "$err" [ ! -s "$err" ]
 
   if grep -qx '#include <stdio.h>' "$c" && grep -qx '#include <string.h>' "$c" \
      && grep -qx '#include <stddef.h>' "$c"; then
