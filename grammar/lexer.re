@@ -28,7 +28,7 @@ static const TdbKeyword tdbKeywords[] = {
   {"IS", TK_IS},           {"ISNULL", TK_ISNULL},     {"LIKE", TK_LIKE},
   {"NOT", TK_NOT},         {"NOTNULL", TK_NOTNULL},   {"NULL", TK_NULL},
   {"OR", TK_OR},           {"SELECT", TK_SELECT},     {"THEN", TK_THEN},
-  {"TRUE", TK_TRUE},       {"WHEN", TK_WHEN},
+  {"TRUE", TK_TRUE},       {"WHEN", TK_WHEN},         {"WHERE", TK_WHERE},
 };
 
 TDB_PRIVATE int tdbKeywordCount(void) {

@@ -71,7 +71,12 @@ cmd ::= select(S). { tdbParseFinishSelect(pParse, S); }
 
 %type select {TdbSelect*}
 %destructor select { tdbSelectFree(pParse->mem, $$); }
-select(A) ::= SELECT distinct(D) selcollist(L). { A = tdbSelectNew(pParse, D, L); }
+select(A) ::= SELECT distinct(D) selcollist(L) where_opt(W). { A = tdbSelectNew(pParse, D, L, W); }
+
+%type where_opt {TdbExpr*}
+%destructor where_opt { tdbExprFree(pParse->mem, $$); }
+where_opt(A) ::= . { A = 0; }
+where_opt(A) ::= WHERE expr(X). { A = X; }
 
 %type distinct {int}
 distinct(A) ::= DISTINCT. { A = 1; }

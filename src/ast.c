@@ -449,22 +449,25 @@ TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list) {
   tdbMemFree(mem, list);
 }
 
-TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns) {
-  TdbSelect *s;
-  if (!columns) return NULL;
-  s = tdbMemAllocZero(p->mem, sizeof *s);
+TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns,
+                                    TdbExpr *where) {
+  TdbSelect *s = NULL;
+  if (columns) s = tdbMemAllocZero(p->mem, sizeof *s);
   if (!s) {
     tdbExprListFree(p->mem, columns);
-    return tdbAstNoMem(p);
+    tdbExprFree(p->mem, where);
+    return columns ? tdbAstNoMem(p) : NULL;
   }
   s->distinct = distinct;
   s->columns = columns;
+  s->where = where;
   return s;
 }
 
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   if (!s) return;
   tdbExprListFree(mem, s->columns);
+  tdbExprFree(mem, s->where);
   tdbMemFree(mem, s);
 }
 

@@ -83,6 +83,7 @@ struct TdbExprList {
 ** the parser rejects what the executor cannot run yet. */
 typedef struct TdbSelect {
   TdbExprList *columns;
+  TdbExpr *where;     /* or NULL */
   int distinct;
 } TdbSelect;
 
@@ -154,7 +155,8 @@ TDB_PRIVATE TdbExprList *tdbExprListAppend(TdbParse *p, TdbExprList *list, TdbEx
                                            TdbToken *alias);
 TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list);
 
-TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns);
+TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns,
+                                    TdbExpr *where);
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s);
 
 /* The start rule: hand the statement to the parse context. */

@@ -97,12 +97,15 @@ static int tdbBindExpr(TdbMem *mem, TdbErr *err, const char *sql, const TdbExpr 
 }
 
 TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql, TdbSelect *s) {
+  int rc;
   if (s->columns->n > TDB_MAX_COLUMNS) {
     return tdbErrSet(err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
                      "too many result columns: %d (at most %d)", s->columns->n,
                      TDB_MAX_COLUMNS);
   }
-  return tdbBindList(mem, err, sql, s->columns, 0);
+  rc = tdbBindList(mem, err, sql, s->columns, 0);
+  if (rc == TDB_OK) rc = tdbBindExpr(mem, err, sql, s->where, 0);
+  return rc;
 }
 
 TDB_PRIVATE char *tdbBindColumnName(TdbMem *mem, const char *sql, const TdbExprItem *item) {

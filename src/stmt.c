@@ -234,20 +234,31 @@ TDB_API int tdb_clear_bindings(tdb_stmt *st) {
 
 /* ---- execution -------------------------------------------------------------------- */
 
-/* Evaluate the select list of a FROM-less SELECT into st->row. */
+/* Run a FROM-less SELECT: TDB_ROW with st->row filled when its WHERE holds
+** (or it has none), TDB_DONE when not, else an error code. */
 static int tdbStmtEvalRow(tdb_stmt *st) {
   TdbEvalCtx ctx;
-  TdbExprList *cols = st->ast->select->columns;
+  TdbSelect *sel = st->ast->select;
   int i, rc = TDB_OK;
   ctx.mem = &st->db->mem;
   ctx.err = &st->db->err;
   ctx.params = st->params;
   ctx.nparams = st->nparams;
   ctx.now_micros = tdbTimeNowMicros();
+  if (sel->where) {
+    TdbValue cond;
+    int truth = 0;
+    tdbValueSetNull(&cond);
+    rc = tdbExprEval(&ctx, sel->where, &cond);
+    if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &cond, &truth);
+    tdbValueClear(ctx.mem, &cond);
+    if (rc != TDB_OK) return rc;
+    if (truth != 1) return TDB_DONE;
+  }
   for (i = 0; rc == TDB_OK && i < st->ncols; i++) {
     TdbValue v;
     tdbValueSetNull(&v);
-    rc = tdbExprEval(&ctx, cols->items[i].expr, &v);
+    rc = tdbExprEval(&ctx, sel->columns->items[i].expr, &v);
     /* own the result: it must stay valid while the row is current */
     if (rc == TDB_OK && !v.owned && TDB_TYPE_HAS_BYTES(v.type)) {
       if (tdbValueCopy(ctx.mem, &st->row[i], &v) != TDB_OK) rc = tdbErrNoMem(ctx.err);
@@ -255,7 +266,7 @@ static int tdbStmtEvalRow(tdb_stmt *st) {
       st->row[i] = v;
     }
   }
-  return rc;
+  return rc == TDB_OK ? TDB_ROW : rc;
 }
 
 TDB_API int tdb_step(tdb_stmt *st) {
@@ -269,7 +280,7 @@ TDB_API int tdb_step(tdb_stmt *st) {
     case TDB_STMT_READY:
       st->db->changes = 0;
       rc = tdbStmtEvalRow(st);
-      if (rc != TDB_OK) {
+      if (rc != TDB_ROW) {
         tdbStmtClearRow(st);
         st->state = TDB_STMT_DONE;
         return rc;

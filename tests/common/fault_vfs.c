@@ -571,11 +571,13 @@ static int tdbFaultOpen(TdbVfs *vfs, const char *path, int flags,
           tdbFaultAddOp(fv, TDB_FAULT_OP_CREATE, f->ino, NULL, a, NULL, NULL) !=
               TDB_OK) {
         if (!f->ino) tdbMemFree(&fv->mem, a);
+        if (f->ino) tdbFaultSetPath(fv, f->ino, NULL);
         f->ino = NULL;
       }
     }
     if (!f->ino) {
       inner->methods->close_file(inner);
+      if (!existed) fv->inner->remove_file(fv->inner, path, NULL);
       rc = TDB_FAULT_OOM(err, "open", path);
     }
   }

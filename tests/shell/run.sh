@@ -16,8 +16,12 @@ trap 'rm -rf "$TMP"' EXIT
 
 passed=0
 failed=0
+skipped=0
 
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
+
+# skip NAME WHY : a check the engine cannot run yet.
+skip() { echo "ok - $1 # SKIP $2"; skipped=$((skipped + 1)); }
 
 # fail NAME : report a failed check with the last run's output, indented.
 fail() {
@@ -144,15 +148,19 @@ expect "json mode: one array per statement" \
 '[{"a":1}]
 [{"b":2}]'
 
-run -c ".mode table" -c "SELECT 1 AS a WHERE 1 = 0;"
-expect "table mode: a statement with no rows prints the header" \
+run -c "SELECT 1 AS a WHERE 1 = 0;"
+if exited 1 && err_has "^ERROR 42601: "; then
+  skip "table mode: a statement with no rows prints the header" "engine: no WHERE yet"
+  skip "csv mode: a statement with no rows prints the header" "engine: no WHERE yet"
+else
+  expect "table mode: a statement with no rows prints the header" \
 '+---+
 | a |
 +---+
 +---+'
-
-run -c ".mode csv" -c "SELECT 1 AS a WHERE 1 = 0;"
-expect "csv mode: a statement with no rows prints the header" 'a'
+  run -c ".mode csv" -c "SELECT 1 AS a WHERE 1 = 0;"
+  expect "csv mode: a statement with no rows prints the header" 'a'
+fi
 
 run -c ".mode"
 expect ".mode without an argument shows the mode" 'current output mode: table'
@@ -246,17 +254,26 @@ run -c ".frobnicate"
 check "an unknown dot-command is an error (exit 1)" \
   eval 'exited 1 && err_has "unknown command.*frobnicate"'
 
-run -c ".tables"
-check ".tables lists tables or prints the engine's error" \
-  eval '{ exited 0 && [ ! -s "$TMP/err" ]; } || { exited 1 && err_has "^ERROR [0-9A-Z]{5}: "; }'
-
-run -c ".schema"
-check ".schema prints statements or the engine's error" \
-  eval '{ exited 0 && [ ! -s "$TMP/err" ]; } || { exited 1 && err_has "^ERROR [0-9A-Z]{5}: "; }'
-
-run -c ".schema some_table"
-check ".schema TABLE prints a statement or the engine's error" \
-  eval '{ exited 0 && [ ! -s "$TMP/err" ]; } || { exited 1 && err_has "^ERROR [0-9A-Z]{5}: "; }'
+run -c "CREATE TABLE beta (a INTEGER);"
+if exited 0; then
+  check "DDL prints nothing" eval '[ ! -s "$TMP/out" ] && [ ! -s "$TMP/err" ]'
+  run -c "CREATE TABLE beta (a INTEGER);" -c "INSERT INTO beta VALUES (1);"
+  check "DML prints nothing" eval 'exited 0 && [ ! -s "$TMP/out" ]'
+  run -c "CREATE TABLE beta (a INTEGER); CREATE TABLE alpha (b TEXT);" -c ".tables"
+  expect ".tables lists the tables by name" $'alpha\nbeta'
+  run -c "CREATE TABLE alpha (b TEXT);" -c ".schema alpha"
+  check ".schema TABLE prints its CREATE statement" \
+    eval 'exited 0 && grep -qiE "^CREATE TABLE .*alpha.*;$" "$TMP/out"'
+else
+  skip "DDL prints nothing" "engine: no CREATE TABLE yet"
+  skip "DML prints nothing" "engine: no CREATE TABLE yet"
+  run -c ".tables"
+  check ".tables prints the engine's error while tables do not exist" \
+    eval 'exited 1 && err_has "^ERROR [0-9A-Z]{5}: "'
+  run -c ".schema some_table"
+  check ".schema TABLE prints the engine's error while tables do not exist" \
+    eval 'exited 1 && err_has "^ERROR [0-9A-Z]{5}: "'
+fi
 
 # ---- errors ---------------------------------------------------------------------------
 
@@ -337,6 +354,14 @@ else
   check "interactive: TAB completes a keyword" eval 'exited 0 && pty_has "\| completed \|"'
   check "interactive: TAB completes a dot-command" eval 'pty_has "^after_mode$"'
 
+  pty $'CREATE TABLE zebra_stripes (a INTEGER);\nSELECT a FROM zebra_s\t;\n' TENSORDB_HISTORY="$HIST"
+  if pty_has "ERROR 42601: near \"CREATE\""; then
+    skip "interactive: TAB completes a table name" "engine: no CREATE TABLE yet"
+  else
+    check "interactive: TAB completes a table name" \
+      eval 'exited 0 && pty_has "\| a \|" && ! pty_has "ERROR"'
+  fi
+
   mkdir -p "$TMP/home"
   pty $'SELECT 5 AS home_history;\n' -u TENSORDB_HISTORY HOME="$TMP/home"
   check "interactive: history defaults to ~/.tensordb_history" \
@@ -349,5 +374,9 @@ else
   check "interactive: works with an unwritable HOME" eval 'exited 0 && pty_has "\| bad_home \|"'
 fi
 
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
 [ "$failed" = 0 ]
