@@ -137,9 +137,7 @@ TDB_PRIVATE int tdbExprArith(TdbEvalCtx *ctx, int op, const TdbValue *a,
 TDB_PRIVATE int tdbExprTruth(TdbEvalCtx *ctx, const TdbValue *v, int *truth) {
   switch (v->type) {
     case TDB_TYPE_NULL: *truth = -1; return TDB_OK;
-    case TDB_TYPE_BOOLEAN:
-    case TDB_TYPE_INTEGER: *truth = v->u.i != 0; return TDB_OK;
-    case TDB_TYPE_REAL: *truth = v->u.r != 0; return TDB_OK;
+    case TDB_TYPE_BOOLEAN: *truth = v->u.i != 0; return TDB_OK;
     default:
       return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH,
                        "argument of a boolean condition must be BOOLEAN, not %s",

@@ -22,8 +22,8 @@ typedef struct TdbEvalCtx {
 ** Returns TDB_OK or an error recorded in ctx->err. */
 TDB_PRIVATE int tdbExprEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out);
 
-/* Truth of a value in a boolean context: 1 true, 0 false, -1 NULL. BOOLEAN and
-** INTEGER (non-zero is true) are accepted; other types fail with 42804. */
+/* Truth of a value in a boolean context: 1 true, 0 false, -1 NULL. Only
+** BOOLEAN (and NULL) is accepted, as in PostgreSQL; other types fail with 42804. */
 TDB_PRIVATE int tdbExprTruth(TdbEvalCtx *ctx, const TdbValue *v, int *truth);
 
 /* Binary arithmetic/concatenation of two non-NULL values (TDB_OP_ADD ..

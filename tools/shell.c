@@ -94,6 +94,21 @@ static const char *skip_blanks(const char *s) {
 
 static int is_blank(const char *s) { return *skip_blanks(s) == '\0'; }
 
+/* Skip blanks, `--` comments and complete block comments. An unterminated
+** block comment is not skipped: it still belongs to a statement. */
+static const char *skip_blanks_and_comments(const char *s) {
+  for (;;) {
+    s = skip_blanks(s);
+    if (s[0] == '-' && s[1] == '-') {
+      s += strcspn(s, "\n");
+    } else if (s[0] == '/' && s[1] == '*' && strstr(s + 2, "*/")) {
+      s = strstr(s + 2, "*/") + 2;
+    } else {
+      return s;
+    }
+  }
+}
+
 static double now_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -530,7 +545,7 @@ static int run_sql(Shell *sh, const Source *src, const char *sql, int line) {
   while (*p) {
     tdb_stmt *st = NULL;
     const char *tail = NULL;
-    int stmt_line = line + count_newlines(sql, skip_blanks(p));
+    int stmt_line = line + count_newlines(sql, skip_blanks_and_comments(p));
     double start = now_seconds();
     int rc = tdb_prepare(sh->db, p, -1, &st, &tail);
     if (rc != TDB_OK) {
@@ -612,17 +627,25 @@ static long reader_next(LineReader *r) {
 
 static int run_dot_command(Shell *sh, Source *src, const char *line);
 
-/* Feed one input line to `src`: a dot-command when no statement is pending,
-** else SQL that runs once tdb_complete() says the statement is complete.
-** Blank and `--` comment lines between statements are skipped. Returns 1 if
-** something failed (already reported), else 0. */
+/* 1 if what `src` has collected is only blanks and comments. */
+static int no_statement_pending(const Source *src) {
+  return src->pending.n == 0 || *skip_blanks_and_comments(src->pending.p) == '\0';
+}
+
+/* Feed one input line to `src`: a dot-command when no statement is pending
+** (comments alone do not count), else SQL that runs once tdb_complete() says
+** the statement is complete. Blank and `--` comment lines between statements
+** are skipped. Returns 1 if something failed (already reported), else 0. */
 static int feed_line(Shell *sh, Source *src, const char *line) {
   int rc;
-  if (src->pending.n == 0) {
-    const char *s = skip_blanks(line);
-    if (*s == '\0' || (s[0] == '-' && s[1] == '-')) return 0;
-    if (*s == '.') return run_dot_command(sh, src, s);
-    src->pending_line = src->line;
+  const char *s = skip_blanks(line);
+  if (no_statement_pending(src)) {
+    if (*s == '.') {
+      buf_clear(&src->pending);
+      return run_dot_command(sh, src, s);
+    }
+    if (src->pending.n == 0 && (*s == '\0' || (s[0] == '-' && s[1] == '-'))) return 0;
+    if (src->pending.n == 0) src->pending_line = src->line;
   }
   buf_puts(&src->pending, line);
   buf_putc(&src->pending, '\n');
@@ -635,7 +658,7 @@ static int feed_line(Shell *sh, Source *src, const char *line) {
 /* At the end of input, run what is pending (a last statement without `;`). */
 static int flush_pending(Shell *sh, Source *src) {
   int rc = 0;
-  if (src->pending.n > 0 && !is_blank(src->pending.p))
+  if (!no_statement_pending(src))
     rc = run_sql(sh, src, src->pending.p, src->pending_line);
   buf_clear(&src->pending);
   return rc;
@@ -651,7 +674,7 @@ static int run_lines(Shell *sh, Source *src, LineReader *r) {
     int rc;
     src->line++;
     if (memchr(r->line, '\0', (size_t)n)) {
-      shell_error(src, "line %d of %s contains a NUL byte", src->line, src->name);
+      shell_error(src, "the input contains a NUL byte");
       rc = 1;
       buf_clear(&src->pending);
     } else {
@@ -984,7 +1007,9 @@ static int run_interactive(Shell *sh) {
   printf("TensorDB %s. Enter SQL ending with ';' or .help for help.\n",
          tdb_libversion());
   fflush(stdout);
-  while (!sh->quit && (line = readline(src.pending.n ? CONTINUATION : PROMPT))) {
+  while (!sh->quit) {
+    line = readline(no_statement_pending(&src) ? PROMPT : CONTINUATION);
+    if (!line) break;
     src.line++;
     if (!is_blank(line)) {
       add_history(line);

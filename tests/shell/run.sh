@@ -206,6 +206,9 @@ expect "a pipe: statements spanning lines and a dot-command" \
 a,b
 11,12'
 
+run_pipe $'/* a block comment\n   on two lines */\n.mode csv\nSELECT 1 AS a; /* trailing */\n'
+expect "a dot-command may follow a comment" $'a\n1'
+
 printf '.mode csv\nSELECT 21 AS inner_value;\n' >"$TMP/inner.sql"
 printf 'SELECT 20 AS outer_value;\n.read %s\nSELECT 22 AS after;\n' "$TMP/inner.sql" >"$TMP/outer.sql"
 run -f "$TMP/outer.sql"
