@@ -39,6 +39,7 @@ missing_packages() {
   [ -f /usr/include/lz4.h ] || echo liblz4-dev
   [ -f /usr/include/histedit.h ] || echo libedit-dev
   command -v md5sum >/dev/null 2>&1 || echo coreutils
+  command -v script >/dev/null 2>&1 || echo bsdutils   # pty for the shell tests
 }
 
 ensure_deps() {
@@ -161,12 +162,12 @@ cmd_test() {
 
 cmd_demo() {
   build
-  local db=build/demo.tdb
-  rm -rf "$db"
-  echo "== TensorDB $(build/tensordb --version) quickstart: $db"
+  # In-memory until the on-disk engine lands (then: a fresh build/demo.tdb).
+  local db=:memory:
+  echo "== $(build/tensordb --version) quickstart (tools/demo.sql)"
   build/tensordb "$db" -f tools/demo.sql
   if [ -t 0 ] && [ -t 1 ]; then
-    echo "== you are in the shell on $db (.help for commands, .quit to leave)"
+    echo "== you are in the shell (.help for commands, .quit to leave)"
     exec build/tensordb "$db"
   fi
 }

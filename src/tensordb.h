@@ -262,6 +262,74 @@ TDB_API int tdb_reset(tdb_stmt *st);
 /* Destroy a statement. NULL is a no-op. */
 TDB_API int tdb_finalize(tdb_stmt *st);
 
+/* ---- Ledger key-value API ---------------------------------------------------
+** The ordered, versioned store under the SQL layer, usable directly. Keys and
+** values are arbitrary bytes; keys order bytewise (memcmp, shorter first).
+** Every committed put, delete or batch gets the next commit epoch (1, 2, ...)
+** and nothing is ever overwritten: a read AS OF epoch e sees exactly the
+** state right after commit e. So an epoch is a snapshot: pin the value of
+** tdb_kv_head() and read AS OF it for a repeatable view.
+*/
+typedef struct tdb_kv_batch tdb_kv_batch;
+typedef struct tdb_kv_iter tdb_kv_iter;
+
+typedef struct tdb_read_options {
+  uint64_t as_of_epoch;   /* 0: the latest committed state */
+} tdb_read_options;
+
+/* The epoch of the latest commit (0 for an empty database). */
+TDB_API uint64_t tdb_kv_head(tdb *db);
+
+/* Write one key (put) or a tombstone (delete) as its own commit. *epoch, if
+** not NULL, receives the commit's epoch. Durable on return in TDB_SYNC_FULL. */
+TDB_API int tdb_kv_put(tdb *db, const void *key, size_t klen, const void *value,
+                       size_t vlen, uint64_t *epoch);
+TDB_API int tdb_kv_delete(tdb *db, const void *key, size_t klen, uint64_t *epoch);
+
+/* Read a key. `ro` NULL reads the latest state. On success *value is a copy
+** to release with tdb_free() (may be NULL with *vlen 0 for an empty value).
+** Returns TDB_NOTFOUND when the key is absent (or deleted) at that epoch, and
+** TDB_RANGE when as_of_epoch is beyond the head. */
+TDB_API int tdb_kv_get(tdb *db, const tdb_read_options *ro, const void *key, size_t klen,
+                       void **value, size_t *vlen);
+
+/* Free memory the library returned (tdb_kv_get values, tdb_check reports). */
+TDB_API void tdb_free(tdb *db, void *p);
+
+/* Atomic write batches: every operation of a batch commits as one epoch or
+** none does. A batch belongs to its connection and may be reused after
+** tdb_kv_batch_clear(). */
+TDB_API int tdb_kv_batch_new(tdb *db, tdb_kv_batch **out);
+TDB_API int tdb_kv_batch_put(tdb_kv_batch *b, const void *key, size_t klen,
+                             const void *value, size_t vlen);
+TDB_API int tdb_kv_batch_delete(tdb_kv_batch *b, const void *key, size_t klen);
+TDB_API void tdb_kv_batch_clear(tdb_kv_batch *b);
+TDB_API void tdb_kv_batch_free(tdb_kv_batch *b);
+TDB_API int tdb_kv_write(tdb *db, tdb_kv_batch *b, uint64_t *epoch);
+
+/* Iterators over the live keys at one epoch, in key order. key/value
+** pointers stay valid until the iterator moves or is freed. */
+TDB_API int tdb_kv_iter_new(tdb *db, const tdb_read_options *ro, tdb_kv_iter **out);
+TDB_API int tdb_kv_iter_seek(tdb_kv_iter *it, const void *key, size_t klen); /* first >= key */
+TDB_API int tdb_kv_iter_seek_first(tdb_kv_iter *it);
+TDB_API int tdb_kv_iter_seek_last(tdb_kv_iter *it);
+TDB_API int tdb_kv_iter_next(tdb_kv_iter *it);
+TDB_API int tdb_kv_iter_prev(tdb_kv_iter *it);
+TDB_API int tdb_kv_iter_valid(tdb_kv_iter *it);
+TDB_API const void *tdb_kv_iter_key(tdb_kv_iter *it, size_t *klen);
+TDB_API const void *tdb_kv_iter_value(tdb_kv_iter *it, size_t *vlen);
+TDB_API void tdb_kv_iter_free(tdb_kv_iter *it);
+
+/* Maintenance: flush the memtable to an SSTable; run compactions until no
+** level is over budget; wait until background work is idle. */
+TDB_API int tdb_flush(tdb *db);
+TDB_API int tdb_compact(tdb *db);
+
+/* Verify every file of the database (checksums, formats, ordering). *report,
+** if not NULL, receives a text summary of what was checked (free with
+** tdb_free). Returns TDB_OK, or TDB_CORRUPT naming the file and offset. */
+TDB_API int tdb_check(tdb *db, char **report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -845,7 +845,8 @@ static int cmd_help(Shell *sh, Source *src, int argc, char **argv) {
   for (i = 0; i < DOT_COMMAND_COUNT; i++)
     printf("  %-30s %s\n", kDotCommands[i].usage, kDotCommands[i].help);
   puts("Output modes:\n"
-       "  table  aligned columns with a header and a border (the default)\n"
+       "  table  aligned columns with a header and a border: the default,\n"
+       "         also when the output is not a terminal\n"
        "  line   one `name = value` line per column, a blank line between rows\n"
        "  csv    RFC 4180 fields, a header line first; NULL is an empty field\n"
        "  json   one JSON array of objects per statement\n"

@@ -1,0 +1,75 @@
+/*
+** ikey.c — internal keys: encoding, decoding and the order (see ikey.h).
+*/
+#include "ikey.h"
+#include "coding.h"
+
+TDB_PRIVATE uint64_t tdbIkeyPackTag(uint64_t seq, int kind) {
+  return ((TDB_IKEY_MAX_SEQ - (seq & TDB_IKEY_MAX_SEQ)) << 8) |
+         (uint64_t)(kind & 0xff);
+}
+
+TDB_PRIVATE size_t tdbIkeyEncode(unsigned char *dst, const void *user_key,
+                                 size_t klen, uint64_t seq, int kind) {
+  if (klen) memcpy(dst, user_key, klen);
+  tdbPutFixed64BE(dst + klen, tdbIkeyPackTag(seq, kind));
+  return klen + TDB_IKEY_TAG_SIZE;
+}
+
+TDB_PRIVATE int tdbIkeyDecode(const void *ikey, size_t n, TdbIkeyParsed *out) {
+  const unsigned char *p = (const unsigned char *)ikey;
+  uint64_t tag;
+  int kind;
+  if (n < TDB_IKEY_TAG_SIZE) return TDB_CORRUPT;
+  tag = tdbGetFixed64BE(p + n - TDB_IKEY_TAG_SIZE);
+  kind = (int)(tag & 0xff);
+  if (kind > TDB_KIND_MAX) return TDB_CORRUPT;
+  out->user_key = p;
+  out->user_len = n - TDB_IKEY_TAG_SIZE;
+  out->seq = TDB_IKEY_MAX_SEQ - (tag >> 8);
+  out->kind = kind;
+  return TDB_OK;
+}
+
+TDB_PRIVATE const unsigned char *tdbIkeyUserKey(const void *ikey, size_t n,
+                                                size_t *user_len) {
+  if (n < TDB_IKEY_TAG_SIZE) {
+    *user_len = 0;
+    return NULL;
+  }
+  *user_len = n - TDB_IKEY_TAG_SIZE;
+  return (const unsigned char *)ikey;
+}
+
+TDB_PRIVATE int tdbIkeyCompareUser(const void *a, size_t an, const void *b,
+                                   size_t bn) {
+  size_t n = an < bn ? an : bn;
+  int c = n ? memcmp(a, b, n) : 0;
+  if (c) return c;
+  return an < bn ? -1 : an > bn;
+}
+
+TDB_PRIVATE int tdbIkeyCompare(const void *a, size_t an, const void *b,
+                               size_t bn) {
+  const unsigned char *pa = (const unsigned char *)a;
+  const unsigned char *pb = (const unsigned char *)b;
+  uint64_t ta = 0, tb = 0;
+  int c;
+  if (TDB_LIKELY(an >= TDB_IKEY_TAG_SIZE)) {
+    an -= TDB_IKEY_TAG_SIZE;
+    ta = tdbGetFixed64BE(pa + an);
+  }
+  if (TDB_LIKELY(bn >= TDB_IKEY_TAG_SIZE)) {
+    bn -= TDB_IKEY_TAG_SIZE;
+    tb = tdbGetFixed64BE(pb + bn);
+  }
+  c = tdbIkeyCompareUser(pa, an, pb, bn);
+  if (c) return c;
+  return ta < tb ? -1 : ta > tb;
+}
+
+TDB_PRIVATE size_t tdbIkeySeekKey(unsigned char *dst, const void *user_key,
+                                  size_t klen, uint64_t seq) {
+  if (seq > TDB_IKEY_MAX_SEQ) seq = TDB_IKEY_MAX_SEQ;
+  return tdbIkeyEncode(dst, user_key, klen, seq, TDB_KIND_DELETE);
+}
