@@ -48,8 +48,10 @@ TDB_PRIVATE void tdbArenaFree(TdbArena *arena);
 
 /* n bytes with no alignment guarantee (keys, values). NULL when the TdbMem
 ** refuses a block or n overflows; the arena is then unchanged. n == 0 gives
-** a valid pointer that may equal a later allocation's. */
-TDB_PRIVATE void *tdbArenaAlloc(TdbArena *arena, size_t n);
+** a valid pointer that may equal a later allocation's. (The memtable puts
+** node and entry in one aligned allocation; this is for byte data of other
+** users of the arena, hence TDB_MAYBE_UNUSED.) */
+TDB_PRIVATE TDB_MAYBE_UNUSED void *tdbArenaAlloc(TdbArena *arena, size_t n);
 
 /* n bytes aligned to TDB_ARENA_ALIGN (nodes holding pointers). Same failure
 ** contract as tdbArenaAlloc. */

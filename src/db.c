@@ -72,20 +72,14 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   }
   db->path = tdbMemStrndup(&db->mem, path, strlen(path));
   if (!db->path) return tdbErrNoMem(&db->err);
-  if (strcmp(path, ":memory:") != 0) {
-    /* The on-disk LSM engine is being built (docs/roadmap.md); until it lands a
-    ** file path is refused rather than silently kept in memory. */
-    return tdbErrSet(&db->err, TDB_CANTOPEN, NULL,
-                     "cannot open \"%s\": on-disk databases are not available yet "
-                     "(use \":memory:\")", path);
-  }
-  return TDB_OK;
+  return tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
 }
 
 TDB_API int tdb_close(tdb *db) {
   TdbMem mem;
   if (!db) return TDB_OK;
   while (db->stmts) tdb_finalize(db->stmts);
+  tdbStoreClose(db->store);
   mem = db->mem;
   tdbErrClear(&db->err);
   tdbMemFree(&mem, db->path);

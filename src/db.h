@@ -6,12 +6,18 @@
 #define TDB_DB_H
 
 #include "ast.h"
+#include "store.h"
+
+/* Keyspaces: the first byte of every key the engine stores. On-disk: do not
+** renumber. The SQL layer's keyspaces (catalog, rows, indexes) come with it. */
+#define TDB_KEYSPACE_KV 0x10     /* keys of the public key-value API */
 
 struct tdb {
   TdbMem mem;
   TdbErr err;
   tdb_config config;
   char *path;
+  TdbStore *store;
   int64_t changes;        /* rows changed by the last statement */
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
 };

@@ -17,6 +17,9 @@
 #if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
 #define _POSIX_C_SOURCE 200809L
 #endif
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64   /* 64-bit file offsets on 32-bit hosts too */
+#endif
 
 #include "tensordb.h"
 
@@ -72,6 +75,15 @@
 #endif
 #ifndef TDB_DEFAULT_SYNC_INTERVAL_RECORDS
 #define TDB_DEFAULT_SYNC_INTERVAL_RECORDS 1000
+#endif
+#ifndef TDB_DEFAULT_L1_BYTES
+#define TDB_DEFAULT_L1_BYTES ((uint64_t)10 << 20)   /* budget of L1; Ln = L1 * ratio^(n-1) */
+#endif
+#ifndef TDB_TARGET_FILE_BYTES
+#define TDB_TARGET_FILE_BYTES ((uint64_t)2 << 20)   /* SSTable size compaction aims at */
+#endif
+#ifndef TDB_L0_STOP_FILES
+#define TDB_L0_STOP_FILES 12                       /* writers wait for compaction */
 #endif
 #ifndef TDB_DEFAULT_RECURSION_LIMIT
 #define TDB_DEFAULT_RECURSION_LIMIT 1000000

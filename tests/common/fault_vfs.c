@@ -261,7 +261,8 @@ static int tdbFaultAddOp(TdbFaultVfs *fv, int kind, TdbFaultInode *ino,
       op.dir_b = NULL;
       op.synced_b = 1;
     } else if (!op.dir_b) {
-      op.dir_a = NULL; /* force the OOM path below */
+      tdbMemFree(&fv->mem, op.dir_a);
+      op.dir_a = NULL; /* take the OOM path below */
     }
   } else {
     op.synced_b = 1;
@@ -308,14 +309,16 @@ static int tdbFaultPushUndo(TdbFaultVfs *fv, TdbFaultInode *ino,
   return TDB_OK;
 }
 
-/* 1 if `path` names a regular file in the inner VFS (open for reading works). */
-static int tdbFaultIsFile(TdbFaultVfs *fv, const char *path) {
+/* Whether `path` names a regular file in the inner VFS (opening it for
+** reading works): *is_file 0 or 1 and TDB_OK, or the error that kept us
+** from knowing (e.g. TDB_NOMEM). */
+static int tdbFaultIsFile(TdbFaultVfs *fv, const char *path, int *is_file,
+                          TdbVfsErr *err) {
   TdbVfsFile *f = NULL;
-  if (fv->inner->open_file(fv->inner, path, TDB_VFS_READ, &f, NULL) != TDB_OK) {
-    return 0;
-  }
-  f->methods->close_file(f);
-  return 1;
+  int rc = fv->inner->open_file(fv->inner, path, TDB_VFS_READ, &f, err);
+  *is_file = rc == TDB_OK;
+  if (rc == TDB_OK) f->methods->close_file(f);
+  return rc == TDB_NOTFOUND || rc == TDB_CANTOPEN ? TDB_OK : rc;
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -602,11 +605,13 @@ static int tdbFaultRemove(TdbVfs *vfs, const char *path, TdbVfsErr *err) {
   TdbFaultVfs *fv = tdbFaultOf(vfs);
   TdbFaultInode *ino;
   char *grave = NULL, *a = NULL;
-  int rc;
+  int rc, is_file = 0;
   tdbFaultLock(fv);
   rc = tdbFaultCount(fv, TDB_FAULT_NAMESPACE, TDB_IOERR, "unlink", path, -1, err);
   if (rc != TDB_OK) goto done;
-  if (!tdbFaultIsFile(fv, path)) {
+  rc = tdbFaultIsFile(fv, path, &is_file, err);
+  if (rc != TDB_OK) goto done;
+  if (!is_file) {
     /* Missing or a directory: let the inner VFS say so. */
     rc = fv->inner->remove_file(fv->inner, path, err);
     goto done;
@@ -644,11 +649,12 @@ static int tdbFaultRename(TdbVfs *vfs, const char *from, const char *to,
   TdbFaultVfs *fv = tdbFaultOf(vfs);
   TdbFaultInode *ino, *displaced = NULL;
   char *grave = NULL, *a = NULL, *b = NULL, *p;
-  int rc;
+  int rc, is_file = 0;
   tdbFaultLock(fv);
   rc = tdbFaultCount(fv, TDB_FAULT_NAMESPACE, TDB_IOERR, "rename", from, -1, err);
+  if (rc == TDB_OK) rc = tdbFaultIsFile(fv, from, &is_file, err);
   if (rc != TDB_OK) goto done;
-  if (strcmp(from, to) == 0 || !tdbFaultIsFile(fv, from)) {
+  if (strcmp(from, to) == 0 || !is_file) {
     rc = fv->inner->rename_file(fv->inner, from, to, err);
     goto done;
   }
@@ -659,7 +665,9 @@ static int tdbFaultRename(TdbVfs *vfs, const char *from, const char *to,
     rc = TDB_FAULT_OOM(err, "rename", from);
     goto done;
   }
-  if (tdbFaultIsFile(fv, to)) {
+  rc = tdbFaultIsFile(fv, to, &is_file, err);
+  if (rc != TDB_OK) goto done;
+  if (is_file) {
     /* Keep the file being replaced in a grave until the rename is durable. */
     displaced = tdbFaultInodeFor(fv, to);
     grave = tdbFaultGraveFor(fv, to);

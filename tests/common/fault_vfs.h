@@ -39,7 +39,11 @@
 #ifndef TDB_FAULT_VFS_H
 #define TDB_FAULT_VFS_H
 
+/* Included after the amalgamation (tensordb.c defines TDB_AMALGAMATION and
+** already holds vfs.h); a build from src/ needs -Isrc. */
+#ifndef TDB_AMALGAMATION
 #include "vfs.h"
+#endif
 
 /* Kinds of counted calls. close_file, unlock_file, unmap_file and now_us
 ** are never counted nor failed. */

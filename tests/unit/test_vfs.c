@@ -448,17 +448,12 @@ static const Case kCases[] = {
 /* ---- backends ---------------------------------------------------------------- */
 
 /* Remove everything under dir (posix), then dir itself. */
-static int rmCollect(void *ctx, const char *name, int is_dir) {
-  Listing *l = (Listing *)ctx;
-  return collect(l, name, is_dir);
-}
-
 static void removeTree(TdbVfs *vfs, const char *dir) {
   Listing l;
   int i;
   char path[1024];
   memset(&l, 0, sizeof l);
-  if (vfs->list_dir(vfs, dir, rmCollect, &l, NULL) != TDB_OK) return;
+  if (vfs->list_dir(vfs, dir, collect, &l, NULL) != TDB_OK) return;
   for (i = 0; i < l.n && i < 16; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, l.names[i]);
     if (l.isdir[i]) {

@@ -1,0 +1,392 @@
+/*
+** block.c — SSTable block builder and reader (format in block.h).
+*/
+#include "block.h"
+#include "coding.h"
+
+/* ---- Builder ------------------------------------------------------------- */
+
+TDB_PRIVATE void tdbBlockBuilderInit(TdbBlockBuilder *b, TdbMem *mem,
+                                     int interval) {
+  memset(b, 0, sizeof *b);
+  b->mem = mem;
+  b->interval = interval > 0 ? interval : TDB_BLOCK_RESTART_INTERVAL;
+}
+
+TDB_PRIVATE void tdbBlockBuilderReset(TdbBlockBuilder *b) {
+  b->len = 0;
+  b->nrestarts = 0;
+  b->counter = 0;
+  b->last_len = 0;
+  b->nentries = 0;
+  b->finished = 0;
+}
+
+TDB_PRIVATE void tdbBlockBuilderClear(TdbBlockBuilder *b) {
+  tdbMemFree(b->mem, b->buf);
+  tdbMemFree(b->mem, b->restarts);
+  tdbMemFree(b->mem, b->last);
+  b->buf = NULL;
+  b->restarts = NULL;
+  b->last = NULL;
+  b->cap = b->rcap = b->last_cap = 0;
+  tdbBlockBuilderReset(b);
+}
+
+TDB_PRIVATE size_t tdbBlockBuilderSize(const TdbBlockBuilder *b) {
+  if (b->finished)
+    return b->len;
+  return b->len + 4 * (b->nrestarts ? b->nrestarts : 1) + 4;
+}
+
+TDB_PRIVATE int tdbBlockBuilderAdd(TdbBlockBuilder *b, const void *key,
+                                   size_t klen, const void *val, size_t vlen) {
+  const unsigned char *k = (const unsigned char *)key;
+  size_t shared = 0, unshared, need;
+  int restart = (b->counter == 0 || b->counter >= b->interval);
+  unsigned char *dst;
+  if (b->finished)
+    return TDB_MISUSE;
+  if (!restart) {
+    size_t lim = TDB_MIN(b->last_len, klen);
+    while (shared < lim && b->last[shared] == k[shared])
+      shared++;
+  }
+  unshared = klen - shared;
+  if (klen > UINT32_MAX || vlen > UINT32_MAX)
+    return TDB_TOOBIG;
+  need = 3 * TDB_VARINT32_MAX + unshared + vlen;
+  /* the finished block (entries + restarts + count) must fit 32-bit offsets */
+  if ((uint64_t)b->len + need + 4 * ((uint64_t)b->nrestarts + 2) >
+      (uint64_t)UINT32_MAX) {
+    return TDB_TOOBIG;
+  }
+  if (tdbMemGrow(b->mem, (void **)&b->buf, &b->cap, b->len + need, 1) != 0) {
+    return TDB_NOMEM;
+  }
+  if (restart && tdbMemGrow(b->mem, (void **)&b->restarts, &b->rcap,
+                            b->nrestarts + 1, sizeof(uint32_t)) != 0) {
+    return TDB_NOMEM;
+  }
+  if (tdbMemGrow(b->mem, (void **)&b->last, &b->last_cap, klen ? klen : 1, 1) !=
+      0) {
+    return TDB_NOMEM;
+  }
+  if (restart) {
+    b->restarts[b->nrestarts++] = (uint32_t)b->len;
+    b->counter = 0;
+  }
+  dst = b->buf + b->len;
+  dst += tdbPutVarint32(dst, (uint32_t)shared);
+  dst += tdbPutVarint32(dst, (uint32_t)unshared);
+  dst += tdbPutVarint32(dst, (uint32_t)vlen);
+  if (unshared)
+    memcpy(dst, k + shared, unshared);
+  dst += unshared;
+  if (vlen)
+    memcpy(dst, val, vlen);
+  dst += vlen;
+  b->len = (size_t)(dst - b->buf);
+  if (unshared)
+    memcpy(b->last + shared, k + shared, unshared);
+  b->last_len = klen;
+  b->counter++;
+  b->nentries++;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbBlockBuilderFinish(TdbBlockBuilder *b,
+                                      const unsigned char **out, size_t *n) {
+  size_t i;
+  if (!b->finished) {
+    if (tdbMemGrow(b->mem, (void **)&b->buf, &b->cap,
+                   b->len + 4 * b->nrestarts + 4, 1) != 0) {
+      return TDB_NOMEM;
+    }
+    for (i = 0; i < b->nrestarts; i++) {
+      tdbPutFixed32(b->buf + b->len, b->restarts[i]);
+      b->len += 4;
+    }
+    tdbPutFixed32(b->buf + b->len, (uint32_t)b->nrestarts);
+    b->len += 4;
+    b->finished = 1;
+  }
+  *out = b->buf;
+  *n = b->len;
+  return TDB_OK;
+}
+
+/* ---- Reader -------------------------------------------------------------- */
+
+TDB_PRIVATE int tdbBlockParse(TdbBlock *b, const unsigned char *data,
+                              size_t size, const char **why,
+                              uint32_t *err_off) {
+  uint32_t n, i, prev = 0, off;
+  uint64_t rstart;
+  memset(b, 0, sizeof *b);
+  if (size < 4 || size > (size_t)UINT32_MAX) {
+    *why = "block too small for its restart count";
+    *err_off = 0;
+    return TDB_CORRUPT;
+  }
+  n = tdbGetFixed32(data + size - 4);
+  if ((uint64_t)n * 4 > (uint64_t)size - 4) {
+    *why = "block restart count exceeds the block";
+    *err_off = (uint32_t)(size - 4);
+    return TDB_CORRUPT;
+  }
+  rstart = (uint64_t)size - 4 - (uint64_t)n * 4;
+  if (n == 0 && rstart != 0) {
+    *why = "block has entries but no restart point";
+    *err_off = (uint32_t)(size - 4);
+    return TDB_CORRUPT;
+  }
+  for (i = 0; i < n; i++) {
+    off = tdbGetFixed32(data + rstart + 4 * (uint64_t)i);
+    if ((i == 0 && off != 0) || (i > 0 && off <= prev) || off >= rstart) {
+      *why = "block restart offset out of order or out of range";
+      *err_off = (uint32_t)(rstart + 4 * (uint64_t)i);
+      return TDB_CORRUPT;
+    }
+    prev = off;
+  }
+  b->data = data;
+  b->size = size;
+  b->restarts = (uint32_t)rstart;
+  b->nrestarts = n;
+  return TDB_OK;
+}
+
+static uint32_t tdbBlockRestart(const TdbBlock *b, uint32_t i) {
+  return tdbGetFixed32(b->data + b->restarts + 4 * (size_t)i);
+}
+
+TDB_PRIVATE void tdbBlockIterInit(TdbBlockIter *it, TdbMem *mem,
+                                  TdbBlockCmpFn cmp, const TdbBlock *blk) {
+  memset(it, 0, sizeof *it);
+  it->mem = mem;
+  it->cmp = cmp;
+  tdbBlockIterSetBlock(it, blk);
+}
+
+TDB_PRIVATE void tdbBlockIterSetBlock(TdbBlockIter *it, const TdbBlock *blk) {
+  if (blk) {
+    it->blk = *blk;
+  } else {
+    memset(&it->blk, 0, sizeof it->blk);
+  }
+  it->cur = it->next = it->blk.restarts;
+  it->ridx = 0;
+  it->valid = 0;
+  it->rc = TDB_OK;
+  it->err_off = 0;
+  it->why = NULL;
+  it->klen = 0;
+  it->val = NULL;
+  it->vlen = 0;
+}
+
+TDB_PRIVATE void tdbBlockIterClear(TdbBlockIter *it) {
+  tdbMemFree(it->mem, it->kheap);
+  it->kheap = NULL;
+  it->kcap = 0;
+  it->valid = 0;
+}
+
+static void tdbBlockIterCorrupt(TdbBlockIter *it, uint32_t off,
+                                const char *why) {
+  it->valid = 0;
+  it->rc = TDB_CORRUPT;
+  it->err_off = off;
+  it->why = why;
+}
+
+/* Decode the entry header at off: TDB_OK with the three lengths, the header
+** size and all of key delta and value inside the entry region. */
+static int tdbBlockDecode(const TdbBlock *b, uint32_t off, uint32_t *shared,
+                          uint32_t *unshared, uint32_t *vlen, uint32_t *hdr) {
+  const unsigned char *p = b->data + off, *end = b->data + b->restarts;
+  size_t n1, n2, n3;
+  if (off >= b->restarts)
+    return TDB_CORRUPT;
+  n1 = tdbGetVarint32(p, end, shared);
+  if (!n1)
+    return TDB_CORRUPT;
+  n2 = tdbGetVarint32(p + n1, end, unshared);
+  if (!n2)
+    return TDB_CORRUPT;
+  n3 = tdbGetVarint32(p + n1 + n2, end, vlen);
+  if (!n3)
+    return TDB_CORRUPT;
+  *hdr = (uint32_t)(n1 + n2 + n3);
+  if ((uint64_t)*unshared + *vlen > (uint64_t)(end - p) - *hdr) {
+    return TDB_CORRUPT;
+  }
+  return TDB_OK;
+}
+
+/* Make room for a key of n bytes; keeps the first `keep` bytes. */
+static int tdbBlockIterKeyRoom(TdbBlockIter *it, size_t n, size_t keep) {
+  unsigned char *nb;
+  size_t cap;
+  if (it->kheap ? n <= it->kcap : n <= sizeof it->kinline)
+    return TDB_OK;
+  cap = it->kheap ? it->kcap : sizeof it->kinline;
+  while (cap < n)
+    cap *= 2;
+  nb = (unsigned char *)tdbMemAlloc(it->mem, cap);
+  if (!nb)
+    return TDB_NOMEM;
+  if (keep)
+    memcpy(nb, tdbBlockIterKey(it), keep);
+  tdbMemFree(it->mem, it->kheap);
+  it->kheap = nb;
+  it->kcap = cap;
+  return TDB_OK;
+}
+
+/* Step onto the entry at it->next (after the current key, whose bytes are
+** the prefix source). Sets valid = 0 at the end of the entries. */
+static void tdbBlockIterParseNext(TdbBlockIter *it) {
+  const TdbBlock *b = &it->blk;
+  uint32_t shared, unshared, vlen, hdr, off = it->next;
+  const unsigned char *p;
+  if (off >= b->restarts) {
+    it->valid = 0;
+    it->cur = it->next = b->restarts;
+    return;
+  }
+  if (tdbBlockDecode(b, off, &shared, &unshared, &vlen, &hdr) != TDB_OK) {
+    tdbBlockIterCorrupt(it, off, "block entry lengths out of range");
+    return;
+  }
+  if (shared > it->klen) {
+    tdbBlockIterCorrupt(it, off,
+                        "block entry shares more than its predecessor");
+    return;
+  }
+  if (tdbBlockIterKeyRoom(it, (size_t)shared + unshared, shared) != TDB_OK) {
+    it->valid = 0;
+    it->rc = TDB_NOMEM;
+    return;
+  }
+  p = b->data + off + hdr;
+  if (unshared) {
+    memcpy((it->kheap ? it->kheap : it->kinline) + shared, p, unshared);
+  }
+  it->klen = (size_t)shared + unshared;
+  it->val = p + unshared;
+  it->vlen = vlen;
+  it->cur = off;
+  it->next = off + hdr + unshared + vlen;
+  while (it->ridx + 1 < b->nrestarts &&
+         tdbBlockRestart(b, it->ridx + 1) <= off) {
+    it->ridx++;
+  }
+  it->valid = 1;
+}
+
+static void tdbBlockIterToRestart(TdbBlockIter *it, uint32_t r) {
+  it->klen = 0; /* so a restart entry must have shared == 0 */
+  it->ridx = r;
+  it->next = tdbBlockRestart(&it->blk, r);
+  it->valid = 0;
+}
+
+TDB_PRIVATE void tdbBlockIterSeekToFirst(TdbBlockIter *it) {
+  if (it->rc != TDB_OK)
+    return;
+  if (it->blk.nrestarts == 0) {
+    it->valid = 0;
+    return;
+  }
+  tdbBlockIterToRestart(it, 0);
+  tdbBlockIterParseNext(it);
+}
+
+TDB_PRIVATE void tdbBlockIterSeekToLast(TdbBlockIter *it) {
+  if (it->rc != TDB_OK)
+    return;
+  if (it->blk.nrestarts == 0) {
+    it->valid = 0;
+    return;
+  }
+  tdbBlockIterToRestart(it, it->blk.nrestarts - 1);
+  tdbBlockIterParseNext(it);
+  while (it->valid && it->next < it->blk.restarts)
+    tdbBlockIterParseNext(it);
+}
+
+TDB_PRIVATE void tdbBlockIterNext(TdbBlockIter *it) {
+  if (!it->valid)
+    return;
+  tdbBlockIterParseNext(it);
+}
+
+TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it) {
+  uint32_t target = it->cur, r;
+  if (!it->valid)
+    return;
+  r = it->ridx;
+  while (tdbBlockRestart(&it->blk, r) >= target) {
+    if (r == 0) { /* the first entry: no predecessor */
+      it->valid = 0;
+      it->cur = it->next = it->blk.restarts;
+      return;
+    }
+    r--;
+  }
+  tdbBlockIterToRestart(it, r);
+  for (;;) {
+    tdbBlockIterParseNext(it);
+    if (!it->valid) {
+      if (it->rc == TDB_OK) {
+        tdbBlockIterCorrupt(it, target, "block entries do not chain");
+      }
+      return;
+    }
+    if (it->next == target)
+      return;
+    if (it->next > target) {
+      tdbBlockIterCorrupt(it, it->cur, "block entries do not chain");
+      return;
+    }
+  }
+}
+
+TDB_PRIVATE void tdbBlockIterSeek(TdbBlockIter *it, const void *target,
+                                  size_t tlen) {
+  const TdbBlock *b = &it->blk;
+  uint32_t lo, hi;
+  if (it->rc != TDB_OK)
+    return;
+  if (b->nrestarts == 0) {
+    it->valid = 0;
+    return;
+  }
+  /* the last restart point whose key is < target (or restart 0) */
+  lo = 0;
+  hi = b->nrestarts - 1;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo + 1) / 2;
+    uint32_t off = tdbBlockRestart(b, mid), shared, unshared, vlen, hdr;
+    if (tdbBlockDecode(b, off, &shared, &unshared, &vlen, &hdr) != TDB_OK ||
+        shared != 0) {
+      tdbBlockIterCorrupt(it, off, "bad entry at a block restart point");
+      return;
+    }
+    if (it->cmp(b->data + off + hdr, unshared, target, tlen) < 0) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  tdbBlockIterToRestart(it, lo);
+  for (;;) {
+    tdbBlockIterParseNext(it);
+    if (!it->valid)
+      return;
+    if (it->cmp(tdbBlockIterKey(it), it->klen, target, tlen) >= 0)
+      return;
+  }
+}

@@ -1,0 +1,165 @@
+/*
+** bloom.c — Bloom filters (format and probe sequence in bloom.h).
+*/
+#include "bloom.h"
+
+#define TDB_BLOOM_M1 UINT64_C(0x9E3779B97F4A7C15)
+#define TDB_BLOOM_M2 UINT64_C(0xC2B2AE3D27D4EB4F)
+#define TDB_BLOOM_M3 UINT64_C(0x165667B19E3779F9)
+
+static uint64_t tdbBloomRotl(uint64_t x, int r) {
+  return (x << r) | (x >> (64 - r));
+}
+
+/* Little-endian loads, byte by byte (alignment- and endian-free). */
+static uint64_t tdbBloomLoad64(const unsigned char *p) {
+  uint64_t v = 0;
+  int i;
+  for (i = 7; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+/* Final avalanche: every input bit affects every output bit. */
+static uint64_t tdbBloomFinal(uint64_t h) {
+  h ^= h >> 33;
+  h *= UINT64_C(0xFF51AFD7ED558CCD);
+  h ^= h >> 33;
+  h *= UINT64_C(0xC4CEB9FE1A85EC53);
+  h ^= h >> 33;
+  return h;
+}
+
+TDB_PRIVATE uint64_t tdbBloomHash(const void *key, size_t n) {
+  const unsigned char *p = (const unsigned char *)key;
+  uint64_t h = TDB_BLOOM_M3 ^ ((uint64_t)n * TDB_BLOOM_M1);
+  uint64_t w;
+  size_t i;
+  while (n >= 8) {
+    w = tdbBloomLoad64(p) * TDB_BLOOM_M2;
+    h ^= tdbBloomRotl(w, 31) * TDB_BLOOM_M1;
+    h = tdbBloomRotl(h, 27) * TDB_BLOOM_M1 + TDB_BLOOM_M3;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    w = 0;
+    for (i = n; i > 0; i--)
+      w = (w << 8) | p[i - 1];
+    w *= TDB_BLOOM_M2;
+    h ^= tdbBloomRotl(w, 31) * TDB_BLOOM_M1;
+    h = tdbBloomRotl(h, 27) * TDB_BLOOM_M1 + TDB_BLOOM_M3;
+  }
+  return tdbBloomFinal(h);
+}
+
+TDB_PRIVATE int tdbBloomK(int bits_per_key) {
+  int k;
+  if (bits_per_key <= 0)
+    bits_per_key = TDB_DEFAULT_BLOOM_BITS;
+  /* round(bits * ln 2) without libm: ln 2 ~= 0.693147 */
+  k = (int)(((long)bits_per_key * 693147L + 500000L) / 1000000L);
+  if (k < 1)
+    k = 1;
+  if (k > TDB_BLOOM_MAX_K)
+    k = TDB_BLOOM_MAX_K;
+  return k;
+}
+
+TDB_PRIVATE size_t tdbBloomSize(size_t nkeys, int bits_per_key) {
+  size_t nbits, nbytes;
+  if (bits_per_key <= 0)
+    bits_per_key = TDB_DEFAULT_BLOOM_BITS;
+  if (nkeys > (SIZE_MAX / 2) / (size_t)bits_per_key)
+    nkeys = (SIZE_MAX / 2) / (size_t)bits_per_key;
+  nbits = nkeys * (size_t)bits_per_key;
+  nbytes = (nbits + 7) / 8;
+  if (nbytes < TDB_BLOOM_MIN_BYTES)
+    nbytes = TDB_BLOOM_MIN_BYTES;
+  /* nbits must fit the 32-bit fast-range mapping */
+  if (nbytes > (size_t)UINT32_MAX / 8)
+    nbytes = (size_t)UINT32_MAX / 8;
+  return nbytes + 1;
+}
+
+/* Set or test the k probes of hash in bits[0..nbits). */
+static void tdbBloomSet(unsigned char *bits, uint32_t nbits, int k,
+                        uint64_t hash) {
+  uint32_t g = (uint32_t)hash, delta = (uint32_t)(hash >> 32);
+  int j;
+  for (j = 0; j < k; j++) {
+    uint32_t bit = (uint32_t)(((uint64_t)g * nbits) >> 32);
+    bits[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+    g += delta;
+  }
+}
+
+TDB_PRIVATE void tdbBloomFill(unsigned char *dst, const uint64_t *hashes,
+                              size_t n, int bits_per_key) {
+  size_t total = tdbBloomSize(n, bits_per_key);
+  size_t nbytes = total - 1;
+  int k = tdbBloomK(bits_per_key);
+  size_t i;
+  memset(dst, 0, nbytes);
+  dst[nbytes] = (unsigned char)k;
+  for (i = 0; i < n; i++) {
+    tdbBloomSet(dst, (uint32_t)(nbytes * 8), k, hashes[i]);
+  }
+}
+
+TDB_PRIVATE int tdbBloomBuild(TdbMem *mem, const TdbBloomKey *keys, size_t n,
+                              int bits_per_key, unsigned char **out,
+                              size_t *out_len) {
+  size_t total = tdbBloomSize(n, bits_per_key);
+  unsigned char *f = (unsigned char *)tdbMemAlloc(mem, total);
+  uint64_t *hashes;
+  size_t i;
+  *out = NULL;
+  *out_len = 0;
+  if (!f)
+    return TDB_NOMEM;
+  hashes = (uint64_t *)tdbMemAlloc(mem, (n ? n : 1) * sizeof(uint64_t));
+  if (!hashes) {
+    tdbMemFree(mem, f);
+    return TDB_NOMEM;
+  }
+  for (i = 0; i < n; i++)
+    hashes[i] = tdbBloomHash(keys[i].data, keys[i].len);
+  tdbBloomFill(f, hashes, n, bits_per_key);
+  tdbMemFree(mem, hashes);
+  *out = f;
+  *out_len = total;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbBloomValid(const unsigned char *f, size_t n) {
+  if (!f || n < TDB_BLOOM_MIN_BYTES + 1)
+    return 0;
+  if (n - 1 > (size_t)UINT32_MAX / 8)
+    return 0;
+  return f[n - 1] >= 1 && f[n - 1] <= TDB_BLOOM_MAX_K;
+}
+
+TDB_PRIVATE int tdbBloomMayContainHash(const unsigned char *f, size_t n,
+                                       uint64_t hash) {
+  uint32_t nbits, g, delta;
+  int k, j;
+  if (!tdbBloomValid(f, n))
+    return 1;
+  nbits = (uint32_t)((n - 1) * 8);
+  k = f[n - 1];
+  g = (uint32_t)hash;
+  delta = (uint32_t)(hash >> 32);
+  for (j = 0; j < k; j++) {
+    uint32_t bit = (uint32_t)(((uint64_t)g * nbits) >> 32);
+    if (!(f[bit >> 3] & (1u << (bit & 7))))
+      return 0;
+    g += delta;
+  }
+  return 1;
+}
+
+TDB_PRIVATE int tdbBloomMayContain(const unsigned char *f, size_t n,
+                                   const void *key, size_t keylen) {
+  return tdbBloomMayContainHash(f, n, tdbBloomHash(key, keylen));
+}

@@ -1,0 +1,256 @@
+/*
+** dbiter.c — visible versions at an epoch over a merged iterator (dbiter.h).
+*/
+#include "dbiter.h"
+#include "ikey.h"
+#include "mem.h"
+
+struct TdbDbIter {
+  TdbMem *mem;
+  TdbIter *in;
+  uint64_t as_of;
+  int valid;
+  int forward;          /* forward: `in` sits on the yielded version;
+                        ** backward: `in` sits before the yielded key, which
+                        ** is held in saved_key/saved_value */
+  int rc;
+  TdbStr saved_key, saved_value;
+  unsigned char *seek_key;  /* scratch for internal seek keys */
+  size_t seek_cap;
+};
+
+TDB_PRIVATE TdbDbIter *tdbDbIterNew(TdbMem *mem, TdbIter *internal, uint64_t as_of) {
+  TdbDbIter *it;
+  if (!internal) return NULL;
+  it = tdbMemAllocZero(mem, sizeof *it);
+  if (!it) {
+    tdbIterFree(internal);
+    return NULL;
+  }
+  it->mem = mem;
+  it->in = internal;
+  it->as_of = as_of;
+  it->forward = 1;
+  tdbStrInit(&it->saved_key, mem);
+  tdbStrInit(&it->saved_value, mem);
+  return it;
+}
+
+TDB_PRIVATE void tdbDbIterFree(TdbDbIter *it) {
+  if (!it) return;
+  tdbIterFree(it->in);
+  tdbStrClear(&it->saved_key);
+  tdbStrClear(&it->saved_value);
+  tdbMemFree(it->mem, it->seek_key);
+  tdbMemFree(it->mem, it);
+}
+
+/* Decode the internal key under `in`; 0 ok, -1 corrupt (recorded). */
+static int tdbDbIterParse(TdbDbIter *it, TdbIkeyParsed *pk) {
+  size_t n;
+  const unsigned char *k = tdbIterKey(it->in, &n);
+  if (tdbIkeyDecode(k, n, pk) != TDB_OK) {
+    it->rc = TDB_CORRUPT;
+    it->valid = 0;
+    return -1;
+  }
+  return 0;
+}
+
+/* Seek `in` to the first version of user_key visible at as_of. */
+static void tdbDbIterSeekVisible(TdbDbIter *it, const unsigned char *ukey, size_t n) {
+  size_t len;
+  if (n + TDB_IKEY_TAG_SIZE > it->seek_cap) {
+    void *buf = it->seek_key;
+    if (tdbMemGrow(it->mem, &buf, &it->seek_cap, n + TDB_IKEY_TAG_SIZE, 1) != 0) {
+      it->rc = TDB_NOMEM;
+      it->valid = 0;
+      return;
+    }
+    it->seek_key = buf;
+  }
+  len = tdbIkeySeekKey(it->seek_key, ukey, n, it->as_of);
+  tdbIterSeek(it->in, it->seek_key, len);
+}
+
+/* Forward: from the current internal position, find the next user key whose
+** newest visible version is a value, and stop on it. If `skip_key` is set,
+** versions of that user key are passed over first. */
+static void tdbDbIterFindNextVisible(TdbDbIter *it, const unsigned char *skip_key,
+                                     size_t skip_n, int skipping) {
+  TdbIkeyParsed pk;
+  it->valid = 0;
+  while (tdbIterValid(it->in)) {
+    if (tdbDbIterParse(it, &pk) != 0) return;
+    if (skipping && tdbIkeyCompareUser(pk.user_key, pk.user_len, skip_key, skip_n) == 0) {
+      tdbIterNext(it->in);
+      continue;
+    }
+    if (pk.seq > it->as_of) {
+      /* newer than the epoch: jump to the first version visible at as_of */
+      tdbDbIterSeekVisible(it, pk.user_key, pk.user_len);
+      if (it->rc) return;
+      if (!tdbIterValid(it->in)) break;
+      if (tdbDbIterParse(it, &pk) != 0) return;
+      if (pk.seq > it->as_of) continue; /* landed on a later key: check it too */
+    }
+    if (pk.kind == TDB_KIND_VALUE) {
+      it->valid = 1;
+      return;
+    }
+    /* a tombstone: hide this key, continue after all of its versions */
+    it->saved_key.n = 0;
+    tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
+    if (it->saved_key.oom) {
+      it->rc = TDB_NOMEM;
+      return;
+    }
+    skip_key = (const unsigned char *)it->saved_key.z;
+    skip_n = it->saved_key.n;
+    skipping = 1;
+    tdbIterNext(it->in);
+  }
+  if (it->rc == TDB_OK) it->rc = tdbIterStatus(it->in);
+}
+
+/* Backward: from the current internal position, walk back over user keys;
+** for each, its versions come oldest first, so the last visible one seen is
+** the newest visible. Stop on the first key where that is a value. */
+static void tdbDbIterFindPrevVisible(TdbDbIter *it) {
+  TdbIkeyParsed pk;
+  int have = 0;             /* saved_* hold a visible version of saved_key */
+  int have_kind = TDB_KIND_DELETE;
+  it->valid = 0;
+  while (tdbIterValid(it->in)) {
+    if (tdbDbIterParse(it, &pk) != 0) return;
+    if (have && tdbIkeyCompareUser(pk.user_key, pk.user_len,
+                                   (const unsigned char *)it->saved_key.z,
+                                   it->saved_key.n) != 0) {
+      if (have_kind == TDB_KIND_VALUE) { /* the previous key is the answer */
+        it->valid = 1;
+        return;
+      }
+      have = 0;
+    }
+    if (pk.seq <= it->as_of) {
+      size_t vn;
+      const unsigned char *v = tdbIterValue(it->in, &vn);
+      it->saved_key.n = 0;
+      tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
+      it->saved_value.n = 0;
+      tdbStrAppend(&it->saved_value, (const char *)v, vn);
+      if (it->saved_key.oom || it->saved_value.oom) {
+        it->rc = TDB_NOMEM;
+        return;
+      }
+      have = 1;
+      have_kind = pk.kind;
+    }
+    tdbIterPrev(it->in);
+  }
+  if (it->rc == TDB_OK) it->rc = tdbIterStatus(it->in);
+  if (it->rc == TDB_OK && have && have_kind == TDB_KIND_VALUE) it->valid = 1;
+}
+
+TDB_PRIVATE int tdbDbIterValid(const TdbDbIter *it) {
+  return it->valid;
+}
+
+TDB_PRIVATE int tdbDbIterStatus(const TdbDbIter *it) {
+  return it->rc;
+}
+
+TDB_PRIVATE void tdbDbIterSeekLast(TdbDbIter *it) {
+  it->forward = 0;
+  tdbIterSeekLast(it->in);
+  tdbDbIterFindPrevVisible(it);
+}
+
+TDB_PRIVATE void tdbDbIterSeek(TdbDbIter *it, const void *user_key, size_t n) {
+  it->forward = 1;
+  it->valid = 0;
+  tdbDbIterSeekVisible(it, user_key, n);
+  if (it->rc == TDB_OK) tdbDbIterFindNextVisible(it, NULL, 0, 0);
+}
+
+TDB_PRIVATE void tdbDbIterNext(TdbDbIter *it) {
+  if (!it->valid) return;
+  if (!it->forward) {
+    /* `in` is before the saved key: reposition on its visible version */
+    it->forward = 1;
+    tdbDbIterSeekVisible(it, (const unsigned char *)it->saved_key.z, it->saved_key.n);
+    if (it->rc) {
+      it->valid = 0;
+      return;
+    }
+  }
+  {
+    TdbIkeyParsed pk;
+    if (tdbDbIterParse(it, &pk) != 0) return;
+    it->saved_key.n = 0;
+    tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
+    if (it->saved_key.oom) {
+      it->rc = TDB_NOMEM;
+      it->valid = 0;
+      return;
+    }
+    tdbIterNext(it->in);
+    tdbDbIterFindNextVisible(it, (const unsigned char *)it->saved_key.z, it->saved_key.n, 1);
+  }
+}
+
+TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it) {
+  if (!it->valid) return;
+  if (it->forward) {
+    /* `in` is on the current key's visible version: step back to before
+    ** all versions of this key */
+    TdbIkeyParsed pk;
+    if (tdbDbIterParse(it, &pk) != 0) return;
+    it->saved_key.n = 0;
+    tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
+    if (it->saved_key.oom) {
+      it->rc = TDB_NOMEM;
+      it->valid = 0;
+      return;
+    }
+    /* the first (newest) version of the key: seek with the largest epoch */
+    {
+      uint64_t keep = it->as_of;
+      it->as_of = TDB_IKEY_MAX_SEQ;
+      tdbDbIterSeekVisible(it, (const unsigned char *)it->saved_key.z, it->saved_key.n);
+      it->as_of = keep;
+    }
+    if (it->rc) {
+      it->valid = 0;
+      return;
+    }
+    if (tdbIterValid(it->in)) tdbIterPrev(it->in);
+    else tdbIterSeekLast(it->in);
+    it->forward = 0;
+    tdbDbIterFindPrevVisible(it);
+    return;
+  }
+  /* backward already: `in` sits before the saved key */
+  tdbDbIterFindPrevVisible(it);
+}
+
+TDB_PRIVATE const unsigned char *tdbDbIterKey(const TdbDbIter *it, size_t *n) {
+  if (!it->forward) {
+    *n = it->saved_key.n;
+    return (const unsigned char *)it->saved_key.z;
+  }
+  {
+    size_t kn;
+    const unsigned char *k = it->in->m->key(it->in, &kn);
+    *n = kn - TDB_IKEY_TAG_SIZE;
+    return k;
+  }
+}
+
+TDB_PRIVATE const unsigned char *tdbDbIterValue(const TdbDbIter *it, size_t *n) {
+  if (!it->forward) {
+    *n = it->saved_value.n;
+    return (const unsigned char *)it->saved_value.z;
+  }
+  return it->in->m->value(it->in, n);
+}

@@ -1,0 +1,295 @@
+/*
+** skiplist.c — arena-backed skiplist, one writer and lock-free readers
+** (see skiplist.h).
+*/
+#include "skiplist.h"
+#include "coding.h"
+#include "ikey.h"
+
+/* Links between nodes. With threads: C11 atomics, release stores when a
+** node is published, acquire loads when a reader follows a link; relaxed
+** where no publication happens (a node not yet linked, the list height).
+** Without threads: plain pointers and ints. */
+#if TDB_THREADS
+#include <stdatomic.h>
+typedef _Atomic(TdbSkipNode *) TdbSkipLink;
+typedef atomic_int TdbSkipHeight;
+#define TDB_SKIP_LOAD(p) atomic_load_explicit((p), memory_order_acquire)
+#define TDB_SKIP_STORE(p, v) atomic_store_explicit((p), (v), memory_order_release)
+#define TDB_SKIP_INIT(p, v) atomic_init((p), (v))
+#define TDB_SKIP_LOAD_RELAXED(p) atomic_load_explicit((p), memory_order_relaxed)
+#define TDB_SKIP_STORE_RELAXED(p, v) \
+  atomic_store_explicit((p), (v), memory_order_relaxed)
+#else
+typedef TdbSkipNode *TdbSkipLink;
+typedef int TdbSkipHeight;
+#define TDB_SKIP_LOAD(p) (*(p))
+#define TDB_SKIP_STORE(p, v) (*(p) = (v))
+#define TDB_SKIP_INIT(p, v) (*(p) = (v))
+#define TDB_SKIP_LOAD_RELAXED(p) (*(p))
+#define TDB_SKIP_STORE_RELAXED(p, v) (*(p) = (v))
+#endif
+
+struct TdbSkipNode {
+  const unsigned char *entry;  /* right after next[height-1]; NULL: head */
+  TdbSkipLink next[];          /* next[i]: successor at level i */
+};
+
+struct TdbSkiplist {
+  TdbArena *arena;
+  TdbSkipNode *head;           /* sentinel, TDB_SKIPLIST_MAX_HEIGHT links */
+  TdbSkipHeight height;        /* levels in use, 1..MAX (readers: relaxed) */
+  uint64_t rng;                /* xorshift64 state: writer only */
+  size_t count;                /* entries linked: writer only */
+};
+
+#define TDB_SKIP_NODE_BYTES(h) \
+  (offsetof(TdbSkipNode, next) + (size_t)(h) * sizeof(TdbSkipLink))
+
+/* Fixed seed (any nonzero value) so heights, hence tests, are repeatable. */
+#define TDB_SKIP_SEED UINT64_C(0x9E3779B97F4A7C15)
+
+/* The key of an entry written by tdbSkiplistAllocNode (well-formed). */
+static const unsigned char *tdbSkipEntryKey(const unsigned char *entry,
+                                            size_t *klen) {
+  uint32_t n = 0;
+  size_t used;
+  if (TDB_LIKELY(entry[0] < 0x80)) {
+    *klen = entry[0];
+    return entry + 1;
+  }
+  used = tdbGetVarint32(entry, entry + TDB_VARINT32_MAX, &n);
+  *klen = n;
+  return entry + used;
+}
+
+/* The node's key against key: <0 (node's is smaller), 0, >0. */
+static int tdbSkipCompare(const TdbSkipNode *node, const void *key,
+                          size_t klen) {
+  size_t nlen;
+  const unsigned char *nkey = tdbSkipEntryKey(node->entry, &nlen);
+  return tdbIkeyCompare(nkey, nlen, key, klen);
+}
+
+static int tdbSkipRandomHeight(TdbSkiplist *list) {
+  int h = 1;
+  uint64_t x = list->rng;
+  for (;;) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    if (h >= TDB_SKIPLIST_MAX_HEIGHT || (x % TDB_SKIPLIST_BRANCHING) != 0) break;
+    h++;
+  }
+  list->rng = x;
+  return h;
+}
+
+TDB_PRIVATE TdbSkiplist *tdbSkiplistNew(TdbArena *arena) {
+  TdbSkiplist *list;
+  TdbSkipNode *head;
+  int i;
+  list = (TdbSkiplist *)tdbArenaAllocAligned(arena, sizeof(*list));
+  if (!list) return NULL;
+  head = (TdbSkipNode *)tdbArenaAllocAligned(
+      arena, TDB_SKIP_NODE_BYTES(TDB_SKIPLIST_MAX_HEIGHT));
+  if (!head) return NULL;
+  head->entry = NULL;
+  for (i = 0; i < TDB_SKIPLIST_MAX_HEIGHT; i++) TDB_SKIP_INIT(&head->next[i], NULL);
+  list->arena = arena;
+  list->head = head;
+  TDB_SKIP_INIT(&list->height, 1);
+  list->rng = TDB_SKIP_SEED;
+  list->count = 0;
+  return list;
+}
+
+static int tdbSkipNodeHeight(const TdbSkipNode *node) {
+  return (int)((size_t)(node->entry - (const unsigned char *)node->next) /
+               sizeof(TdbSkipLink));
+}
+
+TDB_PRIVATE TdbSkipNode *tdbSkiplistAllocNode(TdbSkiplist *list, size_t klen,
+                                              size_t vlen, unsigned char **key,
+                                              unsigned char **value) {
+  TdbSkipNode *node;
+  unsigned char *p;
+  size_t klen_bytes, vlen_bytes, entry_bytes;
+  int h;
+  if (klen > UINT32_MAX || vlen > UINT32_MAX) return NULL;
+  klen_bytes = tdbVarintLength(klen);
+  vlen_bytes = tdbVarintLength(vlen);
+  /* klen, vlen <= 2^32 - 1, so this cannot overflow a 64-bit size_t; on a
+  ** 32-bit one the checks below catch it. */
+  entry_bytes = klen_bytes + klen;
+  if (entry_bytes < klen) return NULL;
+  entry_bytes += vlen_bytes;
+  if (entry_bytes > SIZE_MAX - vlen) return NULL;
+  entry_bytes += vlen;
+  if (entry_bytes > SIZE_MAX - TDB_SKIP_NODE_BYTES(TDB_SKIPLIST_MAX_HEIGHT)) {
+    return NULL;
+  }
+  h = tdbSkipRandomHeight(list);
+  node = (TdbSkipNode *)tdbArenaAllocAligned(list->arena,
+                                             TDB_SKIP_NODE_BYTES(h) + entry_bytes);
+  if (!node) return NULL;
+  p = (unsigned char *)node + TDB_SKIP_NODE_BYTES(h);
+  node->entry = p;
+  p += tdbPutVarint32(p, (uint32_t)klen);
+  *key = p;
+  p += klen;
+  p += tdbPutVarint32(p, (uint32_t)vlen);
+  *value = p;
+  return node;
+}
+
+/* The list height as a reader sees it. Atomic loads want a non-const
+** object; the list is not actually const, only this view of it. */
+static int tdbSkipHeight(const TdbSkiplist *list) {
+  return TDB_SKIP_LOAD_RELAXED(&((TdbSkiplist *)list)->height);
+}
+
+/* The first node whose key is >= key (NULL: none). With prev, also store in
+** prev[i] the last node at level i whose key is < key (the head if none). */
+static TdbSkipNode *tdbSkipFindGreaterOrEqual(const TdbSkiplist *list,
+                                              const void *key, size_t klen,
+                                              TdbSkipNode **prev) {
+  TdbSkipNode *x = list->head;
+  int level = tdbSkipHeight(list) - 1;
+  for (;;) {
+    TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
+    if (next && tdbSkipCompare(next, key, klen) < 0) {
+      x = next;
+    } else {
+      if (prev) prev[level] = x;
+      if (level == 0) return next;
+      level--;
+    }
+  }
+}
+
+/* The last node whose key is < key: the head if none. */
+static TdbSkipNode *tdbSkipFindLessThan(const TdbSkiplist *list,
+                                        const void *key, size_t klen) {
+  TdbSkipNode *x = list->head;
+  int level = tdbSkipHeight(list) - 1;
+  for (;;) {
+    TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
+    if (next && tdbSkipCompare(next, key, klen) < 0) {
+      x = next;
+    } else {
+      if (level == 0) return x;
+      level--;
+    }
+  }
+}
+
+/* The last node: the head if the list is empty. */
+static TdbSkipNode *tdbSkipFindLast(const TdbSkiplist *list) {
+  TdbSkipNode *x = list->head;
+  int level = tdbSkipHeight(list) - 1;
+  for (;;) {
+    TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
+    if (next) {
+      x = next;
+    } else {
+      if (level == 0) return x;
+      level--;
+    }
+  }
+}
+
+TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
+  TdbSkipNode *prev[TDB_SKIPLIST_MAX_HEIGHT];
+  TdbSkipNode *x;
+  const unsigned char *key;
+  size_t klen;
+  int h = tdbSkipNodeHeight(node), height, i;
+  key = tdbSkipEntryKey(node->entry, &klen);
+  x = tdbSkipFindGreaterOrEqual(list, key, klen, prev);
+  if (x && tdbSkipCompare(x, key, klen) == 0) return TDB_MISUSE;
+  height = TDB_SKIP_LOAD_RELAXED(&list->height);
+  if (h > height) {
+    for (i = height; i < h; i++) prev[i] = list->head;
+    /* A reader that sees the new height before the node only finds NULL
+    ** links at the new levels of the head, and drops down: harmless. */
+    TDB_SKIP_STORE_RELAXED(&list->height, h);
+  }
+  for (i = 0; i < h; i++) {
+    /* The node is not reachable yet: its own links need no ordering. The
+    ** release store into prev[i] publishes it with everything written. */
+    TDB_SKIP_INIT(&node->next[i], TDB_SKIP_LOAD_RELAXED(&prev[i]->next[i]));
+    TDB_SKIP_STORE(&prev[i]->next[i], node);
+  }
+  list->count++;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbSkiplistInsert(TdbSkiplist *list, const void *key,
+                                  size_t klen, const void *value,
+                                  size_t vlen) {
+  unsigned char *kdst, *vdst;
+  TdbSkipNode *node;
+  if (klen > UINT32_MAX || vlen > UINT32_MAX) return TDB_TOOBIG;
+  node = tdbSkiplistAllocNode(list, klen, vlen, &kdst, &vdst);
+  if (!node) return TDB_NOMEM;
+  if (klen) memcpy(kdst, key, klen);
+  if (vlen) memcpy(vdst, value, vlen);
+  return tdbSkiplistLink(list, node);
+}
+
+TDB_PRIVATE size_t tdbSkiplistCount(const TdbSkiplist *list) {
+  return list->count;
+}
+
+/* ---- Iterators ----------------------------------------------------------- */
+
+TDB_PRIVATE void tdbSkiplistIterInit(TdbSkiplistIter *it,
+                                     const TdbSkiplist *list) {
+  it->list = list;
+  it->node = NULL;
+}
+
+TDB_PRIVATE int tdbSkiplistIterValid(const TdbSkiplistIter *it) {
+  return it->node != NULL;
+}
+
+TDB_PRIVATE const unsigned char *tdbSkiplistIterKey(const TdbSkiplistIter *it,
+                                                    size_t *klen) {
+  return tdbSkipEntryKey(it->node->entry, klen);
+}
+
+TDB_PRIVATE const unsigned char *tdbSkiplistIterValue(
+    const TdbSkiplistIter *it, size_t *vlen) {
+  size_t klen;
+  const unsigned char *p = tdbSkipEntryKey(it->node->entry, &klen) + klen;
+  uint32_t n = 0;
+  size_t used = tdbGetVarint32(p, p + TDB_VARINT32_MAX, &n);
+  *vlen = n;
+  return p + used;
+}
+
+TDB_PRIVATE void tdbSkiplistIterNext(TdbSkiplistIter *it) {
+  it->node = TDB_SKIP_LOAD(&((TdbSkipNode *)it->node)->next[0]);
+}
+
+TDB_PRIVATE void tdbSkiplistIterPrev(TdbSkiplistIter *it) {
+  size_t klen;
+  const unsigned char *key = tdbSkipEntryKey(it->node->entry, &klen);
+  const TdbSkipNode *x = tdbSkipFindLessThan(it->list, key, klen);
+  it->node = x == it->list->head ? NULL : x;
+}
+
+TDB_PRIVATE void tdbSkiplistIterSeek(TdbSkiplistIter *it, const void *target,
+                                     size_t tlen) {
+  it->node = tdbSkipFindGreaterOrEqual(it->list, target, tlen, NULL);
+}
+
+TDB_PRIVATE void tdbSkiplistIterSeekToFirst(TdbSkiplistIter *it) {
+  it->node = TDB_SKIP_LOAD(&it->list->head->next[0]);
+}
+
+TDB_PRIVATE void tdbSkiplistIterSeekToLast(TdbSkiplistIter *it) {
+  const TdbSkipNode *x = tdbSkipFindLast(it->list);
+  it->node = x == it->list->head ? NULL : x;
+}

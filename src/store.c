@@ -1,0 +1,1306 @@
+/*
+** store.c — the storage engine: open/recovery, group commit, reads, flush,
+** compaction and verification (see store.h for the data flow).
+**
+** Locking: `mu` guards the commit queue, the memtable pointers, the current
+** version, `head`, background state and the sticky error. Table and WAL I/O
+** of flushes and compactions run without it; the commit leader writes the
+** WAL without it while followers wait, so readers are never blocked by I/O.
+**
+** Without threads (TDB_THREADS == 0 or cfg->threads == 0) flushes and
+** compactions run inline in the writer that needs them.
+*/
+#include "store.h"
+#include "filename.h"
+#include "ikey.h"
+#include "manifest.h"
+#include "tablecache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One waiting committer. */
+typedef struct TdbCommitReq {
+  const TdbBatch *batch;
+  uint64_t epoch;
+  int rc;
+  int done;
+  TdbErr *err;
+  struct TdbCommitReq *next;
+} TdbCommitReq;
+
+struct TdbStore {
+  TdbMem *mem;
+  TdbVfs *vfs;
+  int own_vfs;
+  char *dir;
+  tdb_config cfg;
+  TdbVfsFile *lock_file;
+  TdbMutex mu;
+  TdbCond commit_cv;          /* a commit finished or the leader changed */
+  TdbCond bg_cv;              /* background work to do, or done */
+  /* write path */
+  TdbCommitReq *queue, *queue_tail;
+  TdbWalWriter *wal;
+  uint64_t wal_number;
+  TdbMemtable *active, *imm;
+  uint64_t head;              /* latest published epoch */
+  int64_t head_wall;          /* its wall-clock */
+  uint64_t unsynced_records;  /* TDB_SYNC_NORMAL bookkeeping */
+  int64_t last_sync_us;
+  /* structure */
+  TdbVersionSet vs;
+  TdbTableCache *tables;
+  unsigned char *compact_pointer[TDB_LEVELS_MAX];  /* round-robin per level */
+  size_t compact_pointer_len[TDB_LEVELS_MAX];
+  /* background */
+  int threaded;
+  TdbThread bg;
+  int bg_started, bg_active, bg_requested, shutting_down;
+  int manual_compaction;      /* tdbStoreCompact is waiting */
+  int writer_busy;            /* the commit leader is writing without mu */
+  int sync_ready;             /* mu and the conds exist */
+  int sticky_rc;              /* a failed durable write: refuse writes */
+  char sticky_msg[320];
+  TdbErr bg_err;
+};
+
+/* ---- small helpers -------------------------------------------------------------- */
+
+static void tdbStoreLog(TdbStore *s, int level, const char *msg) {
+  if (s->cfg.log_fn) s->cfg.log_fn(s->cfg.log_ctx, level, msg);
+}
+
+/* Enter the sticky error state after a failed durable write (mu held). */
+static void tdbStoreSetSticky(TdbStore *s, int rc, const char *msg) {
+  if (s->sticky_rc) return;
+  s->sticky_rc = rc;
+  snprintf(s->sticky_msg, sizeof s->sticky_msg, "%s", msg);
+  tdbStoreLog(s, TDB_LOG_ERROR, s->sticky_msg);
+}
+
+static int tdbStoreStickyError(TdbStore *s, TdbErr *err) {
+  return tdbErrSet(err, s->sticky_rc, NULL,
+                   "the database refuses writes after an earlier failure: %s", s->sticky_msg);
+}
+
+static uint64_t tdbLevelBudget(const TdbStore *s, int level) {
+  uint64_t b = TDB_DEFAULT_L1_BYTES;
+  int i;
+  for (i = 1; i < level; i++) b *= (uint64_t)s->cfg.level_size_ratio;
+  return b;
+}
+
+/* How urgently a level needs compaction: >= 1 means now. */
+static double tdbLevelScore(const TdbStore *s, const TdbVersion *v, int level) {
+  if (level == 0) return (double)v->nfiles[0] / (double)s->cfg.l0_compaction_trigger;
+  return (double)tdbVersionLevelBytes(v, level) / (double)tdbLevelBudget(s, level);
+}
+
+/* The level most in need of compaction (never the last), or -1. A manual
+** compaction (`force`) also empties L0 into L1 whatever its score. */
+static int tdbStorePickLevel(const TdbStore *s, const TdbVersion *v, int force) {
+  int l, best = -1;
+  double best_score = 1.0;
+  if (force && v->nfiles[0] > 0 && v->nlevels > 1) return 0;
+  for (l = 0; l + 1 < v->nlevels; l++) {
+    double score = tdbLevelScore(s, v, l);
+    if (score >= best_score) {
+      best = l;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+/* ---- obsolete files ------------------------------------------------------------------ */
+
+/* FileMeta callback: the last version holding table `number` is gone. */
+static void tdbStoreTableObsolete(void *ctx, uint64_t number) {
+  TdbStore *s = ctx;
+  char *path;
+  if (s->shutting_down == 2) return; /* closing: the files stay */
+  tdbTableCacheEvict(s->tables, number);
+  path = tdbFileName(s->mem, s->dir, TDB_FILE_TABLE, number);
+  if (path) s->vfs->remove_file(s->vfs, path, NULL);
+  tdbMemFree(s->mem, path);
+}
+
+static void tdbStoreWatch(TdbStore *s, TdbFileMeta *f) {
+  f->on_obsolete = tdbStoreTableObsolete;
+  f->obsolete_ctx = s;
+}
+
+/* Remove WAL files older than the version set's log number. */
+static void tdbStoreRemoveOldLogs(TdbStore *s, uint64_t below) {
+  uint64_t n;
+  for (n = below; n > 0; n--) {
+    char *path = tdbFileName(s->mem, s->dir, TDB_FILE_LOG, n - 1);
+    int exists = 0;
+    if (!path) return;
+    s->vfs->file_exists(s->vfs, path, &exists, NULL);
+    if (exists) s->vfs->remove_file(s->vfs, path, NULL);
+    tdbMemFree(s->mem, path);
+    if (!exists && below - n > 64) break; /* older ones were removed before */
+  }
+}
+
+/* ---- flush ------------------------------------------------------------------------------ */
+
+/* Write the immutable memtable to an L0 table and log the edit (mu held;
+** released during the table I/O). */
+static int tdbStoreFlushImm(TdbStore *s, TdbErr *err) {
+  TdbMemtable *imm = s->imm;
+  TdbTableWriter *w = NULL;
+  TdbFileMeta *meta = NULL;
+  TdbVersionEdit edit;
+  TdbIter *it;
+  uint64_t number = tdbVsNewFileNumber(&s->vs);
+  int rc = TDB_OK;
+  tdbMemtableRef(imm);
+  tdbMutexUnlock(&s->mu);
+  it = tdbMemtableIterNew(s->mem, imm);
+  if (!it) rc = tdbErrNoMem(err);
+  if (rc == TDB_OK && tdbMemtableCount(imm) > 0) {
+    rc = tdbTableWriterOpen(s->mem, s->vfs, s->dir, &s->cfg, number, &w, err);
+    for (tdbIterSeekFirst(it); rc == TDB_OK && tdbIterValid(it); tdbIterNext(it)) {
+      size_t kn, vn;
+      const unsigned char *k = tdbIterKey(it, &kn), *v = tdbIterValue(it, &vn);
+      rc = tdbTableWriterAdd(w, k, kn, v, vn, err);
+    }
+    if (rc == TDB_OK) rc = tdbTableWriterFinish(w, &meta, err);
+  }
+  tdbIterFree(it);
+  tdbMutexLock(&s->mu);
+  tdbEditInit(&edit);
+  if (rc == TDB_OK && meta) {
+    tdbStoreWatch(s, meta);
+    rc = tdbEditAddFile(s->mem, &edit, 0, meta);
+    if (rc != TDB_OK) rc = tdbErrNoMem(err);
+    if (meta->max_epoch > edit.last_epoch) {
+      edit.has_last_epoch = 1;
+      edit.last_epoch = meta->max_epoch;
+    }
+  }
+  if (rc == TDB_OK) {
+    /* the memtable's logs are older than the active one; while recovering
+    ** there is no active log yet and the replayed ones must stay */
+    edit.has_log_number = 1;
+    edit.log_number = s->wal_number ? s->wal_number : s->vs.log_number;
+    rc = tdbVsLogAndApply(&s->vs, &edit, err);
+  }
+  tdbEditClear(s->mem, &edit);
+  tdbFileMetaUnref(s->mem, meta); /* the version holds it now (or it is removed) */
+  tdbTableWriterFree(w);
+  tdbMemtableUnref(imm);
+  if (rc == TDB_OK) {
+    tdbMemtableUnref(s->imm);
+    s->imm = NULL;
+    tdbStoreRemoveOldLogs(s, s->vs.log_number);
+  }
+  tdbCondBroadcast(&s->bg_cv);
+  return rc;
+}
+
+/* ---- compaction ---------------------------------------------------------------------- */
+
+/* User key of an internal key. */
+static const unsigned char *tdbUk(const unsigned char *ik, size_t n, size_t *un) {
+  *un = n >= TDB_IKEY_TAG_SIZE ? n - TDB_IKEY_TAG_SIZE : n;
+  return ik;
+}
+
+/* Pick the inputs of one compaction out of `level` (mu held). in[0] are the
+** level's files, in[1] the overlapping ones of level + 1. */
+static int tdbStorePickInputs(TdbStore *s, const TdbVersion *v, int level,
+                              TdbFileMeta ***in0, int *n0, size_t *c0,
+                              TdbFileMeta ***in1, int *n1, size_t *c1) {
+  const unsigned char *lo = NULL, *hi = NULL;
+  size_t lon = 0, hin = 0;
+  int i, rc = TDB_OK;
+  if (level == 0) {
+    /* L0 files overlap: take all of them */
+    for (i = 0; rc == TDB_OK && i < v->nfiles[0]; i++) {
+      void *arr = *in0;
+      if (tdbMemGrow(s->mem, &arr, c0, (size_t)*n0 + 1, sizeof(TdbFileMeta *)) != 0) {
+        return TDB_NOMEM;
+      }
+      *in0 = arr;
+      (*in0)[(*n0)++] = v->files[0][i];
+    }
+  } else {
+    /* round robin: the first file after the last compacted key */
+    int pick = 0;
+    if (s->compact_pointer[level]) {
+      pick = tdbVersionFindFile(v, level, s->compact_pointer[level],
+                                s->compact_pointer_len[level]);
+      while (pick < v->nfiles[level] &&
+             tdbIkeyCompare(v->files[level][pick]->largest, v->files[level][pick]->largest_len,
+                            s->compact_pointer[level], s->compact_pointer_len[level]) <= 0) {
+        pick++;
+      }
+      if (pick >= v->nfiles[level]) pick = 0;
+    }
+    {
+      void *arr = *in0;
+      if (tdbMemGrow(s->mem, &arr, c0, 1, sizeof(TdbFileMeta *)) != 0) return TDB_NOMEM;
+      *in0 = arr;
+      (*in0)[(*n0)++] = v->files[level][pick];
+    }
+  }
+  for (i = 0; i < *n0; i++) {
+    size_t sn, ln;
+    const unsigned char *sk = tdbUk((*in0)[i]->smallest, (*in0)[i]->smallest_len, &sn);
+    const unsigned char *lk = tdbUk((*in0)[i]->largest, (*in0)[i]->largest_len, &ln);
+    if (!lo || tdbIkeyCompareUser(sk, sn, lo, lon) < 0) {
+      lo = sk;
+      lon = sn;
+    }
+    if (!hi || tdbIkeyCompareUser(lk, ln, hi, hin) > 0) {
+      hi = lk;
+      hin = ln;
+    }
+  }
+  rc = tdbVersionOverlapping(s->mem, v, level + 1, lo, lon, hi, hin, in1, n1, c1);
+  return rc;
+}
+
+/* Run one compaction from `level` (mu held; released during the I/O). */
+static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
+  TdbVersion *v = s->vs.current;
+  TdbFileMeta **in0 = NULL, **in1 = NULL, **outs = NULL;
+  size_t c0 = 0, c1 = 0, couts = 0;
+  int n0 = 0, n1 = 0, nouts = 0, i, rc;
+  TdbVersionEdit edit;
+  TdbIter **kids = NULL, *merged = NULL;
+  TdbTableWriter *w = NULL;
+  unsigned char *last_user = NULL;
+  size_t last_user_n = 0, last_user_cap = 0;
+  tdbVersionRef(v);
+  tdbEditInit(&edit);
+  rc = tdbStorePickInputs(s, v, level, &in0, &n0, &c0, &in1, &n1, &c1);
+  if (rc != TDB_OK) {
+    rc = tdbErrNoMem(err);
+    goto done_locked;
+  }
+  if (n0 == 1 && n1 == 0) {
+    /* trivial move: nothing to merge with below */
+    rc = tdbEditDeleteFile(s->mem, &edit, level, in0[0]->number);
+    if (rc == TDB_OK) rc = tdbEditAddFile(s->mem, &edit, level + 1, in0[0]);
+    if (rc != TDB_OK) rc = tdbErrNoMem(err);
+    else rc = tdbVsLogAndApply(&s->vs, &edit, err);
+    goto remember_pointer;
+  }
+  tdbMutexUnlock(&s->mu);
+  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(n0 + n1));
+  if (!kids) rc = tdbErrNoMem(err);
+  for (i = 0; rc == TDB_OK && i < n0 + n1; i++) {
+    kids[i] = tdbTableCacheIter(s->tables, i < n0 ? in0[i] : in1[i - n0], err);
+    if (!kids[i]) {
+      int j;
+      for (j = 0; j < i; j++) tdbIterFree(kids[j]);
+      rc = tdbErrNoMem(err);
+    }
+  }
+  if (rc == TDB_OK) {
+    merged = tdbIterMerge(s->mem, kids, n0 + n1);
+    if (!merged) rc = tdbErrNoMem(err);
+  }
+  if (rc == TDB_OK) tdbIterSeekFirst(merged);
+  /* every version is kept: outputs are cut only between user keys */
+  while (rc == TDB_OK && tdbIterValid(merged)) {
+    size_t kn, vn, un;
+    const unsigned char *k = tdbIterKey(merged, &kn), *val = tdbIterValue(merged, &vn);
+    const unsigned char *uk = tdbUk(k, kn, &un);
+    int new_user = !last_user || tdbIkeyCompareUser(uk, un, last_user, last_user_n) != 0;
+    if (w && new_user && tdbTableWriterSize(w) >= TDB_TARGET_FILE_BYTES) {
+      TdbFileMeta *meta = NULL;
+      void *arr = outs;
+      rc = tdbTableWriterFinish(w, &meta, err);
+      if (rc == TDB_OK &&
+          tdbMemGrow(s->mem, &arr, &couts, (size_t)nouts + 1, sizeof *outs) != 0) {
+        tdbFileMetaUnref(s->mem, meta);
+        rc = tdbErrNoMem(err);
+      }
+      if (rc != TDB_OK) break;
+      outs = arr;
+      outs[nouts++] = meta;
+      tdbTableWriterFree(w);
+      w = NULL;
+    }
+    if (!w) {
+      uint64_t number;
+      tdbMutexLock(&s->mu);
+      number = tdbVsNewFileNumber(&s->vs);
+      tdbMutexUnlock(&s->mu);
+      rc = tdbTableWriterOpen(s->mem, s->vfs, s->dir, &s->cfg, number, &w, err);
+      if (rc != TDB_OK) break;
+    }
+    rc = tdbTableWriterAdd(w, k, kn, val, vn, err);
+    if (rc == TDB_OK && new_user) {
+      void *buf = last_user;
+      if (tdbMemGrow(s->mem, &buf, &last_user_cap, un ? un : 1, 1) != 0) {
+        rc = tdbErrNoMem(err);
+        break;
+      }
+      last_user = buf;
+      if (un) memcpy(last_user, uk, un);
+      last_user_n = un;
+    }
+    if (rc == TDB_OK) tdbIterNext(merged);
+  }
+  if (rc == TDB_OK && merged) rc = tdbIterStatus(merged);
+  if (rc == TDB_OK && w) {
+    TdbFileMeta *meta = NULL;
+    void *arr = outs;
+    rc = tdbTableWriterFinish(w, &meta, err);
+    if (rc == TDB_OK && tdbMemGrow(s->mem, &arr, &couts, (size_t)nouts + 1, sizeof *outs) != 0) {
+      tdbFileMetaUnref(s->mem, meta);
+      rc = tdbErrNoMem(err);
+    }
+    if (rc == TDB_OK) {
+      outs = arr;
+      outs[nouts++] = meta;
+    }
+  }
+  tdbIterFree(merged);
+  tdbMemFree(s->mem, kids);
+  tdbTableWriterFree(w);
+  tdbMemFree(s->mem, last_user);
+  tdbMutexLock(&s->mu);
+  for (i = 0; i < nouts; i++) tdbStoreWatch(s, outs[i]);
+  if (rc == TDB_OK) {
+    for (i = 0; rc == TDB_OK && i < n0; i++) rc = tdbEditDeleteFile(s->mem, &edit, level, in0[i]->number);
+    for (i = 0; rc == TDB_OK && i < n1; i++) rc = tdbEditDeleteFile(s->mem, &edit, level + 1, in1[i]->number);
+    for (i = 0; rc == TDB_OK && i < nouts; i++) rc = tdbEditAddFile(s->mem, &edit, level + 1, outs[i]);
+    if (rc != TDB_OK) rc = tdbErrNoMem(err);
+    else rc = tdbVsLogAndApply(&s->vs, &edit, err);
+  }
+  for (i = 0; i < nouts; i++) tdbFileMetaUnref(s->mem, outs[i]);
+  tdbMemFree(s->mem, outs);
+remember_pointer:
+  if (rc == TDB_OK && level > 0 && n0 > 0) {
+    unsigned char *copy = tdbMemAlloc(s->mem, in0[n0 - 1]->largest_len);
+    if (copy) {
+      memcpy(copy, in0[n0 - 1]->largest, in0[n0 - 1]->largest_len);
+      tdbMemFree(s->mem, s->compact_pointer[level]);
+      s->compact_pointer[level] = copy;
+      s->compact_pointer_len[level] = in0[n0 - 1]->largest_len;
+    }
+  }
+done_locked:
+  tdbEditClear(s->mem, &edit);
+  tdbMemFree(s->mem, in0);
+  tdbMemFree(s->mem, in1);
+  tdbVersionUnref(s->mem, v);
+  tdbCondBroadcast(&s->bg_cv);
+  return rc;
+}
+
+/* ---- background work ---------------------------------------------------------------------- */
+
+/* Do whatever is due: flush, then compactions (mu held). A failure is sticky:
+** background writes must not be half-trusted. */
+static void tdbStoreDoWork(TdbStore *s) {
+  int rc = TDB_OK;
+  while (!s->sticky_rc && rc == TDB_OK) {
+    int level;
+    if (s->imm) {
+      rc = tdbStoreFlushImm(s, &s->bg_err);
+      continue;
+    }
+    if (s->shutting_down) break;
+    level = tdbStorePickLevel(s, s->vs.current, s->manual_compaction);
+    if (level < 0) break;
+    rc = tdbStoreCompactLevel(s, level, &s->bg_err);
+  }
+  if (rc != TDB_OK) tdbStoreSetSticky(s, rc, tdbErrMessage(&s->bg_err));
+}
+
+static void tdbStoreBackgroundMain(void *arg) {
+  TdbStore *s = arg;
+  tdbMutexLock(&s->mu);
+  while (!(s->shutting_down && !s->imm)) {
+    if (!s->bg_requested) {
+      tdbCondWait(&s->bg_cv, &s->mu);
+      continue;
+    }
+    s->bg_requested = 0;
+    s->bg_active = 1;
+    tdbStoreDoWork(s);
+    s->bg_active = 0;
+    tdbCondBroadcast(&s->bg_cv);
+  }
+  tdbMutexUnlock(&s->mu);
+}
+
+/* Ask for background work (mu held); inline without a thread. */
+static void tdbStoreScheduleWork(TdbStore *s) {
+  if (s->threaded) {
+    s->bg_requested = 1;
+    tdbCondBroadcast(&s->bg_cv);
+  } else if (!s->bg_active) {
+    s->bg_active = 1;
+    tdbStoreDoWork(s);
+    s->bg_active = 0;
+  }
+}
+
+/* Wait until no background work is pending or running (mu held). */
+static void tdbStoreWaitIdle(TdbStore *s) {
+  while (s->threaded && (s->bg_requested || s->bg_active)) tdbCondWait(&s->bg_cv, &s->mu);
+}
+
+/* ---- WAL files ------------------------------------------------------------------------------ */
+
+/* Start a new WAL file (mu held). */
+static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
+  uint64_t number = tdbVsNewFileNumber(&s->vs);
+  char *path = tdbFileName(s->mem, s->dir, TDB_FILE_LOG, number);
+  TdbWalWriter *w = NULL;
+  TdbVfsErr verr;
+  int rc;
+  memset(&verr, 0, sizeof verr);
+  if (!path) return tdbErrNoMem(err);
+  rc = tdbWalWriterOpen(s->mem, s->vfs, path, number, 0, &w, &verr);
+  if (rc == TDB_OK) rc = s->vfs->sync_dir(s->vfs, s->dir, &verr);
+  tdbMemFree(s->mem, path);
+  if (rc != TDB_OK) {
+    tdbWalWriterClose(w);
+    return tdbErrFromVfs(err, rc, &verr, "create write-ahead log");
+  }
+  if (s->wal) {
+    /* the old log must be complete on disk before its memtable is trusted
+    ** to it alone */
+    tdbWalSync(s->wal);
+    tdbWalWriterClose(s->wal);
+  }
+  s->wal = w;
+  s->wal_number = number;
+  return TDB_OK;
+}
+
+/* Make room in the memtable for a write (mu held): switch to a new memtable
+** and log when full, waiting for the previous flush if it is still running. */
+static int tdbStoreMakeRoom(TdbStore *s, TdbErr *err) {
+  for (;;) {
+    if (s->sticky_rc) return tdbStoreStickyError(s, err);
+    if (s->vs.current->nfiles[0] >= TDB_L0_STOP_FILES && s->threaded) {
+      tdbStoreScheduleWork(s);
+      tdbCondWait(&s->bg_cv, &s->mu);
+      continue;
+    }
+    if (tdbMemtableApproximateBytes(s->active) < s->cfg.memtable_bytes) return TDB_OK;
+    if (s->imm) {
+      tdbStoreScheduleWork(s);
+      if (s->imm && s->threaded) tdbCondWait(&s->bg_cv, &s->mu);
+      continue;
+    }
+    {
+      TdbMemtable *fresh = tdbMemtableNew(s->mem);
+      int rc;
+      if (!fresh) return tdbErrNoMem(err);
+      rc = tdbStoreNewWal(s, err);
+      if (rc != TDB_OK) {
+        tdbMemtableUnref(fresh);
+        return rc;
+      }
+      s->imm = s->active;
+      s->active = fresh;
+      tdbStoreScheduleWork(s);
+    }
+  }
+}
+
+/* ---- group commit ----------------------------------------------------------------------------- */
+
+typedef struct TdbApplyCtx {
+  TdbMemtable *mt;
+  uint64_t epoch;
+} TdbApplyCtx;
+
+static int tdbStoreApplyOp(void *ctx, const TdbBatchOp *op) {
+  TdbApplyCtx *a = ctx;
+  return tdbMemtableAdd(a->mt, a->epoch, op->kind, op->key, op->klen, op->value, op->vlen);
+}
+
+/* Whether this group must be synced (mu held). */
+static int tdbStoreWantSync(TdbStore *s, int nrecords, int64_t now) {
+  switch (s->cfg.sync_mode) {
+    case TDB_SYNC_OFF: return 0;
+    case TDB_SYNC_NORMAL:
+      s->unsynced_records += (uint64_t)nrecords;
+      if (s->unsynced_records >= (uint64_t)s->cfg.sync_interval_records ||
+          now - s->last_sync_us >= (int64_t)s->cfg.sync_interval_ms * 1000) {
+        return 1;
+      }
+      return 0;
+    default: return 1;
+  }
+}
+
+#define TDB_GROUP_MAX 64
+
+/* The leader commits up to TDB_GROUP_MAX queued batches (mu held on entry and
+** exit): epochs in queue order, one WAL record each, one sync. */
+static void tdbStoreCommitGroup(TdbStore *s) {
+  TdbCommitReq *group[TDB_GROUP_MAX], *r;
+  TdbStr rec;
+  TdbErr *err;
+  uint64_t first = s->head + 1;
+  int64_t wall = s->head_wall, now;
+  int n = 0, i, rc, sync;
+  TdbMemtable *mt;
+  err = s->queue->err;
+  rc = tdbStoreMakeRoom(s, err);
+  if (rc != TDB_OK) {
+    /* only the leader's request fails; others retry as leaders */
+    r = s->queue;
+    s->queue = r->next;
+    if (!s->queue) s->queue_tail = NULL;
+    r->rc = rc;
+    r->done = 1;
+    tdbCondBroadcast(&s->commit_cv);
+    return;
+  }
+  for (r = s->queue; r && n < TDB_GROUP_MAX; r = r->next) group[n++] = r;
+  now = s->vfs->now_us(s->vfs);
+  sync = tdbStoreWantSync(s, n, now);
+  mt = s->active;
+  tdbMemtableRef(mt);
+  s->writer_busy = 1;
+  tdbMutexUnlock(&s->mu);
+  /* WAL: one record per batch, with its epoch and wall-clock */
+  tdbStrInit(&rec, s->mem);
+  rc = TDB_OK;
+  for (i = 0; rc == TDB_OK && i < n; i++) {
+    wall = now > wall ? now : wall + 1; /* strictly increasing wall-clocks */
+    group[i]->epoch = first + (uint64_t)i;
+    rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, wall, &rec);
+    if (rc == TDB_OK) rc = tdbWalAppend(s->wal, rec.z, rec.n);
+  }
+  if (rc == TDB_OK && sync) rc = tdbWalSync(s->wal);
+  /* memtable: only the leader inserts, so the single-writer rule holds */
+  for (i = 0; rc == TDB_OK && i < n; i++) {
+    TdbApplyCtx a;
+    a.mt = mt;
+    a.epoch = group[i]->epoch;
+    rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, 0, &rec);
+    if (rc == TDB_OK) rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z, rec.n,
+                                               tdbStoreApplyOp, &a);
+  }
+  tdbStrClear(&rec);
+  tdbMemtableUnref(mt);
+  tdbMutexLock(&s->mu);
+  s->writer_busy = 0;
+  if (rc == TDB_OK) {
+    s->head = first + (uint64_t)n - 1;
+    s->head_wall = wall;
+    if (sync) {
+      s->unsynced_records = 0;
+      s->last_sync_us = now;
+    }
+  } else {
+    const TdbVfsErr *verr = tdbWalWriterErr(s->wal);
+    char msg[300];
+    snprintf(msg, sizeof msg, "commit of epoch %llu failed: %s", (unsigned long long)first,
+             verr && verr->msg[0] ? verr->msg : tdb_errstr(rc));
+    /* the log may now hold part of a group: never trust this state */
+    tdbStoreSetSticky(s, rc, msg);
+  }
+  for (i = 0; i < n; i++) {
+    r = group[i];
+    if (rc != TDB_OK) {
+      r->rc = tdbErrSet(r->err, rc, NULL, "%s", s->sticky_msg);
+    }
+    r->done = 1;
+  }
+  s->queue = group[n - 1]->next;
+  if (!s->queue) s->queue_tail = NULL;
+  tdbCondBroadcast(&s->commit_cv);
+}
+
+TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, TdbErr *err) {
+  TdbCommitReq req;
+  if (b->oom) return tdbErrNoMem(err);
+  memset(&req, 0, sizeof req);
+  req.batch = b;
+  req.err = err;
+  tdbMutexLock(&s->mu);
+  if (s->sticky_rc) {
+    int rc = tdbStoreStickyError(s, err);
+    tdbMutexUnlock(&s->mu);
+    return rc;
+  }
+  if (s->cfg.read_only) {
+    tdbMutexUnlock(&s->mu);
+    return tdbErrSet(err, TDB_READONLY, NULL, "the database was opened read-only");
+  }
+  if (s->queue_tail) s->queue_tail->next = &req;
+  else s->queue = &req;
+  s->queue_tail = &req;
+  while (!req.done) {
+    if (s->queue == &req) tdbStoreCommitGroup(s);
+    else tdbCondWait(&s->commit_cv, &s->mu);
+  }
+  tdbMutexUnlock(&s->mu);
+  if (req.rc == TDB_OK && epoch) *epoch = req.epoch;
+  return req.rc;
+}
+
+TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s) {
+  uint64_t h;
+  tdbMutexLock(&s->mu);
+  h = s->head;
+  tdbMutexUnlock(&s->mu);
+  return h;
+}
+
+/* ---- reads ------------------------------------------------------------------------------------ */
+
+/* Pin what a read needs (mu held). */
+typedef struct TdbReadState {
+  TdbMemtable *active, *imm;
+  TdbVersion *v;
+  uint64_t as_of;
+} TdbReadState;
+
+static int tdbStorePin(TdbStore *s, uint64_t as_of, TdbReadState *rs, TdbErr *err) {
+  tdbMutexLock(&s->mu);
+  if (as_of > s->head) {
+    uint64_t head = s->head;
+    tdbMutexUnlock(&s->mu);
+    return tdbErrSet(err, TDB_RANGE, NULL, "epoch %llu is beyond the latest commit (%llu)",
+                     (unsigned long long)as_of, (unsigned long long)head);
+  }
+  rs->as_of = as_of ? as_of : s->head;
+  rs->active = s->active;
+  rs->imm = s->imm;
+  rs->v = s->vs.current;
+  tdbMemtableRef(rs->active);
+  if (rs->imm) tdbMemtableRef(rs->imm);
+  tdbVersionRef(rs->v);
+  tdbMutexUnlock(&s->mu);
+  return TDB_OK;
+}
+
+static void tdbStoreUnpin(TdbStore *s, TdbReadState *rs) {
+  tdbMemtableUnref(rs->active);
+  tdbMemtableUnref(rs->imm);
+  tdbMutexLock(&s->mu);
+  tdbVersionUnref(s->mem, rs->v);
+  tdbMutexUnlock(&s->mu);
+}
+
+static int tdbMemtableLookup(TdbMemtable *mt, const void *key, size_t klen, uint64_t as_of,
+                             TdbStr *value, int *found, int *kind, TdbErr *err) {
+  const unsigned char *v;
+  size_t vn;
+  int rc = tdbMemtableGet(mt, key, klen, as_of, found, kind, &v, &vn);
+  if (rc != TDB_OK) return tdbErrNoMem(err);
+  if (*found && *kind == TDB_KIND_VALUE) {
+    tdbStrAppend(value, (const char *)v, vn);
+    if (value->oom) return tdbErrNoMem(err);
+  }
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbStoreGet(TdbStore *s, uint64_t as_of, const void *key, size_t klen,
+                            TdbStr *value, int *found, TdbErr *err) {
+  TdbReadState rs;
+  unsigned char stack_seek[256], *seek = stack_seek;
+  size_t seekn;
+  int rc, kind = TDB_KIND_DELETE, hit = 0, l, i;
+  value->n = 0;
+  *found = 0;
+  rc = tdbStorePin(s, as_of, &rs, err);
+  if (rc != TDB_OK) return rc;
+  rc = tdbMemtableLookup(rs.active, key, klen, rs.as_of, value, &hit, &kind, err);
+  if (rc == TDB_OK && !hit && rs.imm) {
+    rc = tdbMemtableLookup(rs.imm, key, klen, rs.as_of, value, &hit, &kind, err);
+  }
+  if (rc == TDB_OK && !hit) {
+    if (klen + TDB_IKEY_TAG_SIZE > sizeof stack_seek) {
+      seek = tdbMemAlloc(s->mem, klen + TDB_IKEY_TAG_SIZE);
+      if (!seek) rc = tdbErrNoMem(err);
+    }
+  }
+  if (rc == TDB_OK && !hit) {
+    seekn = tdbIkeySeekKey(seek, key, klen, rs.as_of);
+    for (l = 0; rc == TDB_OK && !hit && l < rs.v->nlevels; l++) {
+      const TdbVersion *v = rs.v;
+      if (l == 0) {
+        for (i = 0; rc == TDB_OK && !hit && i < v->nfiles[0]; i++) {
+          const TdbFileMeta *f = v->files[0][i];
+          size_t sn, ln;
+          const unsigned char *sk = tdbUk(f->smallest, f->smallest_len, &sn);
+          const unsigned char *lk = tdbUk(f->largest, f->largest_len, &ln);
+          if (tdbIkeyCompareUser(key, klen, sk, sn) < 0 ||
+              tdbIkeyCompareUser(key, klen, lk, ln) > 0 || f->min_epoch > rs.as_of) {
+            continue;
+          }
+          rc = tdbTableCacheGet(s->tables, f, seek, seekn, key, klen, &hit, &kind, value, err);
+        }
+      } else if (v->nfiles[l] > 0) {
+        i = tdbVersionFindFile(v, l, seek, seekn);
+        if (i < v->nfiles[l]) {
+          const TdbFileMeta *f = v->files[l][i];
+          size_t sn;
+          const unsigned char *sk = tdbUk(f->smallest, f->smallest_len, &sn);
+          if (tdbIkeyCompareUser(key, klen, sk, sn) >= 0 && f->min_epoch <= rs.as_of) {
+            rc = tdbTableCacheGet(s->tables, f, seek, seekn, key, klen, &hit, &kind, value,
+                                  err);
+          }
+        }
+      }
+    }
+  }
+  if (seek != stack_seek) tdbMemFree(s->mem, seek);
+  tdbStoreUnpin(s, &rs);
+  if (rc == TDB_OK) *found = hit && kind == TDB_KIND_VALUE;
+  return rc;
+}
+
+/* A level of sorted, disjoint files as one iterator: opens the file that
+** covers the position, moving to the neighbour at either end. */
+typedef struct TdbLevelIter {
+  TdbIter base;
+  TdbStore *s;
+  TdbVersion *v;
+  int level, index;
+  TdbIter *file;
+  TdbErr *err;
+  int rc;
+} TdbLevelIter;
+
+static void tdbLevelOpen(TdbLevelIter *li, int index) {
+  tdbIterFree(li->file);
+  li->file = NULL;
+  li->index = index;
+  if (index < 0 || index >= li->v->nfiles[li->level]) return;
+  li->file = tdbTableCacheIter(li->s->tables, li->v->files[li->level][index], li->err);
+  if (!li->file) li->rc = TDB_NOMEM;
+}
+
+/* Skip files that turn out empty in the direction of travel. */
+static void tdbLevelSettle(TdbLevelIter *li, int forward) {
+  while (li->file && !tdbIterValid(li->file)) {
+    int rc = tdbIterStatus(li->file);
+    if (rc != TDB_OK) {
+      li->rc = rc;
+      return;
+    }
+    tdbLevelOpen(li, li->index + (forward ? 1 : -1));
+    if (li->file) {
+      if (forward) tdbIterSeekFirst(li->file);
+      else tdbIterSeekLast(li->file);
+    }
+  }
+}
+
+static int tdbLiValid(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  return li->rc == TDB_OK && li->file && tdbIterValid(li->file);
+}
+static void tdbLiSeekFirst(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  tdbLevelOpen(li, 0);
+  if (li->file) tdbIterSeekFirst(li->file);
+  tdbLevelSettle(li, 1);
+}
+static void tdbLiSeekLast(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  tdbLevelOpen(li, li->v->nfiles[li->level] - 1);
+  if (li->file) tdbIterSeekLast(li->file);
+  tdbLevelSettle(li, 0);
+}
+static void tdbLiSeek(TdbIter *it, const unsigned char *k, size_t n) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  int idx = tdbVersionFindFile(li->v, li->level, k, n);
+  if (!li->file || li->index != idx) tdbLevelOpen(li, idx);
+  if (li->file) tdbIterSeek(li->file, k, n);
+  tdbLevelSettle(li, 1);
+}
+static void tdbLiNext(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  tdbIterNext(li->file);
+  tdbLevelSettle(li, 1);
+}
+static void tdbLiPrev(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  tdbIterPrev(li->file);
+  tdbLevelSettle(li, 0);
+}
+static const unsigned char *tdbLiKey(TdbIter *it, size_t *n) {
+  return tdbIterKey(((TdbLevelIter *)it)->file, n);
+}
+static const unsigned char *tdbLiValue(TdbIter *it, size_t *n) {
+  return tdbIterValue(((TdbLevelIter *)it)->file, n);
+}
+static int tdbLiStatus(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  if (li->rc != TDB_OK) return li->rc;
+  return li->file ? tdbIterStatus(li->file) : TDB_OK;
+}
+static void tdbLiDestroy(TdbIter *it) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  tdbIterFree(li->file);
+  tdbMemFree(li->s->mem, li);
+}
+
+static const TdbIterMethods tdbLevelIterMethods = {
+    tdbLiValid, tdbLiSeekFirst, tdbLiSeekLast, tdbLiSeek,   tdbLiNext,
+    tdbLiPrev,  tdbLiKey,       tdbLiValue,    tdbLiStatus, tdbLiDestroy};
+
+/* The pinned state as one internal iterator; the read state is released when
+** it is destroyed. */
+typedef struct TdbPinnedIter {
+  TdbIter base;
+  TdbStore *s;
+  TdbReadState rs;
+  TdbIter *merged;
+} TdbPinnedIter;
+
+static int tdbPiValid(TdbIter *it) { return tdbIterValid(((TdbPinnedIter *)it)->merged); }
+static void tdbPiSeekFirst(TdbIter *it) { tdbIterSeekFirst(((TdbPinnedIter *)it)->merged); }
+static void tdbPiSeekLast(TdbIter *it) { tdbIterSeekLast(((TdbPinnedIter *)it)->merged); }
+static void tdbPiSeek(TdbIter *it, const unsigned char *k, size_t n) {
+  tdbIterSeek(((TdbPinnedIter *)it)->merged, k, n);
+}
+static void tdbPiNext(TdbIter *it) { tdbIterNext(((TdbPinnedIter *)it)->merged); }
+static void tdbPiPrev(TdbIter *it) { tdbIterPrev(((TdbPinnedIter *)it)->merged); }
+static const unsigned char *tdbPiKey(TdbIter *it, size_t *n) {
+  return tdbIterKey(((TdbPinnedIter *)it)->merged, n);
+}
+static const unsigned char *tdbPiValue(TdbIter *it, size_t *n) {
+  return tdbIterValue(((TdbPinnedIter *)it)->merged, n);
+}
+static int tdbPiStatus(TdbIter *it) { return tdbIterStatus(((TdbPinnedIter *)it)->merged); }
+static void tdbPiDestroy(TdbIter *it) {
+  TdbPinnedIter *pi = (TdbPinnedIter *)it;
+  tdbIterFree(pi->merged);
+  tdbStoreUnpin(pi->s, &pi->rs);
+  tdbMemFree(pi->s->mem, pi);
+}
+
+static const TdbIterMethods tdbPinnedIterMethods = {
+    tdbPiValid, tdbPiSeekFirst, tdbPiSeekLast, tdbPiSeek,   tdbPiNext,
+    tdbPiPrev,  tdbPiKey,       tdbPiValue,    tdbPiStatus, tdbPiDestroy};
+
+TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
+  TdbPinnedIter *pi;
+  TdbIter **kids;
+  int n = 0, l, i, rc;
+  *out = NULL;
+  pi = tdbMemAllocZero(s->mem, sizeof *pi);
+  if (!pi) return tdbErrNoMem(err);
+  rc = tdbStorePin(s, as_of, &pi->rs, err);
+  if (rc != TDB_OK) {
+    tdbMemFree(s->mem, pi);
+    return rc;
+  }
+  pi->base.m = &tdbPinnedIterMethods;
+  pi->s = s;
+  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(2 + pi->rs.v->nfiles[0] +
+                                                           pi->rs.v->nlevels));
+  if (!kids) goto nomem;
+  kids[n] = tdbMemtableIterNew(s->mem, pi->rs.active);
+  if (!kids[n++]) goto nomem_kids;
+  if (pi->rs.imm) {
+    kids[n] = tdbMemtableIterNew(s->mem, pi->rs.imm);
+    if (!kids[n++]) goto nomem_kids;
+  }
+  for (i = 0; i < pi->rs.v->nfiles[0]; i++) {
+    kids[n] = tdbTableCacheIter(s->tables, pi->rs.v->files[0][i], err);
+    if (!kids[n++]) goto nomem_kids;
+  }
+  for (l = 1; l < pi->rs.v->nlevels; l++) {
+    TdbLevelIter *li;
+    if (pi->rs.v->nfiles[l] == 0) continue;
+    li = tdbMemAllocZero(s->mem, sizeof *li);
+    if (!li) goto nomem_kids;
+    li->base.m = &tdbLevelIterMethods;
+    li->s = s;
+    li->v = pi->rs.v;
+    li->level = l;
+    li->index = -1;
+    li->err = err;
+    kids[n++] = &li->base;
+  }
+  pi->merged = tdbIterMerge(s->mem, kids, n);
+  tdbMemFree(s->mem, kids);
+  if (!pi->merged) {
+    tdbStoreUnpin(s, &pi->rs);
+    tdbMemFree(s->mem, pi);
+    return tdbErrNoMem(err);
+  }
+  *out = tdbDbIterNew(s->mem, &pi->base, pi->rs.as_of);
+  return *out ? TDB_OK : tdbErrNoMem(err);
+nomem_kids:
+  for (i = 0; i < n; i++) tdbIterFree(kids[i]);
+  tdbMemFree(s->mem, kids);
+nomem:
+  tdbStoreUnpin(s, &pi->rs);
+  tdbMemFree(s->mem, pi);
+  return tdbErrNoMem(err);
+}
+
+/* ---- maintenance ------------------------------------------------------------------------------- */
+
+TDB_PRIVATE int tdbStoreFlush(TdbStore *s, TdbErr *err) {
+  int rc = TDB_OK;
+  tdbMutexLock(&s->mu);
+  while (s->writer_busy) tdbCondWait(&s->commit_cv, &s->mu); /* the WAL is ours */
+  tdbStoreWaitIdle(s);
+  while (s->imm && !s->sticky_rc) { /* an earlier switch still flushing */
+    tdbStoreScheduleWork(s);
+    tdbStoreWaitIdle(s);
+  }
+  if (!s->sticky_rc && tdbMemtableCount(s->active) > 0) {
+    TdbMemtable *fresh = tdbMemtableNew(s->mem);
+    if (!fresh) rc = tdbErrNoMem(err);
+    if (rc == TDB_OK) rc = tdbStoreNewWal(s, err);
+    if (rc == TDB_OK) {
+      s->imm = s->active;
+      s->active = fresh;
+      fresh = NULL;
+      tdbStoreScheduleWork(s);
+      tdbStoreWaitIdle(s);
+    }
+    tdbMemtableUnref(fresh);
+  }
+  if (rc == TDB_OK && s->sticky_rc) rc = tdbStoreStickyError(s, err);
+  tdbMutexUnlock(&s->mu);
+  return rc;
+}
+
+TDB_PRIVATE int tdbStoreCompact(TdbStore *s, TdbErr *err) {
+  int rc = tdbStoreFlush(s, err);
+  if (rc != TDB_OK) return rc;
+  tdbMutexLock(&s->mu);
+  s->manual_compaction = 1;
+  tdbStoreScheduleWork(s);
+  tdbStoreWaitIdle(s);
+  s->manual_compaction = 0;
+  if (s->sticky_rc) rc = tdbStoreStickyError(s, err);
+  tdbMutexUnlock(&s->mu);
+  return rc;
+}
+
+TDB_PRIVATE int tdbStoreCheck(TdbStore *s, TdbStr *report, TdbErr *err) {
+  TdbVersion *v;
+  uint64_t files = 0, entries = 0, bytes = 0;
+  int l, i, rc = TDB_OK;
+  tdbMutexLock(&s->mu);
+  v = s->vs.current;
+  tdbVersionRef(v);
+  tdbMutexUnlock(&s->mu);
+  for (l = 0; rc == TDB_OK && l < v->nlevels; l++) {
+    uint64_t lentries = 0;
+    for (i = 0; rc == TDB_OK && i < v->nfiles[l]; i++) {
+      uint64_t n = 0;
+      rc = tdbTableCacheVerify(s->tables, v->files[l][i], &n, err);
+      lentries += n;
+      bytes += v->files[l][i]->size;
+    }
+    if (v->nfiles[l]) {
+      tdbStrAppendf(report, "L%d: %d tables, %llu entries, %llu bytes: %s\n", l, v->nfiles[l],
+                    (unsigned long long)lentries,
+                    (unsigned long long)tdbVersionLevelBytes(v, l), rc == TDB_OK ? "ok" : "FAILED");
+    }
+    files += (uint64_t)v->nfiles[l];
+    entries += lentries;
+  }
+  tdbMutexLock(&s->mu);
+  tdbStrAppendf(report, "memtable: %zu versions; head epoch %llu\n",
+                tdbMemtableCount(s->active), (unsigned long long)s->head);
+  tdbVersionUnref(s->mem, v);
+  tdbMutexUnlock(&s->mu);
+  tdbStrAppendf(report, "checked %llu tables, %llu entries, %llu bytes: %s\n",
+                (unsigned long long)files, (unsigned long long)entries,
+                (unsigned long long)bytes, rc == TDB_OK ? "ok" : tdbErrMessage(err));
+  if (rc == TDB_OK && report->oom) rc = tdbErrNoMem(err);
+  return rc;
+}
+
+/* ---- open and recovery --------------------------------------------------------------------------- */
+
+typedef struct TdbLogList {
+  TdbMem *mem;
+  uint64_t *numbers;
+  size_t n, cap;
+  uint64_t max_number;
+  int oom;
+} TdbLogList;
+
+static int tdbStoreListEntry(void *ctx, const char *name, int is_dir) {
+  TdbLogList *ll = ctx;
+  uint64_t number;
+  TdbFileKind kind;
+  if (is_dir) return 0;
+  kind = tdbFileParse(name, &number);
+  if (kind == TDB_FILE_UNKNOWN || kind == TDB_FILE_LOCK || kind == TDB_FILE_CURRENT) return 0;
+  if (number > ll->max_number) ll->max_number = number;
+  if (kind == TDB_FILE_LOG) {
+    void *arr = ll->numbers;
+    if (tdbMemGrow(ll->mem, &arr, &ll->cap, ll->n + 1, sizeof(uint64_t)) != 0) {
+      ll->oom = 1;
+      return 1;
+    }
+    ll->numbers = arr;
+    ll->numbers[ll->n++] = number;
+  }
+  return 0;
+}
+
+static int tdbU64Compare(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Replay WAL file `number` into the active memtable. */
+static int tdbStoreReplayLog(TdbStore *s, uint64_t number, TdbErr *err) {
+  char *path = tdbFileName(s->mem, s->dir, TDB_FILE_LOG, number);
+  TdbWalReader *r = NULL;
+  TdbVfsErr verr;
+  uint64_t records = 0;
+  int rc;
+  memset(&verr, 0, sizeof verr);
+  if (!path) return tdbErrNoMem(err);
+  rc = tdbWalReaderOpen(s->mem, s->vfs, path, number, &r, &verr);
+  if (rc != TDB_OK) {
+    tdbMemFree(s->mem, path);
+    return tdbErrFromVfs(err, rc, &verr, "open write-ahead log");
+  }
+  for (;;) {
+    const unsigned char *rec;
+    size_t n;
+    TdbBatchHeader h;
+    TdbApplyCtx a;
+    rc = tdbWalReadRecord(r, &rec, &n);
+    if (rc == TDB_DONE) {
+      const TdbWalTail *tail = tdbWalReaderTail(r);
+      rc = TDB_OK;
+      if (tail && tail->torn) tdbStoreLog(s, TDB_LOG_WARN, tail->note);
+      break;
+    }
+    if (rc != TDB_OK) {
+      rc = tdbErrFromVfs(err, (rc & 0xff) == TDB_CORRUPT ? TDB_CORRUPT_WAL : rc,
+                         tdbWalReaderErr(r), "recover write-ahead log");
+      break;
+    }
+    if (tdbBatchDecodeHeader(rec, n, &h) != TDB_OK) {
+      rc = tdbErrSet(err, TDB_CORRUPT_WAL, NULL,
+                     "write-ahead log '%s': record %llu has a valid checksum but is not a batch",
+                     path, (unsigned long long)records + 1);
+      break;
+    }
+    records++;
+    if (h.epoch <= s->head) continue; /* already in a table (flushed before the crash) */
+    if (h.epoch != s->head + 1) {
+      rc = tdbErrSet(err, TDB_CORRUPT_WAL, NULL,
+                     "write-ahead log '%s': epoch %llu follows %llu (a commit is missing)", path,
+                     (unsigned long long)h.epoch, (unsigned long long)s->head);
+      break;
+    }
+    a.mt = s->active;
+    a.epoch = h.epoch;
+    rc = tdbBatchForEachLast(s->mem, rec, n, tdbStoreApplyOp, &a);
+    if (rc != TDB_OK) {
+      rc = rc == TDB_NOMEM ? tdbErrNoMem(err)
+                           : tdbErrSet(err, TDB_CORRUPT_WAL, NULL,
+                                       "write-ahead log '%s': record %llu cannot be applied",
+                                       path, (unsigned long long)records);
+      break;
+    }
+    s->head = h.epoch;
+    s->head_wall = h.wall_us;
+    if (tdbMemtableApproximateBytes(s->active) >= s->cfg.memtable_bytes) {
+      /* recovery flushes as writes would: keep memory bounded */
+      TdbMemtable *fresh = tdbMemtableNew(s->mem);
+      if (!fresh) {
+        rc = tdbErrNoMem(err);
+        break;
+      }
+      s->imm = s->active;
+      s->active = fresh;
+      tdbMutexLock(&s->mu);
+      rc = tdbStoreFlushImm(s, err);
+      tdbMutexUnlock(&s->mu);
+      if (rc != TDB_OK) break;
+    }
+  }
+  tdbWalReaderClose(r);
+  tdbMemFree(s->mem, path);
+  return rc;
+}
+
+static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
+  TdbLogList ll;
+  TdbVfsErr verr;
+  int rc, exists = 0;
+  size_t i;
+  memset(&verr, 0, sizeof verr);
+  rc = tdbVsRecover(&s->vs, err, &exists);
+  if (rc != TDB_OK) return rc;
+  if (!exists && !s->cfg.create_if_missing) {
+    return tdbErrSet(err, TDB_CANTOPEN, NULL, "no database at \"%s\" (create_if_missing is off)",
+                     s->dir);
+  }
+  s->head = s->vs.last_epoch;
+  memset(&ll, 0, sizeof ll);
+  ll.mem = s->mem;
+  rc = s->vfs->list_dir(s->vfs, s->dir, tdbStoreListEntry, &ll, &verr);
+  if (rc != TDB_OK || ll.oom) {
+    tdbMemFree(s->mem, ll.numbers);
+    return ll.oom ? tdbErrNoMem(err) : tdbErrFromVfs(err, rc, &verr, "list database directory");
+  }
+  if (ll.max_number >= s->vs.next_file) s->vs.next_file = ll.max_number + 1;
+  if (ll.n) qsort(ll.numbers, ll.n, sizeof(uint64_t), tdbU64Compare);
+  for (i = 0; rc == TDB_OK && i < ll.n; i++) {
+    if (ll.numbers[i] < s->vs.log_number) continue;
+    rc = tdbStoreReplayLog(s, ll.numbers[i], err);
+  }
+  tdbMemFree(s->mem, ll.numbers);
+  if (rc != TDB_OK) return rc;
+  /* every table of the recovered version is watched from now on */
+  {
+    int l, j;
+    for (l = 0; l < s->vs.current->nlevels; l++) {
+      for (j = 0; j < s->vs.current->nfiles[l]; j++) tdbStoreWatch(s, s->vs.current->files[l][j]);
+    }
+  }
+  /* a new log for new writes; the replayed ones stay until their data is
+  ** flushed; the manifest gets a first edit so a new database is durable */
+  rc = tdbStoreNewWal(s, err);
+  if (rc == TDB_OK && !exists) {
+    TdbVersionEdit e;
+    tdbEditInit(&e);
+    rc = tdbVsLogAndApply(&s->vs, &e, err);
+    tdbEditClear(s->mem, &e);
+  }
+  return rc;
+}
+
+TDB_PRIVATE int tdbStoreOpen(TdbMem *mem, const char *path, const tdb_config *cfg,
+                             TdbErr *err, TdbStore **out) {
+  TdbStore *s;
+  TdbVfsErr verr;
+  char *lock_path = NULL;
+  int rc, in_memory = strcmp(path, ":memory:") == 0;
+  *out = NULL;
+  memset(&verr, 0, sizeof verr);
+  s = tdbMemAllocZero(mem, sizeof *s);
+  if (!s) return tdbErrNoMem(err);
+  s->mem = mem;
+  s->cfg = *cfg;
+  tdbErrInit(&s->bg_err, mem);
+  s->dir = tdbMemStrndup(mem, in_memory ? "memdb" : path, strlen(in_memory ? "memdb" : path));
+  if (!s->dir) {
+    rc = tdbErrNoMem(err);
+    goto fail;
+  }
+  rc = in_memory ? tdbVfsMemoryNew(mem, &s->vfs) : tdbVfsPosixNew(mem, &s->vfs);
+  if (rc != TDB_OK) {
+    rc = tdbErrNoMem(err);
+    goto fail;
+  }
+  s->own_vfs = 1;
+  if (cfg->create_if_missing) {
+    rc = s->vfs->make_dir(s->vfs, s->dir, &verr);
+    if (rc != TDB_OK) {
+      rc = tdbErrFromVfs(err, rc == TDB_NOTFOUND ? TDB_CANTOPEN : rc, &verr,
+                         "create database directory");
+      goto fail;
+    }
+  }
+  lock_path = tdbFileName(mem, s->dir, TDB_FILE_LOCK, 0);
+  if (!lock_path) {
+    rc = tdbErrNoMem(err);
+    goto fail;
+  }
+  rc = s->vfs->open_file(s->vfs, lock_path, TDB_VFS_WRITE | TDB_VFS_CREATE, &s->lock_file,
+                         &verr);
+  if (rc == TDB_OK) rc = s->lock_file->methods->lock_file(s->lock_file, &verr);
+  if (rc != TDB_OK) {
+    if (rc == TDB_BUSY) {
+      rc = tdbErrSet(err, TDB_BUSY, NULL,
+                     "database \"%s\" is in use by another connection or process", path);
+    } else {
+      rc = tdbErrFromVfs(err, rc == TDB_NOTFOUND ? TDB_CANTOPEN : rc, &verr,
+                         "open database");
+    }
+    goto fail;
+  }
+  if (tdbMutexInit(&s->mu) != TDB_OK || tdbCondInit(&s->commit_cv) != TDB_OK ||
+      tdbCondInit(&s->bg_cv) != TDB_OK) {
+    rc = tdbErrSet(err, TDB_INTERNAL, NULL, "cannot create a mutex");
+    goto fail;
+  }
+  s->sync_ready = 1;
+  rc = tdbTableCacheNew(mem, s->vfs, s->dir, &s->cfg, &s->tables);
+  if (rc == TDB_OK) rc = tdbVsInit(&s->vs, mem, s->vfs, s->dir, s->cfg.max_levels);
+  if (rc == TDB_OK && !(s->active = tdbMemtableNew(mem))) rc = TDB_NOMEM;
+  if (rc != TDB_OK) {
+    rc = tdbErrNoMem(err);
+    goto fail;
+  }
+  s->last_sync_us = s->vfs->now_us(s->vfs);
+  rc = tdbStoreRecover(s, err);
+  if (rc != TDB_OK) goto fail;
+  if (s->head_wall == 0) s->head_wall = s->vfs->now_us(s->vfs);
+#if TDB_THREADS
+  if (s->cfg.threads > 0) {
+    s->threaded = 1;
+    if (tdbThreadStart(&s->bg, tdbStoreBackgroundMain, s) != TDB_OK) {
+      s->threaded = 0; /* run background work inline instead */
+    } else {
+      s->bg_started = 1;
+    }
+  }
+#endif
+  tdbMemFree(mem, lock_path);
+  *out = s;
+  return TDB_OK;
+fail:
+  tdbMemFree(mem, lock_path);
+  tdbStoreClose(s);
+  return rc;
+}
+
+TDB_PRIVATE void tdbStoreClose(TdbStore *s) {
+  int l;
+  if (!s) return;
+  if (s->bg_started) {
+    tdbMutexLock(&s->mu);
+    s->shutting_down = 1;
+    tdbCondBroadcast(&s->bg_cv);
+    tdbMutexUnlock(&s->mu);
+    tdbThreadJoin(&s->bg);
+  }
+  s->shutting_down = 2; /* from here on, releasing versions deletes no file */
+  if (s->wal) {
+    tdbWalSync(s->wal);
+    tdbWalWriterClose(s->wal);
+  }
+  tdbVsClose(&s->vs);
+  tdbMemtableUnref(s->active);
+  tdbMemtableUnref(s->imm);
+  tdbTableCacheFree(s->tables);
+  for (l = 0; l < TDB_LEVELS_MAX; l++) tdbMemFree(s->mem, s->compact_pointer[l]);
+  if (s->lock_file) s->lock_file->methods->close_file(s->lock_file);
+  if (s->sync_ready) {
+    tdbCondDestroy(&s->bg_cv);
+    tdbCondDestroy(&s->commit_cv);
+    tdbMutexDestroy(&s->mu);
+  }
+  if (s->own_vfs && s->vfs) {
+    if (strcmp(s->vfs->name, "memory") == 0) tdbVfsMemoryFree(s->vfs);
+#ifndef TDB_OMIT_VFS_POSIX
+    else tdbVfsPosixFree(s->vfs);
+#endif
+  }
+  tdbErrClear(&s->bg_err);
+  tdbMemFree(s->mem, s->dir);
+  tdbMemFree(s->mem, s);
+}

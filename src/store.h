@@ -1,0 +1,55 @@
+/*
+** store.h — the storage engine: one database directory (or an in-memory
+** VFS) holding a log-structured, versioned key-value store.
+**
+**   write:  batch -> group commit (epochs assigned in order, one WAL record per
+**           batch, one sync per group) -> memtable -> epoch published
+**   flush:  full memtable -> immutable -> L0 SSTable -> manifest edit
+**   compact: L0 -> L1 -> ... merging files; every version is kept
+**   read:   memtable, immutable memtable, L0 newest first, then L1..L6 — the
+**           first visible version of the key (epoch <= as_of) is the answer
+**
+** Thread safety: every tdbStore* function may be called from several threads
+** at once; writers are serialized by the commit queue, readers never block on
+** writers except briefly for the mutex that pins the current state.
+*/
+#ifndef TDB_STORE_H
+#define TDB_STORE_H
+
+#include "batch.h"
+#include "dbiter.h"
+#include "error.h"
+
+typedef struct TdbStore TdbStore;
+
+/* Open (or create) the store at `path` (":memory:" for an in-memory VFS).
+** cfg must be complete (tdb_config_default values filled in). On failure *out
+** is NULL and err explains. */
+TDB_PRIVATE int tdbStoreOpen(TdbMem *mem, const char *path, const tdb_config *cfg,
+                             TdbErr *err, TdbStore **out);
+/* Close: waits for background work, syncs the WAL. NULL is a no-op. */
+TDB_PRIVATE void tdbStoreClose(TdbStore *s);
+
+/* Commit a batch as the next epoch (*epoch set when not NULL). An empty batch
+** still commits an epoch. Durable on return with TDB_SYNC_FULL. */
+TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, TdbErr *err);
+
+/* The latest committed epoch. */
+TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s);
+
+/* Look up `key` as of epoch `as_of` (0 = head). *found = 0 when absent or
+** deleted; else the value is copied into *value (cleared first). */
+TDB_PRIVATE int tdbStoreGet(TdbStore *s, uint64_t as_of, const void *key, size_t klen,
+                            TdbStr *value, int *found, TdbErr *err);
+
+/* An iterator over the visible keys as of `as_of` (0 = head). */
+TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out);
+
+/* Flush the memtable; compact until no level is over budget. */
+TDB_PRIVATE int tdbStoreFlush(TdbStore *s, TdbErr *err);
+TDB_PRIVATE int tdbStoreCompact(TdbStore *s, TdbErr *err);
+
+/* Verify every table and the level structure; append a summary to report. */
+TDB_PRIVATE int tdbStoreCheck(TdbStore *s, TdbStr *report, TdbErr *err);
+
+#endif /* TDB_STORE_H */

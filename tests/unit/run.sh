@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tests/unit/run.sh — build and run the C unit tests of tests/unit/.
+#
+# Every tests/unit/test_*.c is one program: it #includes "tensordb.c" (the
+# amalgamation, so the engine's static internals are reachable), test.h and,
+# when it needs them, helpers of tests/common/ (e.g. fault_vfs.c). Each is
+# compiled as a single translation unit:
+#
+#   $TDB_CC $TDB_CFLAGS -DTDB_TEST -I<amalgamation> -Itests/unit -Itests/common \
+#       tests/unit/test_x.c -o $TDB_BUILD/unit/test_x $TDB_LDLIBS
+#
+# then run. Each program prints its failures and, last, `N passed, N failed`.
+# This script prints every program's failures (and compiler diagnostics),
+# a `[unit] test_x: N passed, N failed` line per program, and as its last
+# line `N passed, N failed` summed over all programs. A program that does not
+# build, crashes, or exits non-zero without reporting a failure (e.g. a
+# sanitizer's leak report at exit) counts as one failed test. Exit status 1
+# when anything failed.
+#
+# Environment (set by build.sh; defaults for a manual run):
+#   TDB_ROOT TDB_BUILD TDB_CC TDB_CFLAGS TDB_LDLIBS
+#   TDB_AMALGAMATION  directory holding tensordb.c/.h (default $TDB_ROOT/amalgamation)
+#   TDB_UNIT_FILTER   run only programs whose name contains this string
+set -u
+
+ROOT=${TDB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${TDB_BUILD:-$ROOT/build}
+CC=${TDB_CC:-cc}
+CFLAGS=${TDB_CFLAGS:--std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -O2 -g}
+LDLIBS=${TDB_LDLIBS:--llz4 -lpthread -lm}
+AMAL=${TDB_AMALGAMATION:-$ROOT/amalgamation}
+FILTER=${TDB_UNIT_FILTER:-}
+OUT=$BUILD/unit
+
+passed=0
+failed=0
+
+# indent FILE [MAX]: the first MAX (default 40) lines of FILE, indented.
+indent() { head -n "${2:-40}" "$1" | sed 's/^/#   /'; }
+
+if [ ! -f "$AMAL/tensordb.c" ]; then
+  echo "FAIL - no amalgamation at $AMAL/tensordb.c (run ./build.sh first)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+mkdir -p "$OUT" || exit 1
+
+for src in "$ROOT"/tests/unit/test_*.c; do
+  [ -f "$src" ] || continue
+  name=$(basename "$src" .c)
+  case "$name" in *"$FILTER"*) ;; *) continue ;; esac
+  bin=$OUT/$name
+  log=$OUT/$name.build.log
+  # shellcheck disable=SC2086  # flags are word lists
+  if ! $CC $CFLAGS -DTDB_TEST -I"$AMAL" -I"$ROOT/tests/unit" -I"$ROOT/tests/common" \
+       "$src" -o "$bin" $LDLIBS >"$log" 2>&1; then
+    echo "FAIL - $name does not build:"
+    indent "$log"
+    echo "[unit] $name: 0 passed, 1 failed"
+    failed=$((failed + 1))
+    continue
+  fi
+  if [ -s "$log" ]; then
+    echo "# $name: compiler diagnostics:"
+    indent "$log"
+  fi
+  runlog=$OUT/$name.log
+  (cd "$OUT" && "$bin") >"$runlog" 2>&1
+  rc=$?
+  last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$runlog" | tail -n 1)
+  # Everything but the closing line: failures, sanitizer reports, notes.
+  grep -vE '^[0-9]+ passed, [0-9]+ failed$' "$runlog" | head -n 200
+  if [ -z "$last" ]; then
+    echo "FAIL - $name exited $rc without a closing 'N passed, N failed' line"
+    echo "[unit] $name: 0 passed, 1 failed"
+    failed=$((failed + 1))
+    continue
+  fi
+  p=${last%% passed*}
+  f=${last#*passed, }
+  f=${f%% failed*}
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    echo "FAIL - $name exited $rc after reporting no failures"
+    f=1
+  fi
+  echo "[unit] $name: $p passed, $f failed"
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

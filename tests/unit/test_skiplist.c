@@ -1,0 +1,510 @@
+/*
+** test_skiplist.c — the memtable's skiplist: the empty list, 10k random
+** internal keys against a sorted-array model (forward, backward, seek to
+** existing and absent keys, values), edge cases of seek/prev/next/first/
+** last, duplicates refused, out of memory leaving the list unchanged,
+** repeatable heights, and (with TDB_THREADS) one writer with two readers
+** that check every pass is sorted and only grows.
+*/
+#include "tensordb.c"
+#include "test.h"
+
+#if TDB_THREADS
+#include <pthread.h>
+#include <stdatomic.h>
+#endif
+
+typedef struct Key {
+  unsigned char bytes[24];
+  size_t n;
+} Key;
+
+static int keyCompare(const void *a, const void *b) {
+  const Key *ka = (const Key *)a, *kb = (const Key *)b;
+  return tdbIkeyCompare(ka->bytes, ka->n, kb->bytes, kb->n);
+}
+
+/* A random internal key: short user keys over a small alphabet, so many
+** share a user key or are prefixes of one another. */
+static void randomKey(uint64_t *rng, Key *k) {
+  unsigned char user[12];
+  size_t ulen = (size_t)(tdbTestRand(rng) % 6), i;
+  for (i = 0; i < ulen; i++) user[i] = (unsigned char)("\0az\xff"[tdbTestRand(rng) % 4]);
+  k->n = tdbIkeyEncode(k->bytes, user, ulen, tdbTestRand(rng) % 50,
+                       (int)(tdbTestRand(rng) & 1));
+}
+
+/* The value stored with a key: derived from it, so it can be checked. */
+static size_t valueOf(const Key *k, unsigned char *out) {
+  size_t i, n = k->n % 7;
+  for (i = 0; i < n; i++) out[i] = (unsigned char)(k->bytes[k->n - 1 - i] ^ 0x5a);
+  return n;
+}
+
+static int sameKey(const unsigned char *p, size_t n, const Key *k) {
+  return n == k->n && memcmp(p, k->bytes, n) == 0;
+}
+
+static void testEmpty(void) {
+  TdbMem mem;
+  TdbArena arena;
+  TdbSkiplist *list;
+  TdbSkiplistIter it;
+  unsigned char seek[16];
+  size_t n;
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&arena, &mem, 0);
+  list = tdbSkiplistNew(&arena);
+  CHECK(list != NULL);
+  if (!list) return;
+  CHECK_EQ(tdbSkiplistCount(list), 0);
+  tdbSkiplistIterInit(&it, list);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbSkiplistIterSeekToFirst(&it);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbSkiplistIterSeekToLast(&it);
+  CHECK(!tdbSkiplistIterValid(&it));
+  n = tdbIkeySeekKey(seek, "a", 1, 5);
+  tdbSkiplistIterSeek(&it, seek, n);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbSkiplistIterSeek(&it, NULL, 0);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbArenaFree(&arena);
+}
+
+enum { NKEYS = 10000 };
+static Key gKeys[NKEYS];   /* insertion order */
+static Key gSorted[NKEYS]; /* the model */
+
+/* Build the model: NKEYS distinct random keys, and the same sorted. */
+static size_t buildModel(uint64_t seed) {
+  uint64_t rng = seed;
+  size_t n = 0, i, j;
+  while (n < NKEYS) {
+    randomKey(&rng, &gKeys[n]);
+    /* distinct: keep a key only if new (quadratic is too slow; check a
+    ** sorted copy at the end instead and regenerate duplicates) */
+    n++;
+  }
+  for (;;) {
+    int dup = 0;
+    memcpy(gSorted, gKeys, sizeof(gKeys));
+    qsort(gSorted, NKEYS, sizeof(Key), keyCompare);
+    for (i = 1; i < NKEYS; i++) {
+      if (keyCompare(&gSorted[i - 1], &gSorted[i]) == 0) {
+        /* replace one copy in gKeys by a longer, fresh key */
+        for (j = 0; j < NKEYS; j++) {
+          if (keyCompare(&gKeys[j], &gSorted[i]) == 0) {
+            unsigned char user[16];
+            size_t ulen = 6 + (size_t)(tdbTestRand(&rng) % 10), k;
+            for (k = 0; k < ulen; k++) user[k] = (unsigned char)tdbTestRand(&rng);
+            gKeys[j].n = tdbIkeyEncode(gKeys[j].bytes, user, ulen,
+                                       tdbTestRand(&rng) % 50, TDB_KIND_VALUE);
+            break;
+          }
+        }
+        dup = 1;
+      }
+    }
+    if (!dup) break;
+  }
+  return NKEYS;
+}
+
+/* Index of the first model key >= target (NKEYS if none). */
+static size_t lowerBound(const unsigned char *t, size_t tn) {
+  size_t lo = 0, hi = NKEYS;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (tdbIkeyCompare(gSorted[mid].bytes, gSorted[mid].n, t, tn) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static void testRandomAgainstModel(void) {
+  TdbMem mem;
+  TdbArena arena;
+  TdbSkiplist *list;
+  TdbSkiplistIter it;
+  unsigned char val[8];
+  uint64_t rng = 99;
+  size_t i, n, vn, bad;
+  const unsigned char *p;
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&arena, &mem, 0);
+  list = tdbSkiplistNew(&arena);
+  CHECK(list != NULL);
+  if (!list) return;
+  buildModel(12345);
+  for (i = 0; i < NKEYS; i++) {
+    vn = valueOf(&gKeys[i], val);
+    CHECK_EQ(tdbSkiplistInsert(list, gKeys[i].bytes, gKeys[i].n, val, vn), TDB_OK);
+  }
+  CHECK_EQ(tdbSkiplistCount(list), NKEYS);
+
+  /* Forward. */
+  tdbSkiplistIterInit(&it, list);
+  tdbSkiplistIterSeekToFirst(&it);
+  bad = 0;
+  for (i = 0; i < NKEYS && tdbSkiplistIterValid(&it); i++) {
+    const unsigned char *v;
+    p = tdbSkiplistIterKey(&it, &n);
+    if (!sameKey(p, n, &gSorted[i])) bad++;
+    v = tdbSkiplistIterValue(&it, &n);
+    vn = valueOf(&gSorted[i], val);
+    if (n != vn || (n && memcmp(v, val, n) != 0)) bad++;
+    tdbSkiplistIterNext(&it);
+  }
+  CHECK_EQ(i, NKEYS);
+  CHECK(!tdbSkiplistIterValid(&it));
+  CHECK_EQ(bad, 0);
+
+  /* Backward. */
+  tdbSkiplistIterSeekToLast(&it);
+  bad = 0;
+  for (i = NKEYS; i > 0 && tdbSkiplistIterValid(&it); i--) {
+    p = tdbSkiplistIterKey(&it, &n);
+    if (!sameKey(p, n, &gSorted[i - 1])) bad++;
+    tdbSkiplistIterPrev(&it);
+  }
+  CHECK_EQ(i, 0);
+  CHECK(!tdbSkiplistIterValid(&it));
+  CHECK_EQ(bad, 0);
+
+  /* Seek to every key, and to random targets (mostly absent). */
+  bad = 0;
+  for (i = 0; i < NKEYS; i++) {
+    tdbSkiplistIterSeek(&it, gKeys[i].bytes, gKeys[i].n);
+    if (!tdbSkiplistIterValid(&it)) { bad++; continue; }
+    p = tdbSkiplistIterKey(&it, &n);
+    if (!sameKey(p, n, &gKeys[i])) bad++;
+  }
+  CHECK_EQ(bad, 0);
+  bad = 0;
+  for (i = 0; i < 20000; i++) {
+    Key t;
+    size_t lb;
+    randomKey(&rng, &t);
+    if (i % 5 == 0) t.n = (size_t)(tdbTestRand(&rng) % 8); /* malformed */
+    lb = lowerBound(t.bytes, t.n);
+    tdbSkiplistIterSeek(&it, t.bytes, t.n);
+    if (lb == NKEYS) {
+      if (tdbSkiplistIterValid(&it)) bad++;
+      continue;
+    }
+    if (!tdbSkiplistIterValid(&it)) { bad++; continue; }
+    p = tdbSkiplistIterKey(&it, &n);
+    if (!sameKey(p, n, &gSorted[lb])) bad++;
+    /* and one step each way from there */
+    tdbSkiplistIterPrev(&it);
+    if (lb == 0) {
+      if (tdbSkiplistIterValid(&it)) bad++;
+    } else {
+      if (!tdbSkiplistIterValid(&it)) { bad++; continue; }
+      p = tdbSkiplistIterKey(&it, &n);
+      if (!sameKey(p, n, &gSorted[lb - 1])) bad++;
+      tdbSkiplistIterNext(&it);
+      p = tdbSkiplistIterKey(&it, &n);
+      if (!sameKey(p, n, &gSorted[lb])) bad++;
+    }
+  }
+  CHECK_EQ(bad, 0);
+
+  /* Every key again: refused, nothing added. */
+  bad = 0;
+  for (i = 0; i < NKEYS; i += 7) {
+    if (tdbSkiplistInsert(list, gKeys[i].bytes, gKeys[i].n, "x", 1) != TDB_MISUSE) bad++;
+  }
+  CHECK_EQ(bad, 0);
+  CHECK_EQ(tdbSkiplistCount(list), NKEYS);
+  tdbArenaFree(&arena);
+}
+
+static void testEdges(void) {
+  TdbMem mem;
+  TdbArena arena;
+  TdbSkiplist *list;
+  TdbSkiplistIter it;
+  unsigned char k[3][16], t[16];
+  size_t kn[3], n, tn;
+  const unsigned char *p;
+  int i;
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&arena, &mem, 0);
+  list = tdbSkiplistNew(&arena);
+  if (!list) { CHECK(0); return; }
+  kn[0] = tdbIkeyEncode(k[0], "b", 1, 5, TDB_KIND_VALUE);
+  kn[1] = tdbIkeyEncode(k[1], "b", 1, 2, TDB_KIND_VALUE);
+  kn[2] = tdbIkeyEncode(k[2], "d", 1, 1, TDB_KIND_DELETE);
+  /* One entry: first == last; next and prev leave the list. */
+  CHECK_EQ(tdbSkiplistInsert(list, k[1], kn[1], "v1", 2), TDB_OK);
+  tdbSkiplistIterInit(&it, list);
+  tdbSkiplistIterSeekToFirst(&it);
+  CHECK(tdbSkiplistIterValid(&it));
+  tdbSkiplistIterNext(&it);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbSkiplistIterSeekToLast(&it);
+  CHECK(tdbSkiplistIterValid(&it));
+  tdbSkiplistIterPrev(&it);
+  CHECK(!tdbSkiplistIterValid(&it));
+  /* Empty value; insertion out of order. */
+  CHECK_EQ(tdbSkiplistInsert(list, k[2], kn[2], NULL, 0), TDB_OK);
+  CHECK_EQ(tdbSkiplistInsert(list, k[0], kn[0], "v0", 2), TDB_OK);
+  CHECK_EQ(tdbSkiplistInsert(list, k[0], kn[0], "again", 5), TDB_MISUSE);
+  tdbSkiplistIterSeekToFirst(&it);
+  for (i = 0; i < 3; i++) {
+    CHECK(tdbSkiplistIterValid(&it));
+    if (!tdbSkiplistIterValid(&it)) break;
+    p = tdbSkiplistIterKey(&it, &n);
+    CHECK(n == kn[i] && memcmp(p, k[i], n) == 0);
+    tdbSkiplistIterNext(&it);
+  }
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbSkiplistIterSeekToLast(&it);
+  p = tdbSkiplistIterValue(&it, &n);
+  CHECK_EQ(n, 0);
+  tdbSkiplistIterSeekToFirst(&it);
+  p = tdbSkiplistIterValue(&it, &n);
+  CHECK(n == 2 && memcmp(p, "v0", 2) == 0);
+  /* Seek before everything, between, exactly, past the end. */
+  tn = tdbIkeySeekKey(t, "a", 1, 100);
+  tdbSkiplistIterSeek(&it, t, tn);
+  p = tdbSkiplistIterKey(&it, &n);
+  CHECK(n == kn[0] && memcmp(p, k[0], n) == 0);
+  tn = tdbIkeySeekKey(t, "b", 1, 4); /* b@5 is too new: b@2 */
+  tdbSkiplistIterSeek(&it, t, tn);
+  p = tdbSkiplistIterKey(&it, &n);
+  CHECK(n == kn[1] && memcmp(p, k[1], n) == 0);
+  tn = tdbIkeySeekKey(t, "b", 1, 1); /* no b at <= 1: next user key */
+  tdbSkiplistIterSeek(&it, t, tn);
+  p = tdbSkiplistIterKey(&it, &n);
+  CHECK(n == kn[2] && memcmp(p, k[2], n) == 0);
+  tdbSkiplistIterSeek(&it, k[2], kn[2]);
+  CHECK(tdbSkiplistIterValid(&it));
+  tn = tdbIkeySeekKey(t, "d", 1, 0);
+  tdbSkiplistIterSeek(&it, t, tn);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tn = tdbIkeySeekKey(t, "e", 1, 100);
+  tdbSkiplistIterSeek(&it, t, tn);
+  CHECK(!tdbSkiplistIterValid(&it));
+  tdbArenaFree(&arena);
+}
+
+/* Large keys and values (multi-byte varint lengths, own arena blocks). */
+static void testLargeEntries(void) {
+  TdbMem mem;
+  TdbArena arena;
+  TdbSkiplist *list;
+  TdbSkiplistIter it;
+  static unsigned char key[70000], val[200000];
+  const unsigned char *p;
+  size_t n;
+  int i;
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&arena, &mem, 0);
+  list = tdbSkiplistNew(&arena);
+  if (!list) { CHECK(0); return; }
+  for (i = 0; i < (int)sizeof(key); i++) key[i] = (unsigned char)(i * 7);
+  for (i = 0; i < (int)sizeof(val); i++) val[i] = (unsigned char)(i * 13);
+  for (i = 0; i < 4; i++) {
+    size_t kl = (size_t)(200 << (4 * i)) % sizeof(key);
+    CHECK_EQ(tdbSkiplistInsert(list, key, kl, val, sizeof(val) >> i), TDB_OK);
+  }
+  CHECK_EQ(tdbSkiplistInsert(list, key, 1, val, (size_t)UINT32_MAX + 1), TDB_TOOBIG);
+  tdbSkiplistIterInit(&it, list);
+  for (tdbSkiplistIterSeekToFirst(&it); tdbSkiplistIterValid(&it); tdbSkiplistIterNext(&it)) {
+    size_t kl;
+    p = tdbSkiplistIterKey(&it, &kl);
+    CHECK(memcmp(p, key, kl) == 0);
+    p = tdbSkiplistIterValue(&it, &n);
+    CHECK(n <= sizeof(val) && memcmp(p, val, n) == 0);
+  }
+  tdbArenaFree(&arena);
+}
+
+static void testOutOfMemory(void) {
+  TdbTestAlloc ta;
+  tdb_allocator hooks;
+  TdbMem mem;
+  TdbArena arena;
+  TdbSkiplist *list;
+  TdbSkiplistIter it;
+  unsigned char k[16];
+  size_t kn, n;
+  int i, nomem = 0, ok = 0;
+  memset(&ta, 0, sizeof(ta));
+  tdbTestAllocHooks(&ta, &hooks);
+  tdbMemInit(&mem, &hooks);
+  /* New fails cleanly. */
+  tdbArenaInit(&arena, &mem, 256);
+  ta.fail_at = 1;
+  CHECK(tdbSkiplistNew(&arena) == NULL);
+  tdbArenaFree(&arena);
+  CHECK_EQ(ta.live, 0);
+  /* Inserts fail at every 3rd block: each failure leaves the list as it was. */
+  ta.fail_at = 0;
+  tdbArenaInit(&arena, &mem, 256);
+  list = tdbSkiplistNew(&arena);
+  if (!list) { CHECK(0); return; }
+  for (i = 0; i < 300; i++) {
+    int rc;
+    char user[16];
+    snprintf(user, sizeof(user), "k%03d", i % 1000);
+    kn = tdbIkeyEncode(k, user, 4, 1, TDB_KIND_VALUE);
+    ta.calls = 0;
+    ta.fail_at = (i % 3 == 0) ? 1 : 0;
+    rc = tdbSkiplistInsert(list, k, kn, "0123456789012345678901234567890123456789", 40);
+    if (rc == TDB_NOMEM) nomem++;
+    else if (rc == TDB_OK) ok++;
+    else CHECK(0);
+    CHECK_EQ(tdbSkiplistCount(list), (size_t)ok);
+  }
+  ta.fail_at = 0;
+  CHECK(nomem > 0);
+  CHECK(ok > 0);
+  /* The list holds exactly the entries whose insert succeeded. */
+  n = 0;
+  tdbSkiplistIterInit(&it, list);
+  for (tdbSkiplistIterSeekToFirst(&it); tdbSkiplistIterValid(&it); tdbSkiplistIterNext(&it)) n++;
+  CHECK_EQ(n, (size_t)ok);
+  tdbArenaFree(&arena);
+  CHECK_EQ(ta.live, 0);
+}
+
+/* The same inserts give the same heights, hence the same memory use. */
+static void testRepeatable(void) {
+  TdbMem mem;
+  TdbArena a1, a2;
+  TdbSkiplist *l1, *l2;
+  uint64_t rng1 = 5, rng2 = 5;
+  int i;
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&a1, &mem, 0);
+  tdbArenaInit(&a2, &mem, 0);
+  l1 = tdbSkiplistNew(&a1);
+  l2 = tdbSkiplistNew(&a2);
+  if (!l1 || !l2) { CHECK(0); return; }
+  for (i = 0; i < 2000; i++) {
+    Key k1, k2;
+    randomKey(&rng1, &k1);
+    randomKey(&rng2, &k2);
+    tdbSkiplistInsert(l1, k1.bytes, k1.n, NULL, 0);
+    tdbSkiplistInsert(l2, k2.bytes, k2.n, NULL, 0);
+  }
+  CHECK_EQ(tdbArenaMemoryUsage(&a1), tdbArenaMemoryUsage(&a2));
+  CHECK_EQ(a1.left, a2.left);
+  tdbArenaFree(&a1);
+  tdbArenaFree(&a2);
+}
+
+#if TDB_THREADS
+enum { CONC_KEYS = 20000 };
+
+typedef struct ConcState {
+  TdbSkiplist *list;
+  atomic_int done;
+} ConcState;
+
+/* One reader's own counters (no sharing between threads). */
+typedef struct ConcReader {
+  ConcState *shared;
+  int failures;
+  long passes;
+} ConcReader;
+
+static void *concReader(void *arg) {
+  ConcReader *st = (ConcReader *)arg;
+  ConcState *sh = st->shared;
+  TdbSkiplistIter it;
+  size_t last_count = 0;
+  int final_pass = 0;
+  tdbSkiplistIterInit(&it, sh->list);
+  for (;;) {
+    const unsigned char *prev = NULL;
+    size_t prev_n = 0, count = 0;
+    /* Read `done` before the pass: a pass begun after done sees everything. */
+    int was_done = atomic_load(&sh->done);
+    for (tdbSkiplistIterSeekToFirst(&it); tdbSkiplistIterValid(&it); tdbSkiplistIterNext(&it)) {
+      size_t n;
+      const unsigned char *p = tdbSkiplistIterKey(&it, &n);
+      if (prev && tdbIkeyCompare(prev, prev_n, p, n) >= 0) st->failures++;
+      prev = p;
+      prev_n = n;
+      count++;
+    }
+    if (count < last_count) st->failures++; /* only grows */
+    last_count = count;
+    st->passes++;
+    /* And backwards from the last key once in a while. */
+    if (st->passes % 16 == 0) {
+      size_t back = 0;
+      for (tdbSkiplistIterSeekToLast(&it); tdbSkiplistIterValid(&it) && back < 200;
+           tdbSkiplistIterPrev(&it)) {
+        size_t n;
+        const unsigned char *p = tdbSkiplistIterKey(&it, &n);
+        if (back && tdbIkeyCompare(p, n, prev, prev_n) >= 0) st->failures++;
+        prev = p;
+        prev_n = n;
+        back++;
+      }
+    }
+    if (final_pass) {
+      if (count != CONC_KEYS) st->failures++;
+      break;
+    }
+    if (was_done) final_pass = 1;
+  }
+  return NULL;
+}
+
+static void testConcurrentReaders(void) {
+  TdbMem mem;
+  TdbArena arena;
+  ConcState st;
+  ConcReader r[2];
+  pthread_t readers[2];
+  uint64_t rng = 77;
+  int i;
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&arena, &mem, 0);
+  memset(&st, 0, sizeof(st));
+  st.list = tdbSkiplistNew(&arena);
+  if (!st.list) { CHECK(0); return; }
+  atomic_init(&st.done, 0);
+  memset(r, 0, sizeof(r));
+  for (i = 0; i < 2; i++) {
+    r[i].shared = &st;
+    CHECK(pthread_create(&readers[i], NULL, concReader, &r[i]) == 0);
+  }
+  for (i = 0; i < CONC_KEYS; i++) {
+    unsigned char k[24];
+    unsigned char user[8];
+    size_t kn, j;
+    for (j = 0; j < 8; j++) user[j] = (unsigned char)tdbTestRand(&rng);
+    kn = tdbIkeyEncode(k, user, 8, (uint64_t)i, TDB_KIND_VALUE);
+    CHECK_EQ(tdbSkiplistInsert(st.list, k, kn, user, 8), TDB_OK);
+  }
+  atomic_store(&st.done, 1);
+  pthread_join(readers[0], NULL);
+  pthread_join(readers[1], NULL);
+  for (i = 0; i < 2; i++) {
+    CHECK_EQ(r[i].failures, 0);
+    CHECK(r[i].passes >= 2);
+  }
+  tdbArenaFree(&arena);
+}
+#endif
+
+int main(void) {
+  TEST_RUN(testEmpty);
+  TEST_RUN(testRandomAgainstModel);
+  TEST_RUN(testEdges);
+  TEST_RUN(testLargeEntries);
+  TEST_RUN(testOutOfMemory);
+  TEST_RUN(testRepeatable);
+#if TDB_THREADS
+  TEST_RUN(testConcurrentReaders);
+#endif
+  return tdbTestFinish();
+}
