@@ -162,12 +162,12 @@ cmd_test() {
 
 cmd_demo() {
   build
-  # In-memory until the on-disk engine lands (then: a fresh build/demo.tdb).
-  local db=:memory:
-  echo "== $(build/tensordb --version) quickstart (tools/demo.sql)"
+  local db=build/demo.tdb
+  rm -rf "$db"
+  echo "== $(build/tensordb --version) quickstart on a fresh database: $db"
   build/tensordb "$db" -f tools/demo.sql
   if [ -t 0 ] && [ -t 1 ]; then
-    echo "== you are in the shell (.help for commands, .quit to leave)"
+    echo "== you are in the shell on $db (.help for commands, .quit to leave)"
     exec build/tensordb "$db"
   fi
 }

@@ -1184,6 +1184,11 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
 
 TDB_PRIVATE int tdbStoreOpen(TdbMem *mem, const char *path, const tdb_config *cfg,
                              TdbErr *err, TdbStore **out) {
+  return tdbStoreOpenVfs(mem, NULL, path, cfg, err, out);
+}
+
+TDB_PRIVATE int tdbStoreOpenVfs(TdbMem *mem, TdbVfs *vfs, const char *path,
+                                const tdb_config *cfg, TdbErr *err, TdbStore **out) {
   TdbStore *s;
   TdbVfsErr verr;
   char *lock_path = NULL;
@@ -1200,12 +1205,29 @@ TDB_PRIVATE int tdbStoreOpen(TdbMem *mem, const char *path, const tdb_config *cf
     rc = tdbErrNoMem(err);
     goto fail;
   }
-  rc = in_memory ? tdbVfsMemoryNew(mem, &s->vfs) : tdbVfsPosixNew(mem, &s->vfs);
-  if (rc != TDB_OK) {
-    rc = tdbErrNoMem(err);
-    goto fail;
+  if (vfs) {
+    s->vfs = vfs;
+  } else {
+    int memory = in_memory || (cfg->vfs && strcmp(cfg->vfs, "memory") == 0);
+    if (cfg->vfs && strcmp(cfg->vfs, "memory") != 0 && strcmp(cfg->vfs, "posix") != 0) {
+      rc = tdbErrSet(err, TDB_MISUSE, NULL, "unknown VFS \"%s\" (posix or memory)", cfg->vfs);
+      goto fail;
+    }
+#ifdef TDB_OMIT_VFS_POSIX
+    if (!memory) {
+      rc = tdbErrSet(err, TDB_CANTOPEN, NULL, "this build has no posix VFS (TDB_OMIT_VFS_POSIX)");
+      goto fail;
+    }
+    rc = tdbVfsMemoryNew(mem, &s->vfs);
+#else
+    rc = memory ? tdbVfsMemoryNew(mem, &s->vfs) : tdbVfsPosixNew(mem, &s->vfs);
+#endif
+    if (rc != TDB_OK) {
+      rc = tdbErrNoMem(err);
+      goto fail;
+    }
+    s->own_vfs = 1;
   }
-  s->own_vfs = 1;
   if (cfg->create_if_missing) {
     rc = s->vfs->make_dir(s->vfs, s->dir, &verr);
     if (rc != TDB_OK) {

@@ -19,6 +19,7 @@
 #include "batch.h"
 #include "dbiter.h"
 #include "error.h"
+#include "vfs.h"
 
 typedef struct TdbStore TdbStore;
 
@@ -27,6 +28,10 @@ typedef struct TdbStore TdbStore;
 ** is NULL and err explains. */
 TDB_PRIVATE int tdbStoreOpen(TdbMem *mem, const char *path, const tdb_config *cfg,
                              TdbErr *err, TdbStore **out);
+/* The same over a caller's VFS (borrowed: it must outlive the store), e.g.
+** the fault-injecting VFS of the crash tests; `path` is the directory in it. */
+TDB_PRIVATE int tdbStoreOpenVfs(TdbMem *mem, TdbVfs *vfs, const char *path,
+                                const tdb_config *cfg, TdbErr *err, TdbStore **out);
 /* Close: waits for background work, syncs the WAL. NULL is a no-op. */
 TDB_PRIVATE void tdbStoreClose(TdbStore *s);
 

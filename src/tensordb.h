@@ -152,6 +152,9 @@ typedef struct tdb_config {
   int sync_interval_ms;         /* for TDB_SYNC_NORMAL: 100 */
   int sync_interval_records;    /* for TDB_SYNC_NORMAL: 1000 */
   int threads;                  /* background threads: 1 (0 = inline work) */
+  const char *vfs;              /* "posix" or "memory"; NULL: posix for a path,
+                                ** memory for ":memory:". A "memory" database
+                                ** lives until it is closed. */
   /* Behaviour. */
   int create_if_missing;        /* create the database if absent: 1 */
   int read_only;                /* open read-only: 0 */

@@ -551,7 +551,7 @@ TDB_PRIVATE int tdbWalReadRecord(TdbWalReader *r, const unsigned char **data,
       default: /* LAST */
         if ((rc = tdbWalGather(r, &f)) != TDB_OK) return rc;
         r->in_rec = 0;
-        *data = r->rec;
+        *data = r->rec ? r->rec : r->block;   /* never NULL, even for 0 bytes */
         *n = r->rec_len;
         r->valid_end = f.off + TDB_WAL_HEADER + f.len;
         return TDB_OK;

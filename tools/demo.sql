@@ -23,3 +23,7 @@ SELECT 10 / 4 AS integer_division, 10.0 / 4 AS real_division;
 .mode json
 SELECT 1 AS id, 'ledger' AS kind, TRUE AS active, NULL AS note;
 .mode table
+
+-- The database on disk: .check verifies every file (checksums, key order)
+-- and says what it checked.
+.check

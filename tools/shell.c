@@ -817,6 +817,22 @@ static int cmd_schema(Shell *sh, Source *src, int argc, char **argv) {
                             NULL, 1);
 }
 
+/* .check: verify every file of the database and print what was checked. */
+static int cmd_check(Shell *sh, Source *src, int argc, char **argv) {
+  char *report = NULL;
+  int rc;
+  (void)argc, (void)argv;
+  rc = tdb_check(sh->db, &report);
+  if (report) fputs(report, stdout);
+  tdb_free(sh->db, report);
+  fflush(stdout);
+  if (rc != TDB_OK) {
+    shell_error(src, "check failed: %s", tdb_errmsg(sh->db));
+    return 1;
+  }
+  return 0;
+}
+
 static int cmd_quit(Shell *sh, Source *src, int argc, char **argv) {
   (void)src, (void)argc, (void)argv;
   sh->quit = 1;
@@ -824,6 +840,8 @@ static int cmd_quit(Shell *sh, Source *src, int argc, char **argv) {
 }
 
 static const DotCommand kDotCommands[] = {
+    {"check", 0, 0, ".check", "verify every file of the database (checksums, order)",
+     cmd_check},
     {"exit", 0, 0, ".exit", "leave the shell", cmd_quit},
     {"help", 0, 0, ".help", "show this help", cmd_help},
     {"mode", 0, 1, ".mode [table|line|csv|json]",

@@ -408,7 +408,7 @@ static int sstReadAll(TdbVfs *vfs, const char *path, const TdbSstOptions *o,
   if (rc == TDB_OK)
     CHECK_EQ(i, n);
   tdbSstIterClear(&it);
-  for (i = 0; rc == TDB_OK && i < n; i++) {
+  for (i = 0; rc == TDB_OK && i < n; i += 5) { /* a lookup in every block */
     sstKey(k, i);
     memset(&fd, 0, sizeof fd);
     rc = tdbSstGet(r, k, SST_KEY, sstGetFn, &fd, &err);
@@ -440,7 +440,7 @@ static void sstCorruptionSweep(int no_mmap, int compression) {
   unsigned char *orig, *copy;
   size_t size = 0, pos, len;
   char msg[TDB_VFS_MSG_MAX];
-  const uint64_t n = 300;
+  const uint64_t n = 150;
   int rc;
   CHECK_EQ(tdbVfsMemoryNew(&sstMem, &vfs), TDB_OK);
   if (!vfs)
