@@ -69,7 +69,6 @@ TDB_PRIVATE int tdbBatchEncode(const TdbBatch *b, uint64_t epoch, int64_t wall_u
   tdbPutFixed64(head, epoch);
   tdbPutFixed64(head + 8, (uint64_t)wall_us);
   n = TDB_BATCH_HEADER + tdbPutVarint32(head + TDB_BATCH_HEADER, b->count);
-  out->n = 0;
   tdbStrAppend(out, (const char *)head, n);
   if (b->len) tdbStrAppend(out, (const char *)b->buf, b->len);
   return out->oom ? TDB_NOMEM : TDB_OK;

@@ -37,8 +37,8 @@ TDB_PRIVATE int tdbBatchPut(TdbBatch *b, const void *key, size_t klen, const voi
                             size_t vlen);
 TDB_PRIVATE int tdbBatchDelete(TdbBatch *b, const void *key, size_t klen);
 
-/* Encode the batch as a WAL record with its epoch and wall-clock into out
-** (cleared first). Returns TDB_OK or TDB_NOMEM. */
+/* Append the batch, encoded as a WAL record with its epoch and wall-clock,
+** to out. Returns TDB_OK or TDB_NOMEM. */
 TDB_PRIVATE int tdbBatchEncode(const TdbBatch *b, uint64_t epoch, int64_t wall_us,
                                TdbStr *out);
 

@@ -81,6 +81,10 @@ static int tdbVsReplay(TdbVersionSet *vs, uint64_t number, TdbErr *err) {
     TdbVersion *v = NULL;
     rc = tdbWalReadRecord(r, &rec, &n);
     if (rc == TDB_DONE) {
+      /* a torn last edit was never acknowledged (edits are synced one by
+      ** one): the state before it is the state to open */
+      const TdbWalTail *tail = tdbWalReaderTail(r);
+      if (tail && tail->torn && vs->log_fn) vs->log_fn(vs->log_ctx, TDB_LOG_WARN, tail->note);
       rc = TDB_OK;
       break;
     }

@@ -32,6 +32,8 @@ typedef struct TdbVersionSet {
   uint64_t last_epoch;       /* highest epoch in the SSTables */
   uint64_t manifest_number;  /* of the manifest CURRENT names, 0 = none yet */
   TdbWalWriter *manifest;
+  void (*log_fn)(void *ctx, int level, const char *message);  /* cfg's hook */
+  void *log_ctx;
 } TdbVersionSet;
 
 TDB_PRIVATE int tdbVsInit(TdbVersionSet *vs, TdbMem *mem, TdbVfs *vfs, const char *dir,

@@ -417,6 +417,7 @@ static void tdbStoreDoWork(TdbStore *s) {
   if (rc != TDB_OK) tdbStoreSetSticky(s, rc, tdbErrMessage(&s->bg_err));
 }
 
+#if TDB_THREADS
 static void tdbStoreBackgroundMain(void *arg) {
   TdbStore *s = arg;
   tdbMutexLock(&s->mu);
@@ -433,6 +434,7 @@ static void tdbStoreBackgroundMain(void *arg) {
   }
   tdbMutexUnlock(&s->mu);
 }
+#endif
 
 /* Ask for background work (mu held); inline without a thread. */
 static void tdbStoreScheduleWork(TdbStore *s) {
@@ -545,6 +547,7 @@ static int tdbStoreWantSync(TdbStore *s, int nrecords, int64_t now) {
 ** exit): epochs in queue order, one WAL record each, one sync. */
 static void tdbStoreCommitGroup(TdbStore *s) {
   TdbCommitReq *group[TDB_GROUP_MAX], *r;
+  size_t offs[TDB_GROUP_MAX + 1];
   TdbStr rec;
   TdbErr *err;
   uint64_t first = s->head + 1;
@@ -570,14 +573,19 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   tdbMemtableRef(mt);
   s->writer_busy = 1;
   tdbMutexUnlock(&s->mu);
-  /* WAL: one record per batch, with its epoch and wall-clock */
+  /* WAL: one record per batch, with its epoch and wall-clock, encoded once
+  ** into `rec` (offs[i] is where record i starts) */
   tdbStrInit(&rec, s->mem);
   rc = TDB_OK;
   for (i = 0; rc == TDB_OK && i < n; i++) {
     wall = now > wall ? now : wall + 1; /* strictly increasing wall-clocks */
     group[i]->epoch = first + (uint64_t)i;
+    offs[i] = rec.n;
     rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, wall, &rec);
-    if (rc == TDB_OK) rc = tdbWalAppend(s->wal, rec.z, rec.n);
+  }
+  offs[n] = rec.n;
+  for (i = 0; rc == TDB_OK && i < n; i++) {
+    rc = tdbWalAppend(s->wal, rec.z + offs[i], offs[i + 1] - offs[i]);
   }
   if (rc == TDB_OK && sync) rc = tdbWalSync(s->wal);
   /* memtable: only the leader inserts, so the single-writer rule holds */
@@ -585,9 +593,8 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     TdbApplyCtx a;
     a.mt = mt;
     a.epoch = group[i]->epoch;
-    rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, 0, &rec);
-    if (rc == TDB_OK) rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z, rec.n,
-                                               tdbStoreApplyOp, &a);
+    rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z + offs[i],
+                             offs[i + 1] - offs[i], tdbStoreApplyOp, &a);
   }
   tdbStrClear(&rec);
   tdbMemtableUnref(mt);
@@ -1025,10 +1032,17 @@ TDB_PRIVATE int tdbStoreCheck(TdbStore *s, TdbStr *report, TdbErr *err) {
 
 /* ---- open and recovery --------------------------------------------------------------------------- */
 
+/* The numbered files of the directory at open: logs to replay, and every
+** file for the clean-up of what a crash left behind. */
 typedef struct TdbLogList {
   TdbMem *mem;
-  uint64_t *numbers;
+  uint64_t *numbers;          /* WAL numbers */
   size_t n, cap;
+  struct TdbDirFile {
+    TdbFileKind kind;
+    uint64_t number;
+  } *files;
+  size_t nfiles, files_cap;
   uint64_t max_number;
   int oom;
 } TdbLogList;
@@ -1041,6 +1055,17 @@ static int tdbStoreListEntry(void *ctx, const char *name, int is_dir) {
   kind = tdbFileParse(name, &number);
   if (kind == TDB_FILE_UNKNOWN || kind == TDB_FILE_LOCK || kind == TDB_FILE_CURRENT) return 0;
   if (number > ll->max_number) ll->max_number = number;
+  {
+    void *arr = ll->files;
+    if (tdbMemGrow(ll->mem, &arr, &ll->files_cap, ll->nfiles + 1, sizeof *ll->files) != 0) {
+      ll->oom = 1;
+      return 1;
+    }
+    ll->files = arr;
+    ll->files[ll->nfiles].kind = kind;
+    ll->files[ll->nfiles].number = number;
+    ll->nfiles++;
+  }
   if (kind == TDB_FILE_LOG) {
     void *arr = ll->numbers;
     if (tdbMemGrow(ll->mem, &arr, &ll->cap, ll->n + 1, sizeof(uint64_t)) != 0) {
@@ -1135,6 +1160,38 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, TdbErr *err) {
   return rc;
 }
 
+/* Is table `number` part of the current version? */
+static int tdbStoreTableLive(const TdbStore *s, uint64_t number) {
+  const TdbVersion *v = s->vs.current;
+  int l, i;
+  for (l = 0; l < v->nlevels; l++) {
+    for (i = 0; i < v->nfiles[l]; i++) {
+      if (v->files[l][i]->number == number) return 1;
+    }
+  }
+  return 0;
+}
+
+/* Remove what an interrupted run left behind: logs already in tables, tables
+** no version names (an unfinished flush or compaction), other manifests,
+** temporary files. Failures only leave garbage, so they are ignored. */
+static void tdbStoreRemoveLeftovers(TdbStore *s, const TdbLogList *ll) {
+  size_t i;
+  for (i = 0; i < ll->nfiles; i++) {
+    TdbFileKind kind = ll->files[i].kind;
+    uint64_t number = ll->files[i].number;
+    int obsolete = (kind == TDB_FILE_LOG && number < s->vs.log_number) ||
+                   (kind == TDB_FILE_TABLE && !tdbStoreTableLive(s, number)) ||
+                   (kind == TDB_FILE_MANIFEST && number != s->vs.manifest_number) ||
+                   kind == TDB_FILE_TEMP;
+    if (obsolete) {
+      char *path = tdbFileName(s->mem, s->dir, kind, number);
+      if (path) s->vfs->remove_file(s->vfs, path, NULL);
+      tdbMemFree(s->mem, path);
+    }
+  }
+}
+
 static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
   TdbLogList ll;
   TdbVfsErr verr;
@@ -1153,6 +1210,7 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
   rc = s->vfs->list_dir(s->vfs, s->dir, tdbStoreListEntry, &ll, &verr);
   if (rc != TDB_OK || ll.oom) {
     tdbMemFree(s->mem, ll.numbers);
+    tdbMemFree(s->mem, ll.files);
     return ll.oom ? tdbErrNoMem(err) : tdbErrFromVfs(err, rc, &verr, "list database directory");
   }
   if (ll.max_number >= s->vs.next_file) s->vs.next_file = ll.max_number + 1;
@@ -1162,6 +1220,8 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
     rc = tdbStoreReplayLog(s, ll.numbers[i], err);
   }
   tdbMemFree(s->mem, ll.numbers);
+  if (rc == TDB_OK) tdbStoreRemoveLeftovers(s, &ll);
+  tdbMemFree(s->mem, ll.files);
   if (rc != TDB_OK) return rc;
   /* every table of the recovered version is watched from now on */
   {
@@ -1262,6 +1322,8 @@ TDB_PRIVATE int tdbStoreOpenVfs(TdbMem *mem, TdbVfs *vfs, const char *path,
   s->sync_ready = 1;
   rc = tdbTableCacheNew(mem, s->vfs, s->dir, &s->cfg, &s->tables);
   if (rc == TDB_OK) rc = tdbVsInit(&s->vs, mem, s->vfs, s->dir, s->cfg.max_levels);
+  s->vs.log_fn = s->cfg.log_fn;
+  s->vs.log_ctx = s->cfg.log_ctx;
   if (rc == TDB_OK && !(s->active = tdbMemtableNew(mem))) rc = TDB_NOMEM;
   if (rc != TDB_OK) {
     rc = tdbErrNoMem(err);
