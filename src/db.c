@@ -3,6 +3,7 @@
 ** error accessors and version functions of the public API.
 */
 #include "db.h"
+#include "version.h"
 
 TDB_API const char *tdb_libversion(void) {
   return TDB_VERSION;
@@ -47,6 +48,28 @@ static void tdbConfigComplete(tdb_config *cfg) {
   if (!cfg->recursion_limit) cfg->recursion_limit = d.recursion_limit;
 }
 
+/* Reject knob values the engine cannot honour; the message names the field. */
+static int tdbConfigCheck(const tdb_config *cfg, TdbErr *err) {
+  const char *bad = NULL;
+  if (cfg->max_levels < 2 || cfg->max_levels > TDB_LEVELS_MAX) bad = "max_levels (2..7)";
+  else if (cfg->level_size_ratio < 2) bad = "level_size_ratio (>= 2)";
+  else if (cfg->l0_compaction_trigger < 1) bad = "l0_compaction_trigger (>= 1)";
+  else if (cfg->bloom_bits_per_key < 0 || cfg->bloom_bits_per_key > 64) {
+    bad = "bloom_bits_per_key (0..64)";
+  } else if (cfg->block_bytes < 256 || cfg->block_bytes > ((size_t)16 << 20)) {
+    bad = "block_bytes (256 B .. 16 MiB)";
+  } else if (cfg->memtable_bytes < ((size_t)64 << 10)) bad = "memtable_bytes (>= 64 KiB)";
+  else if (cfg->sync_mode != TDB_SYNC_FULL && cfg->sync_mode != TDB_SYNC_NORMAL &&
+           cfg->sync_mode != TDB_SYNC_OFF) {
+    bad = "sync_mode";
+  } else if (cfg->sync_interval_ms < 0 || cfg->sync_interval_records < 0 ||
+             cfg->threads < 0) {
+    bad = "sync_interval_ms, sync_interval_records and threads (>= 0)";
+  }
+  if (!bad) return TDB_OK;
+  return tdbErrSet(err, TDB_MISUSE, "22023", "tdb_open: invalid configuration: %s", bad);
+}
+
 TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   tdb_config cfg;
   TdbMem mem;
@@ -72,6 +95,7 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   }
   db->path = tdbMemStrndup(&db->mem, path, strlen(path));
   if (!db->path) return tdbErrNoMem(&db->err);
+  if (tdbConfigCheck(&db->config, &db->err) != TDB_OK) return db->err.code;
   return tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
 }
 

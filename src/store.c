@@ -418,12 +418,41 @@ static void tdbStoreDoWork(TdbStore *s) {
 }
 
 #if TDB_THREADS
+/* TDB_SYNC_NORMAL: sync the WAL when records have waited sync_interval_ms
+** (mu held; released during the sync, with the WAL reserved like a leader). */
+static void tdbStoreTimedSync(TdbStore *s) {
+  int64_t now = s->vfs->now_us(s->vfs);
+  int rc;
+  if (s->cfg.sync_mode != TDB_SYNC_NORMAL || s->unsynced_records == 0 || s->writer_busy ||
+      s->sticky_rc || !s->wal ||
+      now - s->last_sync_us < (int64_t)s->cfg.sync_interval_ms * 1000) {
+    return;
+  }
+  s->writer_busy = 1;
+  tdbMutexUnlock(&s->mu);
+  rc = tdbWalSync(s->wal);
+  tdbMutexLock(&s->mu);
+  s->writer_busy = 0;
+  if (rc == TDB_OK) {
+    s->unsynced_records = 0;
+    s->last_sync_us = now;
+  } else {
+    tdbStoreSetSticky(s, rc, "periodic sync of the write-ahead log failed");
+  }
+  tdbCondBroadcast(&s->commit_cv);
+}
+
 static void tdbStoreBackgroundMain(void *arg) {
   TdbStore *s = arg;
   tdbMutexLock(&s->mu);
   while (!(s->shutting_down && !s->imm)) {
     if (!s->bg_requested) {
-      tdbCondWait(&s->bg_cv, &s->mu);
+      if (s->cfg.sync_mode == TDB_SYNC_NORMAL) {
+        tdbCondTimedWait(&s->bg_cv, &s->mu, s->cfg.sync_interval_ms);
+        tdbStoreTimedSync(s);
+      } else {
+        tdbCondWait(&s->bg_cv, &s->mu);
+      }
       continue;
     }
     s->bg_requested = 0;
@@ -647,7 +676,7 @@ TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, T
   else s->queue = &req;
   s->queue_tail = &req;
   while (!req.done) {
-    if (s->queue == &req) tdbStoreCommitGroup(s);
+    if (s->queue == &req && !s->writer_busy) tdbStoreCommitGroup(s);
     else tdbCondWait(&s->commit_cv, &s->mu);
   }
   tdbMutexUnlock(&s->mu);

@@ -1,0 +1,1 @@
+SELECT 1 + 2 AS three, 'tensor' || 'db' AS name, NULL IS NULL AS yes;

@@ -1,0 +1,1 @@
+SELECT CASE WHEN 7 > 5 THEN 'bigger' ELSE 'smaller' END AS comparison;

@@ -1,0 +1,1 @@
+SELECT DISTINCT 1, 2.5e3, .25, X'0aff', 'it''s';

@@ -1,0 +1,1 @@
+SELECT 3 BETWEEN 1 AND 5, 4 NOT IN (1, 2, 3), 'abc' LIKE 'a%', 'ABC' ILIKE 'a_c';

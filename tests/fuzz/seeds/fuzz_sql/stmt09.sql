@@ -1,0 +1,1 @@
+SELECT TRUE IS NOT FALSE, (1 < 2) IS TRUE, NOT (1 = 1) OR 2 <> 3;

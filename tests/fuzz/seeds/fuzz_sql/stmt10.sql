@@ -1,0 +1,1 @@
+SELECT abs(-5), coalesce(NULL, 2), length('hello'), lower('ABC'), upper('x');

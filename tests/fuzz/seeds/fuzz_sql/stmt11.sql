@@ -1,0 +1,1 @@
+SELECT nullif(1, 1), typeof(1.5), '12'::INTEGER, 3::TEXT, 1.5::REAL;
