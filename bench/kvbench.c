@@ -73,6 +73,7 @@ static const kv_engine *const engines[] = {
     &kv_engine_sqlite,
 #endif
     &kv_engine_floor,
+    &kv_engine_floor_overwrite,
 };
 #define N_ENGINES (sizeof engines / sizeof engines[0])
 

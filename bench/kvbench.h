@@ -57,6 +57,7 @@ extern const kv_engine kv_engine_leveldb;
 extern const kv_engine kv_engine_rocksdb;
 extern const kv_engine kv_engine_sqlite;
 extern const kv_engine kv_engine_floor;
+extern const kv_engine kv_engine_floor_overwrite;
 
 /* Shared helper for adapters: format into a fixed buffer (never overflows). */
 void kv_seterr(char *buf, size_t cap, const char *fmt, ...)

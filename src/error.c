@@ -98,6 +98,7 @@ TDB_API const char *tdb_errstr(int rc) {
     case TDB_CORRUPT_WAL: return "write-ahead log is corrupt";
     case TDB_CORRUPT_SST: return "table file is corrupt";
     case TDB_CORRUPT_MANIFEST: return "manifest is corrupt";
+    case TDB_CANTOPEN_LZ4: return "file needs LZ4 support (build with TDB_ENABLE_LZ4)";
     case TDB_IOERR_READ: return "read failed";
     case TDB_IOERR_WRITE: return "write failed";
     case TDB_IOERR_SYNC: return "sync failed";

@@ -36,9 +36,9 @@ typedef struct TdbMemtableIter {
   TdbSkiplistIter it;
 } TdbMemtableIter;
 
-/* Until the storage engine (db write path, flush, merging iterator) calls
-** them, the functions below are reached only from the unit tests; hence
-** TDB_MAYBE_UNUSED. */
+/* The storage engine (store.c, tablecache.c) calls these; TDB_MAYBE_UNUSED
+** keeps a build that leaves one uncalled (a TDB_OMIT_*, a refactor) free of
+** -Wunused-function, as the unit tests reach them all. */
 
 /* A new empty memtable holding one reference, or NULL on no memory. mem
 ** must outlive it. */

@@ -57,8 +57,8 @@
 **   "sstable '<path>' at offset <N>: <what is wrong>"
 ** naming the byte offset of the bad footer field, block or entry. A file
 ** with LZ4 blocks opened by a build without TDB_ENABLE_LZ4 fails with
-** TDB_SST_RC_NEEDS_LZ4 (TDB_CORRUPT_SST: TDB_CORRUPT class, though the file
-** is intact) and a message saying the file needs LZ4 support: at open
+** TDB_SST_RC_NEEDS_LZ4 (TDB_CANTOPEN_LZ4: the file is intact, the build
+** cannot read it) and a message saying the file needs LZ4 support: at open
 ** when the meta block counts LZ4 blocks, else at the first such block.
 **
 ** The engine (tablecache.c, store) calls these functions as it arrives;
@@ -84,7 +84,7 @@
 #define TDB_SST_BLOCK_LZ4 1
 
 /* What a build without LZ4 returns for an LZ4 file. */
-#define TDB_SST_RC_NEEDS_LZ4 TDB_CORRUPT_SST
+#define TDB_SST_RC_NEEDS_LZ4 TDB_CANTOPEN_LZ4
 
 /* Builder compression choice (options only, not on disk). */
 #define TDB_SST_COMPRESS_AUTO 0 /* LZ4 when the build has it, else none */

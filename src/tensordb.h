@@ -89,6 +89,8 @@ TDB_API int tdb_libversion_number(void);
 #define TDB_CORRUPT_WAL       (TDB_CORRUPT | (1 << 8))
 #define TDB_CORRUPT_SST       (TDB_CORRUPT | (2 << 8))
 #define TDB_CORRUPT_MANIFEST  (TDB_CORRUPT | (3 << 8))
+#define TDB_CANTOPEN_LZ4      (TDB_CANTOPEN | (1 << 8)) /* the file has LZ4 blocks:
+                                                   ** build with TDB_ENABLE_LZ4 */
 #define TDB_IOERR_READ        (TDB_IOERR | (1 << 8))
 #define TDB_IOERR_WRITE       (TDB_IOERR | (2 << 8))
 #define TDB_IOERR_SYNC        (TDB_IOERR | (3 << 8))

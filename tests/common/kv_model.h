@@ -324,7 +324,8 @@ static TDB_TEST_UNUSED int mvCheckScan(TdbStore *s, TdbMem *mem, const Model *m,
   static const unsigned char none[1] = {0};
   TdbDbIter *it = NULL;
   TdbErr err;
-  size_t n = mvLive(m, e, live), i = 0;
+  uint64_t me = e ? e : m->head; /* 0 reads the head */
+  size_t n = mvLive(m, me, live), i = 0;
   int rc, out = MV_OK;
   const char *where = backward ? "backward scan" : "forward scan";
   tdbErrInit(&err, mem);
@@ -345,7 +346,7 @@ static TDB_TEST_UNUSED int mvCheckScan(TdbStore *s, TdbMem *mem, const Model *m,
       out = MV_WRONG;
       break;
     }
-    out = mvCheckEntry(m, it, live[backward ? n - 1 - i : i], e, why, whyn, where);
+    out = mvCheckEntry(m, it, live[backward ? n - 1 - i : i], me, why, whyn, where);
     i++;
     if (backward) tdbDbIterPrev(it);
     else tdbDbIterNext(it);
@@ -369,7 +370,8 @@ static TDB_TEST_UNUSED int mvCheckSeekWalk(TdbStore *s, TdbMem *mem, const Model
   TdbDbIter *it = NULL;
   TdbErr err;
   unsigned char key[20];
-  size_t klen, n = mvLive(m, e, live), pos, i;
+  uint64_t me = e ? e : m->head; /* 0 reads the head */
+  size_t klen, n = mvLive(m, me, live), pos, i;
   int rc, out = MV_OK, step, r = (int)(tdbTestRand(rng) % 3);
   tdbErrInit(&err, mem);
   if (r < 2 && m->nkeys) {
@@ -406,7 +408,7 @@ static TDB_TEST_UNUSED int mvCheckSeekWalk(TdbStore *s, TdbMem *mem, const Model
       break;
     }
     if (!valid) break;
-    out = mvCheckEntry(m, it, live[pos], e, why, whyn, "seek walk");
+    out = mvCheckEntry(m, it, live[pos], me, why, whyn, "seek walk");
     if (step >= moves) break;
     if (tdbTestRand(rng) % 2) {
       tdbDbIterNext(it);

@@ -4,6 +4,11 @@
 #
 #   bash tests/fuzz/run.sh 600        # ten minutes in all
 #   FUZZ_ONLY=fuzz_wal bash tests/fuzz/run.sh 120   # one harness
+#   bash tests/fuzz/run.sh            # no SECONDS: the regression suite
+#
+# Without SECONDS — which is how `./build.sh test` calls every tests/*/run.sh —
+# it runs tests/fuzz/run_regress.sh instead: the harnesses without libFuzzer,
+# built with $TDB_CC $TDB_CFLAGS, on tests/fuzz/seeds/ and tests/fuzz/crashes/.
 #
 # Each harness fuzz_*.c is one translation unit that includes the amalgamation
 # (run ./build.sh first); it is built with
@@ -32,13 +37,17 @@ BUILD=${TDB_BUILD:-$ROOT/build}
 AMAL=${TDB_AMALGAMATION:-$ROOT/amalgamation}
 LDLIBS=${TDB_LDLIBS:--llz4 -lpthread -lm}
 FUZZ_CC=${FUZZ_CC:-clang}
-TOTAL=${1:-60}
+TOTAL=$1
 OUT=$BUILD/fuzz
 HERE=$ROOT/tests/fuzz
 WARN="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes"
 FFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
 log() { printf '[fuzz] %s\n' "$*" >&2; }
+
+if [ $# = 0 ]; then
+  exec bash "$ROOT/tests/fuzz/run_regress.sh"
+fi
 
 case "$TOTAL" in
   ''|*[!0-9]*) echo "usage: tests/fuzz/run.sh SECONDS"; echo "0 passed, 1 failed"; exit 2 ;;
