@@ -73,24 +73,36 @@ TDB_PRIVATE size_t tdbBloomSize(size_t nkeys, int bits_per_key) {
   if (nkeys > (SIZE_MAX / 2) / (size_t)bits_per_key)
     nkeys = (SIZE_MAX / 2) / (size_t)bits_per_key;
   nbits = nkeys * (size_t)bits_per_key;
-  nbytes = (nbits + 7) / 8;
+  /* whole cache lines: every probe of a key lands in one line */
+  nbytes = (nbits + TDB_BLOOM_LINE_BITS - 1) / TDB_BLOOM_LINE_BITS * TDB_BLOOM_LINE_BYTES;
   if (nbytes < TDB_BLOOM_MIN_BYTES)
     nbytes = TDB_BLOOM_MIN_BYTES;
-  /* nbits must fit the 32-bit fast-range mapping */
-  if (nbytes > (size_t)UINT32_MAX / 8)
-    nbytes = (size_t)UINT32_MAX / 8;
+  /* the line count must fit the 32-bit fast-range mapping */
+  if (nbytes / TDB_BLOOM_LINE_BYTES > (size_t)UINT32_MAX)
+    nbytes = (size_t)UINT32_MAX * TDB_BLOOM_LINE_BYTES;
   return nbytes + 1;
 }
 
-/* Set or test the k probes of hash in bits[0..nbits). */
-static void tdbBloomSet(unsigned char *bits, uint32_t nbits, int k,
-                        uint64_t hash) {
-  uint32_t g = (uint32_t)hash, delta = (uint32_t)(hash >> 32);
+/* The line of hash among nlines, and the first in-line probe state. The low
+** half of the hash picks the line; the high half, multiplied by an odd
+** constant between probes, gives 9-bit positions inside the 512-bit line. */
+static const unsigned char *tdbBloomLine(const unsigned char *bits, uint32_t nlines,
+                                         uint64_t hash) {
+  uint32_t line = (uint32_t)(((uint64_t)(uint32_t)hash * nlines) >> 32);
+  return bits + (size_t)line * TDB_BLOOM_LINE_BYTES;
+}
+
+#define TDB_BLOOM_PROBE_MULT 0x9E3779B9u
+
+/* Set the k probes of hash in bits (nlines cache lines). */
+static void tdbBloomSet(unsigned char *bits, uint32_t nlines, int k, uint64_t hash) {
+  unsigned char *line = (unsigned char *)tdbBloomLine(bits, nlines, hash);
+  uint32_t h = (uint32_t)(hash >> 32);
   int j;
   for (j = 0; j < k; j++) {
-    uint32_t bit = (uint32_t)(((uint64_t)g * nbits) >> 32);
-    bits[bit >> 3] |= (unsigned char)(1u << (bit & 7));
-    g += delta;
+    uint32_t bit = h >> (32 - 9); /* 0..511 */
+    line[bit >> 3] |= (unsigned char)(1u << (bit & 7));
+    h *= TDB_BLOOM_PROBE_MULT;
   }
 }
 
@@ -103,7 +115,7 @@ TDB_PRIVATE void tdbBloomFill(unsigned char *dst, const uint64_t *hashes,
   memset(dst, 0, nbytes);
   dst[nbytes] = (unsigned char)k;
   for (i = 0; i < n; i++) {
-    tdbBloomSet(dst, (uint32_t)(nbytes * 8), k, hashes[i]);
+    tdbBloomSet(dst, (uint32_t)(nbytes / TDB_BLOOM_LINE_BYTES), k, hashes[i]);
   }
 }
 
@@ -135,26 +147,27 @@ TDB_PRIVATE int tdbBloomBuild(TdbMem *mem, const TdbBloomKey *keys, size_t n,
 TDB_PRIVATE int tdbBloomValid(const unsigned char *f, size_t n) {
   if (!f || n < TDB_BLOOM_MIN_BYTES + 1)
     return 0;
-  if (n - 1 > (size_t)UINT32_MAX / 8)
+  if ((n - 1) % TDB_BLOOM_LINE_BYTES != 0 ||
+      (n - 1) / TDB_BLOOM_LINE_BYTES > (size_t)UINT32_MAX)
     return 0;
   return f[n - 1] >= 1 && f[n - 1] <= TDB_BLOOM_MAX_K;
 }
 
 TDB_PRIVATE int tdbBloomMayContainHash(const unsigned char *f, size_t n,
                                        uint64_t hash) {
-  uint32_t nbits, g, delta;
+  const unsigned char *line;
+  uint32_t h;
   int k, j;
   if (!tdbBloomValid(f, n))
     return 1;
-  nbits = (uint32_t)((n - 1) * 8);
   k = f[n - 1];
-  g = (uint32_t)hash;
-  delta = (uint32_t)(hash >> 32);
+  line = tdbBloomLine(f, (uint32_t)((n - 1) / TDB_BLOOM_LINE_BYTES), hash);
+  h = (uint32_t)(hash >> 32);
   for (j = 0; j < k; j++) {
-    uint32_t bit = (uint32_t)(((uint64_t)g * nbits) >> 32);
-    if (!(f[bit >> 3] & (1u << (bit & 7))))
+    uint32_t bit = h >> (32 - 9);
+    if (!(line[bit >> 3] & (1u << (bit & 7))))
       return 0;
-    g += delta;
+    h *= TDB_BLOOM_PROBE_MULT;
   }
   return 1;
 }

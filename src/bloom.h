@@ -2,19 +2,22 @@
 ** bloom.h — Bloom filters over user keys: the SSTable filter block, which
 ** lets a point lookup skip a table that surely lacks the key.
 **
-** Filter format (on disk, inside the SSTable filter block):
+** Filter format (on disk, inside the SSTable filter block): a blocked
+** ("cache-local") Bloom filter — all probes of a key fall in one 64-byte
+** line, so a lookup costs one cache miss instead of k.
 **
-**   +--------------------------------------+--------+
-**   | bit array: nbytes bytes (nbytes >= 8) | k (1B) |
-**   +--------------------------------------+--------+
-**   bit i (0 <= i < nbits = 8 * nbytes) is byte[i / 8] & (1 << (i % 8))
+**   +-----------+-----------+-----+---------------+--------+
+**   | line 0    | line 1    | ... | line L-1      | k (1B) |
+**   +-----------+-----------+-----+---------------+--------+
+**   <- 64 B --->                                    L >= 1
+**   bit i of a line is byte[i / 8] & (1 << (i % 8)), 0 <= i < 512
 **
-** Hashing: h = tdbBloomHash(key), a 64-bit mix of our own; its halves
-** h1 = low 32 bits and h2 = high 32 bits drive double hashing
-**   probe j (j = 0..k-1):  g_j = h1 + j * h2 (mod 2^32),
-**                          bit  = (g_j * nbits) >> 32      ("fast range")
+** Hashing: h = tdbBloomHash(key), a 64-bit mix of our own.
+**   line   = ((h & 0xffffffff) * L) >> 32                 ("fast range")
+**   probes: g = h >> 32; for j = 0..k-1: bit = g >> 23 (9 bits), then
+**           g = g * 0x9E3779B9 (mod 2^32)
 ** k = round(bits_per_key * ln 2), clamped to 1..TDB_BLOOM_MAX_K. At 10 bits
-** per key k = 7 and the false-positive rate is about 0.8%.
+** per key k = 7 and the false-positive rate is about 1%.
 **
 ** The hash function and probe sequence are part of the on-disk format: do
 ** not change them without a new SSTable format version.
@@ -26,7 +29,9 @@
 #include "mem.h"
 
 #define TDB_BLOOM_MAX_K 30
-#define TDB_BLOOM_MIN_BYTES 8
+#define TDB_BLOOM_LINE_BYTES 64
+#define TDB_BLOOM_LINE_BITS (TDB_BLOOM_LINE_BYTES * 8)
+#define TDB_BLOOM_MIN_BYTES TDB_BLOOM_LINE_BYTES
 
 /* The engine and the tests call all of these; TDB_MAYBE_UNUSED keeps the
 ** amalgamation free of -Wunused-function while a build leaves one uncalled. */
@@ -71,8 +76,8 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbBloomMayContainHash(const unsigned char *f,
                                                         size_t n,
                                                         uint64_t hash);
 
-/* 1 when f[0..n) is well-formed: n - 1 >= TDB_BLOOM_MIN_BYTES and
-** 1 <= k <= TDB_BLOOM_MAX_K. */
+/* 1 when f[0..n) is well-formed: n - 1 is a positive multiple of
+** TDB_BLOOM_LINE_BYTES and 1 <= k <= TDB_BLOOM_MAX_K. */
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbBloomValid(const unsigned char *f,
                                                size_t n);
 

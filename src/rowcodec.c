@@ -140,6 +140,16 @@ TDB_PRIVATE int tdbRowDecodeHeader(const unsigned char *p, size_t n, TdbRow *row
   return TDB_OK;
 }
 
+/* tdbGetVarint64 with the one-byte case (small integers) inline. */
+static size_t tdbRowGetVarint64(const unsigned char *p, const unsigned char *end,
+                                uint64_t *out) {
+  if (p < end && p[0] < 0x80) {
+    *out = p[0];
+    return 1;
+  }
+  return tdbGetVarint64(p, end, out);
+}
+
 /* Read the column at [p, end) into *out (borrowing; out may be NULL to only
 ** skip it); *used gets its length. TDB_OK or TDB_CORRUPT. */
 static int tdbRowReadColumn(const unsigned char *p, const unsigned char *end,
@@ -161,7 +171,7 @@ static int tdbRowReadColumn(const unsigned char *p, const unsigned char *end,
     case TDB_TYPE_INTEGER:
     case TDB_TYPE_TIMESTAMP: {
       uint64_t u;
-      k = tdbGetVarint64(p + 1, end, &u);
+      k = tdbRowGetVarint64(p + 1, end, &u);
       if (k == 0) return TDB_CORRUPT;
       if (out) {
         if (type == TDB_TYPE_INTEGER) tdbValueSetInt(out, tdbZigzagDecode64(u));

@@ -106,23 +106,27 @@ static void testK(void) {
   CHECK_EQ(tdbBloomK(20), 14);
   CHECK_EQ(tdbBloomK(1000), TDB_BLOOM_MAX_K);
   CHECK_EQ(tdbBloomSize(0, 10), TDB_BLOOM_MIN_BYTES + 1);
-  CHECK_EQ(tdbBloomSize(1000, 10), 1250 + 1);
+  /* 10000 bits round up to whole 64-byte lines: 20 lines */
+  CHECK_EQ(tdbBloomSize(1000, 10), 20 * TDB_BLOOM_LINE_BYTES + 1);
+  CHECK_EQ(tdbBloomSize(1, 10), TDB_BLOOM_LINE_BYTES + 1);
 }
 
 static void testMalformedFilters(void) {
-  unsigned char f[16];
+  unsigned char f[2 * TDB_BLOOM_LINE_BYTES + 1];
+  const size_t one = TDB_BLOOM_LINE_BYTES + 1; /* one line + the k byte */
   memset(f, 0, sizeof f);
   CHECK(!tdbBloomValid(NULL, 0));
   CHECK(!tdbBloomValid(f, 0));
-  CHECK(!tdbBloomValid(f, 8)); /* 7 bytes of bits: too few */
-  CHECK(!tdbBloomValid(f, 9)); /* k = 0 */
-  f[8] = 31;
-  CHECK(!tdbBloomValid(f, 9)); /* k too large */
-  f[8] = 3;
-  CHECK(tdbBloomValid(f, 9));
-  CHECK_EQ(tdbBloomMayContain(f, 9, "x", 1), 0); /* all bits clear */
-  f[8] = 0;
-  CHECK_EQ(tdbBloomMayContain(f, 9, "x", 1), 1); /* malformed: maybe */
+  CHECK(!tdbBloomValid(f, TDB_BLOOM_LINE_BYTES)); /* less than one line of bits */
+  CHECK(!tdbBloomValid(f, one + 1));              /* not whole lines */
+  CHECK(!tdbBloomValid(f, one));                  /* k = 0 */
+  f[one - 1] = 31;
+  CHECK(!tdbBloomValid(f, one)); /* k too large */
+  f[one - 1] = 3;
+  CHECK(tdbBloomValid(f, one));
+  CHECK_EQ(tdbBloomMayContain(f, one, "x", 1), 0); /* all bits clear */
+  f[one - 1] = 0;
+  CHECK_EQ(tdbBloomMayContain(f, one, "x", 1), 1); /* malformed: maybe */
   CHECK_EQ(tdbBloomMayContain(f, 3, "x", 1), 1);
 }
 
