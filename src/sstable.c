@@ -554,7 +554,25 @@ struct TdbSstReader {
   TdbSstLoaded index_raw, filter_raw, meta_raw;
   TdbBlock index;
   TdbSstProps props;
+  /* The index decoded into a dense array for point lookups: a binary search
+  ** over `fast` touches one small entry per probe instead of the restart
+  ** array and an entry of the index block (see tdbSstFastFind). NULL when
+  ** it could not be built (then lookups walk the index block). */
+  struct TdbSstIndexEntry *fast;
+  unsigned char *fast_keys;   /* the index keys, back to back */
+  size_t nfast;
+  size_t fast_lcp;            /* user-key prefix shared by the whole table */
 };
+
+/* One index entry: the 8 user-key bytes after the table's shared prefix
+** (zero-padded, big-endian) order entries like their keys do, so most
+** probes compare one integer. */
+typedef struct TdbSstIndexEntry {
+  uint64_t pfx;
+  size_t key_off;
+  uint32_t klen;
+  TdbSstHandle h;
+} TdbSstIndexEntry;
 
 /* A cached data block: the value of a cache entry. */
 typedef struct TdbSstCached {
@@ -710,6 +728,104 @@ static uint64_t tdbSstEntryOffset(uint64_t boff, uint64_t hsize, int lz4,
   return boff + err_off;
 }
 
+/* The user key of a table key (the whole key without an extractor). */
+static const unsigned char *tdbSstUserOf(const TdbSstReader *r, const unsigned char *k,
+                                         size_t n, size_t *un) {
+  const unsigned char *u;
+  if (!r->o.user_key) {
+    *un = n;
+    return k;
+  }
+  u = r->o.user_key(k, n, un);
+  if (!u) {
+    *un = n;
+    return k;
+  }
+  return u;
+}
+
+/* 8 bytes of u after `skip`, zero-padded, as a big-endian integer. */
+static uint64_t tdbSstPrefix64(const unsigned char *u, size_t un, size_t skip) {
+  uint64_t v = 0;
+  size_t i;
+  for (i = 0; i < 8; i++) {
+    v <<= 8;
+    if (skip + i < un) v |= u[skip + i];
+  }
+  return v;
+}
+
+/* Decode the (already checked) index into r->fast. Leaves r->fast NULL on
+** out-of-memory. */
+static void tdbSstFastBuild(TdbSstReader *r) {
+  TdbBlockIter it;
+  size_t n = (size_t)r->props.data_blocks, i = 0, kbytes = 0, kcap = 0, fu, lu, lcp;
+  const unsigned char *first, *last;
+  if (n == 0) return;
+  r->fast = tdbMemAlloc(r->mem, n * sizeof *r->fast);
+  if (!r->fast) return;
+  tdbBlockIterInit(&it, r->mem, r->o.compare, &r->index);
+  for (tdbBlockIterSeekToFirst(&it); it.valid && i < n; tdbBlockIterNext(&it), i++) {
+    void *buf = r->fast_keys;
+    if (tdbMemGrow(r->mem, &buf, &kcap, kbytes + it.klen + 1, 1) != 0 ||
+        tdbSstDecodeHandle(&it, &r->fast[i].h) != TDB_OK) {
+      r->fast_keys = buf;
+      goto fail;
+    }
+    r->fast_keys = buf;
+    memcpy(r->fast_keys + kbytes, tdbBlockIterKey(&it), it.klen);
+    r->fast[i].key_off = kbytes;
+    r->fast[i].klen = (uint32_t)it.klen;
+    kbytes += it.klen;
+  }
+  if (i != n || it.rc != TDB_OK) goto fail;
+  tdbBlockIterClear(&it);
+  first = tdbSstUserOf(r, r->fast_keys + r->fast[0].key_off, r->fast[0].klen, &fu);
+  last = tdbSstUserOf(r, r->fast_keys + r->fast[n - 1].key_off, r->fast[n - 1].klen, &lu);
+  for (lcp = 0; lcp < fu && lcp < lu && first[lcp] == last[lcp]; lcp++) {
+  }
+  r->fast_lcp = lcp;
+  for (i = 0; i < n; i++) {
+    size_t un;
+    const unsigned char *u =
+        tdbSstUserOf(r, r->fast_keys + r->fast[i].key_off, r->fast[i].klen, &un);
+    r->fast[i].pfx = tdbSstPrefix64(u, un, lcp);
+  }
+  r->nfast = n;
+  return;
+fail:
+  tdbBlockIterClear(&it);
+  tdbMemFree(r->mem, r->fast);
+  tdbMemFree(r->mem, r->fast_keys);
+  r->fast = NULL;
+  r->fast_keys = NULL;
+}
+
+/* Index of the first index entry whose key >= target (nfast if none). */
+static size_t tdbSstFastFind(const TdbSstReader *r, const void *target, size_t tlen) {
+  size_t lo = 0, hi = r->nfast, un, fu;
+  const unsigned char *u = tdbSstUserOf(r, target, tlen, &un);
+  const unsigned char *shared =
+      tdbSstUserOf(r, r->fast_keys + r->fast[0].key_off, r->fast[0].klen, &fu);
+  uint64_t tp;
+  int c;
+  /* a target outside the table's shared prefix is before or after it all */
+  c = memcmp(u, shared, TDB_MIN(un, r->fast_lcp));
+  if (c < 0 || (c == 0 && un < r->fast_lcp)) return 0;
+  if (c > 0) return r->nfast;
+  tp = tdbSstPrefix64(u, un, r->fast_lcp);
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const TdbSstIndexEntry *e = &r->fast[mid];
+    int below = e->pfx < tp ||
+                (e->pfx == tp && r->o.compare(r->fast_keys + e->key_off, e->klen, target,
+                                              tlen) < 0);
+    if (below) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /* Walk the index: every handle tiles [0, data_end) in order, keys ascend,
 ** the count matches the meta block. */
 static int tdbSstCheckIndex(TdbSstReader *r, TdbVfsErr *err) {
@@ -781,6 +897,8 @@ TDB_PRIVATE void tdbSstReaderClose(TdbSstReader *r) {
   tdbSstLoadedFree(r, &r->index_raw);
   tdbSstLoadedFree(r, &r->filter_raw);
   tdbSstLoadedFree(r, &r->meta_raw);
+  tdbMemFree(r->mem, r->fast);
+  tdbMemFree(r->mem, r->fast_keys);
   if (r->map) {
     /* cached blocks may point into the mapping: drop them first */
     if (r->cache)
@@ -918,6 +1036,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
   rc = tdbSstCheckIndex(r, err);
   if (rc != TDB_OK)
     goto fail;
+  tdbSstFastBuild(r); /* an optimisation: without memory, lookups still work */
   *out = r;
   return TDB_OK;
 fail:
@@ -1031,30 +1150,36 @@ TDB_PRIVATE int tdbSstGet(TdbSstReader *r, const void *target, size_t tlen,
                               tdbSstBloomHashOf(&r->o, target, tlen))) {
     return TDB_NOTFOUND;
   }
-  tdbBlockIterInit(&idx, r->mem, r->o.compare, &r->index);
-  tdbBlockIterSeek(&idx, target, tlen);
-  if (!idx.valid) {
-    if (idx.rc != TDB_OK) {
-      snprintf(msg, sizeof msg, "index block: %s",
-               idx.why ? idx.why : "out of memory");
-      rc = idx.rc == TDB_NOMEM
-               ? tdbVfsErrSet(err, TDB_NOMEM, "sstable", r->file->path, -1, 0,
-                              "out of memory")
-               : tdbSstCorrupt(r, err,
-                               tdbSstEntryOffset(r->footer.index.offset,
-                                                 r->footer.index.size,
-                                                 r->index_raw.lz4, idx.err_off),
-                               msg);
+  if (r->fast) {
+    size_t i = tdbSstFastFind(r, target, tlen);
+    if (i >= r->nfast) return TDB_NOTFOUND;
+    h = r->fast[i].h;
+  } else {
+    tdbBlockIterInit(&idx, r->mem, r->o.compare, &r->index);
+    tdbBlockIterSeek(&idx, target, tlen);
+    if (!idx.valid) {
+      if (idx.rc != TDB_OK) {
+        snprintf(msg, sizeof msg, "index block: %s",
+                 idx.why ? idx.why : "out of memory");
+        rc = idx.rc == TDB_NOMEM
+                 ? tdbVfsErrSet(err, TDB_NOMEM, "sstable", r->file->path, -1, 0,
+                                "out of memory")
+                 : tdbSstCorrupt(r, err,
+                                 tdbSstEntryOffset(r->footer.index.offset,
+                                                   r->footer.index.size,
+                                                   r->index_raw.lz4, idx.err_off),
+                                 msg);
+      }
+      tdbBlockIterClear(&idx);
+      return rc;
+    }
+    if (tdbSstDecodeHandle(&idx, &h) != TDB_OK) { /* checked at open */
+      tdbBlockIterClear(&idx);
+      return tdbSstCorrupt(r, err, r->footer.index.offset,
+                           "malformed block handle in the index");
     }
     tdbBlockIterClear(&idx);
-    return rc;
   }
-  if (tdbSstDecodeHandle(&idx, &h) != TDB_OK) { /* checked at open */
-    tdbBlockIterClear(&idx);
-    return tdbSstCorrupt(r, err, r->footer.index.offset,
-                         "malformed block handle in the index");
-  }
-  tdbBlockIterClear(&idx);
   rc = tdbSstRefLoad(r, &h, &ref, err);
   if (rc != TDB_OK)
     return rc;
