@@ -15,19 +15,23 @@
 
 /* ---- lifetime ---------------------------------------------------------------- */
 
+/* Release the current row's values and rendered texts (either array may be
+** missing when preparing ran out of memory). */
 static void tdbStmtClearRow(tdb_stmt *st) {
   int i;
   for (i = 0; i < st->ncols; i++) {
-    tdbValueClear(&st->db->mem, &st->row[i]);
-    tdbMemFree(&st->db->mem, st->col_text[i]);
-    st->col_text[i] = NULL;
+    if (st->row) tdbValueClear(&st->db->mem, &st->row[i]);
+    if (st->col_text) {
+      tdbMemFree(&st->db->mem, st->col_text[i]);
+      st->col_text[i] = NULL;
+    }
   }
 }
 
 static void tdbStmtFree(tdb_stmt *st) {
   TdbMem *mem = &st->db->mem;
   int i;
-  if (st->row) tdbStmtClearRow(st);
+  tdbStmtClearRow(st);
   for (i = 0; i < st->nparams; i++) tdbValueClear(mem, &st->params[i]);
   if (st->col_names) {
     for (i = 0; i < st->ncols; i++) tdbMemFree(mem, st->col_names[i]);

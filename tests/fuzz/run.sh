@@ -37,7 +37,7 @@ BUILD=${TDB_BUILD:-$ROOT/build}
 AMAL=${TDB_AMALGAMATION:-$ROOT/amalgamation}
 LDLIBS=${TDB_LDLIBS:--llz4 -lpthread -lm}
 FUZZ_CC=${FUZZ_CC:-clang}
-TOTAL=$1
+TOTAL=${1:-}
 OUT=$BUILD/fuzz
 HERE=$ROOT/tests/fuzz
 WARN="-std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes"

@@ -1,0 +1,184 @@
+/*
+** test_oom.c — out-of-memory robustness through the public API.
+**
+** A counting allocator installed through tdb_config.allocator fails the Nth
+** allocation. For every N from 1 until a workload completes without hitting
+** the failure, the workload runs again: each API call must either succeed or
+** return TDB_NOMEM (or an error caused by it), never crash, leak (ASan's leak
+** check runs at exit) or leave the connection unusable for tdb_close. The
+** workloads cover parsing and evaluating SQL, errors with messages, and the
+** key-value API over an in-memory database (open, writes, flush, reads,
+** iterators).
+*/
+#include "tensordb.c"
+#include "test.h"
+
+#include <stdlib.h>
+
+typedef struct OomAlloc {
+  long calls;     /* allocations so far */
+  long fail_at;   /* the allocation that fails (0: none) */
+  int failed;     /* a failure was injected */
+} OomAlloc;
+
+static void *oomMalloc(void *ctx, size_t n) {
+  OomAlloc *a = ctx;
+  if (++a->calls == a->fail_at) {
+    a->failed = 1;
+    return NULL;
+  }
+  return malloc(n);
+}
+
+static void *oomRealloc(void *ctx, void *p, size_t n) {
+  OomAlloc *a = ctx;
+  if (++a->calls == a->fail_at) {
+    a->failed = 1;
+    return NULL;
+  }
+  return realloc(p, n);
+}
+
+static void oomFree(void *ctx, void *p) {
+  (void)ctx;
+  free(p);
+}
+
+/* An acceptable outcome of a call under injected failure. */
+static int oomAcceptable(int rc, const OomAlloc *a) {
+  if (rc == TDB_OK || rc == TDB_ROW || rc == TDB_DONE) return 1;
+  return a->failed; /* any clean error once memory ran out */
+}
+
+static const char *const oomStatements[] = {
+    "SELECT 1 + 2 AS x, 'tensor' || 'db', NULL IS NULL",
+    "SELECT CASE WHEN 1 < 2 THEN 'yes' ELSE 'no' END, CAST('12' AS INT) + 1",
+    "SELECT 3 BETWEEN 1 AND 5, 2 IN (1, 2, 3), 'abc' LIKE 'a%', upper('x')",
+    "SELECT coalesce(NULL, 'a', 'b'), length('héllo'), $1 || 'p', ?",
+    "SELECT 1 FORM t",            /* syntax error with a message */
+    "SELECT abss(1)",             /* unknown function with a suggestion */
+    "SELECT 1/0",                 /* runtime error */
+    "SELECT 'unterminated",
+};
+
+/* Prepare, bind and step every statement; returns 0 when all went as they
+** would without failures, 1 when an injected failure was seen. */
+static int oomRunSql(OomAlloc *a) {
+  tdb_config cfg;
+  tdb *db = NULL;
+  size_t i;
+  int rc;
+  tdb_config_default(&cfg);
+  cfg.allocator.malloc_fn = oomMalloc;
+  cfg.allocator.realloc_fn = oomRealloc;
+  cfg.allocator.free_fn = oomFree;
+  cfg.allocator.ctx = a;
+  rc = tdb_open(":memory:", &cfg, &db);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) {
+    tdb_close(db);
+    return a->failed;
+  }
+  for (i = 0; i < TDB_ARRAY_LEN(oomStatements); i++) {
+    tdb_stmt *st = NULL;
+    rc = tdb_prepare(db, oomStatements[i], -1, &st, NULL);
+    if (rc == TDB_OK && st) {
+      if (tdb_bind_parameter_count(st) >= 2) {
+        CHECK(oomAcceptable(tdb_bind_text(st, 1, "hello", -1), a));
+        CHECK(oomAcceptable(tdb_bind_int64(st, 2, 42), a));
+      }
+      while ((rc = tdb_step(st)) == TDB_ROW) {
+        int c;
+        for (c = 0; c < tdb_column_count(st); c++) (void)tdb_column_text(st, c);
+      }
+      CHECK(rc == TDB_DONE || (rc & 0xff) == TDB_ERROR || oomAcceptable(rc, a));
+    } else {
+      CHECK((rc & 0xff) == TDB_ERROR || oomAcceptable(rc, a));
+    }
+    (void)tdb_errmsg(db);
+    tdb_finalize(st);
+  }
+  rc = tdb_exec(db, "SELECT 1; SELECT 'two'", NULL, NULL);
+  CHECK(oomAcceptable(rc, a));
+  tdb_close(db);
+  return a->failed;
+}
+
+/* Writes, a flush to an SSTable, gets and an iterator over the memory VFS. */
+static int oomRunKv(OomAlloc *a) {
+  tdb_config cfg;
+  tdb *db = NULL;
+  tdb_kv_iter *it = NULL;
+  char key[16], val[32];
+  int i, rc;
+  tdb_config_default(&cfg);
+  cfg.threads = 0; /* deterministic: flushes run inline */
+  cfg.allocator.malloc_fn = oomMalloc;
+  cfg.allocator.realloc_fn = oomRealloc;
+  cfg.allocator.free_fn = oomFree;
+  cfg.allocator.ctx = a;
+  rc = tdb_open(":memory:", &cfg, &db);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) {
+    tdb_close(db);
+    return a->failed;
+  }
+  for (i = 0; i < 40; i++) {
+    snprintf(key, sizeof key, "k%03d", i);
+    snprintf(val, sizeof val, "value %d", i);
+    rc = tdb_kv_put(db, key, strlen(key), val, strlen(val), NULL);
+    CHECK(oomAcceptable(rc, a));
+    if (rc != TDB_OK) goto done; /* a failed durable write is sticky */
+  }
+  rc = tdb_flush(db);
+  CHECK(oomAcceptable(rc, a));
+  for (i = 0; i < 40; i += 7) {
+    void *v = NULL;
+    size_t vn = 0;
+    snprintf(key, sizeof key, "k%03d", i);
+    rc = tdb_kv_get(db, NULL, key, strlen(key), &v, &vn);
+    CHECK(oomAcceptable(rc, a));
+    tdb_free(db, v);
+  }
+  rc = tdb_kv_iter_new(db, NULL, &it);
+  CHECK(oomAcceptable(rc, a));
+  if (rc == TDB_OK) {
+    for (tdb_kv_iter_seek_first(it); tdb_kv_iter_valid(it); tdb_kv_iter_next(it)) {
+    }
+    tdb_kv_iter_free(it);
+  }
+done:
+  tdb_close(db);
+  return a->failed;
+}
+
+/* Run `fn` failing allocation 1, 2, 3, ... until a run sees no failure. */
+static void oomSweep(const char *name, int (*fn)(OomAlloc *)) {
+  long n;
+  for (n = 1; n < 200000; n++) {
+    OomAlloc a;
+    memset(&a, 0, sizeof a);
+    a.fail_at = n;
+    if (!fn(&a)) {
+      printf("# %s: %ld allocation points failed in turn, then a clean run (%ld allocations)\n",
+             name, n - 1, a.calls);
+      CHECK(n > 1); /* the workload allocates at all */
+      return;
+    }
+  }
+  CHECK(0 && "the sweep never reached a clean run");
+}
+
+static void testSqlOom(void) {
+  oomSweep("sql", oomRunSql);
+}
+
+static void testKvOom(void) {
+  oomSweep("kv", oomRunKv);
+}
+
+int main(void) {
+  TEST_RUN(testSqlOom);
+  TEST_RUN(testKvOom);
+  return tdbTestFinish();
+}
