@@ -78,6 +78,12 @@ TDB_API int tdb_prepare(tdb *db, const char *sql, int nbytes, tdb_stmt **out,
   }
   tdbErrClear(&db->err);
   len = nbytes < 0 ? strlen(sql) : strnlen(sql, (size_t)nbytes);
+  if (nbytes >= 0 && len < (size_t)nbytes) {
+    /* a NUL inside the given length would silently cut the text */
+    if (tail) *tail = sql + nbytes;
+    return tdbErrSet(&db->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                     "SQL text contains a NUL byte at offset %zu", len);
+  }
   if (len > TDB_MAX_SQL_LENGTH) {
     return tdbErrSet(&db->err, TDB_TOOBIG, TDB_SQLSTATE_LIMIT,
                      "SQL text of %zu bytes exceeds the limit of %d", len,

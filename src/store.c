@@ -44,6 +44,7 @@ struct TdbStore {
   TdbWalWriter *wal;
   uint64_t wal_number;
   TdbMemtable *active, *imm;
+  uint64_t imm_last_epoch;    /* every epoch <= this is in imm or older */
   uint64_t head;              /* latest published epoch */
   int64_t head_wall;          /* its wall-clock */
   uint64_t unsynced_records;  /* TDB_SYNC_NORMAL bookkeeping */
@@ -177,12 +178,10 @@ static int tdbStoreFlushImm(TdbStore *s, TdbErr *err) {
     tdbStoreWatch(s, meta);
     rc = tdbEditAddFile(s->mem, &edit, 0, meta);
     if (rc != TDB_OK) rc = tdbErrNoMem(err);
-    if (meta->max_epoch > edit.last_epoch) {
-      edit.has_last_epoch = 1;
-      edit.last_epoch = meta->max_epoch;
-    }
   }
   if (rc == TDB_OK) {
+    edit.has_last_epoch = 1;
+    edit.last_epoch = s->imm_last_epoch;
     /* the memtable's logs are older than the active one; while recovering
     ** there is no active log yet and the replayed ones must stay */
     edit.has_log_number = 1;
@@ -445,7 +444,8 @@ static void tdbStoreTimedSync(TdbStore *s) {
 static void tdbStoreBackgroundMain(void *arg) {
   TdbStore *s = arg;
   tdbMutexLock(&s->mu);
-  while (!(s->shutting_down && !s->imm)) {
+  /* at shutdown, flush what is pending unless writes already failed */
+  while (!(s->shutting_down && (!s->imm || s->sticky_rc))) {
     if (!s->bg_requested) {
       if (s->cfg.sync_mode == TDB_SYNC_NORMAL) {
         tdbCondTimedWait(&s->bg_cv, &s->mu, s->cfg.sync_interval_ms);
@@ -511,6 +511,15 @@ static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
   return TDB_OK;
 }
 
+/* Turn the active memtable into the immutable one (mu held, no imm yet).
+** Every committed epoch is in it or older, empty batches included, so its
+** flush records them all. */
+static void tdbStoreSwitchMemtable(TdbStore *s, TdbMemtable *fresh) {
+  s->imm = s->active;
+  s->imm_last_epoch = s->head;
+  s->active = fresh;
+}
+
 /* Make room in the memtable for a write (mu held): switch to a new memtable
 ** and log when full, waiting for the previous flush if it is still running. */
 static int tdbStoreMakeRoom(TdbStore *s, TdbErr *err) {
@@ -521,7 +530,12 @@ static int tdbStoreMakeRoom(TdbStore *s, TdbErr *err) {
       tdbCondWait(&s->bg_cv, &s->mu);
       continue;
     }
-    if (tdbMemtableApproximateBytes(s->active) < s->cfg.memtable_bytes) return TDB_OK;
+    /* (an empty memtable always has room: its arena block alone may exceed
+    ** a tiny memtable_bytes) */
+    if (tdbMemtableApproximateBytes(s->active) < s->cfg.memtable_bytes ||
+        tdbMemtableCount(s->active) == 0) {
+      return TDB_OK;
+    }
     if (s->imm) {
       tdbStoreScheduleWork(s);
       if (s->imm && s->threaded) tdbCondWait(&s->bg_cv, &s->mu);
@@ -536,8 +550,7 @@ static int tdbStoreMakeRoom(TdbStore *s, TdbErr *err) {
         tdbMemtableUnref(fresh);
         return rc;
       }
-      s->imm = s->active;
-      s->active = fresh;
+      tdbStoreSwitchMemtable(s, fresh);
       tdbStoreScheduleWork(s);
     }
   }
@@ -997,8 +1010,7 @@ TDB_PRIVATE int tdbStoreFlush(TdbStore *s, TdbErr *err) {
     if (!fresh) rc = tdbErrNoMem(err);
     if (rc == TDB_OK) rc = tdbStoreNewWal(s, err);
     if (rc == TDB_OK) {
-      s->imm = s->active;
-      s->active = fresh;
+      tdbStoreSwitchMemtable(s, fresh);
       fresh = NULL;
       tdbStoreScheduleWork(s);
       tdbStoreWaitIdle(s);
@@ -1153,8 +1165,10 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, TdbErr *err) {
     if (h.epoch <= s->head) continue; /* already in a table (flushed before the crash) */
     if (h.epoch != s->head + 1) {
       rc = tdbErrSet(err, TDB_CORRUPT_WAL, NULL,
-                     "write-ahead log '%s': epoch %llu follows %llu (a commit is missing)", path,
-                     (unsigned long long)h.epoch, (unsigned long long)s->head);
+                     "write-ahead log '%s': epoch %llu follows %llu (a commit is missing): "
+                     "MANIFEST-%06llu lost edits or a log file was removed", path,
+                     (unsigned long long)h.epoch, (unsigned long long)s->head,
+                     (unsigned long long)s->vs.manifest_number);
       break;
     }
     a.mt = s->active;
@@ -1176,8 +1190,7 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, TdbErr *err) {
         rc = tdbErrNoMem(err);
         break;
       }
-      s->imm = s->active;
-      s->active = fresh;
+      tdbStoreSwitchMemtable(s, fresh);
       tdbMutexLock(&s->mu);
       rc = tdbStoreFlushImm(s, err);
       tdbMutexUnlock(&s->mu);
@@ -1201,11 +1214,38 @@ static int tdbStoreTableLive(const TdbStore *s, uint64_t number) {
   return 0;
 }
 
-/* Remove what an interrupted run left behind: logs already in tables, tables
-** no version names (an unfinished flush or compaction), other manifests,
-** temporary files. Failures only leave garbage, so they are ignored. */
-static void tdbStoreRemoveLeftovers(TdbStore *s, const TdbLogList *ll) {
+/* Check the directory against the recovered state, then remove what an
+** interrupted run left behind: logs already in tables, tables no version
+** names (an unfinished flush or compaction), other manifests, temporary
+** files. Two findings mean acknowledged commits would be lost, so opening
+** fails with TDB_CORRUPT_MANIFEST instead:
+**   - a table the current version names is missing;
+**   - an unnamed table holds epochs beyond what the manifest and the logs
+**     recovered (the manifest lost edits: an unfinished flush's table only
+**     holds commits its log still has).
+** Removal failures only leave garbage, so they are ignored. */
+static int tdbStoreCheckFiles(TdbStore *s, const TdbLogList *ll, TdbErr *err) {
+  const TdbVersion *v = s->vs.current;
   size_t i;
+  int l, j;
+  for (l = 0; l < v->nlevels; l++) {
+    for (j = 0; j < v->nfiles[l]; j++) {
+      uint64_t number = v->files[l][j]->number;
+      char *path = tdbFileName(s->mem, s->dir, TDB_FILE_TABLE, number);
+      int present = 0, rc;
+      if (!path) return tdbErrNoMem(err);
+      /* asked of the VFS: recovery may have flushed tables after the listing */
+      rc = s->vfs->file_exists(s->vfs, path, &present, NULL);
+      tdbMemFree(s->mem, path);
+      if (rc != TDB_OK || !present) {
+        return tdbErrSet(err, TDB_CORRUPT_MANIFEST, NULL,
+                         "database \"%s\": MANIFEST-%06llu names table %06llu.sst (level %d), "
+                         "which is missing: the manifest is damaged or the file was removed",
+                         s->dir, (unsigned long long)s->vs.manifest_number,
+                         (unsigned long long)number, l);
+      }
+    }
+  }
   for (i = 0; i < ll->nfiles; i++) {
     TdbFileKind kind = ll->files[i].kind;
     uint64_t number = ll->files[i].number;
@@ -1213,12 +1253,25 @@ static void tdbStoreRemoveLeftovers(TdbStore *s, const TdbLogList *ll) {
                    (kind == TDB_FILE_TABLE && !tdbStoreTableLive(s, number)) ||
                    (kind == TDB_FILE_MANIFEST && number != s->vs.manifest_number) ||
                    kind == TDB_FILE_TEMP;
+    if (kind == TDB_FILE_TABLE && obsolete) {
+      uint64_t lo = 0, hi = 0;
+      if (tdbTableReadEpochs(s->mem, s->vfs, s->dir, &s->cfg, number, &lo, &hi) == TDB_OK &&
+          hi > s->head) {
+        return tdbErrSet(err, TDB_CORRUPT_MANIFEST, NULL,
+                         "database \"%s\": table %06llu.sst holds commits up to epoch %llu "
+                         "but MANIFEST-%06llu and the logs recover only up to %llu: the "
+                         "manifest lost edits", s->dir, (unsigned long long)number,
+                         (unsigned long long)hi, (unsigned long long)s->vs.manifest_number,
+                         (unsigned long long)s->head);
+      }
+    }
     if (obsolete) {
       char *path = tdbFileName(s->mem, s->dir, kind, number);
       if (path) s->vfs->remove_file(s->vfs, path, NULL);
       tdbMemFree(s->mem, path);
     }
   }
+  return TDB_OK;
 }
 
 static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
@@ -1249,7 +1302,7 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
     rc = tdbStoreReplayLog(s, ll.numbers[i], err);
   }
   tdbMemFree(s->mem, ll.numbers);
-  if (rc == TDB_OK) tdbStoreRemoveLeftovers(s, &ll);
+  if (rc == TDB_OK) rc = tdbStoreCheckFiles(s, &ll, err);
   tdbMemFree(s->mem, ll.files);
   if (rc != TDB_OK) return rc;
   /* every table of the recovered version is watched from now on */

@@ -6,6 +6,7 @@
 #include "filename.h"
 #include "ikey.h"
 #include "manifest.h"
+#include "coding.h"
 
 #define TDB_TC_BUCKETS 256
 
@@ -444,8 +445,15 @@ TDB_PRIVATE int tdbTableWriterFinish(TdbTableWriter *w, TdbFileMeta **meta, TdbE
   TdbSstProps props;
   TdbFileMeta *f;
   TdbVfsErr verr;
+  unsigned char epochs[16];
   int rc;
   memset(&props, 0, sizeof props);
+  /* the epochs the table holds, so recovery can tell an orphan table whose
+  ** commits the logs still have from one the manifest lost */
+  tdbPutFixed64(epochs, w->min_epoch == UINT64_MAX ? 0 : w->min_epoch);
+  tdbPutFixed64(epochs + 8, w->max_epoch);
+  rc = tdbSstBuilderSetProperty(w->b, TDB_TABLE_PROP_EPOCHS, epochs, sizeof epochs);
+  if (rc != TDB_OK) return tdbErrNoMem(err);
   rc = tdbSstBuilderFinish(w->b, &props);
   *meta = NULL;
   if (rc != TDB_OK) return tdbErrFromVfs(err, rc, tdbSstBuilderErr(w->b), "finish table");
@@ -462,6 +470,36 @@ TDB_PRIVATE int tdbTableWriterFinish(TdbTableWriter *w, TdbFileMeta **meta, TdbE
   w->finished = 1;
   *meta = f;
   return TDB_OK;
+}
+
+TDB_PRIVATE int tdbTableReadEpochs(TdbMem *mem, TdbVfs *vfs, const char *dir,
+                                   const tdb_config *cfg, uint64_t number,
+                                   uint64_t *min_epoch, uint64_t *max_epoch) {
+  char *path = tdbFileName(mem, dir, TDB_FILE_TABLE, number);
+  TdbVfsFile *f = NULL;
+  TdbSstReader *r = NULL;
+  TdbSstOptions o;
+  TdbVfsErr verr;
+  const unsigned char *p;
+  size_t n;
+  int rc;
+  if (!path) return TDB_NOMEM;
+  memset(&verr, 0, sizeof verr);
+  tdbTableOptions(cfg, &o);
+  rc = vfs->open_file(vfs, path, TDB_VFS_READ, &f, &verr);
+  if (rc == TDB_OK) rc = tdbSstReaderOpen(mem, &o, f, NULL, 0, &r, &verr);
+  if (rc == TDB_OK) {
+    rc = tdbSstReaderProperty(r, TDB_TABLE_PROP_EPOCHS, &p, &n);
+    if (rc == TDB_OK && n != 16) rc = TDB_CORRUPT;
+    if (rc == TDB_OK) {
+      *min_epoch = tdbGetFixed64(p);
+      *max_epoch = tdbGetFixed64(p + 8);
+    }
+  }
+  tdbSstReaderClose(r);
+  if (f) f->methods->close_file(f);
+  tdbMemFree(mem, path);
+  return rc;
 }
 
 TDB_PRIVATE void tdbTableWriterFree(TdbTableWriter *w) {

@@ -65,6 +65,16 @@ TDB_PRIVATE int tdbTableWriterAdd(TdbTableWriter *w, const unsigned char *ikey, 
 TDB_PRIVATE uint64_t tdbTableWriterSize(const TdbTableWriter *w);
 /* Finish and sync the file; *meta is a new file description (one reference). */
 TDB_PRIVATE int tdbTableWriterFinish(TdbTableWriter *w, TdbFileMeta **meta, TdbErr *err);
+/* The engine's table property holding the min and max epoch (2 x fixed64).
+** On-disk: do not renumber. */
+#define TDB_TABLE_PROP_EPOCHS (TDB_SST_PROP_USER + 1)
+
+/* Read the epochs property of table `number` without caching it: TDB_OK, or
+** an error when the file is unreadable or lacks the property. */
+TDB_PRIVATE int tdbTableReadEpochs(TdbMem *mem, TdbVfs *vfs, const char *dir,
+                                   const tdb_config *cfg, uint64_t number,
+                                   uint64_t *min_epoch, uint64_t *max_epoch);
+
 /* Free; an unfinished table's file is removed. NULL is a no-op. */
 TDB_PRIVATE void tdbTableWriterFree(TdbTableWriter *w);
 

@@ -169,6 +169,8 @@ static const unsigned char *tdbEditGetBytes(TdbEditReader *r, size_t *n) {
 TDB_PRIVATE int tdbEditDecode(TdbMem *mem, const unsigned char *p, size_t n,
                               TdbVersionEdit *e) {
   TdbEditReader r;
+  tdbEditInit(e);
+  if (n == 0) return TDB_OK; /* an empty edit (p may be NULL) */
   r.p = p;
   r.end = p + n;
   r.bad = 0;
@@ -292,6 +294,9 @@ TDB_PRIVATE int tdbVersionApply(TdbMem *mem, const TdbVersion *base,
   int l, i, found;
   *out = NULL;
   if (!v) return TDB_NOMEM;
+  for (i = 0; i < e->nadd; i++) { /* e.g. max_levels lowered since the write */
+    if (e->adds[i].level >= nlevels) goto corrupt;
+  }
   for (i = 0; i < e->ndel; i++) { /* every deleted file must exist */
     found = 0;
     l = e->dels[i].level;

@@ -316,6 +316,12 @@ static int mvIterEnd(TdbDbIter *it, uint64_t e, int *rc_out, char *why, size_t w
   return MV_OK;
 }
 
+/* Append the iterator's error message (the TdbErr its levels report into). */
+static void mvAppendErr(char *why, size_t whyn, const TdbErr *err) {
+  size_t n = strlen(why);
+  if (err->code != TDB_OK && n + 3 < whyn) snprintf(why + n, whyn - n, ": %s", tdbErrMessage(err));
+}
+
 /* A full scan at epoch e (forward, or backward from the last key). `live`
 ** is scratch of m->nkeys entries. */
 static TDB_TEST_UNUSED int mvCheckScan(TdbStore *s, TdbMem *mem, const Model *m, uint64_t e,
@@ -352,6 +358,7 @@ static TDB_TEST_UNUSED int mvCheckScan(TdbStore *s, TdbMem *mem, const Model *m,
     else tdbDbIterNext(it);
   }
   if (out == MV_OK) out = mvIterEnd(it, e, rc_out, why, whyn, where);
+  if (out == MV_ERROR) mvAppendErr(why, whyn, &err);
   if (out == MV_OK && i != n) {
     snprintf(why, whyn, "%s at epoch %llu: %zu keys, model %zu", where, (unsigned long long)e, i,
              n);
@@ -419,6 +426,7 @@ static TDB_TEST_UNUSED int mvCheckSeekWalk(TdbStore *s, TdbMem *mem, const Model
     }
   }
   if (out == MV_OK) out = mvIterEnd(it, e, rc_out, why, whyn, "seek walk");
+  if (out == MV_ERROR) mvAppendErr(why, whyn, &err);
   tdbDbIterFree(it);
   tdbErrClear(&err);
   return out;

@@ -3,8 +3,9 @@
 **
 ** tdbWatchdogArm(seconds, what) starts (or restarts) an alarm; when it
 ** fires, the program prints "FAIL watchdog: <what> did not finish within N
-** seconds" and the closing "0 passed, 1 failed" line tests/unit/run.sh
-** expects, and exits with status 1. A deadlock in the engine then shows up
+** seconds" and the closing "N passed, N failed" line tests/unit/run.sh
+** expects (the tests finished so far, plus the hung one as failed), and
+** exits with status 1. Include it after test.h. A deadlock in the engine then shows up
 ** as a failure with the step it happened at, instead of stalling the suite.
 ** `what` is copied; update it as the test proceeds (tdbWatchdogNote).
 ** POSIX only (alarm, SIGALRM).
@@ -25,8 +26,8 @@ static void tdbWatchdogFire(int sig) {
   int n;
   (void)sig;
   n = snprintf(msg, sizeof msg,
-               "FAIL watchdog: %s did not finish within %u seconds (a hang)\n0 passed, 1 failed\n",
-               tdbWatchdogWhat, tdbWatchdogSeconds);
+               "FAIL watchdog: %s did not finish within %u seconds (a hang)\n%d passed, %d failed\n",
+               tdbWatchdogWhat, tdbWatchdogSeconds, tdbTestPassed, tdbTestFailed + 1);
   if (n > 0) {
     ssize_t w = write(1, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
     (void)w;

@@ -254,7 +254,7 @@ static uint64_t crashCase(int threads, uint64_t k, int64_t tear, CrashStats *st)
   char what[128];
   snprintf(what, sizeof what, "threads %d, crash at sync point %llu, tear %lld", threads,
            (unsigned long long)k, (long long)tear);
-  tdbWatchdogArm(20, what); /* a hang in close/recovery fails the test */
+  tdbWatchdogArm(10, what); /* a hang in close/recovery fails the test */
   CHECK_EQ(tdbVfsMemoryNew(&gMem, &inner), TDB_OK);
   CHECK_EQ(tdbFaultVfsNew(&gMem, inner, &fault), TDB_OK);
   if (!fault) return 0;
