@@ -152,6 +152,21 @@ static void tdbDbIterFindPrevVisible(TdbDbIter *it) {
   if (it->rc == TDB_OK && have && have_kind == TDB_KIND_VALUE) it->valid = 1;
 }
 
+/* Copy the user key under `in` into saved_key: 0, or -1 with the iterator
+** invalid (corrupt key or out of memory recorded in rc). */
+static int tdbDbIterSaveCurrentKey(TdbDbIter *it) {
+  TdbIkeyParsed pk;
+  if (tdbDbIterParse(it, &pk) != 0) return -1;
+  it->saved_key.n = 0;
+  tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
+  if (it->saved_key.oom) {
+    it->rc = TDB_NOMEM;
+    it->valid = 0;
+    return -1;
+  }
+  return 0;
+}
+
 TDB_PRIVATE int tdbDbIterValid(const TdbDbIter *it) {
   return it->valid;
 }
@@ -185,15 +200,7 @@ TDB_PRIVATE void tdbDbIterNext(TdbDbIter *it) {
     }
   }
   {
-    TdbIkeyParsed pk;
-    if (tdbDbIterParse(it, &pk) != 0) return;
-    it->saved_key.n = 0;
-    tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
-    if (it->saved_key.oom) {
-      it->rc = TDB_NOMEM;
-      it->valid = 0;
-      return;
-    }
+    if (tdbDbIterSaveCurrentKey(it) != 0) return;
     tdbIterNext(it->in);
     tdbDbIterFindNextVisible(it, (const unsigned char *)it->saved_key.z, it->saved_key.n, 1);
   }
@@ -204,15 +211,7 @@ TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it) {
   if (it->forward) {
     /* `in` is on the current key's visible version: step back to before
     ** all versions of this key */
-    TdbIkeyParsed pk;
-    if (tdbDbIterParse(it, &pk) != 0) return;
-    it->saved_key.n = 0;
-    tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
-    if (it->saved_key.oom) {
-      it->rc = TDB_NOMEM;
-      it->valid = 0;
-      return;
-    }
+    if (tdbDbIterSaveCurrentKey(it) != 0) return;
     /* the first (newest) version of the key: seek with the largest epoch */
     {
       uint64_t keep = it->as_of;

@@ -44,6 +44,15 @@ static void oomFree(void *ctx, void *p) {
   free(p);
 }
 
+/* Defaults with the failing allocator installed. */
+static void oomConfig(tdb_config *cfg, OomAlloc *a) {
+  tdb_config_default(cfg);
+  cfg->allocator.malloc_fn = oomMalloc;
+  cfg->allocator.realloc_fn = oomRealloc;
+  cfg->allocator.free_fn = oomFree;
+  cfg->allocator.ctx = a;
+}
+
 /* An acceptable outcome of a call under injected failure. */
 static int oomAcceptable(int rc, const OomAlloc *a) {
   if (rc == TDB_OK || rc == TDB_ROW || rc == TDB_DONE) return 1;
@@ -68,11 +77,7 @@ static int oomRunSql(OomAlloc *a) {
   tdb *db = NULL;
   size_t i;
   int rc;
-  tdb_config_default(&cfg);
-  cfg.allocator.malloc_fn = oomMalloc;
-  cfg.allocator.realloc_fn = oomRealloc;
-  cfg.allocator.free_fn = oomFree;
-  cfg.allocator.ctx = a;
+  oomConfig(&cfg, a);
   rc = tdb_open(":memory:", &cfg, &db);
   CHECK(oomAcceptable(rc, a));
   if (rc != TDB_OK) {
@@ -111,12 +116,8 @@ static int oomRunKv(OomAlloc *a) {
   tdb_kv_iter *it = NULL;
   char key[16], val[32];
   int i, rc;
-  tdb_config_default(&cfg);
+  oomConfig(&cfg, a);
   cfg.threads = 0; /* deterministic: flushes run inline */
-  cfg.allocator.malloc_fn = oomMalloc;
-  cfg.allocator.realloc_fn = oomRealloc;
-  cfg.allocator.free_fn = oomFree;
-  cfg.allocator.ctx = a;
   rc = tdb_open(":memory:", &cfg, &db);
   CHECK(oomAcceptable(rc, a));
   if (rc != TDB_OK) {
