@@ -57,8 +57,17 @@ static uint8_t *readAll(const char *path, size_t *n) {
   return buf;
 }
 
-/* Run one input in a child; 1 when it passed. */
-static int runOne(const char *path) {
+/* Free the input list (the parent's; a child frees its copy before exiting
+** so that LeakSanitizer reports only what the harness leaked). */
+static void freeNames(char **names, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+/* Run input names[k] in a child; 1 when it passed. */
+static int runOne(char **names, size_t n, size_t k) {
+  const char *path = names[k];
   pid_t pid;
   int status = 0;
   fflush(stdout);
@@ -69,19 +78,20 @@ static int runOne(const char *path) {
     return 0;
   }
   if (pid == 0) {
-    size_t n = 0;
-    uint8_t *data = readAll(path, &n), *exact;
+    size_t len = 0;
+    uint8_t *data = readAll(path, &len), *exact;
     if (!data) {
       fprintf(stderr, "cannot read %s\n", path);
       exit(3);
     }
     /* An exactly-sized copy, as libFuzzer gives: over-reads hit a redzone. */
-    exact = (uint8_t *)malloc(n ? n : 1);
+    exact = (uint8_t *)malloc(len ? len : 1);
     if (!exact) exit(3);
-    memcpy(exact, data, n);
+    memcpy(exact, data, len);
     free(data);
-    LLVMFuzzerTestOneInput(exact, n);
+    LLVMFuzzerTestOneInput(exact, len);
     free(exact);
+    freeNames(names, n);
     exit(0); /* LeakSanitizer checks here */
   }
   if (waitpid(pid, &status, 0) < 0) {
@@ -125,14 +135,13 @@ int main(int argc, char **argv) {
     closedir(d);
     if (n) qsort(names, n, sizeof *names, cmpNames);
     for (i = 0; i < n; i++) {
-      if (runOne(names[i])) {
+      if (runOne(names, n, i)) {
         passed++;
       } else {
         failed++;
       }
-      free(names[i]);
     }
-    free(names);
+    freeNames(names, n);
   }
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
