@@ -71,7 +71,13 @@ cmd ::= select(S). { tdbParseFinishSelect(pParse, S); }
 
 %type select {TdbSelect*}
 %destructor select { tdbSelectFree(pParse->mem, $$); }
-select(A) ::= SELECT distinct(D) selcollist(L) where_opt(W). { A = tdbSelectNew(pParse, D, L, W); }
+select(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W). { A = tdbSelectNew(pParse, D, L, F, W); }
+
+/* FROM: one relation for now (catalog views); joins come with the SQL core. */
+%type from_opt {TdbSource*}
+%destructor from_opt { tdbSourceFree(pParse->mem, $$); }
+from_opt(A) ::= . { A = 0; }
+from_opt(A) ::= FROM nm(T) as(N). { A = tdbSourceNew(pParse, T, N.z ? &N : 0); }
 
 %type where_opt {TdbExpr*}
 %destructor where_opt { tdbExprFree(pParse->mem, $$); }

@@ -449,17 +449,39 @@ TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list) {
   tdbMemFree(mem, list);
 }
 
+TDB_PRIVATE TdbSource *tdbSourceNew(TdbParse *p, TdbToken name, TdbToken *alias) {
+  TdbSource *src = tdbMemAllocZero(p->mem, sizeof *src);
+  if (!src) return tdbAstNoMem(p);
+  src->span = tdbSpanOfToken(p, name);
+  src->name = tdbIdentifier(p, name);
+  if (alias) src->alias = tdbIdentifier(p, *alias);
+  if (!src->name || (alias && !src->alias)) {
+    tdbSourceFree(p->mem, src);
+    return NULL;
+  }
+  return src;
+}
+
+TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src) {
+  if (!src) return;
+  tdbMemFree(mem, src->name);
+  tdbMemFree(mem, src->alias);
+  tdbMemFree(mem, src);
+}
+
 TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns,
-                                    TdbExpr *where) {
+                                    TdbSource *from, TdbExpr *where) {
   TdbSelect *s = NULL;
   if (columns) s = tdbMemAllocZero(p->mem, sizeof *s);
   if (!s) {
     tdbExprListFree(p->mem, columns);
+    tdbSourceFree(p->mem, from);
     tdbExprFree(p->mem, where);
     return columns ? tdbAstNoMem(p) : NULL;
   }
   s->distinct = distinct;
   s->columns = columns;
+  s->from = from;
   s->where = where;
   return s;
 }
@@ -467,6 +489,7 @@ TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *colu
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   if (!s) return;
   tdbExprListFree(mem, s->columns);
+  tdbSourceFree(mem, s->from);
   tdbExprFree(mem, s->where);
   tdbMemFree(mem, s);
 }

@@ -57,6 +57,7 @@ struct TdbExpr {
   uint8_t star;       /* FUNC: name(*) */
   int cast_type;      /* CAST: TDB_TYPE_* */
   int param;          /* PARAM: 1-based index */
+  int column;         /* COLUMN: index in the source row, set by the binder */
   TdbValue value;     /* LITERAL (owns its bytes) */
   char *name;         /* COLUMN / FUNC / STAR qualifier: identifier (owned) */
   char *table;        /* COLUMN: qualifier or NULL (owned) */
@@ -79,10 +80,19 @@ struct TdbExprList {
   TdbExprItem *items;
 };
 
+/* A relation in FROM: a name with an optional alias. */
+typedef struct TdbSource {
+  char *name;         /* owned, folded like identifiers */
+  char *alias;        /* owned, or NULL */
+  TdbSpan span;
+  const struct TdbView *view;  /* set by the binder */
+} TdbSource;
+
 /* SELECT. Clauses beyond the select list arrive with the SQL engine issues;
 ** the parser rejects what the executor cannot run yet. */
 typedef struct TdbSelect {
   TdbExprList *columns;
+  TdbSource *from;    /* or NULL */
   TdbExpr *where;     /* or NULL */
   int distinct;
 } TdbSelect;
@@ -156,7 +166,9 @@ TDB_PRIVATE TdbExprList *tdbExprListAppend(TdbParse *p, TdbExprList *list, TdbEx
 TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list);
 
 TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns,
-                                    TdbExpr *where);
+                                    TdbSource *from, TdbExpr *where);
+TDB_PRIVATE TdbSource *tdbSourceNew(TdbParse *p, TdbToken name, TdbToken *alias);
+TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src);
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s);
 
 /* The start rule: hand the statement to the parse context. */

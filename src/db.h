@@ -40,6 +40,9 @@ struct tdb_stmt {
   char **col_names;       /* ncols names (owned) */
   TdbValue *row;          /* ncols values of the current row */
   char **col_text;        /* lazily rendered text of row values */
+  TdbValue *src_row;      /* the current row of the FROM relation */
+  int nsrc;
+  int64_t next_src;       /* the relation's next row (FROM-less: 1 once done) */
   TdbStmtState state;
 };
 

@@ -582,6 +582,14 @@ TDB_PRIVATE int tdbExprEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
         tdbValueSetNull(out); /* an unbound parameter is NULL */
       }
       return TDB_OK;
+    case TDB_EXPR_COLUMN:
+      if (e->column < 0 || e->column >= ctx->nrow) {
+        return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "column %s is not bound to a row",
+                         e->name);
+      }
+      *out = ctx->row[e->column];
+      out->owned = 0; /* borrow from the row */
+      return TDB_OK;
     case TDB_EXPR_UNARY: return tdbExprUnaryEval(ctx, e, out);
     case TDB_EXPR_BINARY: return tdbExprBinaryEval(ctx, e, out);
     case TDB_EXPR_IS: return tdbExprIsEval(ctx, e, out);

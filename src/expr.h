@@ -14,6 +14,8 @@ typedef struct TdbEvalCtx {
   TdbErr *err;
   const TdbValue *params;  /* bound parameters, 1-based index p at params[p-1] */
   int nparams;
+  const TdbValue *row;     /* the current row of the FROM relation, or NULL */
+  int nrow;
   int64_t now_micros;      /* statement start time, for NOW() */
 } TdbEvalCtx;
 

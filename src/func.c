@@ -126,6 +126,10 @@ static const TdbFuncDef tdbFuncTable[] = {
     {"upper", 1, 1, tdbFnUpper},
 };
 
+TDB_PRIVATE const TdbFuncDef *tdbFuncAt(int i) {
+  return i >= 0 && i < (int)TDB_ARRAY_LEN(tdbFuncTable) ? &tdbFuncTable[i] : NULL;
+}
+
 TDB_PRIVATE const TdbFuncDef *tdbFuncFind(const char *name) {
   int lo = 0, hi = (int)TDB_ARRAY_LEN(tdbFuncTable) - 1;
   while (lo <= hi) {

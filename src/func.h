@@ -19,6 +19,9 @@ typedef struct TdbFuncDef {
   TdbScalarFn fn;
 } TdbFuncDef;
 
+/* Function i of the library in name order; NULL past the end. */
+TDB_PRIVATE const TdbFuncDef *tdbFuncAt(int i);
+
 /* Find a function by (lower-case) name; NULL if there is none. */
 TDB_PRIVATE const TdbFuncDef *tdbFuncFind(const char *name);
 

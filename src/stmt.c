@@ -16,9 +16,10 @@
 /* ---- lifetime ---------------------------------------------------------------- */
 
 /* Release the current row's values and rendered texts (either array may be
-** missing when preparing ran out of memory). */
+** missing when preparing ran out of memory), and the source row. */
 static void tdbStmtClearRow(tdb_stmt *st) {
   int i;
+  for (i = 0; st->src_row && i < st->nsrc; i++) tdbValueClear(&st->db->mem, &st->src_row[i]);
   for (i = 0; i < st->ncols; i++) {
     if (st->row) tdbValueClear(&st->db->mem, &st->row[i]);
     if (st->col_text) {
@@ -39,6 +40,7 @@ static void tdbStmtFree(tdb_stmt *st) {
   tdbMemFree(mem, st->col_names);
   tdbMemFree(mem, st->col_text);
   tdbMemFree(mem, st->row);
+  tdbMemFree(mem, st->src_row);
   tdbMemFree(mem, st->params);
   tdbAstStmtFree(mem, st->ast);
   tdbMemFree(mem, st->sql);
@@ -55,6 +57,13 @@ static int tdbStmtSetupColumns(tdb_stmt *st) {
   st->col_text = tdbMemAllocZero(mem, sizeof(char *) * (size_t)st->ncols);
   st->row = tdbMemAllocZero(mem, sizeof(TdbValue) * (size_t)st->ncols);
   if (!st->col_names || !st->col_text || !st->row) return tdbErrNoMem(&st->db->err);
+  if (st->ast->select->from) {
+    int j;
+    st->nsrc = st->ast->select->from->view->ncols;
+    st->src_row = tdbMemAllocZero(mem, sizeof(TdbValue) * (size_t)st->nsrc);
+    if (!st->src_row) return tdbErrNoMem(&st->db->err);
+    for (j = 0; j < st->nsrc; j++) tdbValueSetNull(&st->src_row[j]);
+  }
   for (i = 0; i < st->ncols; i++) {
     tdbValueSetNull(&st->row[i]);
     st->col_names[i] = tdbBindColumnName(mem, st->sql, &cols->items[i]);
@@ -244,9 +253,9 @@ TDB_API int tdb_clear_bindings(tdb_stmt *st) {
 
 /* ---- execution -------------------------------------------------------------------- */
 
-/* Run a FROM-less SELECT: TDB_ROW with st->row filled when its WHERE holds
-** (or it has none), TDB_DONE when not, else an error code. */
-static int tdbStmtEvalRow(tdb_stmt *st) {
+/* Produce the next result row into st->row: TDB_ROW, TDB_DONE when the
+** relation is exhausted (a FROM-less SELECT has one row), or an error. */
+static int tdbStmtNextRow(tdb_stmt *st) {
   TdbEvalCtx ctx;
   TdbSelect *sel = st->ast->select;
   int i, rc = TDB_OK;
@@ -254,55 +263,62 @@ static int tdbStmtEvalRow(tdb_stmt *st) {
   ctx.err = &st->db->err;
   ctx.params = st->params;
   ctx.nparams = st->nparams;
+  ctx.row = st->src_row;
+  ctx.nrow = st->nsrc;
   ctx.now_micros = tdbTimeNowMicros();
-  if (sel->where) {
-    TdbValue cond;
-    int truth = 0;
-    tdbValueSetNull(&cond);
-    rc = tdbExprEval(&ctx, sel->where, &cond);
-    if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &cond, &truth);
-    tdbValueClear(ctx.mem, &cond);
-    if (rc != TDB_OK) return rc;
-    if (truth != 1) return TDB_DONE;
-  }
-  for (i = 0; rc == TDB_OK && i < st->ncols; i++) {
-    TdbValue v;
-    tdbValueSetNull(&v);
-    rc = tdbExprEval(&ctx, sel->columns->items[i].expr, &v);
-    /* own the result: it must stay valid while the row is current */
-    if (rc == TDB_OK && !v.owned && TDB_TYPE_HAS_BYTES(v.type)) {
-      if (tdbValueCopy(ctx.mem, &st->row[i], &v) != TDB_OK) rc = tdbErrNoMem(ctx.err);
-    } else {
-      st->row[i] = v;
+  for (;;) {
+    tdbStmtClearRow(st);
+    if (sel->from) {
+      int got = sel->from->view->row(&st->db->mem, st->next_src++, st->src_row);
+      if (got == 0) return TDB_DONE;
+      if (got < 0) return -got == TDB_NOMEM ? tdbErrNoMem(ctx.err)
+                                            : tdbErrSet(ctx.err, -got, NULL, "reading %s failed",
+                                                        sel->from->name);
+    } else if (st->next_src++ > 0) {
+      return TDB_DONE;
     }
+    if (sel->where) {
+      TdbValue cond;
+      int truth = 0;
+      tdbValueSetNull(&cond);
+      rc = tdbExprEval(&ctx, sel->where, &cond);
+      if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &cond, &truth);
+      tdbValueClear(ctx.mem, &cond);
+      if (rc != TDB_OK) return rc;
+      if (truth != 1) continue;
+    }
+    for (i = 0; rc == TDB_OK && i < st->ncols; i++) {
+      TdbValue v;
+      tdbValueSetNull(&v);
+      rc = tdbExprEval(&ctx, sel->columns->items[i].expr, &v);
+      /* own the result: it must stay valid while the row is current */
+      if (rc == TDB_OK && !v.owned && TDB_TYPE_HAS_BYTES(v.type)) {
+        if (tdbValueCopy(ctx.mem, &st->row[i], &v) != TDB_OK) rc = tdbErrNoMem(ctx.err);
+      } else {
+        st->row[i] = v;
+      }
+    }
+    return rc == TDB_OK ? TDB_ROW : rc;
   }
-  return rc == TDB_OK ? TDB_ROW : rc;
 }
 
 TDB_API int tdb_step(tdb_stmt *st) {
   int rc;
   if (!st) return TDB_MISUSE;
   tdbErrClear(&st->db->err);
-  switch (st->state) {
-    case TDB_STMT_DONE:
-      tdb_reset(st); /* a finished statement starts over, as after tdb_reset */
-      /* fall through */
-    case TDB_STMT_READY:
-      st->db->changes = 0;
-      rc = tdbStmtEvalRow(st);
-      if (rc != TDB_ROW) {
-        tdbStmtClearRow(st);
-        st->state = TDB_STMT_DONE;
-        return rc;
-      }
-      st->state = TDB_STMT_HAS_ROW;
-      return TDB_ROW;
-    case TDB_STMT_HAS_ROW:
-    default:
-      tdbStmtClearRow(st);
-      st->state = TDB_STMT_DONE;
-      return TDB_DONE;
+  if (st->state == TDB_STMT_DONE) tdb_reset(st); /* a finished statement starts over */
+  if (st->state == TDB_STMT_READY) {
+    st->db->changes = 0;
+    st->next_src = 0;
   }
+  rc = tdbStmtNextRow(st);
+  if (rc != TDB_ROW) {
+    tdbStmtClearRow(st);
+    st->state = TDB_STMT_DONE;
+    return rc;
+  }
+  st->state = TDB_STMT_HAS_ROW;
+  return TDB_ROW;
 }
 
 /* ---- columns ---------------------------------------------------------------------- */

@@ -805,7 +805,7 @@ static int cmd_read(Shell *sh, Source *src, int argc, char **argv) {
 
 static int cmd_tables(Shell *sh, Source *src, int argc, char **argv) {
   (void)argc, (void)argv;
-  return print_first_column(sh, src, "SELECT name FROM tdb_tables ORDER BY name",
+  return print_first_column(sh, src, "SELECT name FROM tdb_tables",
                             NULL, 0);
 }
 
@@ -813,7 +813,7 @@ static int cmd_schema(Shell *sh, Source *src, int argc, char **argv) {
   if (argc == 2)
     return print_first_column(
         sh, src, "SELECT sql FROM tdb_tables WHERE name = $1", argv[1], 1);
-  return print_first_column(sh, src, "SELECT sql FROM tdb_tables ORDER BY name",
+  return print_first_column(sh, src, "SELECT sql FROM tdb_tables",
                             NULL, 1);
 }
 
@@ -956,7 +956,7 @@ static void completion_offer(const char *prefix, const char *word, int is_keywor
 static void completion_offer_tables(const char *prefix) {
   tdb_stmt *st = NULL;
   tdb *db = g_completion.shell ? g_completion.shell->db : NULL;
-  if (!db || tdb_prepare(db, "SELECT name FROM tdb_tables ORDER BY name", -1, &st,
+  if (!db || tdb_prepare(db, "SELECT name FROM tdb_tables", -1, &st,
                          NULL) != TDB_OK) {
     tdb_finalize(st);
     return;

@@ -68,6 +68,8 @@ static const char *const oomStatements[] = {
     "SELECT abss(1)",             /* unknown function with a suggestion */
     "SELECT 1/0",                 /* runtime error */
     "SELECT 'unterminated",
+    "SELECT *, f.*, upper(name) FROM tdb_functions f WHERE f.min_args > 0", /* `*` expansion */
+    "SELECT nmae FROM tdb_keywords",  /* unknown column with a suggestion */
 };
 
 /* Prepare, bind and step every statement; returns 0 when all went as they
