@@ -1284,6 +1284,17 @@ static uint64_t tdbSstIterBlockSize(const TdbSstIter *it) {
   return 0;
 }
 
+
+/* The index iterator stopped: report its error, or end the iteration. */
+static void tdbSstIterIndexEnded(TdbSstIter *it) {
+  if (it->index.rc != TDB_OK) {
+    tdbSstIterBlockError(it, &it->index, it->r->footer.index.offset,
+                         it->r->footer.index.size, it->r->index_raw.lz4, "index");
+  } else {
+    tdbSstIterDropBlock(it);
+  }
+}
+
 /* After a data move: on an invalid data iterator, move to the next
 ** (forward) or previous block until an entry or the end. */
 static void tdbSstIterSkip(TdbSstIter *it, int forward) {
@@ -1294,13 +1305,7 @@ static void tdbSstIterSkip(TdbSstIter *it, int forward) {
       return;
     }
     if (!it->index.valid) {
-      if (it->index.rc != TDB_OK) {
-        tdbSstIterBlockError(it, &it->index, it->r->footer.index.offset,
-                             it->r->footer.index.size, it->r->index_raw.lz4,
-                             "index");
-      } else {
-        tdbSstIterDropBlock(it);
-      }
+      tdbSstIterIndexEnded(it);
       return;
     }
     if (forward) {
@@ -1324,13 +1329,7 @@ static void tdbSstIterSkip(TdbSstIter *it, int forward) {
 ** by `how`: 0 first, 1 last, 2 seek. */
 static void tdbSstIterEnter(TdbSstIter *it, int how, const void *t, size_t tn) {
   if (!it->index.valid) {
-    if (it->index.rc != TDB_OK) {
-      tdbSstIterBlockError(it, &it->index, it->r->footer.index.offset,
-                           it->r->footer.index.size, it->r->index_raw.lz4,
-                           "index");
-    } else {
-      tdbSstIterDropBlock(it);
-    }
+    tdbSstIterIndexEnded(it);
     return;
   }
   if (!tdbSstIterLoad(it))
