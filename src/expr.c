@@ -357,6 +357,12 @@ static int tdbFoldAscii(int c) {
 TDB_PRIVATE int tdbLikeMatch(const char *s, size_t n, const char *pat, size_t pn,
                              int escape, int nocase) {
   size_t si = 0, pi = 0;
+  if (escape >= 0) { /* the whole pattern is checked, whatever matches first */
+    for (pi = 0; pi < pn; pi++) {
+      if ((unsigned char)pat[pi] == (unsigned)escape && ++pi >= pn) return -1;
+    }
+    pi = 0;
+  }
   size_t star_p = (size_t)-1, star_s = 0; /* backtrack point after the last % */
   while (si < n) {
     if (pi < pn && pat[pi] == '%') {
@@ -369,8 +375,7 @@ TDB_PRIVATE int tdbLikeMatch(const char *s, size_t n, const char *pat, size_t pn
       size_t plen;
       int literal = 0;
       if (escape >= 0 && (unsigned char)pat[pi] == (unsigned)escape) {
-        if (pi + 1 >= pn) return -1; /* escape at the end of the pattern */
-        pi++;
+        pi++; /* checked above: an escape is never the last byte */
         literal = 1;
       }
       plen = tdbUtf8Len(pat + pi, pn - pi);
