@@ -58,6 +58,7 @@ struct TdbExpr {
   int cast_type;      /* CAST: TDB_TYPE_* */
   int param;          /* PARAM: 1-based index */
   int column;         /* COLUMN: index in the source row, set by the binder */
+  const struct TdbFuncDef *func;  /* FUNC: the function, set by the binder */
   TdbValue value;     /* LITERAL (owns its bytes) */
   char *name;         /* COLUMN / FUNC / STAR qualifier: identifier (owned) */
   char *table;        /* COLUMN: qualifier or NULL (owned) */

@@ -48,12 +48,13 @@ static int tdbBindList(TdbBinder *b, TdbExprList *l, int depth) {
   return TDB_OK;
 }
 
-static int tdbBindFunc(TdbBinder *b, const TdbExpr *e) {
+static int tdbBindFunc(TdbBinder *b, TdbExpr *e) {
   const TdbFuncDef *def = tdbFuncFind(e->name);
   int argc = e->list ? e->list->n : 0;
   TdbStr msg;
   if (def && argc >= def->min_args && (def->max_args < 0 || argc <= def->max_args) &&
       !e->star && !e->distinct) {
+    e->func = def; /* evaluation calls it without looking it up again */
     return TDB_OK;
   }
   tdbStrInit(&msg, b->mem);

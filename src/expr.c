@@ -554,9 +554,9 @@ static int tdbExprCastEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
 
 static int tdbExprFuncEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
   TdbValue stack_args[8], *args = stack_args;
-  const TdbFuncDef *def = tdbFuncFind(e->name);
+  const TdbFuncDef *def = e->func;
   int rc = TDB_OK, i, argc = e->list ? e->list->n : 0;
-  if (!def) { /* the binder rejects unknown functions before execution */
+  if (!def) { /* the binder resolves every call before execution */
     return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "unbound function %s", e->name);
   }
   if (argc > (int)TDB_ARRAY_LEN(stack_args)) {

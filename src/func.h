@@ -13,11 +13,12 @@
 typedef int (*TdbScalarFn)(TdbEvalCtx *ctx, int argc, const TdbValue *argv,
                            TdbValue *out);
 
-typedef struct TdbFuncDef {
+struct TdbFuncDef {
   const char *name;     /* lower case */
   int min_args, max_args;  /* max_args -1: variadic */
   TdbScalarFn fn;
-} TdbFuncDef;
+};
+typedef struct TdbFuncDef TdbFuncDef;
 
 /* Function i of the library in name order; NULL past the end. */
 TDB_PRIVATE const TdbFuncDef *tdbFuncAt(int i);
