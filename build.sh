@@ -6,7 +6,7 @@
 #   ./build.sh demo               build, run the quickstart on a fresh database
 #   ./build.sh test [--sanitize]  build, run every test suite (ASan+UBSan with --sanitize)
 #   ./build.sh conformance [DIR]  run sqllogictest files (default ../shared/slt)
-#   ./build.sh bench              run the benchmarks against the peers
+#   ./build.sh bench [ARGS]       run the benchmarks (ARGS to bench/run.sh; --sql: SQL one)
 #   ./build.sh fuzz [SECONDS]     run the libFuzzer harnesses of tests/fuzz/
 #   ./build.sh clean              remove build/ and the generated amalgamation
 #
@@ -182,7 +182,7 @@ cmd_conformance() {
 cmd_bench() {
   build
   [ -f bench/run.sh ] || die "bench/run.sh is not there yet"
-  bash bench/run.sh
+  bash bench/run.sh "$@"   # e.g. ./build.sh bench --sql --rows 100000 (bench/README.md)
 }
 
 cmd_fuzz() {
@@ -200,7 +200,7 @@ case "${1:-build}" in
   demo) cmd_demo ;;
   test) shift; cmd_test "$@" ;;
   conformance) shift; cmd_conformance "$@" ;;
-  bench) cmd_bench ;;
+  bench) shift; cmd_bench "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
   clean) cmd_clean ;;
   -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;

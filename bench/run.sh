@@ -5,6 +5,7 @@
 #
 #   bash bench/run.sh [--quick] [--keys N] [--sync-keys N] [--engines a,b]
 #                     [--workloads a,b] [--repeat N] [--timeout SECS] [--no-install]
+#   bash bench/run.sh --sql [sqlbench options]   the SQL benchmark (bench/sqlbench.c)
 #
 #   --quick        100k keys, 1000 for fillsync (a smoke run of a minute or two)
 #   --keys N       keys per workload (default 1000000)
@@ -44,6 +45,42 @@ DEFAULT_SET=1   # 0 when keys, engines or workloads differ from the full table
 log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
+# ---- SQL benchmark: bash bench/run.sh --sql [sqlbench options] -------------------
+# Builds build/bench/sqlbench (bench/sqlbench.c) against build/libtensordb.a and
+# libsqlite3, then runs it with the remaining options (--rows, --ops, --sync,
+# --md, ...; see bench/README.md). If the TensorDB side does not compile or link,
+# sqlbench is built for SQLite alone and its TensorDB column says so.
+if [ "${1:-}" = "--sql" ]; then
+  shift
+  if [ ! -f /usr/include/sqlite3.h ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing: libsqlite3-dev"
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || log "apt-get update failed"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null || log "apt-get install failed"
+    fi
+    [ -f /usr/include/sqlite3.h ] || die "libsqlite3-dev missing (sudo apt-get install -y libsqlite3-dev)"
+  fi
+  mkdir -p "$OUT"
+  hdr=amalgamation
+  [ -f amalgamation/tensordb.h ] || hdr=src
+  note="($(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo +dirty))"
+  # shellcheck disable=SC2086
+  if [ -f build/libtensordb.a ] && $CC $WARN -O2 -I"$hdr" bench/sqlbench.c build/libtensordb.a \
+       -llz4 -lsqlite3 -lpthread -lm -o "$OUT/sqlbench" 2>"$OUT/sqlbench-cc.log"; then
+    log "built $OUT/sqlbench (TensorDB + SQLite)"
+  else
+    why=$([ -f build/libtensordb.a ] && grep -m1 -E 'error|undefined' "$OUT/sqlbench-cc.log" | cut -c1-120 \
+          || echo "build/libtensordb.a missing (run ./build.sh)")
+    log "TensorDB side does not build: $why; building sqlbench for SQLite alone"
+    note="$note; sqlbench built without TensorDB: ${why//|/}"
+    # shellcheck disable=SC2086
+    $CC $WARN -O2 -DSQLBENCH_NO_TENSORDB bench/sqlbench.c -lsqlite3 -lm -o "$OUT/sqlbench" \
+      || die "sqlbench does not build"
+  fi
+  exec "$OUT/sqlbench" --note "$note" "$@"
+fi
+# ---- end of the SQL benchmark block -------------------------------------------------
+
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) KEYS=100000; SYNC_KEYS=1000; DEFAULT_SET=0 ;;
@@ -54,7 +91,7 @@ while [ $# -gt 0 ]; do
     --timeout) TIMEOUT=${2:?}; shift ;;
     --repeat) REPEAT=${2:?}; shift ;;
     --no-install) INSTALL=0 ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option: $1 (see --help)" ;;
   esac
   shift

@@ -20,15 +20,30 @@ typedef struct TdbKeyword {
 
 /* Sorted by name (strcmp order): tdbKeywordFind binary-searches it. */
 static const TdbKeyword tdbKeywords[] = {
-  {"ALL", TK_ALL},         {"AND", TK_AND},           {"AS", TK_AS},
-  {"BETWEEN", TK_BETWEEN}, {"CASE", TK_CASE},         {"CAST", TK_CAST},
-  {"DISTINCT", TK_DISTINCT}, {"ELSE", TK_ELSE},       {"END", TK_END},
-  {"ESCAPE", TK_ESCAPE},   {"FALSE", TK_FALSE},       {"FROM", TK_FROM},
-  {"GLOB", TK_GLOB},       {"ILIKE", TK_ILIKE},       {"IN", TK_IN},
-  {"IS", TK_IS},           {"ISNULL", TK_ISNULL},     {"LIKE", TK_LIKE},
-  {"NOT", TK_NOT},         {"NOTNULL", TK_NOTNULL},   {"NULL", TK_NULL},
-  {"OR", TK_OR},           {"SELECT", TK_SELECT},     {"THEN", TK_THEN},
-  {"TRUE", TK_TRUE},       {"WHEN", TK_WHEN},         {"WHERE", TK_WHERE},
+  {"ADD", TK_ADD}, {"ALL", TK_ALL}, {"ALTER", TK_ALTER},
+  {"ANALYZE", TK_ANALYZE}, {"AND", TK_AND}, {"AS", TK_AS}, {"ASC", TK_ASC},
+  {"BETWEEN", TK_BETWEEN}, {"BY", TK_BY}, {"CASE", TK_CASE}, {"CAST", TK_CAST},
+  {"CHECK", TK_CHECK}, {"COLUMN", TK_COLUMN}, {"CONSTRAINT", TK_CONSTRAINT},
+  {"CREATE", TK_CREATE}, {"CROSS", TK_CROSS}, {"DEFAULT", TK_DEFAULT},
+  {"DELETE", TK_DELETE}, {"DESC", TK_DESC}, {"DESCRIBE", TK_DESCRIBE},
+  {"DISTINCT", TK_DISTINCT}, {"DROP", TK_DROP}, {"ELSE", TK_ELSE},
+  {"END", TK_END}, {"ESCAPE", TK_ESCAPE}, {"EXISTS", TK_EXISTS},
+  {"EXPLAIN", TK_EXPLAIN}, {"FALSE", TK_FALSE}, {"FIRST", TK_FIRST},
+  {"FROM", TK_FROM}, {"GLOB", TK_GLOB}, {"GROUP", TK_GROUP},
+  {"HAVING", TK_HAVING}, {"IF", TK_IF}, {"IGNORE", TK_IGNORE},
+  {"ILIKE", TK_ILIKE}, {"IN", TK_IN}, {"INDEX", TK_INDEX}, {"INNER", TK_INNER},
+  {"INSERT", TK_INSERT}, {"INTO", TK_INTO}, {"IS", TK_IS},
+  {"ISNULL", TK_ISNULL}, {"JOIN", TK_JOIN}, {"KEY", TK_KEY}, {"LAST", TK_LAST},
+  {"LEFT", TK_LEFT}, {"LIKE", TK_LIKE}, {"LIMIT", TK_LIMIT}, {"NOT", TK_NOT},
+  {"NOTNULL", TK_NOTNULL}, {"NULL", TK_NULL}, {"NULLS", TK_NULLS},
+  {"OFFSET", TK_OFFSET}, {"ON", TK_ON}, {"OR", TK_OR}, {"ORDER", TK_ORDER},
+  {"OUTER", TK_OUTER}, {"PRIMARY", TK_PRIMARY}, {"RENAME", TK_RENAME},
+  {"REPLACE", TK_REPLACE}, {"RETURNING", TK_RETURNING}, {"SELECT", TK_SELECT},
+  {"SET", TK_SET}, {"SHOW", TK_SHOW}, {"TABLE", TK_TABLE},
+  {"TABLES", TK_TABLES}, {"TEMP", TK_TEMP}, {"TEMPORARY", TK_TEMPORARY},
+  {"THEN", TK_THEN}, {"TO", TK_TO}, {"TRUE", TK_TRUE}, {"UNIQUE", TK_UNIQUE},
+  {"UPDATE", TK_UPDATE}, {"VALUES", TK_VALUES}, {"VIEW", TK_VIEW},
+  {"WHEN", TK_WHEN}, {"WHERE", TK_WHERE},
 };
 
 TDB_PRIVATE int tdbKeywordCount(void) {
@@ -112,6 +127,8 @@ TDB_PRIVATE size_t tdbLexToken(const unsigned char *z, int *type) {
     ";" { TDB_TOKEN(TK_SEMI); }
     "." { TDB_TOKEN(TK_DOT); }
     "+" { TDB_TOKEN(TK_PLUS); }
+    "->>" { TDB_TOKEN(TK_ARROW2); }
+    "->" { TDB_TOKEN(TK_ARROW); }
     "-" { TDB_TOKEN(TK_MINUS); }
     "*" { TDB_TOKEN(TK_STAR); }
     "/" { TDB_TOKEN(TK_SLASH); }

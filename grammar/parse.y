@@ -47,8 +47,17 @@ static int tdbParserFallback(int token) TDB_MAYBE_UNUSED;
 /* Tokens the lexer produces that no rule uses. */
 %token SPACE ILLEGAL SEMI.
 
+%include {
+/* LIMIT and OFFSET travel up the parser stack together. */
+typedef struct TdbLimit {
+  TdbExpr *limit, *offset;
+} TdbLimit;
+}
+
 /* Non-reserved keywords: usable as identifiers where a keyword cannot stand. */
-%fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL.
+%fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
+  TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
+  IF.
 
 %left OR.
 %left AND.
@@ -57,32 +66,216 @@ static int tdbParserFallback(int token) TDB_MAYBE_UNUSED;
 %left EQ NE LT GT LE GE.
 %left BETWEEN IN LIKE ILIKE GLOB.
 %right ESCAPE.
-%left CONCAT.
+%left CONCAT ARROW ARROW2.
 %left PLUS MINUS.
 %left STAR SLASH REM.
 %right UMINUS.
 %left DCOLON.
 
-input ::= cmd.
+input ::= cmdx.
+
+cmdx ::= cmd.
+cmdx ::= EXPLAIN cmd. { tdbParseExplain(pParse, 1); }
+cmdx ::= EXPLAIN ANALYZE cmd. { tdbParseExplain(pParse, 2); }
 
 cmd ::= select(S). { tdbParseFinishSelect(pParse, S); }
+
+%type ifnotexists {int}
+ifnotexists(A) ::= . { A = 0; }
+ifnotexists(A) ::= IF NOT EXISTS. { A = 1; }
+%type ifexists {int}
+ifexists(A) ::= . { A = 0; }
+ifexists(A) ::= IF EXISTS. { A = 1; }
+
+/* ---- CREATE TABLE ----------------------------------------------------------
+** The statement is begun when the name is read; columns and constraints are
+** added to it in place as they are reduced (ast_stmt.c). */
+cmd ::= create_table LP columnlist conslist_opt RP.
+create_table ::= CREATE temp_opt TABLE ifnotexists(E) nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_CREATE_TABLE, N, E); }
+temp_opt ::= .
+temp_opt ::= TEMP.
+temp_opt ::= TEMPORARY.
+
+columnlist ::= columnlist COMMA columndef.
+columnlist ::= columndef.
+columndef ::= column_start carglist.
+column_start ::= nm(N). { TdbToken none = {0, 0}; tdbParseAddColumn(pParse, N, none, 0); }
+column_start ::= nm(N) ID(T). { tdbParseAddColumn(pParse, N, T, 0); }
+column_start ::= nm(N) ID(T) ID. { tdbParseAddColumn(pParse, N, T, 0); }
+column_start ::= nm(N) ID(T) LP INTEGER(D) RP. { tdbParseAddColumn(pParse, N, T, &D); }
+column_start ::= nm(N) ID(T) LP INTEGER COMMA INTEGER RP. { tdbParseAddColumn(pParse, N, T, 0); }
+
+carglist ::= carglist ccons.
+carglist ::= .
+ccons ::= CONSTRAINT nm.
+ccons ::= NULL.
+ccons ::= NOT NULL. { tdbParseColumnFlag(pParse, 4); }
+ccons ::= PRIMARY KEY sortorder. { tdbParseColumnFlag(pParse, TDB_CONS_PRIMARY); }
+ccons ::= UNIQUE. { tdbParseColumnFlag(pParse, TDB_CONS_UNIQUE); }
+ccons ::= CHECK LP expr(E) RP. { tdbParseTableCheck(pParse, E); }
+ccons ::= DEFAULT term(E). { tdbParseColumnDefault(pParse, E); }
+ccons ::= DEFAULT nm(N). { tdbParseColumnDefault(pParse, tdbExprColumn(pParse, 0, N)); }
+ccons ::= DEFAULT LP(L) expr(E) RP(R). { tdbParseColumnDefault(pParse, tdbExprWiden(pParse, L, E, R)); }
+ccons ::= DEFAULT MINUS(O) term(E). { tdbParseColumnDefault(pParse, tdbExprUnary(pParse, O, TDB_OP_NEG, E)); }
+ccons ::= DEFAULT PLUS term(E). { tdbParseColumnDefault(pParse, E); }
+
+conslist_opt ::= .
+conslist_opt ::= COMMA conslist.
+conslist ::= conslist tconscomma tcons.
+conslist ::= tcons.
+tconscomma ::= COMMA.
+tconscomma ::= .
+tcons ::= CONSTRAINT nm.
+tcons ::= PRIMARY KEY LP namelist(L) RP. { tdbParseTableKey(pParse, TDB_CONS_PRIMARY, L); }
+tcons ::= UNIQUE LP namelist(L) RP. { tdbParseTableKey(pParse, TDB_CONS_UNIQUE, L); }
+tcons ::= CHECK LP expr(E) RP. { tdbParseTableCheck(pParse, E); }
+
+%type sortorder {int}
+sortorder(A) ::= ASC. { A = 0; }
+sortorder(A) ::= DESC. { A = 1; }
+sortorder(A) ::= . { A = 0; }
+
+%type namelist {TdbNameList*}
+%destructor namelist { tdbNameListFree(pParse->mem, $$); }
+namelist(A) ::= namelist(L) COMMA nm(N) sortorder(D). { A = tdbNameListAppend(pParse, L, N, D); }
+namelist(A) ::= nm(N) sortorder(D). { A = tdbNameListAppend(pParse, 0, N, D); }
+
+%type idlist {TdbNameList*}
+%destructor idlist { tdbNameListFree(pParse->mem, $$); }
+idlist(A) ::= idlist(L) COMMA nm(N). { A = tdbNameListAppend(pParse, L, N, 0); }
+idlist(A) ::= nm(N). { A = tdbNameListAppend(pParse, 0, N, 0); }
+
+/* ---- CREATE INDEX / VIEW, DROP, ALTER ------------------------------------- */
+%type uniqueflag {int}
+uniqueflag(A) ::= UNIQUE. { A = 1; }
+uniqueflag(A) ::= . { A = 0; }
+cmd ::= CREATE uniqueflag(U) INDEX ifnotexists(E) nm(N) ON nm(T) LP namelist(L) RP. {
+  if (tdbParseBeginNamed(pParse, TDB_STMT_CREATE_INDEX, N, E)) {
+    pParse->stmt->unique = U;
+    tdbParseSetName2(pParse, T);
+  }
+  tdbParseSetNames(pParse, L);
+}
+cmd ::= create_view AS(A) select(S). { tdbParseViewBody(pParse, A, S); }
+create_view ::= CREATE temp_opt VIEW ifnotexists(E) nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_CREATE_VIEW, N, E); }
+
+cmd ::= DROP TABLE ifexists(E) nm(N). { tdbParseDrop(pParse, TDB_OBJ_TABLE, E, N); }
+cmd ::= DROP INDEX ifexists(E) nm(N). { tdbParseDrop(pParse, TDB_OBJ_INDEX, E, N); }
+cmd ::= DROP VIEW ifexists(E) nm(N). { tdbParseDrop(pParse, TDB_OBJ_VIEW, E, N); }
+
+alter_start ::= ALTER TABLE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_ALTER, N, 0); }
+cmd ::= alter_start ADD column_kw columndef. { tdbParseAlter(pParse, TDB_ALTER_ADD_COLUMN); }
+cmd ::= alter_start DROP column_kw nm(C). { tdbParseSetName2(pParse, C); tdbParseAlter(pParse, TDB_ALTER_DROP_COLUMN); }
+cmd ::= alter_start RENAME column_kw nm(C) TO nm(D). { tdbParseSetName2(pParse, C); tdbParseSetName3(pParse, D); tdbParseAlter(pParse, TDB_ALTER_RENAME_COLUMN); }
+cmd ::= alter_start RENAME TO nm(D). { tdbParseSetName2(pParse, D); tdbParseAlter(pParse, TDB_ALTER_RENAME_TABLE); }
+column_kw ::= COLUMN.
+column_kw ::= .
+
+cmd ::= SHOW TABLES. { tdbParseBegin(pParse, TDB_STMT_SHOW_TABLES); }
+cmd ::= DESCRIBE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_DESCRIBE, N, 0); }
+cmd ::= ANALYZE. { tdbParseBegin(pParse, TDB_STMT_ANALYZE); }
+cmd ::= ANALYZE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_ANALYZE, N, 0); }
+
+/* ---- INSERT / UPDATE / DELETE --------------------------------------------- */
+cmd ::= insert_start insert_cols insert_body returning_opt.
+%type insert_cmd {int}
+insert_cmd(A) ::= INSERT. { A = TDB_CONFLICT_ABORT; }
+insert_cmd(A) ::= INSERT OR REPLACE. { A = TDB_CONFLICT_REPLACE; }
+insert_cmd(A) ::= INSERT OR IGNORE. { A = TDB_CONFLICT_IGNORE; }
+insert_cmd(A) ::= REPLACE. { A = TDB_CONFLICT_REPLACE; }
+insert_start ::= insert_cmd(C) INTO nm(N). {
+  if (tdbParseBeginNamed(pParse, TDB_STMT_INSERT, N, 0)) pParse->stmt->conflict = C;
+}
+insert_cols ::= .
+insert_cols ::= LP idlist(L) RP. { tdbParseSetNames(pParse, L); }
+insert_body ::= VALUES valueslist.
+insert_body ::= select(S). { tdbParseSetSelect(pParse, S); }
+insert_body ::= DEFAULT VALUES. { if (pParse->stmt) pParse->stmt->default_values = 1; }
+valueslist ::= valueslist COMMA LP exprlist(L) RP. { tdbParseAddRow(pParse, L); }
+valueslist ::= LP exprlist(L) RP. { tdbParseAddRow(pParse, L); }
+
+returning_opt ::= .
+returning_opt ::= RETURNING selcollist(L). { tdbParseSetReturning(pParse, L); }
+
+cmd ::= update_start SET setlist where_opt(W) returning_opt. { tdbParseSetWhere(pParse, W); }
+update_start ::= UPDATE nm(N) as(A). { if (tdbParseBeginNamed(pParse, TDB_STMT_UPDATE, N, 0)) tdbParseSetAlias(pParse, A); }
+setlist ::= setlist COMMA nm(C) EQ expr(E). { tdbParseAddSet(pParse, C, E); }
+setlist ::= nm(C) EQ expr(E). { tdbParseAddSet(pParse, C, E); }
+
+cmd ::= delete_start where_opt(W) returning_opt. { tdbParseSetWhere(pParse, W); }
+delete_start ::= DELETE FROM nm(N) as(A). { if (tdbParseBeginNamed(pParse, TDB_STMT_DELETE, N, 0)) tdbParseSetAlias(pParse, A); }
 
 /* ---- SELECT --------------------------------------------------------------- */
 
 %type select {TdbSelect*}
 %destructor select { tdbSelectFree(pParse->mem, $$); }
-select(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W). { A = tdbSelectNew(pParse, D, L, F, W); }
+%type selectcore {TdbSelect*}
+%destructor selectcore { tdbSelectFree(pParse->mem, $$); }
+select(A) ::= selectcore(S) orderby_opt(O) limit_opt(L). { A = tdbSelectFinish(pParse, S, O, L.limit, L.offset); }
+selectcore(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W) groupby_opt(G) having_opt(H). { A = tdbSelectNew(pParse, D, L, F, W, G, H); }
 
-/* FROM: one relation for now (catalog views); joins come with the SQL core. */
 %type from_opt {TdbSource*}
 %destructor from_opt { tdbSourceFree(pParse->mem, $$); }
 from_opt(A) ::= . { A = 0; }
-from_opt(A) ::= FROM nm(T) as(N). { A = tdbSourceNew(pParse, T, N.z ? &N : 0); }
+from_opt(A) ::= FROM seltablist(X). { A = X; }
+
+%type seltablist {TdbSource*}
+%destructor seltablist { tdbSourceFree(pParse->mem, $$); }
+seltablist(A) ::= fromitem(A).
+seltablist(A) ::= seltablist(L) COMMA fromitem(I). { A = tdbSourceJoin(pParse, L, TDB_JOIN_CROSS, I, 0); }
+seltablist(A) ::= seltablist(L) joinop(J) fromitem(I) on_opt(O). { A = tdbSourceJoin(pParse, L, J, I, O); }
+
+%type fromitem {TdbSource*}
+%destructor fromitem { tdbSourceFree(pParse->mem, $$); }
+fromitem(A) ::= nm(T) as(N). { A = tdbSourceNew(pParse, T, N.z ? &N : 0); }
+fromitem(A) ::= LP(P) select(S) RP as(N). { A = tdbSourceSubquery(pParse, P, S, N.z ? &N : 0); }
+
+%type joinop {int}
+joinop(A) ::= JOIN. { A = TDB_JOIN_INNER; }
+joinop(A) ::= INNER JOIN. { A = TDB_JOIN_INNER; }
+joinop(A) ::= CROSS JOIN. { A = TDB_JOIN_CROSS; }
+joinop(A) ::= LEFT JOIN. { A = TDB_JOIN_LEFT; }
+joinop(A) ::= LEFT OUTER JOIN. { A = TDB_JOIN_LEFT; }
+
+%type on_opt {TdbExpr*}
+%destructor on_opt { tdbExprFree(pParse->mem, $$); }
+on_opt(A) ::= . { A = 0; }
+on_opt(A) ::= ON expr(E). { A = E; }
 
 %type where_opt {TdbExpr*}
 %destructor where_opt { tdbExprFree(pParse->mem, $$); }
 where_opt(A) ::= . { A = 0; }
 where_opt(A) ::= WHERE expr(X). { A = X; }
+
+%type groupby_opt {TdbExprList*}
+%destructor groupby_opt { tdbExprListFree(pParse->mem, $$); }
+groupby_opt(A) ::= . { A = 0; }
+groupby_opt(A) ::= GROUP BY exprlist(L). { A = L; }
+
+%type having_opt {TdbExpr*}
+%destructor having_opt { tdbExprFree(pParse->mem, $$); }
+having_opt(A) ::= . { A = 0; }
+having_opt(A) ::= HAVING expr(X). { A = X; }
+
+%type orderby_opt {TdbExprList*}
+%destructor orderby_opt { tdbExprListFree(pParse->mem, $$); }
+orderby_opt(A) ::= . { A = 0; }
+orderby_opt(A) ::= ORDER BY sortlist(L). { A = L; }
+%type sortlist {TdbExprList*}
+%destructor sortlist { tdbExprListFree(pParse->mem, $$); }
+sortlist(A) ::= sortlist(L) COMMA expr(E) sortorder(D) nullsorder(N). { A = tdbExprListAppendSort(pParse, L, E, D, N); }
+sortlist(A) ::= expr(E) sortorder(D) nullsorder(N). { A = tdbExprListAppendSort(pParse, 0, E, D, N); }
+%type nullsorder {int}
+nullsorder(A) ::= . { A = 0; }
+nullsorder(A) ::= NULLS FIRST. { A = 1; }
+nullsorder(A) ::= NULLS LAST. { A = 2; }
+
+%type limit_opt {TdbLimit}
+%destructor limit_opt { tdbExprFree(pParse->mem, $$.limit); tdbExprFree(pParse->mem, $$.offset); }
+limit_opt(A) ::= . { A.limit = 0; A.offset = 0; }
+limit_opt(A) ::= LIMIT expr(L). { A.limit = L; A.offset = 0; }
+limit_opt(A) ::= LIMIT expr(L) OFFSET expr(O). { A.limit = L; A.offset = O; }
+limit_opt(A) ::= LIMIT expr(O) COMMA expr(L). { A.limit = L; A.offset = O; }
 
 %type distinct {int}
 distinct(A) ::= DISTINCT. { A = 1; }
@@ -183,6 +376,11 @@ expr(A) ::= expr(E) between_op(N) expr(L) AND expr(H). [BETWEEN] { A = tdbExprBe
 in_op(A) ::= IN. { A = 0; }
 in_op(A) ::= NOT IN. { A = 1; }
 expr(A) ::= expr(E) in_op(N) LP exprlist(L) RP(R). [IN] { A = tdbExprInList(pParse, N, E, L, R); }
+expr(A) ::= expr(E) in_op(N) LP(L) select(S) RP(R). [IN] { A = tdbExprSubquery(pParse, TDB_EXPR_IN_SELECT, N, E, L, S, R); }
+expr(A) ::= LP(L) select(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_SUBQUERY, 0, 0, L, S, R); }
+expr(A) ::= EXISTS(L) LP select(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_EXISTS, 0, 0, L, S, R); }
+expr(A) ::= expr(L) ARROW expr(R). { A = tdbExprJson(pParse, 0, L, R); }
+expr(A) ::= expr(L) ARROW2 expr(R). { A = tdbExprJson(pParse, 1, L, R); }
 
 /* LIKE family: the token value carries which operator, the int whether NOT. */
 %type likeop {int}

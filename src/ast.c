@@ -30,6 +30,7 @@ static TdbExpr *tdbExprNew(TdbParse *p, int kind, TdbSpan span) {
   TdbExpr *e = tdbMemAllocZero(p->mem, sizeof *e);
   if (!e) return tdbAstNoMem(p);
   e->kind = (uint8_t)kind;
+  e->agg = -1;
   tdbValueSetNull(&e->value);
   e->span = span;
   return e;
@@ -44,6 +45,7 @@ TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e) {
   tdbExprFree(mem, e->right);
   tdbExprFree(mem, e->third);
   tdbExprListFree(mem, e->list);
+  tdbSelectFree(mem, e->select);
   tdbMemFree(mem, e);
 }
 
@@ -438,6 +440,16 @@ fail_quiet:
   return NULL;
 }
 
+TDB_PRIVATE TdbExprList *tdbExprListAppendSort(TdbParse *p, TdbExprList *list, TdbExpr *e,
+                                               int desc, int nulls) {
+  list = tdbExprListAppend(p, list, e, NULL);
+  if (list) {
+    list->items[list->n - 1].desc = (int8_t)desc;
+    list->items[list->n - 1].nulls = (int8_t)nulls;
+  }
+  return list;
+}
+
 TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list) {
   int i;
   if (!list) return;
@@ -447,6 +459,37 @@ TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list) {
   }
   tdbMemFree(mem, list->items);
   tdbMemFree(mem, list);
+}
+
+TDB_PRIVATE TdbExpr *tdbExprSubquery(TdbParse *p, int kind, int negated, TdbExpr *left,
+                                     TdbToken open, TdbSelect *sub, TdbToken close) {
+  TdbSpan span = tdbSpanJoin(tdbSpanOfToken(p, open), tdbSpanOfToken(p, close));
+  TdbExpr *e;
+  if (left) span = tdbSpanJoin(left->span, span);
+  if (!sub || (kind == TDB_EXPR_IN_SELECT && !left)) {
+    tdbExprFree(p->mem, left);
+    tdbSelectFree(p->mem, sub);
+    return NULL;
+  }
+  e = tdbExprNew(p, kind, span);
+  if (!e) {
+    tdbExprFree(p->mem, left);
+    tdbSelectFree(p->mem, sub);
+    return NULL;
+  }
+  e->negated = (uint8_t)negated;
+  e->left = left;
+  e->select = sub;
+  return e;
+}
+
+TDB_PRIVATE TdbExpr *tdbExprJson(TdbParse *p, int text, TdbExpr *l, TdbExpr *r) {
+  TdbExpr *e = tdbExprBinary(p, TDB_OP_ADD, l, r);
+  if (e) {
+    e->kind = TDB_EXPR_JSON;
+    e->op = (uint8_t)text;
+  }
+  return e;
 }
 
 TDB_PRIVATE TdbSource *tdbSourceNew(TdbParse *p, TdbToken name, TdbToken *alias) {
@@ -462,27 +505,89 @@ TDB_PRIVATE TdbSource *tdbSourceNew(TdbParse *p, TdbToken name, TdbToken *alias)
   return src;
 }
 
+TDB_PRIVATE TdbSource *tdbSourceSubquery(TdbParse *p, TdbToken open, TdbSelect *sub,
+                                         TdbToken *alias) {
+  TdbSource *src;
+  if (!sub) return NULL;
+  src = tdbMemAllocZero(p->mem, sizeof *src);
+  if (!src) {
+    tdbSelectFree(p->mem, sub);
+    return tdbAstNoMem(p);
+  }
+  src->span = tdbSpanOfToken(p, open);
+  src->subquery = sub;
+  if (alias && !(src->alias = tdbIdentifier(p, *alias))) {
+    tdbSourceFree(p->mem, src);
+    return NULL;
+  }
+  return src;
+}
+
+TDB_PRIVATE TdbSource *tdbSourceJoin(TdbParse *p, TdbSource *list, int join,
+                                     TdbSource *item, TdbExpr *on) {
+  TdbSource *last;
+  (void)p;
+  if (!list || !item) {
+    tdbSourceFree(p->mem, list);
+    tdbSourceFree(p->mem, item);
+    tdbExprFree(p->mem, on);
+    return NULL;
+  }
+  item->join = join;
+  item->on = on;
+  for (last = list; last->next; last = last->next) {
+  }
+  last->next = item;
+  return list;
+}
+
 TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src) {
-  if (!src) return;
-  tdbMemFree(mem, src->name);
-  tdbMemFree(mem, src->alias);
-  tdbMemFree(mem, src);
+  while (src) {
+    TdbSource *next = src->next;
+    tdbMemFree(mem, src->name);
+    tdbMemFree(mem, src->alias);
+    tdbSelectFree(mem, src->subquery);
+    tdbSelectFree(mem, src->view_select);
+    tdbExprFree(mem, src->on);
+    tdbMemFree(mem, src);
+    src = next;
+  }
 }
 
 TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns,
-                                    TdbSource *from, TdbExpr *where) {
+                                    TdbSource *from, TdbExpr *where, TdbExprList *group_by,
+                                    TdbExpr *having) {
   TdbSelect *s = NULL;
   if (columns) s = tdbMemAllocZero(p->mem, sizeof *s);
   if (!s) {
     tdbExprListFree(p->mem, columns);
     tdbSourceFree(p->mem, from);
     tdbExprFree(p->mem, where);
+    tdbExprListFree(p->mem, group_by);
+    tdbExprFree(p->mem, having);
     return columns ? tdbAstNoMem(p) : NULL;
   }
   s->distinct = distinct;
   s->columns = columns;
   s->from = from;
   s->where = where;
+  s->group_by = group_by;
+  s->having = having;
+  return s;
+}
+
+TDB_PRIVATE TdbSelect *tdbSelectFinish(TdbParse *p, TdbSelect *s, TdbExprList *order_by,
+                                       TdbExpr *limit, TdbExpr *offset) {
+  (void)p;
+  if (!s) {
+    tdbExprListFree(p->mem, order_by);
+    tdbExprFree(p->mem, limit);
+    tdbExprFree(p->mem, offset);
+    return NULL;
+  }
+  s->order_by = order_by;
+  s->limit = limit;
+  s->offset = offset;
   return s;
 }
 
@@ -491,26 +596,70 @@ TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   tdbExprListFree(mem, s->columns);
   tdbSourceFree(mem, s->from);
   tdbExprFree(mem, s->where);
+  tdbExprListFree(mem, s->group_by);
+  tdbExprFree(mem, s->having);
+  tdbExprListFree(mem, s->order_by);
+  tdbExprFree(mem, s->limit);
+  tdbExprFree(mem, s->offset);
+  tdbMemFree(mem, s->aggs);
+  tdbMemFree(mem, s->sort_col);
+  if (s->colnames) {
+    int i;
+    for (i = 0; i < s->nresult; i++) tdbMemFree(mem, s->colnames[i]);
+    tdbMemFree(mem, s->colnames);
+  }
   tdbMemFree(mem, s);
 }
 
-TDB_PRIVATE void tdbParseFinishSelect(TdbParse *p, TdbSelect *s) {
-  TdbAstStmt *stmt;
-  if (!s) return;
-  stmt = tdbMemAllocZero(p->mem, sizeof *stmt);
-  if (!stmt) {
-    tdbSelectFree(p->mem, s);
-    tdbAstNoMem(p);
-    return;
+TDB_PRIVATE TdbNameList *tdbNameListAppend(TdbParse *p, TdbNameList *l, TdbToken name,
+                                           int desc) {
+  size_t cap;
+  void *a, *b, *c;
+  char *z;
+  if (!l) {
+    l = tdbMemAllocZero(p->mem, sizeof *l);
+    if (!l) return tdbAstNoMem(p);
   }
-  stmt->kind = TDB_STMT_SELECT;
-  stmt->select = s;
-  tdbAstStmtFree(p->mem, p->stmt); /* defensive: one statement per parse */
-  p->stmt = stmt;
+  if (l->n >= TDB_MAX_COLUMNS) {
+    if (p->rc == TDB_OK) {
+      p->rc = tdbErrSet(p->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
+                        "too many names in a list (at most %d)", TDB_MAX_COLUMNS);
+    }
+    tdbNameListFree(p->mem, l);
+    return NULL;
+  }
+  if (l->n == l->cap) {
+    cap = (size_t)(l->cap ? l->cap * 2 : 4);
+    a = tdbMemRealloc(p->mem, l->names, cap * sizeof *l->names);
+    if (a) l->names = a;
+    b = a ? tdbMemRealloc(p->mem, l->spans, cap * sizeof *l->spans) : NULL;
+    if (b) l->spans = b;
+    c = b ? tdbMemRealloc(p->mem, l->desc, cap * sizeof *l->desc) : NULL;
+    if (c) l->desc = c;
+    if (!c) {
+      tdbNameListFree(p->mem, l);
+      return tdbAstNoMem(p);
+    }
+    l->cap = (int)cap;
+  }
+  z = tdbIdentifier(p, name);
+  if (!z) {
+    tdbNameListFree(p->mem, l);
+    return NULL;
+  }
+  l->names[l->n] = z;
+  l->spans[l->n] = tdbSpanOfToken(p, name);
+  l->desc[l->n] = (int8_t)desc;
+  l->n++;
+  return l;
 }
 
-TDB_PRIVATE void tdbAstStmtFree(TdbMem *mem, TdbAstStmt *stmt) {
-  if (!stmt) return;
-  tdbSelectFree(mem, stmt->select);
-  tdbMemFree(mem, stmt);
+TDB_PRIVATE void tdbNameListFree(TdbMem *mem, TdbNameList *l) {
+  int i;
+  if (!l) return;
+  for (i = 0; i < l->n; i++) tdbMemFree(mem, l->names[i]);
+  tdbMemFree(mem, l->names);
+  tdbMemFree(mem, l->spans);
+  tdbMemFree(mem, l->desc);
+  tdbMemFree(mem, l);
 }

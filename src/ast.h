@@ -27,7 +27,13 @@ typedef enum TdbExprKind {
   TDB_EXPR_LIKE,      /* left [NOT] LIKE|ILIKE|GLOB right [ESCAPE third] */
   TDB_EXPR_CASE,      /* CASE [left] WHEN list[2i] THEN list[2i+1] ... ELSE right */
   TDB_EXPR_CAST,      /* CAST(left AS cast_type) */
-  TDB_EXPR_FUNC       /* name(list), star for COUNT(*), distinct flag */
+  TDB_EXPR_FUNC,      /* name(list), star for COUNT(*), distinct flag */
+  TDB_EXPR_SUBQUERY,  /* (SELECT ...): a scalar subquery, select */
+  TDB_EXPR_EXISTS,    /* [NOT] EXISTS (select) */
+  TDB_EXPR_IN_SELECT, /* left [NOT] IN (select) */
+  TDB_EXPR_AGGREF,    /* set by the binder: aggregate result `column` of the
+                         aggregation row (the FUNC it replaces stays in left) */
+  TDB_EXPR_JSON       /* left -> right (op 0) or left ->> right (op 1) */
 } TdbExprKind;
 
 /* Operators (binary and unary). */
@@ -58,12 +64,18 @@ struct TdbExpr {
   int cast_type;      /* CAST: TDB_TYPE_* */
   int param;          /* PARAM: 1-based index */
   int column;         /* COLUMN: index in the source row, set by the binder */
+  int depth;          /* COLUMN: 0 = this query's row, 1 = the enclosing
+                         query's (a correlated reference), ... */
+  int agg;            /* FUNC: index of the aggregate (binder), -1 if scalar */
   const struct TdbFuncDef *func;  /* FUNC: the function, set by the binder */
+  const struct TdbAggDef *aggdef; /* FUNC: the aggregate, set by the binder */
   TdbValue value;     /* LITERAL (owns its bytes) */
   char *name;         /* COLUMN / FUNC / STAR qualifier: identifier (owned) */
   char *table;        /* COLUMN: qualifier or NULL (owned) */
   TdbExpr *left, *right, *third;
   TdbExprList *list;
+  struct TdbSelect *select;  /* SUBQUERY, EXISTS, IN_SELECT */
+  struct TdbPlan *plan;      /* SUBQUERY, EXISTS, IN_SELECT: set by the planner */
   TdbSpan span;
 };
 
@@ -81,30 +93,144 @@ struct TdbExprList {
   TdbExprItem *items;
 };
 
-/* A relation in FROM: a name with an optional alias. */
+/* Join kinds between a FROM item and the items before it. */
+typedef enum TdbJoinKind {
+  TDB_JOIN_CROSS,     /* `,` or CROSS JOIN */
+  TDB_JOIN_INNER,     /* [INNER] JOIN ... ON */
+  TDB_JOIN_LEFT       /* LEFT [OUTER] JOIN ... ON */
+} TdbJoinKind;
+
+/* An item of FROM: a named relation (table, view, catalog view) or a
+** derived table, with an optional alias; joined to the items before it. */
 typedef struct TdbSource {
-  char *name;         /* owned, folded like identifiers */
+  char *name;         /* owned, folded like identifiers; NULL: derived table */
   char *alias;        /* owned, or NULL */
+  struct TdbSelect *subquery;  /* derived table (owned), or NULL */
+  int join;           /* TdbJoinKind with the items before it */
+  struct TdbExpr *on; /* join condition, or NULL */
   TdbSpan span;
-  const struct TdbView *view;  /* set by the binder */
+  struct TdbSource *next;      /* the next item of the FROM list (owned) */
+  /* set by the binder: */
+  const struct TdbView *view;       /* a catalog view */
+  const struct TdbTableDef *table;  /* a table */
+  struct TdbSelect *view_select;    /* a user view's parsed body (owned) */
+  int first_column;   /* offset of this item's columns in the scope row */
+  int ncolumns;
 } TdbSource;
 
-/* SELECT. Clauses beyond the select list arrive with the SQL engine issues;
-** the parser rejects what the executor cannot run yet. */
+/* SELECT. */
 typedef struct TdbSelect {
   TdbExprList *columns;
-  TdbSource *from;    /* or NULL */
+  TdbSource *from;    /* list, or NULL */
   TdbExpr *where;     /* or NULL */
+  TdbExprList *group_by;
+  TdbExpr *having;
+  TdbExprList *order_by;
+  TdbExpr *limit, *offset;
   int distinct;
+  /* set by the binder: */
+  int nsource_cols;   /* width of the FROM row */
+  int naggs;          /* aggregate calls (TDB_EXPR_FUNC with agg >= 0) */
+  TdbExpr **aggs;     /* borrowed pointers to them, naggs entries */
+  int grouped;        /* GROUP BY or aggregates: rows are groups */
+  int nresult;        /* visible result columns (columns->n after * expansion) */
+  int nsort_extra;    /* ORDER BY keys computed beside the result columns */
+  int *sort_col;      /* ORDER BY item i sorts by projected column sort_col[i] */
+  char **colnames;    /* nresult result column names (owned) */
+  int correlated;     /* refers to columns of an enclosing query */
+  struct TdbPlan *plan;
 } TdbSelect;
 
+/* A column definition of CREATE TABLE / ALTER TABLE ADD COLUMN. */
+typedef struct TdbColumnSpec {
+  char *name;
+  int type;           /* TDB_TYPE_* */
+  int dim;            /* VECTOR(n): n */
+  int notnull, primary, unique;
+  TdbExpr *dflt;      /* DEFAULT expression, or NULL */
+  TdbSpan dflt_span;
+  TdbSpan span;
+} TdbColumnSpec;
+
+/* A table constraint: PRIMARY KEY (...), UNIQUE (...) or CHECK (...). */
+typedef struct TdbConstraintSpec {
+  int kind;           /* TDB_CONS_* */
+  char **names;       /* PRIMARY KEY / UNIQUE columns */
+  int nnames;
+  TdbExpr *check;     /* CHECK expression */
+  TdbSpan span;
+} TdbConstraintSpec;
+
+#define TDB_CONS_PRIMARY 1
+#define TDB_CONS_UNIQUE 2
+#define TDB_CONS_CHECK 3
+
+/* A list of names: INSERT columns, index columns. */
+typedef struct TdbNameList {
+  int n, cap;
+  char **names;
+  TdbSpan *spans;
+  int8_t *desc;
+} TdbNameList;
+
 typedef enum TdbStmtKind {
-  TDB_STMT_SELECT
+  TDB_STMT_SELECT,
+  TDB_STMT_CREATE_TABLE,
+  TDB_STMT_CREATE_INDEX,
+  TDB_STMT_CREATE_VIEW,
+  TDB_STMT_DROP,          /* object: TDB_OBJ_* */
+  TDB_STMT_ALTER,         /* alter: TDB_ALTER_* */
+  TDB_STMT_INSERT,
+  TDB_STMT_UPDATE,
+  TDB_STMT_DELETE,
+  TDB_STMT_SHOW_TABLES,
+  TDB_STMT_DESCRIBE,
+  TDB_STMT_ANALYZE
 } TdbStmtKind;
 
+#define TDB_OBJ_TABLE 1
+#define TDB_OBJ_INDEX 2
+#define TDB_OBJ_VIEW 3
+
+#define TDB_ALTER_ADD_COLUMN 1
+#define TDB_ALTER_DROP_COLUMN 2
+#define TDB_ALTER_RENAME_COLUMN 3
+#define TDB_ALTER_RENAME_TABLE 4
+
+/* Conflict handling of INSERT: plain, OR REPLACE (REPLACE INTO), OR IGNORE. */
+#define TDB_CONFLICT_ABORT 0
+#define TDB_CONFLICT_REPLACE 1
+#define TDB_CONFLICT_IGNORE 2
+
+/* One parsed statement. Which fields are used depends on kind; all are
+** owned and freed by tdbAstStmtFree. */
 typedef struct TdbAstStmt {
   TdbStmtKind kind;
-  TdbSelect *select;
+  int explain;            /* 1 EXPLAIN, 2 EXPLAIN ANALYZE */
+  TdbSelect *select;      /* SELECT; INSERT ... SELECT; CREATE VIEW body */
+  char *name;             /* table / index / view name */
+  TdbSpan name_span;
+  char *name2;            /* CREATE INDEX: the table; ALTER: a column or new name */
+  char *name3;            /* ALTER RENAME COLUMN: the new name */
+  TdbSpan name2_span;
+  int if_exists;          /* IF [NOT] EXISTS */
+  int object;             /* DROP: TDB_OBJ_* */
+  int alter;              /* ALTER: TDB_ALTER_* */
+  int unique;             /* CREATE UNIQUE INDEX */
+  int conflict;           /* INSERT: TDB_CONFLICT_* */
+  int default_values;     /* INSERT ... DEFAULT VALUES */
+  TdbColumnSpec *cols;    /* CREATE TABLE columns; ALTER ADD: one */
+  int ncols, cap_cols;
+  TdbConstraintSpec *cons;/* CREATE TABLE table constraints */
+  int ncons, cap_cons;
+  TdbNameList *names;     /* INSERT columns; CREATE INDEX columns; UPDATE SET targets */
+  TdbExprList **rows;     /* INSERT VALUES rows */
+  int nrows, cap_rows;
+  TdbExprList *set;       /* UPDATE SET values (parallel to names) */
+  TdbExpr *where;         /* UPDATE / DELETE */
+  TdbExprList *returning; /* INSERT / UPDATE / DELETE RETURNING */
+  char *alias;            /* UPDATE / DELETE target alias */
+  uint32_t body_start;    /* CREATE VIEW: offset of the body's SELECT */
   TdbSpan span;
 } TdbAstStmt;
 
@@ -117,7 +243,7 @@ typedef struct TdbParse {
   int depth;            /* expression nesting, bounded by TDB_MAX_EXPR_DEPTH */
   int nparam;           /* highest parameter index used */
   int next_qmark;       /* the index the next `?` gets */
-  TdbAstStmt *stmt;     /* the result, set by the start rule */
+  TdbAstStmt *stmt;     /* the result (DDL rules build it in place) */
 } TdbParse;
 
 /* A token as the lexer hands it to the parser. */
@@ -165,15 +291,67 @@ TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e);
 TDB_PRIVATE TdbExprList *tdbExprListAppend(TdbParse *p, TdbExprList *list, TdbExpr *e,
                                            TdbToken *alias);
 TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list);
+/* ORDER BY item: append e with its direction (1 DESC) and NULLS placement. */
+TDB_PRIVATE TdbExprList *tdbExprListAppendSort(TdbParse *p, TdbExprList *list, TdbExpr *e,
+                                               int desc, int nulls);
 
 TDB_PRIVATE TdbSelect *tdbSelectNew(TdbParse *p, int distinct, TdbExprList *columns,
-                                    TdbSource *from, TdbExpr *where);
+                                    TdbSource *from, TdbExpr *where, TdbExprList *group_by,
+                                    TdbExpr *having);
+/* Attach ORDER BY and LIMIT/OFFSET to a SELECT (which owns them after). */
+TDB_PRIVATE TdbSelect *tdbSelectFinish(TdbParse *p, TdbSelect *s, TdbExprList *order_by,
+                                       TdbExpr *limit, TdbExpr *offset);
 TDB_PRIVATE TdbSource *tdbSourceNew(TdbParse *p, TdbToken name, TdbToken *alias);
+TDB_PRIVATE TdbSource *tdbSourceSubquery(TdbParse *p, TdbToken open, TdbSelect *sub,
+                                         TdbToken *alias);
+/* Append item (joined with `join`, condition on) to list; returns the list. */
+TDB_PRIVATE TdbSource *tdbSourceJoin(TdbParse *p, TdbSource *list, int join,
+                                     TdbSource *item, TdbExpr *on);
 TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src);
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s);
+/* Subquery expressions: kind TDB_EXPR_SUBQUERY / EXISTS / IN_SELECT. */
+TDB_PRIVATE TdbExpr *tdbExprSubquery(TdbParse *p, int kind, int negated, TdbExpr *left,
+                                     TdbToken open, TdbSelect *sub, TdbToken close);
+TDB_PRIVATE TdbExpr *tdbExprJson(TdbParse *p, int text, TdbExpr *l, TdbExpr *r);
 
-/* The start rule: hand the statement to the parse context. */
+/* Names (INSERT columns, index columns). */
+TDB_PRIVATE TdbNameList *tdbNameListAppend(TdbParse *p, TdbNameList *l, TdbToken name,
+                                           int desc);
+TDB_PRIVATE void tdbNameListFree(TdbMem *mem, TdbNameList *l);
+
+/* ---- statements (ast_stmt.c) ---- */
+/* The start rule: hand a SELECT to the parse context. */
 TDB_PRIVATE void tdbParseFinishSelect(TdbParse *p, TdbSelect *s);
+/* Begin a statement of `kind` built in place by the DDL actions below. */
+TDB_PRIVATE TdbAstStmt *tdbParseBegin(TdbParse *p, int kind);
+/* tdbParseBegin + the object name + IF [NOT] EXISTS. NULL on out-of-memory. */
+TDB_PRIVATE TdbAstStmt *tdbParseBeginNamed(TdbParse *p, int kind, TdbToken name,
+                                           int if_exists);
+TDB_PRIVATE void tdbParseExplain(TdbParse *p, int level);
+/* CREATE VIEW: `as` is the AS token; the body text starts after it. */
+TDB_PRIVATE void tdbParseViewBody(TdbParse *p, TdbToken as, TdbSelect *body);
+TDB_PRIVATE void tdbParseDrop(TdbParse *p, int object, int if_exists, TdbToken name);
+TDB_PRIVATE void tdbParseAlter(TdbParse *p, int what);
+TDB_PRIVATE void tdbParseSetName(TdbParse *p, TdbToken name);
+TDB_PRIVATE void tdbParseSetName2(TdbParse *p, TdbToken name);
+TDB_PRIVATE void tdbParseSetName3(TdbParse *p, TdbToken name);
+/* CREATE TABLE / ADD COLUMN: a new column of type token `type` (z NULL:
+** no type; dim for VECTOR(n) or -1). */
+TDB_PRIVATE void tdbParseAddColumn(TdbParse *p, TdbToken name, TdbToken type, TdbToken *dim);
+/* Column constraints on the last column: TDB_CONS_PRIMARY, UNIQUE, NOT NULL (4). */
+TDB_PRIVATE void tdbParseColumnFlag(TdbParse *p, int what);
+TDB_PRIVATE void tdbParseColumnDefault(TdbParse *p, TdbExpr *e);
+/* Table constraints. names is taken. */
+TDB_PRIVATE void tdbParseTableKey(TdbParse *p, int kind, TdbNameList *names);
+TDB_PRIVATE void tdbParseTableCheck(TdbParse *p, TdbExpr *e);
+/* INSERT / UPDATE / DELETE parts (ownership taken). */
+TDB_PRIVATE void tdbParseSetNames(TdbParse *p, TdbNameList *names);
+TDB_PRIVATE void tdbParseAddRow(TdbParse *p, TdbExprList *row);
+TDB_PRIVATE void tdbParseSetSelect(TdbParse *p, TdbSelect *s);
+TDB_PRIVATE void tdbParseSetWhere(TdbParse *p, TdbExpr *e);
+TDB_PRIVATE void tdbParseSetReturning(TdbParse *p, TdbExprList *l);
+TDB_PRIVATE void tdbParseAddSet(TdbParse *p, TdbToken column, TdbExpr *e);
+TDB_PRIVATE void tdbParseSetAlias(TdbParse *p, TdbToken alias);
 TDB_PRIVATE void tdbAstStmtFree(TdbMem *mem, TdbAstStmt *stmt);
 
 /* An identifier token as a NUL-terminated name: quotes removed ("a""b" is

@@ -1,24 +1,44 @@
 /*
-** binder.c — resolve and check a parsed statement before it runs (binder.h):
-** the FROM relation, `*` expansion, column references (with "did you mean"),
-** functions and their argument counts. Today FROM names a catalog view
-** (views.h); tables arrive with the SQL engine core and extend this file.
+** binder.c — resolve and check a parsed statement before it is planned
+** (binder.h): FROM items (tables, views, catalog views, derived tables),
+** `*` expansion, column references through nested scopes (correlated
+** subqueries get depth > 0), functions and aggregates, ORDER BY by alias,
+** position or expression, and the GROUP BY rewrite that makes expressions
+** above an aggregation read its output row.
 */
 #include "binder.h"
+#include "agg.h"
+#include "exec.h"
 #include "func.h"
+#include "parser.h"
 #include "views.h"
+
+/* The names visible to an expression: the FROM items of one query, and
+** the queries around it. */
+typedef struct TdbScope {
+  TdbSelect *sel;           /* the query (NULL for a DML target scope) */
+  TdbSource *sources;
+  struct TdbScope *outer;
+  int allow_aggs;           /* aggregates may appear here */
+  int in_agg;               /* inside an aggregate's arguments */
+  const char *agg_where;    /* where aggregates are not allowed, for the message */
+} TdbScope;
 
 typedef struct TdbBinder {
   TdbMem *mem;
   TdbErr *err;
-  const char *sql;
-  const TdbSource *src;   /* the FROM relation, or NULL */
+  const char *sql;          /* text the spans point into, or NULL */
+  const TdbCatalog *cat;
+  int view_depth;
 } TdbBinder;
+
+static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer);
 
 /* Record an error at `span` of the statement text. */
 static int tdbBindErrorAt(TdbBinder *b, TdbSpan span, int code, const char *sqlstate,
                           const char *what) {
   int line, col;
+  if (!b->sql) return tdbErrSet(b->err, code, sqlstate, "%s", what);
   tdbErrLineCol(b->sql, span.start, &line, &col);
   return tdbErrSet(b->err, code, sqlstate, "%s at line %d, column %d", what, line, col);
 }
@@ -36,26 +56,101 @@ static int tdbBindFail(TdbBinder *b, TdbStr *msg, TdbSpan span, int code,
   return rc;
 }
 
-static int tdbBindExpr(TdbBinder *b, TdbExpr *e, int depth);
+/* ---- the columns of a FROM item ------------------------------------------------ */
 
-static int tdbBindList(TdbBinder *b, TdbExprList *l, int depth) {
+static const char *const tdbPseudoNames[] = {"_rowid", "_valid_from", "_valid_to"};
+
+/* Columns a FROM item contributes to its scope's row (pseudo-columns too). */
+static int tdbSrcWidth(const TdbSource *s) {
+  if (s->table) return tdbScanWidth(s->table);
+  if (s->view) return s->view->ncols;
+  return s->subquery ? s->subquery->nresult : s->view_select->nresult;
+}
+
+/* Columns `*` expands to. */
+static int tdbSrcVisible(const TdbSource *s) {
+  return s->table ? s->table->ncols : tdbSrcWidth(s);
+}
+
+static const char *tdbSrcColName(const TdbSource *s, int i) {
+  if (s->table) {
+    int k;
+    if (i < s->table->ncols) return s->table->cols[i].name;
+    for (k = 0; k < 3; k++) {
+      if (tdbScanPseudo(s->table, k) == i) return tdbPseudoNames[k];
+    }
+    return "?";
+  }
+  if (s->view) return s->view->cols[i].name;
+  return s->subquery ? s->subquery->colnames[i] : s->view_select->colnames[i];
+}
+
+/* Does a qualifier name the FROM item? (With an alias only the alias.) */
+static int tdbBindQualifies(const TdbSource *src, const char *table) {
+  const char *name = src->alias ? src->alias : src->name;
+  return name && strcmp(table, name) == 0;
+}
+
+/* ---- expressions --------------------------------------------------------------- */
+
+static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth);
+
+static int tdbBindList(TdbBinder *b, TdbScope *sc, TdbExprList *l, int depth) {
   int i, rc;
   if (!l) return TDB_OK;
   for (i = 0; i < l->n; i++) {
-    rc = tdbBindExpr(b, l->items[i].expr, depth);
+    rc = tdbBindExpr(b, sc, l->items[i].expr, depth);
     if (rc != TDB_OK) return rc;
   }
   return TDB_OK;
 }
 
-static int tdbBindFunc(TdbBinder *b, TdbExpr *e) {
+static int tdbBindAggregate(TdbBinder *b, TdbScope *sc, TdbExpr *e, const TdbAggDef *def,
+                            int depth) {
+  int argc = e->list ? e->list->n : 0;
+  TdbSelect *s = sc->sel;
+  TdbStr msg;
+  void *grown;
+  int rc;
+  tdbStrInit(&msg, b->mem);
+  if (!sc->allow_aggs || !s) {
+    tdbStrAppendf(&msg, "aggregate functions are not allowed in %s",
+                  sc->agg_where ? sc->agg_where : "this context");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_GROUPING);
+  }
+  if (sc->in_agg) {
+    tdbStrAppendf(&msg, "aggregate function calls cannot be nested");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_GROUPING);
+  }
+  if (e->star ? (def->kind != TDB_AGG_COUNT || argc != 0)
+              : (argc < TDB_MAX(def->min_args, 1) || argc > def->max_args)) {
+    if (e->star) tdbStrAppendf(&msg, "%s(*) is only valid for count", e->name);
+    else tdbStrAppendf(&msg, "wrong number of arguments to %s(): %d given", e->name, argc);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_FUNCTION);
+  }
+  sc->in_agg = 1;
+  rc = tdbBindList(b, sc, e->list, depth + 1);
+  sc->in_agg = 0;
+  if (rc != TDB_OK) return rc;
+  grown = tdbMemRealloc(b->mem, s->aggs, sizeof(TdbExpr *) * (size_t)(s->naggs + 1));
+  if (!grown) return tdbErrNoMem(b->err);
+  s->aggs = grown;
+  e->agg = s->naggs;
+  e->aggdef = def;
+  s->aggs[s->naggs++] = e;
+  return TDB_OK;
+}
+
+static int tdbBindFunc(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   const TdbFuncDef *def = tdbFuncFind(e->name);
+  const TdbAggDef *agg = def ? NULL : tdbAggFind(e->name);
   int argc = e->list ? e->list->n : 0;
   TdbStr msg;
+  if (agg) return tdbBindAggregate(b, sc, e, agg, depth);
   if (def && argc >= def->min_args && (def->max_args < 0 || argc <= def->max_args) &&
       !e->star && !e->distinct) {
     e->func = def; /* evaluation calls it without looking it up again */
-    return TDB_OK;
+    return tdbBindList(b, sc, e->list, depth + 1);
   }
   tdbStrInit(&msg, b->mem);
   if (!def) {
@@ -71,46 +166,74 @@ static int tdbBindFunc(TdbBinder *b, TdbExpr *e) {
   return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_FUNCTION);
 }
 
-/* Does a qualifier name the FROM relation? (With an alias only the alias.) */
-static int tdbBindQualifies(const TdbSource *src, const char *table) {
-  return strcmp(table, src->alias ? src->alias : src->name) == 0;
-}
-
-/* Resolve a column reference against the FROM relation. */
-static int tdbBindColumn(TdbBinder *b, TdbExpr *e) {
-  const TdbView *v = b->src ? b->src->view : NULL;
-  const char *hint = NULL;
-  int i, best = 3; /* suggest within two edits */
+/* Resolve a column reference through the scopes, innermost first. */
+static int tdbBindColumn(TdbBinder *b, TdbScope *sc, TdbExpr *e) {
+  TdbScope *s;
+  int depth = 0, qualifier_seen = 0;
   TdbStr msg;
-  if (v && (!e->table || tdbBindQualifies(b->src, e->table))) {
-    for (i = 0; i < v->ncols; i++) {
-      int d;
-      if (strcmp(v->cols[i].name, e->name) == 0) {
-        e->column = i;
-        return TDB_OK;
+  const char *hint = NULL;
+  int best = 3;
+  for (s = sc; s; s = s->outer, depth++) {
+    TdbSource *src, *found_src = NULL;
+    int found = -1;
+    for (src = s->sources; src; src = src->next) {
+      int i, w;
+      if (e->table && !tdbBindQualifies(src, e->table)) continue;
+      if (e->table) qualifier_seen = 1;
+      w = tdbSrcWidth(src);
+      for (i = 0; i < w; i++) {
+        const char *cn = tdbSrcColName(src, i);
+        if (strcmp(cn, e->name) == 0) {
+          if (found_src) {
+            tdbStrInit(&msg, b->mem);
+            tdbStrAppendf(&msg, "column reference \"%s\" is ambiguous", e->name);
+            return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA,
+                               TDB_SQLSTATE_AMBIGUOUS_COLUMN);
+          }
+          found_src = src;
+          found = i;
+        } else if (s == sc) {
+          int d = tdbEditDistance(cn, e->name);
+          if (d < best) {
+            best = d;
+            hint = cn;
+          }
+        }
       }
-      d = tdbEditDistance(v->cols[i].name, e->name);
-      if (d < best) {
-        best = d;
-        hint = v->cols[i].name;
+    }
+    if (found_src) {
+      TdbScope *t;
+      e->depth = depth;
+      e->column = found_src->first_column + found;
+      for (t = sc; t != s; t = t->outer) {
+        if (t->sel) t->sel->correlated = 1;
       }
+      return TDB_OK;
     }
   }
   tdbStrInit(&msg, b->mem);
-  if (e->table && (!b->src || !tdbBindQualifies(b->src, e->table))) {
+  if (e->table && !qualifier_seen) {
     tdbStrAppendf(&msg, "missing FROM entry for table \"%s\"", e->table);
-  } else {
-    tdbStrAppendf(&msg, "no such column: %s%s%s", e->table ? e->table : "",
-                  e->table ? "." : "", e->name);
-    if (hint) tdbStrAppendf(&msg, " (did you mean \"%s\"?)", hint);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE);
   }
-  return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA,
-                     e->table && (!b->src || !tdbBindQualifies(b->src, e->table))
-                         ? TDB_SQLSTATE_UNDEFINED_TABLE
-                         : TDB_SQLSTATE_UNDEFINED_COLUMN);
+  tdbStrAppendf(&msg, "no such column: %s%s%s", e->table ? e->table : "",
+                e->table ? "." : "", e->name);
+  if (hint) tdbStrAppendf(&msg, " (did you mean \"%s\"?)", hint);
+  return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_COLUMN);
 }
 
-static int tdbBindExpr(TdbBinder *b, TdbExpr *e, int depth) {
+static int tdbBindSubquery(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
+  int rc = TDB_OK;
+  if (e->left) rc = tdbBindExpr(b, sc, e->left, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindSelectIn(b, e->select, sc);
+  if (rc == TDB_OK && e->kind != TDB_EXPR_EXISTS && e->select->nresult != 1) {
+    rc = tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_SYNTAX,
+                        "subquery must return only one column");
+  }
+  return rc;
+}
+
+static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   int rc;
   if (!e) return TDB_OK;
   if (depth > TDB_MAX_EXPR_DEPTH) {
@@ -119,34 +242,122 @@ static int tdbBindExpr(TdbBinder *b, TdbExpr *e, int depth) {
   }
   switch (e->kind) {
     case TDB_EXPR_COLUMN:
-      return tdbBindColumn(b, e);
+      return tdbBindColumn(b, sc, e);
     case TDB_EXPR_STAR: /* expanded before binding when there is a FROM */
       return tdbBindErrorAt(b, e->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
-                            b->src ? "* is only valid in the select list"
-                                   : "SELECT * needs a FROM clause");
+                            sc && sc->sources ? "* is only valid in the select list"
+                                              : "SELECT * needs a FROM clause");
     case TDB_EXPR_FUNC:
-      rc = tdbBindFunc(b, e);
-      if (rc != TDB_OK) return rc;
-      break;
+      return tdbBindFunc(b, sc, e, depth);
+    case TDB_EXPR_SUBQUERY:
+    case TDB_EXPR_EXISTS:
+    case TDB_EXPR_IN_SELECT:
+      return tdbBindSubquery(b, sc, e, depth);
     default:
       break;
   }
-  rc = tdbBindExpr(b, e->left, depth + 1);
-  if (rc == TDB_OK) rc = tdbBindExpr(b, e->right, depth + 1);
-  if (rc == TDB_OK) rc = tdbBindExpr(b, e->third, depth + 1);
-  if (rc == TDB_OK) rc = tdbBindList(b, e->list, depth + 1);
+  rc = tdbBindExpr(b, sc, e->left, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, sc, e->right, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, sc, e->third, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindList(b, sc, e->list, depth + 1);
   return rc;
 }
 
-/* A bound reference to column i of view v, for `*` expansion. */
-static TdbExpr *tdbBindColumnRef(TdbMem *mem, const TdbView *v, int i, TdbSpan span) {
+/* ---- FROM ------------------------------------------------------------------------ */
+
+/* Parse and bind the body of user view v into src->view_select. */
+static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
+  TdbParse parse;
+  TdbBinder inner;
+  size_t consumed = 0;
+  int rc;
+  if (b->view_depth >= 32) {
+    return tdbBindErrorAt(b, src->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_TOO_COMPLEX,
+                          "views nested too deeply");
+  }
+  tdbParseInit(&parse, b->mem, b->err);
+  rc = tdbParseOne(&parse, v->body, &consumed);
+  if (rc != TDB_OK) return rc;
+  if (!parse.stmt || parse.stmt->kind != TDB_STMT_SELECT) {
+    tdbAstStmtFree(b->mem, parse.stmt);
+    return tdbErrSet(b->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
+                     "the body of view %s is not a SELECT", v->name);
+  }
+  src->view_select = parse.stmt->select;
+  parse.stmt->select = NULL;
+  tdbAstStmtFree(b->mem, parse.stmt);
+  inner = *b;
+  inner.sql = v->body;
+  inner.view_depth = b->view_depth + 1;
+  return tdbBindSelectIn(&inner, src->view_select, NULL);
+}
+
+static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
+  TdbSource *src;
+  int offset = 0, rc;
+  for (src = s->from; src; src = src->next) {
+    if (src->subquery) {
+      rc = tdbBindSelectIn(b, src->subquery, sc->outer);
+      if (rc != TDB_OK) return rc;
+    } else {
+      const TdbViewDef *v;
+      src->table = b->cat ? tdbCatalogTable(b->cat, src->name) : NULL;
+      if (!src->table) {
+        v = b->cat ? tdbCatalogView(b->cat, src->name) : NULL;
+        if (v) {
+          rc = tdbBindView(b, src, v);
+          if (rc != TDB_OK) return rc;
+        } else {
+          src->view = tdbViewFind(src->name);
+          if (!src->view) {
+            TdbStr msg;
+            tdbStrInit(&msg, b->mem);
+            tdbStrAppendf(&msg, "no such table: %s", src->name);
+            return tdbBindFail(b, &msg, src->span, TDB_ERROR_SCHEMA,
+                               TDB_SQLSTATE_UNDEFINED_TABLE);
+          }
+        }
+      }
+    }
+    src->first_column = offset;
+    src->ncolumns = tdbSrcWidth(src);
+    offset += src->ncolumns;
+    if (offset > TDB_MAX_COLUMNS) {
+      return tdbErrSet(b->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
+                       "too many columns in FROM (at most %d)", TDB_MAX_COLUMNS);
+    }
+  }
+  /* duplicate names among the items */
+  for (src = s->from; src; src = src->next) {
+    const TdbSource *o;
+    const char *n1 = src->alias ? src->alias : src->name;
+    if (!n1) continue;
+    for (o = src->next; o; o = o->next) {
+      const char *n2 = o->alias ? o->alias : o->name;
+      if (n2 && strcmp(n1, n2) == 0) {
+        TdbStr msg;
+        tdbStrInit(&msg, b->mem);
+        tdbStrAppendf(&msg, "table name \"%s\" specified more than once", n1);
+        return tdbBindFail(b, &msg, o->span, TDB_ERROR_SCHEMA,
+                           TDB_SQLSTATE_DUPLICATE_ALIAS);
+      }
+    }
+  }
+  s->nsource_cols = offset;
+  return TDB_OK;
+}
+
+/* A bound reference to column i of FROM item src, for `*` expansion. */
+static TdbExpr *tdbBindColumnRef(TdbMem *mem, const TdbSource *src, int i, TdbSpan span) {
   TdbExpr *e = tdbMemAllocZero(mem, sizeof *e);
+  const char *name = tdbSrcColName(src, i);
   if (!e) return NULL;
   e->kind = TDB_EXPR_COLUMN;
+  e->agg = -1;
   tdbValueSetNull(&e->value);
   e->span = span;
-  e->column = i;
-  e->name = tdbMemStrndup(mem, v->cols[i].name, strlen(v->cols[i].name));
+  e->column = src->first_column + i;
+  e->name = tdbMemStrndup(mem, name, strlen(name));
   if (!e->name) {
     tdbMemFree(mem, e);
     return NULL;
@@ -154,50 +365,68 @@ static TdbExpr *tdbBindColumnRef(TdbMem *mem, const TdbView *v, int i, TdbSpan s
   return e;
 }
 
-/* Replace every `*` / `t.*` of the select list by the relation's columns. */
+/* Replace every `*` / `t.*` of the select list by the columns it stands for. */
 static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
-  const TdbView *v = b->src->view;
   TdbExprList *cols = s->columns;
   TdbExprItem *items;
-  int i, j, n = 0, stars = 0;
+  TdbSource *src;
+  int i, j, n = 0, total = 0, stars = 0;
   for (i = 0; i < cols->n; i++) {
     const TdbExpr *e = cols->items[i].expr;
-    if (e->kind != TDB_EXPR_STAR) continue;
-    if (e->table && !tdbBindQualifies(b->src, e->table)) {
-      TdbStr msg;
-      tdbStrInit(&msg, b->mem);
-      tdbStrAppendf(&msg, "missing FROM entry for table \"%s\"", e->table);
-      return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE);
+    int matched = 0;
+    if (e->kind != TDB_EXPR_STAR) {
+      total++;
+      continue;
     }
     stars++;
+    if (!s->from) {
+      return tdbBindErrorAt(b, e->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                            "SELECT * needs a FROM clause");
+    }
+    for (src = s->from; src; src = src->next) {
+      if (e->name && !tdbBindQualifies(src, e->name)) continue;
+      matched = 1;
+      total += tdbSrcVisible(src);
+    }
+    if (!matched) {
+      TdbStr msg;
+      tdbStrInit(&msg, b->mem);
+      tdbStrAppendf(&msg, "missing FROM entry for table \"%s\"", e->name);
+      return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE);
+    }
   }
   if (!stars) return TDB_OK;
-  if ((size_t)cols->n + (size_t)stars * (size_t)v->ncols > TDB_MAX_COLUMNS) {
+  if (total > TDB_MAX_COLUMNS) {
     return tdbErrSet(b->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
                      "too many result columns (at most %d)", TDB_MAX_COLUMNS);
   }
-  items = tdbMemAllocZero(b->mem, sizeof *items * (size_t)(cols->n + stars * v->ncols));
+  items = tdbMemAllocZero(b->mem, sizeof *items * (size_t)(total ? total : 1));
   if (!items) return tdbErrNoMem(b->err);
-  /* first build every new reference, so a failure leaves the list intact */
   for (i = 0; i < cols->n; i++) {
     TdbExprItem *it = &cols->items[i];
     if (it->expr->kind != TDB_EXPR_STAR) {
       items[n++] = *it;
       continue;
     }
-    for (j = 0; j < v->ncols; j++, n++) {
-      items[n].expr = tdbBindColumnRef(b->mem, v, j, it->expr->span);
-      if (!items[n].expr) {
-        int k, m = 0;
-        for (k = 0; k < cols->n; k++) { /* free only the references made here */
-          if (cols->items[k].expr->kind != TDB_EXPR_STAR) {
-            m++;
-            continue;
+    for (src = s->from; src; src = src->next) {
+      if (it->expr->name && !tdbBindQualifies(src, it->expr->name)) continue;
+      for (j = 0; j < tdbSrcVisible(src); j++) {
+        items[n].expr = tdbBindColumnRef(b->mem, src, j, it->expr->span);
+        if (!items[n].expr) {
+          /* free only the references made here; the list stays intact */
+          int k, m;
+          for (k = 0, m = 0; k < n; k++) {
+            while (m < cols->n && cols->items[m].expr->kind == TDB_EXPR_STAR) m++;
+            if (m < cols->n && items[k].expr == cols->items[m].expr) {
+              m++;
+              continue;
+            }
+            tdbExprFree(b->mem, items[k].expr);
           }
-          for (j = 0; j < v->ncols && m < n; j++, m++) tdbExprFree(b->mem, items[m].expr);
+          tdbMemFree(b->mem, items);
+          return tdbErrNoMem(b->err);
         }
-        tdbMemFree(b->mem, items);
-        return tdbErrNoMem(b->err);
+        n++;
       }
     }
   }
@@ -213,38 +442,307 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql, TdbSelect *s) {
+/* ---- GROUP BY rewrite -------------------------------------------------------- */
+
+TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
+  int i;
+  if (a == b) return 1;
+  if (!a || !b) return 0;
+  if (a->kind != b->kind || a->op != b->op || a->negated != b->negated ||
+      a->distinct != b->distinct || a->star != b->star || a->cast_type != b->cast_type) {
+    return 0;
+  }
+  switch (a->kind) {
+    case TDB_EXPR_LITERAL:
+      if (a->value.type != b->value.type) return 0;
+      if (TDB_TYPE_HAS_BYTES(a->value.type)) {
+        if (a->value.n != b->value.n || memcmp(a->value.u.z, b->value.u.z, a->value.n)) return 0;
+      } else if (a->value.u.i != b->value.u.i) {
+        return 0;
+      }
+      break;
+    case TDB_EXPR_PARAM:
+      if (a->param != b->param) return 0;
+      break;
+    case TDB_EXPR_COLUMN:
+    case TDB_EXPR_AGGREF:
+      return a->column == b->column && a->depth == b->depth;
+    case TDB_EXPR_FUNC:
+      if (strcmp(a->name, b->name) != 0) return 0;
+      break;
+    case TDB_EXPR_SUBQUERY:
+    case TDB_EXPR_EXISTS:
+    case TDB_EXPR_IN_SELECT:
+      return 0;
+    default:
+      break;
+  }
+  if (!tdbExprEqual(a->left, b->left) || !tdbExprEqual(a->right, b->right) ||
+      !tdbExprEqual(a->third, b->third)) {
+    return 0;
+  }
+  if (!a->list != !b->list) return 0;
+  if (a->list) {
+    if (a->list->n != b->list->n) return 0;
+    for (i = 0; i < a->list->n; i++) {
+      if (!tdbExprEqual(a->list->items[i].expr, b->list->items[i].expr)) return 0;
+    }
+  }
+  return 1;
+}
+
+/* Turn e into a reference to column `col` of the aggregation row. */
+static void tdbBecomeGroupRef(TdbMem *mem, TdbExpr *e, int col) {
+  tdbExprFree(mem, e->left);
+  tdbExprFree(mem, e->right);
+  tdbExprFree(mem, e->third);
+  tdbExprListFree(mem, e->list);
+  tdbSelectFree(mem, e->select);
+  tdbValueClear(mem, &e->value);
+  e->left = e->right = e->third = NULL;
+  e->list = NULL;
+  e->select = NULL;
+  if (!e->name) {
+    e->name = tdbMemStrndup(mem, "?column?", 8);
+  }
+  e->kind = TDB_EXPR_COLUMN;
+  e->depth = 0;
+  e->column = col;
+}
+
+/* Make e read the aggregation row: group expressions become its first
+** columns, aggregate calls its later ones; a bare column outside both is
+** an error. */
+static int tdbBindGrouped(TdbBinder *b, TdbSelect *s, TdbExpr *e) {
+  int i, ngroup = s->group_by ? s->group_by->n : 0, rc;
+  if (!e) return TDB_OK;
+  for (i = 0; i < ngroup; i++) {
+    if (tdbExprEqual(e, s->group_by->items[i].expr)) {
+      tdbBecomeGroupRef(b->mem, e, i);
+      return TDB_OK;
+    }
+  }
+  switch (e->kind) {
+    case TDB_EXPR_FUNC:
+      if (e->agg >= 0) {
+        e->kind = TDB_EXPR_AGGREF;
+        e->column = ngroup + e->agg;
+        return TDB_OK;
+      }
+      break;
+    case TDB_EXPR_COLUMN:
+      if (e->depth == 0) {
+        TdbStr msg;
+        tdbStrInit(&msg, b->mem);
+        tdbStrAppendf(&msg,
+                      "column \"%s\" must appear in the GROUP BY clause or be used in an "
+                      "aggregate function",
+                      e->name);
+        return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_GROUPING);
+      }
+      return TDB_OK;
+    case TDB_EXPR_SUBQUERY:
+    case TDB_EXPR_EXISTS:
+    case TDB_EXPR_IN_SELECT:
+      if (e->select->correlated) {
+        return tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_FEATURE,
+                              "correlated subqueries in a grouped query are not supported yet");
+      }
+      return tdbBindGrouped(b, s, e->left);
+    default:
+      break;
+  }
+  rc = tdbBindGrouped(b, s, e->left);
+  if (rc == TDB_OK) rc = tdbBindGrouped(b, s, e->right);
+  if (rc == TDB_OK) rc = tdbBindGrouped(b, s, e->third);
+  for (i = 0; rc == TDB_OK && e->list && i < e->list->n; i++) {
+    rc = tdbBindGrouped(b, s, e->list->items[i].expr);
+  }
+  return rc;
+}
+
+/* ---- ORDER BY ------------------------------------------------------------------ */
+
+/* Map each ORDER BY item to a projected column: a position, a result alias,
+** an expression equal to a result column, or an extra sort column appended
+** after the result columns. */
+static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
+  TdbExprList *ob = s->order_by;
+  int i, j, rc;
+  if (!ob) return TDB_OK;
+  s->sort_col = tdbMemAllocZero(b->mem, sizeof(int) * (size_t)ob->n);
+  if (!s->sort_col) return tdbErrNoMem(b->err);
+  for (i = 0; i < ob->n; i++) {
+    TdbExpr *e = ob->items[i].expr;
+    s->sort_col[i] = -1;
+    if (e->kind == TDB_EXPR_LITERAL && e->value.type == TDB_TYPE_INTEGER) {
+      if (e->value.u.i < 1 || e->value.u.i > s->nresult) {
+        TdbStr msg;
+        tdbStrInit(&msg, b->mem);
+        tdbStrAppendf(&msg, "ORDER BY position %lld is not in select list",
+                      (long long)e->value.u.i);
+        return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_INVALID_COLUMN_REF);
+      }
+      s->sort_col[i] = (int)e->value.u.i - 1;
+      continue;
+    }
+    if (e->kind == TDB_EXPR_COLUMN && !e->table) {
+      for (j = 0; j < s->nresult; j++) {
+        if (s->columns->items[j].alias && strcmp(s->columns->items[j].alias, e->name) == 0) {
+          s->sort_col[i] = j;
+          break;
+        }
+      }
+      if (s->sort_col[i] >= 0) continue;
+    }
+    rc = tdbBindExpr(b, sc, e, 0);
+    if (rc != TDB_OK) return rc;
+    for (j = 0; j < s->nresult; j++) {
+      if (tdbExprEqual(e, s->columns->items[j].expr)) {
+        s->sort_col[i] = j;
+        break;
+      }
+    }
+    if (s->sort_col[i] >= 0) continue;
+    if (s->distinct) {
+      return tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_INVALID_COLUMN_REF,
+                            "for SELECT DISTINCT, ORDER BY expressions must appear in "
+                            "select list");
+    }
+    s->sort_col[i] = s->nresult + s->nsort_extra++;
+  }
+  return TDB_OK;
+}
+
+/* ---- SELECT ---------------------------------------------------------------------- */
+
+static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
+  TdbScope sc;
+  TdbSource *src;
+  int i, rc;
+  memset(&sc, 0, sizeof sc);
+  sc.sel = s;
+  sc.sources = s->from;
+  sc.outer = outer;
+  rc = tdbBindSources(b, s, &sc);
+  if (rc != TDB_OK) return rc;
+  rc = tdbBindExpandStars(b, s);
+  if (rc != TDB_OK) return rc;
+  if (s->columns->n > TDB_MAX_COLUMNS) {
+    return tdbErrSet(b->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
+                     "too many result columns: %d (at most %d)", s->columns->n,
+                     TDB_MAX_COLUMNS);
+  }
+  s->nresult = s->columns->n;
+  sc.agg_where = "JOIN conditions";
+  for (src = s->from; src; src = src->next) {
+    rc = tdbBindExpr(b, &sc, src->on, 0);
+    if (rc != TDB_OK) return rc;
+  }
+  sc.agg_where = "WHERE";
+  rc = tdbBindExpr(b, &sc, s->where, 0);
+  if (rc != TDB_OK) return rc;
+  sc.agg_where = "GROUP BY";
+  rc = tdbBindList(b, &sc, s->group_by, 0);
+  if (rc != TDB_OK) return rc;
+  sc.allow_aggs = 1;
+  rc = tdbBindList(b, &sc, s->columns, 0);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, &sc, s->having, 0);
+  if (rc == TDB_OK) rc = tdbBindOrderBy(b, s, &sc);
+  if (rc != TDB_OK) return rc;
+  sc.allow_aggs = 0;
+  sc.agg_where = "LIMIT";
+  rc = tdbBindExpr(b, &sc, s->limit, 0);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, &sc, s->offset, 0);
+  if (rc != TDB_OK) return rc;
+  /* result names, before the GROUP BY rewrite changes expressions */
+  s->colnames = tdbMemAllocZero(b->mem, sizeof(char *) * (size_t)(s->nresult ? s->nresult : 1));
+  if (!s->colnames) return tdbErrNoMem(b->err);
+  for (i = 0; i < s->nresult; i++) {
+    s->colnames[i] = tdbBindColumnName(b->mem, b->sql, &s->columns->items[i]);
+    if (!s->colnames[i]) return tdbErrNoMem(b->err);
+  }
+  s->grouped = s->group_by || s->naggs > 0 || s->having;
+  if (s->grouped) {
+    for (i = 0; i < s->nresult; i++) {
+      rc = tdbBindGrouped(b, s, s->columns->items[i].expr);
+      if (rc != TDB_OK) return rc;
+    }
+    rc = tdbBindGrouped(b, s, s->having);
+    if (rc != TDB_OK) return rc;
+    for (i = 0; s->order_by && i < s->order_by->n; i++) {
+      if (s->sort_col[i] < s->nresult) continue;
+      rc = tdbBindGrouped(b, s, s->order_by->items[i].expr);
+      if (rc != TDB_OK) return rc;
+    }
+  }
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql,
+                              const TdbCatalog *cat, TdbSelect *s) {
   TdbBinder b;
+  b.mem = mem;
+  b.err = err;
+  b.sql = sql;
+  b.cat = cat;
+  b.view_depth = 0;
+  return tdbBindSelectIn(&b, s, NULL);
+}
+
+TDB_PRIVATE int tdbBindTableExpr(TdbMem *mem, TdbErr *err, const char *sql,
+                                 const TdbCatalog *cat, TdbSource *target, TdbExpr *e) {
+  TdbBinder b;
+  TdbScope sc;
+  b.mem = mem;
+  b.err = err;
+  b.sql = sql;
+  b.cat = cat;
+  b.view_depth = 0;
+  memset(&sc, 0, sizeof sc);
+  sc.sources = target;
+  sc.agg_where = "this statement";
+  if (target) {
+    target->first_column = 0;
+    target->ncolumns = tdbSrcWidth(target);
+  }
+  return tdbBindExpr(&b, &sc, e, 0);
+}
+
+TDB_PRIVATE int tdbBindTableList(TdbMem *mem, TdbErr *err, const char *sql,
+                                 const TdbCatalog *cat, TdbSource *target, TdbExprList *l) {
+  int i, rc;
+  for (i = 0; l && i < l->n; i++) {
+    rc = tdbBindTableExpr(mem, err, sql, cat, target, l->items[i].expr);
+    if (rc != TDB_OK) return rc;
+  }
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbBindReturning(TdbMem *mem, TdbErr *err, const char *sql,
+                                 const TdbCatalog *cat, TdbSource *target, TdbExprList *l) {
+  TdbBinder b;
+  TdbSelect tmp;
   int rc;
   b.mem = mem;
   b.err = err;
   b.sql = sql;
-  b.src = s->from;
-  if (s->from) {
-    s->from->view = tdbViewFind(s->from->name);
-    if (!s->from->view) {
-      TdbStr msg;
-      tdbStrInit(&msg, mem);
-      tdbStrAppendf(&msg, "no such table: %s", s->from->name);
-      return tdbBindFail(&b, &msg, s->from->span, TDB_ERROR_SCHEMA,
-                         TDB_SQLSTATE_UNDEFINED_TABLE);
-    }
-    rc = tdbBindExpandStars(&b, s);
-    if (rc != TDB_OK) return rc;
-  }
-  if (s->columns->n > TDB_MAX_COLUMNS) {
-    return tdbErrSet(err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
-                     "too many result columns: %d (at most %d)", s->columns->n,
-                     TDB_MAX_COLUMNS);
-  }
-  rc = tdbBindList(&b, s->columns, 0);
-  if (rc == TDB_OK) rc = tdbBindExpr(&b, s->where, 0);
+  b.cat = cat;
+  b.view_depth = 0;
+  memset(&tmp, 0, sizeof tmp);
+  tmp.columns = l;
+  tmp.from = target;
+  target->first_column = 0;
+  target->ncolumns = tdbSrcWidth(target);
+  rc = tdbBindExpandStars(&b, &tmp);
+  if (rc == TDB_OK) rc = tdbBindTableList(mem, err, sql, cat, target, l);
   return rc;
 }
 
 TDB_PRIVATE char *tdbBindColumnName(TdbMem *mem, const char *sql, const TdbExprItem *item) {
   const TdbExpr *e = item->expr;
   if (item->alias) return tdbMemStrndup(mem, item->alias, strlen(item->alias));
-  if (e->kind == TDB_EXPR_COLUMN) return tdbMemStrndup(mem, e->name, strlen(e->name));
+  if (e->kind == TDB_EXPR_COLUMN && e->name) return tdbMemStrndup(mem, e->name, strlen(e->name));
+  if (!sql) return tdbMemStrndup(mem, "?column?", 8);
   return tdbMemStrndup(mem, sql + e->span.start, e->span.end - e->span.start);
 }

@@ -3,6 +3,7 @@
 ** error accessors and version functions of the public API.
 */
 #include "db.h"
+#include "datetime.h"
 #include "version.h"
 
 TDB_API const char *tdb_libversion(void) {
@@ -74,6 +75,7 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   tdb_config cfg;
   TdbMem mem;
   tdb *db;
+  int rc;
   if (!out) return TDB_MISUSE;
   *out = NULL;
   if (config) {
@@ -96,7 +98,23 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   db->path = tdbMemStrndup(&db->mem, path, strlen(path));
   if (!db->path) return tdbErrNoMem(&db->err);
   if (tdbConfigCheck(&db->config, &db->err) != TDB_OK) return db->err.code;
-  return tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
+  tdbCatalogInit(&db->catalog, &db->mem);
+  rc = tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
+  if (rc == TDB_OK) rc = tdbCatalogLoad(&db->catalog, db->store, &db->err);
+  return rc;
+}
+
+TDB_PRIVATE int64_t tdbStatementTime(tdb *db) {
+  int64_t now = tdbTimeNowMicros();
+  int64_t wall = db->store ? tdbStoreHeadWall(db->store) : 0;
+  if (now <= wall) now = wall + 1;
+  if (now <= db->last_time) now = db->last_time + 1;
+  db->last_time = now;
+  return now;
+}
+
+TDB_PRIVATE int tdbDbCommit(tdb *db, TdbBatch *b) {
+  return tdbStoreWrite(db->store, b, NULL, &db->err);
 }
 
 TDB_API int tdb_close(tdb *db) {
@@ -104,6 +122,7 @@ TDB_API int tdb_close(tdb *db) {
   if (!db) return TDB_OK;
   while (db->stmts) tdb_finalize(db->stmts);
   tdbStoreClose(db->store);
+  if (db->catalog.mem) tdbCatalogFree(&db->catalog);
   mem = db->mem;
   tdbErrClear(&db->err);
   tdbMemFree(&mem, db->path);

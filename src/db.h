@@ -5,7 +5,8 @@
 #ifndef TDB_DB_H
 #define TDB_DB_H
 
-#include "ast.h"
+#include "catalog.h"
+#include "exec.h"
 #include "store.h"
 
 /* Keyspaces: the first byte of every key the engine stores. On-disk: do not
@@ -20,7 +21,14 @@ struct tdb {
   TdbStore *store;
   int64_t changes;        /* rows changed by the last statement */
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
+  TdbCatalog catalog;     /* the schema (catalog.h) */
+  int64_t last_time;      /* the last statement time handed out (µs) */
 };
+
+/* The time of a statement starting now: max(clock, previous + 1 µs, the
+** head commit's wall-clock + 1 µs), so statement times strictly increase
+** and a new statement's valid time is after every committed write. */
+TDB_PRIVATE int64_t tdbStatementTime(tdb *db);
 
 /* Where a statement is in its execution. */
 typedef enum TdbStmtState {
@@ -40,10 +48,30 @@ struct tdb_stmt {
   char **col_names;       /* ncols names (owned) */
   TdbValue *row;          /* ncols values of the current row */
   char **col_text;        /* lazily rendered text of row values */
-  TdbValue *src_row;      /* the current row of the FROM relation */
-  int nsrc;
-  int64_t next_src;       /* the relation's next row (FROM-less: 1 once done) */
   TdbStmtState state;
+  uint64_t schema_version;/* catalog version the plan was made for */
+  TdbPlan *plans;         /* every plan node of the statement */
+  TdbPlan *root;          /* SELECT: the plan producing the result */
+  TdbSource *target;      /* INSERT / UPDATE / DELETE: the table as a FROM item */
+  TdbPlan *target_rows;   /* UPDATE / DELETE: the rows to change */
+  TdbExec exec;
+  TdbChunk *chunk;        /* SELECT: the chunk being returned */
+  int chunk_pos;          /* its next live row */
+  TdbRowSet result;       /* rows computed before the first is returned
+                             (RETURNING, EXPLAIN) */
+  size_t result_pos;
+  int use_result;
 };
+
+/* Give the statement n result columns named names[0..n) (copied). */
+TDB_PRIVATE int tdbStmtSetColumns(tdb_stmt *st, int n, char *const *names);
+
+/* ddl.c / dml.c: run a prepared statement of their kind at its first step
+** (DML with RETURNING fills st->result). */
+TDB_PRIVATE int tdbExecDdl(tdb_stmt *st);
+TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st);
+TDB_PRIVATE int tdbExecDml(tdb_stmt *st);
+/* Commit a write batch of the SQL layer as one epoch. */
+TDB_PRIVATE int tdbDbCommit(tdb *db, TdbBatch *b);
 
 #endif /* TDB_DB_H */

@@ -10,6 +10,7 @@
 
 /* SQLSTATEs used by the engine (docs/errors.md lists them all). */
 #define TDB_SQLSTATE_OK               "00000"
+#define TDB_SQLSTATE_FEATURE          "0A000"  /* feature not supported */
 #define TDB_SQLSTATE_CARDINALITY      "21000"  /* scalar subquery returned > 1 row */
 #define TDB_SQLSTATE_DATA             "22000"  /* generic data exception */
 #define TDB_SQLSTATE_STRING_TOO_LONG  "22001"
@@ -20,13 +21,16 @@
 #define TDB_SQLSTATE_INVALID_ESCAPE   "22025"
 #define TDB_SQLSTATE_INVALID_TEXT     "22P02"  /* invalid input syntax for a type */
 #define TDB_SQLSTATE_INVALID_JSON     "22032"
+#define TDB_SQLSTATE_INVALID_ROW_COUNT "2201W" /* negative LIMIT / OFFSET */
 #define TDB_SQLSTATE_NOT_NULL         "23502"
 #define TDB_SQLSTATE_UNIQUE           "23505"
 #define TDB_SQLSTATE_CHECK            "23514"
 #define TDB_SQLSTATE_TXN_STATE        "25000"
 #define TDB_SQLSTATE_NO_TXN           "25P01"
 #define TDB_SQLSTATE_SERIALIZATION    "40001"
+#define TDB_SQLSTATE_DEPENDENT_OBJECTS "2BP01"
 #define TDB_SQLSTATE_SYNTAX           "42601"
+#define TDB_SQLSTATE_GENERATED_ALWAYS "428C9"  /* a column that cannot be written */
 #define TDB_SQLSTATE_GROUPING         "42803"
 #define TDB_SQLSTATE_DATATYPE_MISMATCH "42804"
 #define TDB_SQLSTATE_UNDEFINED_FUNCTION "42883"
@@ -35,11 +39,17 @@
 #define TDB_SQLSTATE_AMBIGUOUS_COLUMN "42702"
 #define TDB_SQLSTATE_DUPLICATE_TABLE  "42P07"
 #define TDB_SQLSTATE_DUPLICATE_COLUMN "42701"
+#define TDB_SQLSTATE_DUPLICATE_ALIAS  "42712"
+#define TDB_SQLSTATE_DUPLICATE_OBJECT "42710"
+#define TDB_SQLSTATE_INVALID_COLUMN_REF "42P10"
+#define TDB_SQLSTATE_INVALID_DEFINITION "42P16"
+#define TDB_SQLSTATE_WRONG_OBJECT_TYPE "42809"
 #define TDB_SQLSTATE_UNDEFINED_PARAM  "42P02"
 #define TDB_SQLSTATE_UNDEFINED_OBJECT "42704"
 #define TDB_SQLSTATE_TOO_COMPLEX      "54001"  /* statement too complex (depth) */
 #define TDB_SQLSTATE_LIMIT            "54000"  /* a program limit exceeded */
 #define TDB_SQLSTATE_OUT_OF_MEMORY    "53200"
+#define TDB_SQLSTATE_OBJECT_IN_USE    "55006"
 #define TDB_SQLSTATE_DISK_FULL        "53100"
 #define TDB_SQLSTATE_IO               "58030"
 #define TDB_SQLSTATE_INTERNAL         "XX000"

@@ -5,6 +5,8 @@
 ** propagates through operators, AND/OR/NOT use three-valued logic.
 */
 #include "expr.h"
+#include "exec.h"
+#include "json.h"
 #include "func.h"
 
 #include <math.h>
@@ -32,7 +34,7 @@ static int tdbExprNoOperator(TdbEvalCtx *ctx, int op, int ta, int tb) {
 }
 
 /* Checked 64-bit integer arithmetic: 0 on success, -1 on overflow. */
-static int tdbAddInt(int64_t a, int64_t b, int64_t *r) {
+TDB_PRIVATE int tdbAddInt(int64_t a, int64_t b, int64_t *r) {
   if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) return -1;
   *r = a + b;
   return 0;
@@ -573,6 +575,32 @@ static int tdbExprFuncEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
   return rc;
 }
 
+/* left -> key / left ->> key over a JSON (or TEXT holding JSON) value. */
+static int tdbExprJsonEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
+  TdbValue v[2];
+  TdbValue a, b;
+  int rc = tdbExprEvalPair(ctx, e->left, e->right, v);
+  a = v[0];
+  b = v[1];
+  tdbValueSetNull(out);
+  if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&a) && !TDB_VALUE_IS_NULL(&b)) {
+    if (a.type != TDB_TYPE_JSON && a.type != TDB_TYPE_TEXT) {
+      rc = tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_UNDEFINED_FUNCTION,
+                     "operator does not exist: %s %s %s", tdbTypeName(a.type),
+                     e->op ? "->>" : "->", tdbTypeName(b.type));
+    } else if (b.type != TDB_TYPE_TEXT && b.type != TDB_TYPE_INTEGER) {
+      rc = tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_UNDEFINED_FUNCTION,
+                     "operator does not exist: %s %s %s", tdbTypeName(a.type),
+                     e->op ? "->>" : "->", tdbTypeName(b.type));
+    } else {
+      rc = tdbJsonGet(ctx->mem, ctx->err, a.u.z, a.n, &b, e->op, out);
+    }
+  }
+  tdbValueClear(ctx->mem, &a);
+  tdbValueClear(ctx->mem, &b);
+  return rc;
+}
+
 TDB_PRIVATE int tdbExprEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
   switch (e->kind) {
     case TDB_EXPR_LITERAL:
@@ -588,13 +616,23 @@ TDB_PRIVATE int tdbExprEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
       }
       return TDB_OK;
     case TDB_EXPR_COLUMN:
-      if (e->column < 0 || e->column >= ctx->nrow) {
+    case TDB_EXPR_AGGREF: {
+      const TdbEvalCtx *c = ctx;
+      int d;
+      for (d = e->kind == TDB_EXPR_COLUMN ? e->depth : 0; d > 0 && c; d--) c = c->outer;
+      if (!c || e->column < 0 || e->column >= c->ncols) {
         return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "column %s is not bound to a row",
-                         e->name);
+                         e->name ? e->name : "?");
       }
-      *out = ctx->row[e->column];
-      out->owned = 0; /* borrow from the row */
+      *out = c->cols[e->column][c->rowidx];
+      out->owned = 0; /* borrow from the batch */
       return TDB_OK;
+    }
+    case TDB_EXPR_SUBQUERY:
+    case TDB_EXPR_EXISTS:
+    case TDB_EXPR_IN_SELECT:
+      return tdbExecSubquery(ctx, e, out);
+    case TDB_EXPR_JSON: return tdbExprJsonEval(ctx, e, out);
     case TDB_EXPR_UNARY: return tdbExprUnaryEval(ctx, e, out);
     case TDB_EXPR_BINARY: return tdbExprBinaryEval(ctx, e, out);
     case TDB_EXPR_IS: return tdbExprIsEval(ctx, e, out);

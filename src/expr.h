@@ -14,8 +14,13 @@ typedef struct TdbEvalCtx {
   TdbErr *err;
   const TdbValue *params;  /* bound parameters, 1-based index p at params[p-1] */
   int nparams;
-  const TdbValue *row;     /* the current row of the FROM relation, or NULL */
-  int nrow;
+  TdbValue *const *cols;   /* column vectors of the current batch: a column
+                              reference reads cols[column][rowidx] */
+  int ncols;
+  int rowidx;
+  const struct TdbEvalCtx *outer;  /* the enclosing query's row (correlated
+                                      references with depth > 0), or NULL */
+  struct TdbExec *exec;    /* the running statement (for subqueries), or NULL */
   int64_t now_micros;      /* statement start time, for NOW() */
 } TdbEvalCtx;
 
@@ -32,6 +37,9 @@ TDB_PRIVATE int tdbExprTruth(TdbEvalCtx *ctx, const TdbValue *v, int *truth);
 ** TDB_OP_CONCAT) into *out. */
 TDB_PRIVATE int tdbExprArith(TdbEvalCtx *ctx, int op, const TdbValue *a,
                              const TdbValue *b, TdbValue *out);
+
+/* Checked 64-bit addition: 0 and *r = a + b, or -1 on overflow. */
+TDB_PRIVATE int tdbAddInt(int64_t a, int64_t b, int64_t *r);
 
 /* Pattern matching: LIKE (% and _, optional escape character, case-insensitive
 ** when nocase), GLOB (* ? [...]). Returns 1 match, 0 no match, -1 bad escape. */

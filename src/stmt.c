@@ -10,16 +10,16 @@
 #include "datetime.h"
 #include "expr.h"
 #include "parser.h"
+#include "planner.h"
 
 #include <stdlib.h>
 
 /* ---- lifetime ---------------------------------------------------------------- */
 
 /* Release the current row's values and rendered texts (either array may be
-** missing when preparing ran out of memory), and the source row. */
+** missing when preparing ran out of memory). */
 static void tdbStmtClearRow(tdb_stmt *st) {
   int i;
-  for (i = 0; st->src_row && i < st->nsrc; i++) tdbValueClear(&st->db->mem, &st->src_row[i]);
   for (i = 0; i < st->ncols; i++) {
     if (st->row) tdbValueClear(&st->db->mem, &st->row[i]);
     if (st->col_text) {
@@ -29,56 +29,180 @@ static void tdbStmtClearRow(tdb_stmt *st) {
   }
 }
 
-static void tdbStmtFree(tdb_stmt *st) {
+/* Stop a running execution: close the plan, drop computed rows. */
+static void tdbStmtStop(tdb_stmt *st) {
+  tdbStmtClearRow(st);
+  if (st->root) tdbPlanClose(&st->exec, st->root);
+  if (st->target_rows) tdbPlanClose(&st->exec, st->target_rows);
+  tdbRowSetFree(&st->result, &st->db->mem);
+  st->result_pos = 0;
+  st->use_result = 0;
+  st->chunk = NULL;
+  st->chunk_pos = 0;
+}
+
+/* Free what compiling made: the AST, plans, result columns. */
+static void tdbStmtFreeCompiled(tdb_stmt *st) {
   TdbMem *mem = &st->db->mem;
   int i;
-  tdbStmtClearRow(st);
-  for (i = 0; i < st->nparams; i++) tdbValueClear(mem, &st->params[i]);
+  tdbStmtStop(st);
   if (st->col_names) {
     for (i = 0; i < st->ncols; i++) tdbMemFree(mem, st->col_names[i]);
   }
   tdbMemFree(mem, st->col_names);
   tdbMemFree(mem, st->col_text);
   tdbMemFree(mem, st->row);
-  tdbMemFree(mem, st->src_row);
-  tdbMemFree(mem, st->params);
+  st->col_names = NULL;
+  st->col_text = NULL;
+  st->row = NULL;
+  st->ncols = 0;
+  tdbPlanFreeAll(mem, st->plans);
+  st->plans = NULL;
+  st->root = NULL;
+  st->target_rows = NULL;
+  tdbSourceFree(mem, st->target);
+  st->target = NULL;
   tdbAstStmtFree(mem, st->ast);
+  st->ast = NULL;
+}
+
+static void tdbStmtFree(tdb_stmt *st) {
+  TdbMem *mem = &st->db->mem;
+  int i;
+  tdbStmtFreeCompiled(st);
+  for (i = 0; i < st->nparams; i++) tdbValueClear(mem, &st->params[i]);
+  tdbMemFree(mem, st->params);
   tdbMemFree(mem, st->sql);
   tdbMemFree(mem, st);
 }
 
-/* Allocate the per-column arrays and names of a bound SELECT. */
-static int tdbStmtSetupColumns(tdb_stmt *st) {
+/* Give the statement n result columns named names[0..n) (copied). */
+TDB_PRIVATE int tdbStmtSetColumns(tdb_stmt *st, int n, char *const *names) {
   TdbMem *mem = &st->db->mem;
-  TdbExprList *cols = st->ast->select->columns;
   int i;
-  st->ncols = cols->n;
-  st->col_names = tdbMemAllocZero(mem, sizeof(char *) * (size_t)st->ncols);
-  st->col_text = tdbMemAllocZero(mem, sizeof(char *) * (size_t)st->ncols);
-  st->row = tdbMemAllocZero(mem, sizeof(TdbValue) * (size_t)st->ncols);
-  if (!st->col_names || !st->col_text || !st->row) return tdbErrNoMem(&st->db->err);
-  if (st->ast->select->from) {
-    int j;
-    st->nsrc = st->ast->select->from->view->ncols;
-    st->src_row = tdbMemAllocZero(mem, sizeof(TdbValue) * (size_t)st->nsrc);
-    if (!st->src_row) return tdbErrNoMem(&st->db->err);
-    for (j = 0; j < st->nsrc; j++) tdbValueSetNull(&st->src_row[j]);
+  st->ncols = n;
+  if (n == 0) return TDB_OK;
+  st->col_names = tdbMemAllocZero(mem, sizeof(char *) * (size_t)n);
+  st->col_text = tdbMemAllocZero(mem, sizeof(char *) * (size_t)n);
+  st->row = tdbMemAllocZero(mem, sizeof(TdbValue) * (size_t)n);
+  if (!st->col_names || !st->col_text || !st->row) {
+    st->ncols = st->col_names ? n : 0;
+    return tdbErrNoMem(&st->db->err);
   }
-  for (i = 0; i < st->ncols; i++) {
+  for (i = 0; i < n; i++) {
     tdbValueSetNull(&st->row[i]);
-    st->col_names[i] = tdbBindColumnName(mem, st->sql, &cols->items[i]);
+    st->col_names[i] = tdbMemStrndup(mem, names[i], strlen(names[i]));
     if (!st->col_names[i]) return tdbErrNoMem(&st->db->err);
   }
   return TDB_OK;
 }
 
+/* SHOW TABLES and DESCRIBE are SELECTs over the catalog views: the SQL to
+** parse instead, or NULL (out of memory). */
+static char *tdbStmtRewrite(tdb *db, const TdbAstStmt *ast) {
+  TdbStr q;
+  const char *c;
+  tdbStrInit(&q, &db->mem);
+  if (ast->kind == TDB_STMT_SHOW_TABLES) {
+    tdbStrAppendz(&q, "SELECT name FROM tdb_tables ORDER BY name");
+  } else {
+    tdbStrAppendz(&q, "SELECT name, type, notnull, default_value, pk FROM tdb_columns "
+                      "WHERE table_name = '");
+    for (c = ast->name; *c; c++) {
+      if (*c == '\'') tdbStrAppendChar(&q, '\'');
+      tdbStrAppendChar(&q, *c);
+    }
+    tdbStrAppendz(&q, "' ORDER BY position");
+  }
+  return tdbStrFinish(&q);
+}
+
+/* Parse `text` into a statement; *consumed gets the bytes used. */
+static int tdbStmtParse(tdb *db, const char *text, size_t *consumed, TdbAstStmt **out,
+                        int *nparam) {
+  TdbParse parse;
+  int rc;
+  tdbParseInit(&parse, &db->mem, &db->err);
+  rc = tdbParseOne(&parse, text, consumed);
+  *out = parse.stmt;
+  *nparam = parse.nparam;
+  return rc;
+}
+
+/* Bind and plan st->ast (after parsing, or again after a schema change). */
+static int tdbStmtCompile(tdb_stmt *st) {
+  tdb *db = st->db;
+  TdbPlanner pl;
+  int rc = TDB_OK;
+  pl.mem = &db->mem;
+  pl.err = &db->err;
+  pl.all = &st->plans;
+  if (st->ast->kind == TDB_STMT_SHOW_TABLES || st->ast->kind == TDB_STMT_DESCRIBE) {
+    char *q;
+    TdbAstStmt *sel = NULL;
+    size_t used;
+    int np, explain = st->ast->explain;
+    if (st->ast->kind == TDB_STMT_DESCRIBE && !tdbCatalogTable(&db->catalog, st->ast->name)) {
+      return tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE,
+                       "no such table: %s", st->ast->name);
+    }
+    q = tdbStmtRewrite(db, st->ast);
+    if (!q) return tdbErrNoMem(&db->err);
+    rc = tdbStmtParse(db, q, &used, &sel, &np);
+    if (rc == TDB_OK && sel) {
+      tdbAstStmtFree(&db->mem, st->ast);
+      st->ast = sel;
+      st->ast->explain = explain;
+      rc = tdbBindSelect(&db->mem, &db->err, q, &db->catalog, st->ast->select);
+      if (rc == TDB_OK) {
+        rc = tdbStmtSetColumns(st, st->ast->select->nresult, st->ast->select->colnames);
+      }
+    } else {
+      tdbAstStmtFree(&db->mem, sel);
+    }
+    tdbMemFree(&db->mem, q);
+    if (rc != TDB_OK) return rc;
+    rc = tdbPlanSelect(&pl, st->ast->select, &st->root);
+  } else if (st->ast->kind == TDB_STMT_SELECT) {
+    rc = tdbBindSelect(&db->mem, &db->err, st->sql, &db->catalog, st->ast->select);
+    if (rc == TDB_OK) rc = tdbPlanSelect(&pl, st->ast->select, &st->root);
+    if (rc == TDB_OK && !st->ast->explain) {
+      rc = tdbStmtSetColumns(st, st->ast->select->nresult, st->ast->select->colnames);
+    }
+  } else if (st->ast->kind == TDB_STMT_INSERT || st->ast->kind == TDB_STMT_UPDATE ||
+             st->ast->kind == TDB_STMT_DELETE) {
+    rc = tdbPrepareDml(st);
+  }
+  if (rc == TDB_OK && st->ast->explain) {
+    char *name = "plan";
+    if (st->ast->kind != TDB_STMT_SELECT && !st->target_rows) {
+      return tdbErrSet(&db->err, TDB_ERROR, TDB_SQLSTATE_FEATURE,
+                       "EXPLAIN supports SELECT, UPDATE and DELETE");
+    }
+    if (st->col_names) {
+      int i;
+      for (i = 0; i < st->ncols; i++) tdbMemFree(&db->mem, st->col_names[i]);
+      tdbMemFree(&db->mem, st->col_names);
+      tdbMemFree(&db->mem, st->col_text);
+      tdbMemFree(&db->mem, st->row);
+      st->col_names = NULL;
+      st->col_text = NULL;
+      st->row = NULL;
+      st->ncols = 0;
+    }
+    rc = tdbStmtSetColumns(st, 1, &name);
+  }
+  st->schema_version = db->catalog.version;
+  return rc;
+}
+
 TDB_API int tdb_prepare(tdb *db, const char *sql, int nbytes, tdb_stmt **out,
                         const char **tail) {
-  TdbParse parse;
   tdb_stmt *st = NULL;
+  TdbAstStmt *ast = NULL;
   size_t len, consumed = 0;
   char *text;
-  int rc;
+  int rc, nparam = 0;
   if (out) *out = NULL;
   if (tail) *tail = sql;
   if (!db || !sql || !out) {
@@ -86,6 +210,9 @@ TDB_API int tdb_prepare(tdb *db, const char *sql, int nbytes, tdb_stmt **out,
     return TDB_MISUSE;
   }
   tdbErrClear(&db->err);
+  if (!db->store) {
+    return tdbErrSet(&db->err, TDB_MISUSE, NULL, "tdb_prepare: the database is not open");
+  }
   len = nbytes < 0 ? strlen(sql) : strnlen(sql, (size_t)nbytes);
   if (nbytes >= 0 && len < (size_t)nbytes) {
     /* a NUL inside the given length would silently cut the text */
@@ -100,39 +227,24 @@ TDB_API int tdb_prepare(tdb *db, const char *sql, int nbytes, tdb_stmt **out,
   }
   text = tdbMemStrndup(&db->mem, sql, len); /* NUL-terminated for the lexer */
   if (!text) return tdbErrNoMem(&db->err);
-  tdbParseInit(&parse, &db->mem, &db->err);
-  rc = tdbParseOne(&parse, text, &consumed);
+  rc = tdbStmtParse(db, text, &consumed, &ast, &nparam);
   if (tail) *tail = sql + consumed;
-  if (rc != TDB_OK || !parse.stmt) {
+  if (rc != TDB_OK || !ast) {
+    tdbAstStmtFree(&db->mem, ast);
     tdbMemFree(&db->mem, text);
     return rc;
   }
   st = tdbMemAllocZero(&db->mem, sizeof *st);
   if (!st) {
-    tdbAstStmtFree(&db->mem, parse.stmt);
+    tdbAstStmtFree(&db->mem, ast);
     tdbMemFree(&db->mem, text);
     return tdbErrNoMem(&db->err);
   }
   st->db = db;
   st->sql = text;
-  st->ast = parse.stmt;
+  st->ast = ast;
   st->state = TDB_STMT_READY;
-  rc = tdbBindSelect(&db->mem, &db->err, text, st->ast->select);
-  if (rc == TDB_OK) rc = tdbStmtSetupColumns(st);
-  if (rc == TDB_OK && parse.nparam > 0) {
-    int i;
-    st->params = tdbMemAlloc(&db->mem, sizeof(TdbValue) * (size_t)parse.nparam);
-    if (!st->params) {
-      rc = tdbErrNoMem(&db->err);
-    } else {
-      st->nparams = parse.nparam;
-      for (i = 0; i < st->nparams; i++) tdbValueSetNull(&st->params[i]);
-    }
-  }
-  if (rc != TDB_OK) {
-    tdbStmtFree(st);
-    return rc;
-  }
+  tdbRowSetInit(&st->result, 0);
   /* keep only this statement's text for tdb_stmt_sql */
   while (consumed > 0 && (text[consumed - 1] == ';' || text[consumed - 1] == ' ' ||
                           text[consumed - 1] == '\n' || text[consumed - 1] == '\t' ||
@@ -140,11 +252,41 @@ TDB_API int tdb_prepare(tdb *db, const char *sql, int nbytes, tdb_stmt **out,
     consumed--;
   }
   text[consumed] = '\0';
+  rc = tdbStmtCompile(st);
+  if (rc == TDB_OK && nparam > 0) {
+    int i;
+    st->params = tdbMemAlloc(&db->mem, sizeof(TdbValue) * (size_t)nparam);
+    if (!st->params) {
+      rc = tdbErrNoMem(&db->err);
+    } else {
+      st->nparams = nparam;
+      for (i = 0; i < st->nparams; i++) tdbValueSetNull(&st->params[i]);
+    }
+  }
+  if (rc != TDB_OK) {
+    tdbStmtFree(st);
+    return rc;
+  }
   st->next = db->stmts;
   if (db->stmts) db->stmts->prev = st;
   db->stmts = st;
   *out = st;
   return TDB_OK;
+}
+
+/* The schema changed since the statement was compiled: parse, bind and
+** plan it again (the bound parameters stay). */
+static int tdbStmtRecompile(tdb_stmt *st) {
+  size_t consumed;
+  int nparam, rc;
+  tdbStmtFreeCompiled(st);
+  rc = tdbStmtParse(st->db, st->sql, &consumed, &st->ast, &nparam);
+  if (rc == TDB_OK && !st->ast) rc = tdbErrSet(&st->db->err, TDB_INTERNAL, NULL, "empty statement");
+  if (rc == TDB_OK && nparam > st->nparams) {
+    rc = tdbErrSet(&st->db->err, TDB_INTERNAL, NULL, "parameters changed on re-prepare");
+  }
+  if (rc == TDB_OK) rc = tdbStmtCompile(st);
+  return rc;
 }
 
 TDB_API int tdb_finalize(tdb_stmt *st) {
@@ -160,7 +302,7 @@ TDB_API int tdb_finalize(tdb_stmt *st) {
 
 TDB_API int tdb_reset(tdb_stmt *st) {
   if (!st) return TDB_MISUSE;
-  tdbStmtClearRow(st);
+  tdbStmtStop(st);
   st->state = TDB_STMT_READY;
   return TDB_OK;
 }
@@ -253,53 +395,121 @@ TDB_API int tdb_clear_bindings(tdb_stmt *st) {
 
 /* ---- execution -------------------------------------------------------------------- */
 
-/* Produce the next result row into st->row: TDB_ROW, TDB_DONE when the
-** relation is exhausted (a FROM-less SELECT has one row), or an error. */
+/* EXPLAIN [ANALYZE]: the plan as text rows (ANALYZE runs it first). */
+static int tdbStmtExplain(tdb_stmt *st) {
+  TdbPlan *root = st->root ? st->root : st->target_rows;
+  TdbStr text;
+  int rc = TDB_OK;
+  char *line, *nl;
+  if (st->ast->explain == 2) {
+    TdbChunk *c;
+    st->exec.analyze = 1;
+    rc = tdbPlanOpen(&st->exec, root, NULL);
+    while (rc == TDB_OK) {
+      rc = tdbPlanNext(&st->exec, root, &c);
+      if (rc != TDB_OK || TDB_CHUNK_LIVE(c) == 0) break;
+    }
+    tdbPlanClose(&st->exec, root);
+    if (rc != TDB_OK) return rc;
+  }
+  tdbStrInit(&text, &st->db->mem);
+  tdbPlanExplain(&text, root, st->sql, st->ast->explain == 2);
+  if (text.oom) {
+    tdbStrClear(&text);
+    return tdbErrNoMem(&st->db->err);
+  }
+  tdbRowSetInit(&st->result, 1);
+  for (line = text.z; line && *line && rc == TDB_OK; line = nl + 1) {
+    TdbValue *row;
+    nl = strchr(line, '\n');
+    if (!nl) nl = line + strlen(line);
+    row = tdbRowSetAdd(&st->result, &st->db->mem);
+    if (!row || tdbValueSetBytes(&st->db->mem, &row[0], TDB_TYPE_TEXT, line,
+                                 (size_t)(nl - line)) != TDB_OK) {
+      rc = tdbErrNoMem(&st->db->err);
+    }
+    if (!*nl) break;
+  }
+  tdbStrClear(&text);
+  st->use_result = 1;
+  return rc;
+}
+
+/* Start an execution: re-prepare after a schema change, take the
+** statement's snapshot and times, run what runs before the first row. */
+static int tdbStmtStart(tdb_stmt *st) {
+  tdb *db = st->db;
+  TdbExec *ex = &st->exec;
+  uint64_t serial = ex->serial;
+  int rc;
+  if (st->schema_version != db->catalog.version) {
+    rc = tdbStmtRecompile(st);
+    if (rc != TDB_OK) return rc;
+  }
+  db->changes = 0;
+  memset(ex, 0, sizeof *ex);
+  ex->db = db;
+  ex->mem = &db->mem;
+  ex->err = &db->err;
+  ex->params = st->params;
+  ex->nparams = st->nparams;
+  ex->snapshot = tdbStoreHead(db->store);
+  ex->now = ex->cvt = tdbStatementTime(db);
+  ex->serial = serial + 1;
+  if (st->ast->explain) return tdbStmtExplain(st);
+  switch (st->ast->kind) {
+    case TDB_STMT_SELECT:
+    case TDB_STMT_SHOW_TABLES:
+    case TDB_STMT_DESCRIBE:
+      return tdbPlanOpen(ex, st->root, NULL);
+    case TDB_STMT_INSERT:
+    case TDB_STMT_UPDATE:
+    case TDB_STMT_DELETE:
+      return tdbExecDml(st);
+    default:
+      return tdbExecDdl(st);
+  }
+}
+
+/* Produce the next result row into st->row: TDB_ROW, TDB_DONE, or an error. */
 static int tdbStmtNextRow(tdb_stmt *st) {
-  TdbEvalCtx ctx;
-  TdbSelect *sel = st->ast->select;
-  int i, rc = TDB_OK;
-  ctx.mem = &st->db->mem;
-  ctx.err = &st->db->err;
-  ctx.params = st->params;
-  ctx.nparams = st->nparams;
-  ctx.row = st->src_row;
-  ctx.nrow = st->nsrc;
-  ctx.now_micros = tdbTimeNowMicros();
-  for (;;) {
-    tdbStmtClearRow(st);
-    if (sel->from) {
-      int got = sel->from->view->row(&st->db->mem, st->next_src++, st->src_row);
-      if (got == 0) return TDB_DONE;
-      if (got < 0) return -got == TDB_NOMEM ? tdbErrNoMem(ctx.err)
-                                            : tdbErrSet(ctx.err, -got, NULL, "reading %s failed",
-                                                        sel->from->name);
-    } else if (st->next_src++ > 0) {
+  int i;
+  tdbStmtClearRow(st);
+  if (st->use_result) {
+    const TdbValue *row;
+    if (st->result_pos >= st->result.nrows) return TDB_DONE;
+    row = tdbRowSetRow(&st->result, st->result_pos++);
+    for (i = 0; i < st->ncols; i++) {
+      st->row[i] = row[i];
+      st->row[i].owned = 0;
+    }
+    return TDB_ROW;
+  }
+  if (!st->root || (st->ast->kind != TDB_STMT_SELECT && st->ast->kind != TDB_STMT_SHOW_TABLES &&
+                    st->ast->kind != TDB_STMT_DESCRIBE)) {
+    return TDB_DONE;
+  }
+  while (!st->chunk || st->chunk_pos >= TDB_CHUNK_LIVE(st->chunk)) {
+    int rc = tdbPlanNext(&st->exec, st->root, &st->chunk);
+    st->chunk_pos = 0;
+    if (rc != TDB_OK) {
+      st->chunk = NULL;
+      return rc;
+    }
+    if (TDB_CHUNK_LIVE(st->chunk) == 0) {
+      st->chunk = NULL;
       return TDB_DONE;
     }
-    if (sel->where) {
-      TdbValue cond;
-      int truth = 0;
-      tdbValueSetNull(&cond);
-      rc = tdbExprEval(&ctx, sel->where, &cond);
-      if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &cond, &truth);
-      tdbValueClear(ctx.mem, &cond);
-      if (rc != TDB_OK) return rc;
-      if (truth != 1) continue;
-    }
-    for (i = 0; rc == TDB_OK && i < st->ncols; i++) {
-      TdbValue v;
-      tdbValueSetNull(&v);
-      rc = tdbExprEval(&ctx, sel->columns->items[i].expr, &v);
-      /* own the result: it must stay valid while the row is current */
-      if (rc == TDB_OK && !v.owned && TDB_TYPE_HAS_BYTES(v.type)) {
-        if (tdbValueCopy(ctx.mem, &st->row[i], &v) != TDB_OK) rc = tdbErrNoMem(ctx.err);
-      } else {
-        st->row[i] = v;
-      }
-    }
-    return rc == TDB_OK ? TDB_ROW : rc;
   }
+  {
+    int r = TDB_CHUNK_ROW(st->chunk, st->chunk_pos);
+    st->chunk_pos++;
+    for (i = 0; i < st->ncols; i++) {
+      st->row[i] = st->chunk->col[i][r];
+      st->row[i].owned = 0; /* valid until the next step, as the API says */
+    }
+  }
+  return TDB_ROW;
 }
 
 TDB_API int tdb_step(tdb_stmt *st) {
@@ -308,12 +518,16 @@ TDB_API int tdb_step(tdb_stmt *st) {
   tdbErrClear(&st->db->err);
   if (st->state == TDB_STMT_DONE) tdb_reset(st); /* a finished statement starts over */
   if (st->state == TDB_STMT_READY) {
-    st->db->changes = 0;
-    st->next_src = 0;
+    rc = tdbStmtStart(st);
+    if (rc != TDB_OK) {
+      tdbStmtStop(st);
+      st->state = TDB_STMT_DONE;
+      return rc;
+    }
   }
   rc = tdbStmtNextRow(st);
   if (rc != TDB_ROW) {
-    tdbStmtClearRow(st);
+    tdbStmtStop(st);
     st->state = TDB_STMT_DONE;
     return rc;
   }

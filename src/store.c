@@ -697,6 +697,14 @@ TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, T
   return req.rc;
 }
 
+TDB_PRIVATE int64_t tdbStoreHeadWall(TdbStore *s) {
+  int64_t w;
+  tdbMutexLock(&s->mu);
+  w = s->head_wall;
+  tdbMutexUnlock(&s->mu);
+  return w;
+}
+
 TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s) {
   uint64_t h;
   tdbMutexLock(&s->mu);

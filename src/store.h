@@ -39,6 +39,9 @@ TDB_PRIVATE void tdbStoreClose(TdbStore *s);
 ** still commits an epoch. Durable on return with TDB_SYNC_FULL. */
 TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, TdbErr *err);
 
+/* The wall-clock (µs) of the latest commit. */
+TDB_PRIVATE int64_t tdbStoreHeadWall(TdbStore *s);
+
 /* The latest committed epoch. */
 TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s);
 

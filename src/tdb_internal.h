@@ -49,6 +49,9 @@
 #ifndef TDB_MAX_COLUMNS
 #define TDB_MAX_COLUMNS 2000           /* result or table columns */
 #endif
+#ifndef TDB_MAX_KEY_COLUMNS
+#define TDB_MAX_KEY_COLUMNS 32         /* columns of a primary key or index */
+#endif
 #ifndef TDB_DEFAULT_MEMTABLE_BYTES
 #define TDB_DEFAULT_MEMTABLE_BYTES ((size_t)64 << 20)
 #endif

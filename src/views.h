@@ -7,13 +7,18 @@
 **   tdb_functions  name TEXT, min_args INTEGER, max_args INTEGER (NULL: variadic)
 **   tdb_keywords   name TEXT
 **
-** Tables, and with them the rows of tdb_tables, come with the SQL catalog
-** (issue 4); until then the database has no tables and the view is empty.
+**   tdb_views      name TEXT, sql TEXT
+**   tdb_columns    table_name, name, type TEXT, position INTEGER (1-based),
+**                  notnull BOOLEAN, default_value TEXT, pk INTEGER (position
+**                  in the primary key, 0 if not part of it)
+**   tdb_indexes    name, table_name TEXT, unique BOOLEAN, columns TEXT, sql TEXT
 */
 #ifndef TDB_VIEWS_H
 #define TDB_VIEWS_H
 
 #include "value.h"
+
+struct TdbCatalog;
 
 typedef struct TdbViewColumn {
   const char *name;
@@ -26,7 +31,7 @@ typedef struct TdbView {
   const TdbViewColumn *cols;
   /* Fill out[0..ncols) (cleared on entry) with row i. Returns 1 for a row,
   ** 0 past the last row, or a negative TDB_* code negated on failure. */
-  int (*row)(TdbMem *mem, int64_t i, TdbValue *out);
+  int (*row)(const struct TdbCatalog *cat, TdbMem *mem, int64_t i, TdbValue *out);
 } TdbView;
 
 /* The view called `name` (lower case), or NULL. */

@@ -6,7 +6,9 @@
 #   # expect: P passed, F failed, S skipped
 # and marks each record that must fail with a comment `# FAIL: <kind>` just
 # before it (before its skipif/onlyif lines), which the runner must report as
-# `FILE:LINE: FAIL <kind>` for the record's header line.
+# `FILE:LINE: FAIL <kind>` for the record's header line. Last, it checks the
+# `reopen` extension: on disk in a fresh directory under $TMPDIR, removed
+# afterwards, and an I/O error (exit status 2) when $TMPDIR is unusable.
 #
 # Environment (set by build.sh): TDB_ROOT (repository root), TDB_BUILD (the
 # build directory holding tdb_slt). Prints `ok - ...` / `FAIL - ...` per check
@@ -115,6 +117,38 @@ for t in "$ROOT"/tests/slt/selftest/*.test; do
     pending { print NR, kind; pending = 0 }
   ' "$t")
 done
+
+# ---- (c) `reopen`: on disk in a fresh directory under $TMPDIR, removed after --
+mkdir -p "$tmp/disk"
+TMPDIR=$tmp/disk "$SLT" -v "$ROOT/tests/slt/selftest/reopen.test" >"$tmp/reopen.out" 2>&1
+if grep -qE "^$ROOT/tests/slt/selftest/reopen.test: on disk at $tmp/disk/tdb_slt\.[A-Za-z0-9]{6}/db\$" "$tmp/reopen.out"; then
+  ok "reopen: the file runs on disk in a directory under \$TMPDIR"
+else
+  grep -F 'on disk' "$tmp/reopen.out"
+  fail "reopen: expected 'on disk at $tmp/disk/tdb_slt.XXXXXX/db' with -v"
+fi
+if [ -z "$(ls -A "$tmp/disk")" ]; then
+  ok "reopen: the temporary directory is removed afterwards"
+else
+  ls -lA "$tmp/disk"
+  fail "reopen: left behind in \$TMPDIR: $(ls -A "$tmp/disk" | tr '\n' ' ')"
+fi
+TMPDIR=$tmp/disk "$SLT" -v "$ROOT/tests/slt/selftest/reopen_skipped.test" >"$tmp/reopen.out" 2>&1
+if ! grep -qF 'on disk' "$tmp/reopen.out" && [ -z "$(ls -A "$tmp/disk")" ]; then
+  ok "reopen: a file whose only reopen is skipped runs in memory"
+else
+  fail "reopen: a file whose only reopen is skipped went to disk"
+fi
+TMPDIR=$tmp/missing "$SLT" "$ROOT/tests/slt/selftest/reopen.test" >"$tmp/reopen.out" 2>&1; rc=$?
+if [ "$rc" = 2 ] && grep -qF 'cannot make a directory' "$tmp/reopen.out"; then
+  ok "reopen: an unusable \$TMPDIR is an I/O error (exit status 2)"
+else
+  cat "$tmp/reopen.out"
+  fail "reopen: with TMPDIR=$tmp/missing: exit status $rc, expected 2 and 'cannot make a directory'"
+fi
+TMPDIR=$tmp/missing "$SLT" "$ROOT/tests/slt/selftest/reopen_skipped.test" >/dev/null 2>&1; rc=$?
+[ "$rc" = 0 ] && ok "reopen: a file without reopen does not need \$TMPDIR" \
+  || fail "reopen: a file without reopen failed with TMPDIR=$tmp/missing (exit $rc)"
 
 # the usage and I/O errors exit with 2
 "$SLT" >/dev/null 2>&1; rc=$?

@@ -5,10 +5,11 @@
 **                                           every *.test below it, sorted)
 **   tdb_slt --self-test-md5                 check MD5 against RFC 1321 vectors
 **
-** Each file runs on a fresh database opened with tdb_open(":memory:"), using
-** only the public API of tensordb.h. The format is the one of the
-** sqllogictest corpus (see tests/slt/README.md); records are separated by
-** blank lines and lines starting with `#` are comments:
+** Each file runs on a fresh database opened with tdb_open(":memory:") (or on
+** disk, see `reopen` below), using only the public API of tensordb.h. The
+** format is the one of the sqllogictest corpus (see tests/slt/README.md);
+** records are separated by blank lines and lines starting with `#` are
+** comments:
 **
 **   statement ok | statement error [SQLSTATE]     then the SQL (1+ lines)
 **   query <I|T|R...> [nosort|rowsort|valuesort] [label]
@@ -18,6 +19,7 @@
 **   skipif NAME / onlyif NAME     (before a record; our engine is "tensordb")
 **   hash-threshold N              results with > N values compare by hash
 **   halt                          stop the file (may be conditioned)
+**   reopen                        close the database and open it again
 **
 ** TensorDB extensions and choices (also documented in tests/slt/README.md):
 **  - `statement error 42601`: when the word after `error` is a 5-character
@@ -36,6 +38,15 @@
 **    are skipped as "not a TensorDB feature" and counted per file.
 **  - Lines starting with `#` are comments everywhere, including inside the
 **    expected values (a text value cannot start with `#`).
+**  - `reopen` (a record by itself: one line, no SQL) closes the database and
+**    opens it again at the same path, so the records after it prove what
+**    persisted. A file with a `reopen` record that its conditions do not
+**    exclude runs on an on-disk database, in a fresh directory made with
+**    mkdtemp() under $TMPDIR (else /tmp) and removed with everything in it
+**    when the file ends; other files run on ":memory:". A `reopen` passes
+**    when the close and the open succeed and counts as a record; if the open
+**    fails, it fails and the rest of the file is not run. A directory that
+**    cannot be made or removed is an I/O error (exit status 2).
 **
 ** Value formatting follows the reference runner: NULL -> "NULL"; I -> the
 ** integer (BOOLEAN 1/0, REAL truncated toward zero); R -> "%.3f"; T -> the
@@ -60,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "md5.h"
 #include "tensordb.h"
@@ -138,6 +150,11 @@ static void bufAppend(Buf *b, const char *s, size_t n) {
 }
 
 static void bufAppendStr(Buf *b, const char *s) { bufAppend(b, s, strlen(s)); }
+
+static int endsWith(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
 
 static int isBlankLine(const char *s) {
   while (*s == ' ' || *s == '\t') s++;
@@ -252,6 +269,7 @@ typedef enum RecKind {
   REC_QUERY,
   REC_HALT,
   REC_HASH_THRESHOLD,
+  REC_REOPEN,
   REC_BAD /* malformed: `bad` says why */
 } RecKind;
 
@@ -353,6 +371,24 @@ static int parseRecord(const Script *s, int *pos, const char *engine, Record *r)
   }
   if (strcmp(tok[0], "halt") == 0) {
     r->kind = REC_HALT;
+    skipToBlank(s, pos);
+    return 1;
+  }
+  if (strcmp(tok[0], "reopen") == 0) {
+    r->kind = REC_REOPEN;
+    if (ntok > 1) {
+      r->kind = REC_BAD;
+      snprintf(r->bad, sizeof r->bad, "unexpected `%.40s` after reopen", tok[1]);
+    } else {
+      int k;
+      for (k = *pos; k < s->nline && !isBlankLine(s->line[k]); k++) {
+        if (!isCommentLine(s->line[k])) {
+          r->kind = REC_BAD;
+          snprintf(r->bad, sizeof r->bad, "reopen is a record by itself (no SQL after it)");
+          break;
+        }
+      }
+    }
     skipToBlank(s, pos);
     return 1;
   }
@@ -518,6 +554,8 @@ typedef struct FileRun {
   const char *engine;
   int verbose;
   tdb *db;
+  char *dir;           /* on-disk run: the mkdtemp() directory, else NULL */
+  char *dbpath;        /* the path given to tdb_open(): ":memory:" or dir/db */
   long threshold;      /* hash-threshold: 0 = never hash */
   int passed, failed, skipped, unsupported;
   LabelHash *labels;
@@ -952,8 +990,80 @@ static void traceRecord(const FileRun *fr, const Script *s, const Record *r, con
   printf("%s:%d: %s: %s\n", fr->path, r->lineno, what, s->line[r->lineno - 1]);
 }
 
-/* Run one file on a fresh in-memory database and print its summary.
-** Returns 0, or -1 when the file could not be read or the database opened. */
+/* Remove path and, if it is a directory, everything below it (symbolic
+** links are removed, not followed). Returns 0, or -1 with a message. */
+static int removeTree(const char *path) {
+  struct stat sb;
+  int rc = 0;
+  if (lstat(path, &sb) != 0) {
+    if (errno == ENOENT) return 0;
+    fprintf(stderr, "tdb_slt: cannot stat %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  if (S_ISDIR(sb.st_mode)) {
+    DIR *d = opendir(path);
+    struct dirent *e;
+    if (!d) {
+      fprintf(stderr, "tdb_slt: cannot open directory %s: %s\n", path, strerror(errno));
+      return -1;
+    }
+    while ((e = readdir(d)) != NULL) {
+      size_t n;
+      char *p;
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+      n = strlen(path) + strlen(e->d_name) + 2;
+      p = xmalloc(n);
+      snprintf(p, n, "%s/%s", path, e->d_name);
+      if (removeTree(p) != 0) rc = -1;
+      free(p);
+    }
+    closedir(d);
+    if (rmdir(path) != 0) {
+      fprintf(stderr, "tdb_slt: cannot remove %s: %s\n", path, strerror(errno));
+      rc = -1;
+    }
+  } else if (unlink(path) != 0) {
+    fprintf(stderr, "tdb_slt: cannot remove %s: %s\n", path, strerror(errno));
+    rc = -1;
+  }
+  return rc;
+}
+
+/* 1 if the script holds a `reopen` record that its conditions do not exclude
+** for this engine: such a file runs on disk. */
+static int scriptNeedsDisk(const Script *s, const char *engine) {
+  int pos = 0, found = 0;
+  Record r;
+  while (!found && parseRecord(s, &pos, engine, &r)) {
+    if (r.kind == REC_REOPEN && !r.skip) found = 1;
+    recordFree(&r);
+  }
+  return found;
+}
+
+/* Run a `reopen` record: close the database, open it again at the same
+** path. Returns 1 if both succeeded; else 0 and fr->db may be NULL. */
+static int runReopen(FileRun *fr, const Record *r) {
+  int crc = tdb_close(fr->db), orc;
+  fr->db = NULL;
+  /* the connection is gone even when close failed: open again either way */
+  orc = tdb_open(fr->dbpath, NULL, &fr->db);
+  if (crc == TDB_OK && orc == TDB_OK) return 1;
+  failHead(fr, r, "reopen failed");
+  if (crc != TDB_OK) printf("  tdb_close: %s\n", tdb_errstr(crc));
+  if (orc != TDB_OK) {
+    printf("  tdb_open(\"%s\"): %s\n", fr->dbpath,
+           fr->db ? tdb_errmsg(fr->db) : tdb_errstr(orc));
+    tdb_close(fr->db);
+    fr->db = NULL;
+  }
+  return 0;
+}
+
+/* Run one file on a fresh database (in memory, or on disk in a temporary
+** directory when the file has a `reopen` record) and print its summary.
+** Returns 0, or -1 when the file could not be read, the directory made or
+** removed, or the database opened. */
 static int runFile(const char *path, const char *engine, int verbose, int *passed, int *failed,
                    int *skipped) {
   Script s;
@@ -965,14 +1075,38 @@ static int runFile(const char *path, const char *engine, int verbose, int *passe
   fr.path = path;
   fr.engine = engine;
   fr.verbose = verbose;
-  rc = tdb_open(":memory:", NULL, &fr.db);
+  if (scriptNeedsDisk(&s, engine)) {
+    const char *tmp = getenv("TMPDIR");
+    size_t n;
+    if (!tmp || !tmp[0]) tmp = "/tmp";
+    n = strlen(tmp) + 32;
+    fr.dir = xmalloc(n);
+    snprintf(fr.dir, n, "%s%stdb_slt.XXXXXX", tmp, endsWith(tmp, "/") ? "" : "/");
+    if (!mkdtemp(fr.dir)) {
+      fprintf(stderr, "tdb_slt: %s: cannot make a directory %s: %s\n", path, fr.dir,
+              strerror(errno));
+      free(fr.dir);
+      scriptFree(&s);
+      return -1;
+    }
+    n = strlen(fr.dir) + 4;
+    fr.dbpath = xmalloc(n);
+    snprintf(fr.dbpath, n, "%s/db", fr.dir);
+  } else {
+    fr.dbpath = xstrdup(":memory:");
+  }
+  rc = tdb_open(fr.dbpath, NULL, &fr.db);
   if (rc != TDB_OK) {
-    fprintf(stderr, "tdb_slt: %s: cannot open an in-memory database: %s\n", path,
+    fprintf(stderr, "tdb_slt: %s: cannot open the database %s: %s\n", path, fr.dbpath,
             fr.db ? tdb_errmsg(fr.db) : tdb_errstr(rc));
     tdb_close(fr.db);
+    if (fr.dir) removeTree(fr.dir);
+    free(fr.dir);
+    free(fr.dbpath);
     scriptFree(&s);
     return -1;
   }
+  if (verbose && fr.dir) printf("%s: on disk at %s\n", path, fr.dbpath);
   while (parseRecord(&s, &pos, engine, &r)) {
     int halt = 0;
     if (r.kind == REC_BAD && r.skip && r.unknownType) {
@@ -985,13 +1119,25 @@ static int runFile(const char *path, const char *engine, int verbose, int *passe
       fr.failed++;
     } else if (r.skip) {
       if (verbose) traceRecord(&fr, &s, &r, "skip (condition)");
-      if (r.kind == REC_STATEMENT || r.kind == REC_QUERY) fr.skipped++;
+      if (r.kind == REC_STATEMENT || r.kind == REC_QUERY || r.kind == REC_REOPEN) fr.skipped++;
     } else if (r.kind == REC_HALT) {
       if (verbose) traceRecord(&fr, &s, &r, "halt");
       halt = 1;
     } else if (r.kind == REC_HASH_THRESHOLD) {
       if (verbose) traceRecord(&fr, &s, &r, "set");
       fr.threshold = r.threshold;
+    } else if (r.kind == REC_REOPEN) {
+      int ok;
+      if (verbose) traceRecord(&fr, &s, &r, "run");
+      ok = runReopen(&fr, &r);
+      if (ok) fr.passed++;
+      else fr.failed++;
+      if (verbose) printf("%s:%d: %s\n", path, r.lineno, ok ? "ok" : "failed");
+      if (!fr.db) {
+        printf("%s:%d: no database after the failed reopen: the rest of the file is not run\n",
+               path, r.lineno);
+        halt = 1;
+      }
     } else if (isUnsupportedFeature(r.sql.p)) {
       if (verbose) traceRecord(&fr, &s, &r, "skip (not a TensorDB feature)");
       fr.skipped++;
@@ -1019,16 +1165,15 @@ static int runFile(const char *path, const char *engine, int verbose, int *passe
   *skipped += fr.skipped;
   free(fr.labels);
   tdb_close(fr.db);
+  rc = 0;
+  if (fr.dir && removeTree(fr.dir) != 0) rc = -1;
+  free(fr.dir);
+  free(fr.dbpath);
   scriptFree(&s);
-  return 0;
+  return rc;
 }
 
 /* ---- collecting files ------------------------------------------------- */
-
-static int endsWith(const char *s, const char *suffix) {
-  size_t n = strlen(s), m = strlen(suffix);
-  return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 /* Add every *.test file below the directory dir to out. Returns 0 or -1. */
 static int collectDir(const char *dir, int depth, StrList *out) {
@@ -1080,8 +1225,9 @@ static void usage(FILE *f) {
           "usage: tdb_slt [-v] [--engine NAME] PATH...\n"
           "       tdb_slt --self-test-md5\n"
           "Runs sqllogictest files (a directory: every *.test below it) on a fresh\n"
-          "in-memory TensorDB database each. -v prints every record; --engine sets\n"
-          "the name skipif/onlyif compare with (default: tensordb).\n");
+          "in-memory TensorDB database each (on disk in a temporary directory under\n"
+          "$TMPDIR for a file with a `reopen` record). -v prints every record;\n"
+          "--engine sets the name skipif/onlyif compare with (default: tensordb).\n");
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,1457 @@
+/*
+** exec.c — the operators of the executor (exec.h): scans, filter, nested
+** loop join, aggregation, projection, distinct, sort, limit, and subquery
+** evaluation. Every operator hands out batches of up to TDB_CHUNK_ROWS rows.
+*/
+#include "exec.h"
+#include "agg.h"
+#include "db.h"
+#include "hashset.h"
+#include "keycodec.h"
+#include "rowcodec.h"
+
+#include <math.h>
+#include <time.h>
+
+/* ---- batches -------------------------------------------------------------------- */
+
+TDB_PRIVATE int tdbChunkInit(TdbChunk *b, TdbMem *mem, int ncols) {
+  int c, r;
+  memset(b, 0, sizeof *b);
+  b->ncols = ncols;
+  b->col = tdbMemAllocZero(mem, sizeof(TdbValue *) * (size_t)(ncols ? ncols : 1));
+  b->sel_buf = tdbMemAlloc(mem, sizeof(uint16_t) * TDB_CHUNK_ROWS);
+  if (!b->col || !b->sel_buf) return TDB_NOMEM;
+  for (c = 0; c < ncols; c++) {
+    b->col[c] = tdbMemAlloc(mem, sizeof(TdbValue) * TDB_CHUNK_ROWS);
+    if (!b->col[c]) return TDB_NOMEM;
+    for (r = 0; r < TDB_CHUNK_ROWS; r++) tdbValueSetNull(&b->col[c][r]);
+  }
+  return TDB_OK;
+}
+
+TDB_PRIVATE void tdbChunkReset(TdbChunk *b, TdbMem *mem) {
+  int c, r;
+  if (!b->col) return;
+  for (c = 0; c < b->ncols; c++) {
+    if (!b->col[c]) continue;
+    for (r = 0; r < b->n; r++) tdbValueClear(mem, &b->col[c][r]);
+  }
+  b->n = 0;
+  b->sel = NULL;
+  b->nsel = 0;
+}
+
+TDB_PRIVATE void tdbChunkFree(TdbChunk *b, TdbMem *mem) {
+  int c;
+  tdbChunkReset(b, mem);
+  if (b->col) {
+    for (c = 0; c < b->ncols; c++) tdbMemFree(mem, b->col[c]);
+  }
+  tdbMemFree(mem, b->col);
+  tdbMemFree(mem, b->sel_buf);
+  memset(b, 0, sizeof *b);
+}
+
+/* ---- materialized rows ------------------------------------------------------------ */
+
+TDB_PRIVATE void tdbRowSetInit(TdbRowSet *rs, int ncols) {
+  memset(rs, 0, sizeof *rs);
+  rs->ncols = ncols;
+}
+
+TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem) {
+  size_t i;
+  for (i = 0; i < rs->nrows * (size_t)rs->ncols; i++) tdbValueClear(mem, &rs->v[i]);
+  tdbMemFree(mem, rs->v);
+  tdbRowSetInit(rs, rs->ncols);
+}
+
+/* A new row at the end (values NULL); NULL on out-of-memory. */
+TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem) {
+  TdbValue *row;
+  int c;
+  if (rs->nrows == rs->cap) {
+    size_t cap = rs->cap ? rs->cap * 2 : 64;
+    TdbValue *v = tdbMemRealloc(mem, rs->v, sizeof(TdbValue) * cap * (size_t)(rs->ncols ? rs->ncols : 1));
+    if (!v) return NULL;
+    rs->v = v;
+    rs->cap = cap;
+  }
+  row = &rs->v[rs->nrows * (size_t)rs->ncols];
+  for (c = 0; c < rs->ncols; c++) tdbValueSetNull(&row[c]);
+  rs->nrows++;
+  return row;
+}
+
+TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i) {
+  return &rs->v[i * (size_t)rs->ncols];
+}
+
+/* Copy row r of batch b (first rs->ncols columns) into a new row. */
+static int tdbRowSetAppendBatchRow(TdbRowSet *rs, TdbMem *mem, const TdbChunk *b, int r) {
+  TdbValue *row = tdbRowSetAdd(rs, mem);
+  int c;
+  if (!row) return TDB_NOMEM;
+  for (c = 0; c < rs->ncols; c++) {
+    if (tdbValueCopy(mem, &row[c], &b->col[c][r]) != TDB_OK) return TDB_NOMEM;
+  }
+  return TDB_OK;
+}
+
+/* Fill batch `out` with borrowed copies of rows [*pos, ...) of rs. */
+static void tdbRowSetEmit(const TdbRowSet *rs, size_t *pos, TdbChunk *out, int ncols) {
+  int c;
+  out->n = 0;
+  out->sel = NULL;
+  while (*pos < rs->nrows && out->n < TDB_CHUNK_ROWS) {
+    const TdbValue *row = tdbRowSetRow(rs, *pos);
+    for (c = 0; c < ncols; c++) {
+      out->col[c][out->n] = row[c];
+      out->col[c][out->n].owned = 0;
+    }
+    out->n++;
+    (*pos)++;
+  }
+}
+
+/* ---- plans ----------------------------------------------------------------------- */
+
+TDB_PRIVATE TdbPlan *tdbPlanNew(TdbMem *mem, TdbPlan **all, int kind, int ncols) {
+  TdbPlan *p = tdbMemAllocZero(mem, sizeof *p);
+  if (!p) return NULL;
+  p->kind = (TdbPlanKind)kind;
+  p->ncols = ncols;
+  tdbValueSetNull(&p->cache_value);
+  p->all_next = *all;
+  *all = p;
+  return p;
+}
+
+static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p);
+
+TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
+  while (all) {
+    TdbPlan *next = all->all_next;
+    int i;
+    tdbPlanFreeState(mem, all);
+    tdbChunkFree(&all->out, mem);
+    tdbValueClear(mem, &all->cache_value);
+    for (i = 0; i < all->cache_n; i++) tdbValueClear(mem, &all->cache_set[i]);
+    tdbMemFree(mem, all->cache_set);
+    tdbMemFree(mem, all->exprs);
+    tdbMemFree(mem, all->sort);
+    tdbMemFree(mem, all);
+    all = next;
+  }
+}
+
+TDB_PRIVATE int tdbScanWidth(const TdbTableDef *t) {
+  return t->ncols + (t->npk == 0 ? 1 : 0) + 2;
+}
+
+TDB_PRIVATE int tdbScanPseudo(const TdbTableDef *t, int k) {
+  int rowid = t->npk == 0;
+  switch (k) {
+    case TDB_PSEUDO_ROWID: return rowid ? t->ncols : -1;
+    case TDB_PSEUDO_VALID_FROM: return t->ncols + rowid;
+    case TDB_PSEUDO_VALID_TO: return t->ncols + rowid + 1;
+    default: return -1;
+  }
+}
+
+TDB_PRIVATE void tdbExecEvalCtx(TdbExec *ex, TdbEvalCtx *ctx, const TdbEvalCtx *outer,
+                                const TdbChunk *b, int r) {
+  memset(ctx, 0, sizeof *ctx);
+  ctx->mem = ex->mem;
+  ctx->err = ex->err;
+  ctx->params = ex->params;
+  ctx->nparams = ex->nparams;
+  ctx->cols = b ? b->col : NULL;
+  ctx->ncols = b ? b->ncols : 0;
+  ctx->rowidx = r;
+  ctx->outer = outer;
+  ctx->exec = ex;
+  ctx->now_micros = ex->now;
+}
+
+/* Evaluate a boolean condition for row r of b: 1 true, 0 false or NULL. */
+static int tdbEvalCondition(TdbExec *ex, const TdbEvalCtx *outer, const TdbExpr *e,
+                            const TdbChunk *b, int r, int *truth) {
+  TdbEvalCtx ctx;
+  TdbValue v;
+  int rc, t = 0;
+  tdbExecEvalCtx(ex, &ctx, outer, b, r);
+  tdbValueSetNull(&v);
+  rc = tdbExprEval(&ctx, e, &v);
+  if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &v, &t);
+  tdbValueClear(ex->mem, &v);
+  *truth = t == 1;
+  return rc;
+}
+
+/* ---- scan -------------------------------------------------------------------------- */
+
+typedef struct TdbScanState {
+  TdbDbIter *it;
+  TdbStr start;         /* first key to visit */
+  TdbStr prefix;        /* every visited key starts with it */
+  TdbValue hi;          /* RANGE: upper bound of the first key column */
+  int has_hi;
+  int empty;            /* nothing can match */
+  TdbValue *decoded;    /* next_pos slots for tdbRowDecode */
+  uint32_t ndecoded;
+  TdbValue *defaults;   /* per column: the DEFAULT for absent columns */
+  int index_scan;
+  TdbStr rowkey, rowval;
+  const TdbEvalCtx *outer;
+} TdbScanState;
+
+static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
+  int i;
+  if (!s) return;
+  tdbDbIterFree(s->it);
+  tdbStrClear(&s->start);
+  tdbStrClear(&s->prefix);
+  tdbStrClear(&s->rowkey);
+  tdbStrClear(&s->rowval);
+  tdbValueClear(mem, &s->hi);
+  tdbMemFree(mem, s->decoded);
+  if (s->defaults) {
+    for (i = 0; i < t->ncols; i++) tdbValueClear(mem, &s->defaults[i]);
+  }
+  tdbMemFree(mem, s->defaults);
+  tdbMemFree(mem, s);
+}
+
+/* Convert a lookup value to the key column's type when that is exact:
+** 1 converted (or already the type), 0 no exact conversion. */
+static int tdbKeyCoerce(const TdbValue *in, int type, TdbValue *out) {
+  *out = *in;
+  out->owned = 0;
+  if (in->type == type || type == TDB_TYPE_NULL) return 1;
+  if (type == TDB_TYPE_INTEGER && in->type == TDB_TYPE_REAL) {
+    double r = in->u.r;
+    if (r >= -9223372036854775808.0 && r < 9223372036854775808.0 && r == floor(r)) {
+      tdbValueSetInt(out, (int64_t)r);
+      return 1;
+    }
+    return 0;
+  }
+  if (type == TDB_TYPE_REAL && in->type == TDB_TYPE_INTEGER) {
+    tdbValueSetReal(out, (double)in->u.i);
+    return (int64_t)out->u.r == in->u.i;
+  }
+  return 0;
+}
+
+/* Column type of key component i of the plan's access path. */
+static int tdbKeyColumnType(const TdbPlan *p, int i) {
+  const TdbTableDef *t = p->table;
+  if (p->index) return t->cols[p->index->col[i]].type;
+  if (t->npk == 0) return TDB_TYPE_INTEGER;
+  return t->cols[t->pk[i]].type;
+}
+
+/* Build start/prefix for the access path. Falls back to a full scan when a
+** value cannot be encoded exactly (the filter above still decides). */
+static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
+  TdbEvalCtx ctx;
+  int i, rc = TDB_OK, full = 0;
+  unsigned char tid[5];
+  tid[0] = p->index ? TDB_KEYSPACE_INDEX : TDB_KEYSPACE_ROWS;
+  tdbKeyPutU32BE(tid + 1, p->index ? p->index->id : p->table->id);
+  tdbStrAppend(&s->prefix, (const char *)tid, 5);
+  tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+  if (p->access == TDB_ACCESS_PK_POINT || p->access == TDB_ACCESS_INDEX_POINT) {
+    TdbStr key;
+    tdbStrInit(&key, ex->mem);
+    for (i = 0; i < p->nkey && rc == TDB_OK && !full && !s->empty; i++) {
+      TdbValue v, k;
+      tdbValueSetNull(&v);
+      rc = tdbExprEval(&ctx, p->key[i], &v);
+      if (rc == TDB_OK) {
+        if (TDB_VALUE_IS_NULL(&v)) s->empty = 1;
+        else if (!tdbKeyCoerce(&v, tdbKeyColumnType(p, i), &k) || !TDB_KEY_TYPE_OK(k.type)) full = 1;
+        else if (tdbKeyEncodeValue(&key, &k) != TDB_OK) rc = tdbErrNoMem(ex->err);
+      }
+      tdbValueClear(ex->mem, &v);
+    }
+    if (rc == TDB_OK && !full) tdbStrAppend(&s->prefix, key.z ? key.z : "", key.n);
+    tdbStrClear(&key);
+  } else if (p->access == TDB_ACCESS_PK_RANGE || p->access == TDB_ACCESS_INDEX_RANGE) {
+    TdbValue v, k;
+    int type = tdbKeyColumnType(p, 0);
+    tdbStrAppend(&s->start, s->prefix.z, s->prefix.n);
+    if (p->lo) {
+      tdbValueSetNull(&v);
+      rc = tdbExprEval(&ctx, p->lo, &v);
+      if (rc == TDB_OK) {
+        if (TDB_VALUE_IS_NULL(&v)) s->empty = 1;
+        else if (!tdbKeyCoerce(&v, type, &k) || !TDB_KEY_TYPE_OK(k.type)) full = 1;
+        else if (tdbKeyEncodeValue(&s->start, &k) != TDB_OK) rc = tdbErrNoMem(ex->err);
+      }
+      tdbValueClear(ex->mem, &v);
+    }
+    if (rc == TDB_OK && p->hi && !full && !s->empty) {
+      tdbValueSetNull(&v);
+      rc = tdbExprEval(&ctx, p->hi, &v);
+      if (rc == TDB_OK) {
+        if (TDB_VALUE_IS_NULL(&v)) s->empty = 1;
+        else if (!tdbKeyCoerce(&v, type, &k)) full = 1;
+        else if (tdbValueCopy(ex->mem, &s->hi, &k) != TDB_OK) rc = tdbErrNoMem(ex->err);
+        else s->has_hi = 1;
+      }
+      tdbValueClear(ex->mem, &v);
+    }
+    if (full) {
+      s->has_hi = 0;
+      tdbValueClear(ex->mem, &s->hi);
+    }
+  }
+  if (full || (s->start.n == 0)) {
+    tdbStrClear(&s->start);
+    tdbStrAppend(&s->start, s->prefix.z, s->prefix.n);
+  }
+  if (full && p->index) { /* the index cannot help: scan the table */
+    s->index_scan = 0;
+    s->prefix.n = 0;
+    tid[0] = TDB_KEYSPACE_ROWS;
+    tdbKeyPutU32BE(tid + 1, p->table->id);
+    tdbStrAppend(&s->prefix, (const char *)tid, 5);
+    tdbStrClear(&s->start);
+    tdbStrAppend(&s->start, s->prefix.z, s->prefix.n);
+  } else if (full) {
+    s->prefix.n = 5;
+    s->prefix.z[5] = '\0';
+  }
+  if (rc == TDB_OK && (s->prefix.oom || s->start.oom)) rc = tdbErrNoMem(ex->err);
+  return rc;
+}
+
+static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
+  const TdbTableDef *t = p->table;
+  TdbScanState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+  TdbEvalCtx ctx;
+  int i, rc;
+  if (!s) return tdbErrNoMem(ex->err);
+  p->state = s;
+  s->outer = outer;
+  tdbStrInit(&s->start, ex->mem);
+  tdbStrInit(&s->prefix, ex->mem);
+  tdbStrInit(&s->rowkey, ex->mem);
+  tdbStrInit(&s->rowval, ex->mem);
+  tdbValueSetNull(&s->hi);
+  s->index_scan = p->index != NULL;
+  s->ndecoded = t->next_pos ? t->next_pos : 1;
+  s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
+  s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)t->ncols);
+  if (!s->decoded || !s->defaults) return tdbErrNoMem(ex->err);
+  tdbExecEvalCtx(ex, &ctx, NULL, NULL, 0);
+  for (i = 0; i < t->ncols; i++) {
+    TdbValue v;
+    tdbValueSetNull(&s->defaults[i]);
+    if (!t->cols[i].dflt) continue;
+    tdbValueSetNull(&v);
+    rc = tdbExprEval(&ctx, t->cols[i].dflt, &v);
+    if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&v) && t->cols[i].type != TDB_TYPE_NULL &&
+        v.type != t->cols[i].type) {
+      rc = tdbValueCast(ex->mem, ex->err, &v, t->cols[i].type, &s->defaults[i]);
+    } else if (rc == TDB_OK && tdbValueCopy(ex->mem, &s->defaults[i], &v) != TDB_OK) {
+      rc = tdbErrNoMem(ex->err);
+    }
+    tdbValueClear(ex->mem, &v);
+    if (rc != TDB_OK) return rc;
+  }
+  rc = tdbScanBounds(ex, p, s);
+  if (rc != TDB_OK) return rc;
+  if (s->empty) return TDB_OK;
+  rc = tdbStoreIter(ex->db->store, ex->snapshot, ex->err, &s->it);
+  if (rc != TDB_OK) return rc;
+  tdbDbIterSeek(s->it, s->start.z, s->start.n);
+  return TDB_OK;
+}
+
+/* Decode a row version (key k of the rows keyspace, value v) into row r of
+** out when it is visible at the statement's valid time. 1 when emitted. */
+static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned char *k,
+                       size_t kn, const unsigned char *v, size_t vn, int *emitted) {
+  const TdbTableDef *t = p->table;
+  TdbChunk *out = &p->out;
+  TdbRow row;
+  int64_t vf;
+  size_t off;
+  int i, r = out->n, rc;
+  *emitted = 0;
+  if (kn < 5 + 8 + 1) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "row key too short");
+  vf = tdbKeyGetI64BE(k + kn - 8);
+  rc = tdbRowDecodeHeader(v, vn, &row, &off);
+  if (rc != TDB_OK) {
+    return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
+                     "row of table %s does not decode", t->name);
+  }
+  if ((row.flags & TDB_ROW_FLAG_TOMBSTONE) || vf > ex->cvt || row.valid_to <= ex->cvt) {
+    return TDB_OK;
+  }
+  row.col = s->decoded;
+  row.ncol = s->ndecoded;
+  rc = tdbRowDecode(v, vn, &row);
+  if (rc != TDB_OK) {
+    return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
+                     "row of table %s does not decode", t->name);
+  }
+  for (i = 0; i < t->ncols; i++) {
+    uint32_t pos = t->cols[i].pos;
+    const TdbValue *src = TDB_ROW_ABSENT(&row, pos) ? &s->defaults[i] : &row.col[pos];
+    if (tdbValueCopy(ex->mem, &out->col[i][r], src) != TDB_OK) return tdbErrNoMem(ex->err);
+  }
+  if (t->npk == 0) {
+    TdbValue id;
+    size_t used;
+    rc = tdbKeyDecodeValue(k + 5, k + kn - 8, ex->mem, &id, &used);
+    if (rc != TDB_OK) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "bad rowid key");
+    out->col[tdbScanPseudo(t, TDB_PSEUDO_ROWID)][r] = id;
+  }
+  if (vf == INT64_MIN) tdbValueSetNull(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM)][r]);
+  else tdbValueSetTimestamp(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM)][r], vf);
+  if (row.valid_to == INT64_MAX) tdbValueSetNull(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_TO)][r]);
+  else tdbValueSetTimestamp(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_TO)][r], row.valid_to);
+  out->n++;
+  *emitted = 1;
+  return TDB_OK;
+}
+
+/* RANGE: has the first key component passed the upper bound? */
+static int tdbScanPastHi(TdbExec *ex, TdbScanState *s, const unsigned char *k, size_t kn,
+                         int *past) {
+  TdbValue v;
+  size_t used;
+  int cmp = 0, rc;
+  *past = 0;
+  if (!s->has_hi) return TDB_OK;
+  rc = tdbKeyDecodeValue(k + 5, k + kn, ex->mem, &v, &used);
+  if (rc != TDB_OK) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "bad key");
+  if (!TDB_VALUE_IS_NULL(&v)) rc = tdbValueCompare(ex->err, &v, &s->hi, &cmp);
+  tdbValueClear(ex->mem, &v);
+  *past = cmp > 0;
+  return rc;
+}
+
+/* Index entry key -> the row key (rows keyspace | table | pk | valid_from). */
+static int tdbIndexRowKey(TdbExec *ex, const TdbPlan *p, const unsigned char *k, size_t kn,
+                          TdbStr *rowkey) {
+  const unsigned char *q = k + 5, *end = k + kn;
+  unsigned char tid[5];
+  int i;
+  for (i = 0; i < p->index->ncols; i++) {
+    size_t len;
+    if (tdbKeySkipValue(q, end, &len) != TDB_OK) {
+      return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "index %s: bad entry",
+                       p->index->name);
+    }
+    q += len;
+  }
+  rowkey->n = 0;
+  tid[0] = TDB_KEYSPACE_ROWS;
+  tdbKeyPutU32BE(tid + 1, p->table->id);
+  tdbStrAppend(rowkey, (const char *)tid, 5);
+  tdbStrAppend(rowkey, (const char *)q, (size_t)(end - q));
+  return rowkey->oom ? tdbErrNoMem(ex->err) : TDB_OK;
+}
+
+static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
+  TdbScanState *s = p->state;
+  int rc;
+  tdbChunkReset(&p->out, ex->mem);
+  if (s->empty || !s->it) return TDB_OK;
+  while (p->out.n < TDB_CHUNK_ROWS && tdbDbIterValid(s->it)) {
+    size_t kn, vn;
+    const unsigned char *k = tdbDbIterKey(s->it, &kn);
+    const unsigned char *v;
+    int past, emitted;
+    if (kn < s->prefix.n || memcmp(k, s->prefix.z, s->prefix.n) != 0) {
+      s->empty = 1;
+      break;
+    }
+    rc = tdbScanPastHi(ex, s, k, kn, &past);
+    if (rc != TDB_OK) return rc;
+    if (past) {
+      s->empty = 1;
+      break;
+    }
+    if (s->index_scan) {
+      int found = 0;
+      rc = tdbIndexRowKey(ex, p, k, kn, &s->rowkey);
+      if (rc == TDB_OK) {
+        rc = tdbStoreGet(ex->db->store, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval,
+                         &found, ex->err);
+      }
+      if (rc != TDB_OK) return rc;
+      if (found) {
+        rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->rowkey.z, s->rowkey.n,
+                         (const unsigned char *)s->rowval.z, s->rowval.n, &emitted);
+        if (rc != TDB_OK) return rc;
+      }
+    } else {
+      v = tdbDbIterValue(s->it, &vn);
+      rc = tdbScanEmit(ex, p, s, k, kn, v, vn, &emitted);
+      if (rc != TDB_OK) return rc;
+    }
+    tdbDbIterNext(s->it);
+  }
+  rc = tdbDbIterStatus(s->it);
+  if (rc != TDB_OK) return tdbErrSet(ex->err, rc, NULL, "scan of %s failed", p->table->name);
+  return TDB_OK;
+}
+
+/* ---- catalog views, one row ------------------------------------------------------- */
+
+typedef struct TdbCounterState {
+  int64_t next;
+} TdbCounterState;
+
+static int tdbViewNext(TdbExec *ex, TdbPlan *p) {
+  TdbCounterState *s = p->state;
+  TdbValue row[16];
+  int c;
+  tdbChunkReset(&p->out, ex->mem);
+  while (!p->done && p->out.n < TDB_CHUNK_ROWS) {
+    int got;
+    for (c = 0; c < p->view->ncols; c++) tdbValueSetNull(&row[c]);
+    got = p->view->row(&ex->db->catalog, ex->mem, s->next++, row);
+    if (got < 0) {
+      for (c = 0; c < p->view->ncols; c++) tdbValueClear(ex->mem, &row[c]);
+      return got == -TDB_NOMEM ? tdbErrNoMem(ex->err)
+                               : tdbErrSet(ex->err, -got, NULL, "reading %s failed", p->view->name);
+    }
+    if (got == 0) {
+      p->done = 1;
+      break;
+    }
+    for (c = 0; c < p->view->ncols; c++) p->out.col[c][p->out.n] = row[c];
+    p->out.n++;
+  }
+  return TDB_OK;
+}
+
+static int tdbOneRowNext(TdbExec *ex, TdbPlan *p) {
+  tdbChunkReset(&p->out, ex->mem);
+  if (!p->done) {
+    p->out.n = 1;
+    p->done = 1;
+  }
+  return TDB_OK;
+}
+
+/* ---- filter ------------------------------------------------------------------------ */
+
+typedef struct TdbOuterState {
+  const TdbEvalCtx *outer;
+  TdbValue **shift;     /* FILTER with col_offset: column pointers by scope number */
+} TdbOuterState;
+
+static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
+  TdbOuterState *st = p->state;
+  const TdbEvalCtx *outer = st->outer;
+  for (;;) {
+    TdbChunk *b, shifted;
+    const TdbChunk *view;
+    int i, n, k = 0, rc, live;
+    rc = tdbPlanNext(ex, p->child, &b);
+    if (rc != TDB_OK) return rc;
+    live = TDB_CHUNK_LIVE(b);
+    if (live == 0) {
+      *out = b;
+      return TDB_OK;
+    }
+    view = b;
+    if (p->col_offset > 0) {
+      /* the predicate numbers columns as the scope row does */
+      int c;
+      for (c = 0; c < b->ncols; c++) st->shift[p->col_offset + c] = b->col[c];
+      shifted = *b;
+      shifted.col = st->shift;
+      shifted.ncols = p->col_offset + b->ncols;
+      view = &shifted;
+    }
+    for (i = 0; i < live; i++) {
+      int r = TDB_CHUNK_ROW(b, i), truth;
+      rc = tdbEvalCondition(ex, outer, p->pred, view, r, &truth);
+      if (rc != TDB_OK) return rc;
+      if (truth) b->sel_buf[k++] = (uint16_t)r;
+    }
+    n = k;
+    b->sel = b->sel_buf;
+    b->nsel = n;
+    if (n > 0) {
+      *out = b;
+      return TDB_OK;
+    }
+  }
+}
+
+/* ---- nested loop join ------------------------------------------------------------- */
+
+typedef struct TdbJoinState {
+  const TdbEvalCtx *outer;
+  TdbRowSet right;      /* the inner side, materialized */
+  TdbChunk *left;       /* current left batch */
+  int li;               /* its live row being joined */
+  size_t rj;            /* next right row */
+  int matched;          /* the left row matched some right row (LEFT JOIN) */
+  int left_done;
+  int nleft;
+} TdbJoinState;
+
+static int tdbJoinOpen(TdbExec *ex, TdbPlan *p, TdbJoinState *s) {
+  TdbChunk *b;
+  int rc, i;
+  tdbRowSetInit(&s->right, p->right->ncols);
+  rc = tdbPlanOpen(ex, p->right, s->outer);
+  while (rc == TDB_OK) {
+    rc = tdbPlanNext(ex, p->right, &b);
+    if (rc != TDB_OK || TDB_CHUNK_LIVE(b) == 0) break;
+    for (i = 0; i < TDB_CHUNK_LIVE(b) && rc == TDB_OK; i++) {
+      if (tdbRowSetAppendBatchRow(&s->right, ex->mem, b, TDB_CHUNK_ROW(b, i)) != TDB_OK) {
+        rc = tdbErrNoMem(ex->err);
+      }
+    }
+  }
+  tdbPlanClose(ex, p->right);
+  s->nleft = p->child->ncols;
+  return rc;
+}
+
+static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
+  TdbJoinState *s = p->state;
+  TdbChunk *out = &p->out;
+  int rc, c;
+  tdbChunkReset(out, ex->mem);
+  while (out->n < TDB_CHUNK_ROWS) {
+    int lr;
+    if (!s->left || s->li >= TDB_CHUNK_LIVE(s->left)) {
+      if (s->left_done) break;
+      if (out->n > 0 && s->left) break; /* rows borrow from the left batch: hand them out first */
+      rc = tdbPlanNext(ex, p->child, &s->left);
+      if (rc != TDB_OK) return rc;
+      s->li = 0;
+      s->rj = 0;
+      s->matched = 0;
+      if (TDB_CHUNK_LIVE(s->left) == 0) {
+        s->left_done = 1;
+        break;
+      }
+    }
+    lr = TDB_CHUNK_ROW(s->left, s->li);
+    if (s->rj < s->right.nrows) {
+      const TdbValue *rrow = tdbRowSetRow(&s->right, s->rj++);
+      int truth = 1;
+      for (c = 0; c < s->nleft; c++) {
+        out->col[c][out->n] = s->left->col[c][lr];
+        out->col[c][out->n].owned = 0;
+      }
+      for (c = 0; c < s->right.ncols; c++) {
+        out->col[s->nleft + c][out->n] = rrow[c];
+        out->col[s->nleft + c][out->n].owned = 0;
+      }
+      if (p->pred) {
+        rc = tdbEvalCondition(ex, s->outer, p->pred, out, out->n, &truth);
+        if (rc != TDB_OK) return rc;
+      }
+      if (truth) {
+        out->n++;
+        s->matched = 1;
+      }
+      continue;
+    }
+    if (p->left_join && !s->matched) {
+      for (c = 0; c < s->nleft; c++) {
+        out->col[c][out->n] = s->left->col[c][lr];
+        out->col[c][out->n].owned = 0;
+      }
+      for (c = 0; c < s->right.ncols; c++) tdbValueSetNull(&out->col[s->nleft + c][out->n]);
+      out->n++;
+    }
+    s->li++;
+    s->rj = 0;
+    s->matched = 0;
+  }
+  /* the values are borrowed: make sure batch reset does not free them */
+  return TDB_OK;
+}
+
+/* ---- aggregation ----------------------------------------------------------------- */
+
+/* Append a hashable, equality-preserving encoding of v (GROUP BY, DISTINCT):
+** integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
+static void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
+  unsigned char buf[9];
+  int type = v->type;
+  int64_t i = 0;
+  if (type == TDB_TYPE_REAL) {
+    double r = v->u.r;
+    if (r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0) {
+      type = TDB_TYPE_INTEGER;
+      i = (int64_t)r;
+    } else if (r != r) {
+      memcpy(buf + 1, "\x7f\xf8\0\0\0\0\0\0", 8);
+      buf[0] = (unsigned char)type;
+      tdbStrAppend(out, (const char *)buf, 9);
+      return;
+    } else {
+      memcpy(&i, &r, 8);
+    }
+  } else if (!TDB_TYPE_HAS_BYTES(type)) {
+    i = v->u.i;
+  }
+  buf[0] = (unsigned char)type;
+  if (TDB_TYPE_HAS_BYTES(type)) {
+    tdbPutFixed32(buf + 1, v->n);
+    tdbStrAppend(out, (const char *)buf, 5);
+    tdbStrAppend(out, v->u.z, v->n);
+  } else if (type == TDB_TYPE_NULL) {
+    tdbStrAppend(out, (const char *)buf, 1);
+  } else {
+    tdbPutFixed64(buf + 1, (uint64_t)i);
+    tdbStrAppend(out, (const char *)buf, 9);
+  }
+}
+
+typedef struct TdbAggOpState {
+  const TdbEvalCtx *outer;
+  TdbHashSet groups;
+  TdbHashSet seen;        /* DISTINCT aggregates: (agg, group, value) */
+  TdbRowSet keys;         /* group key values, one row per group */
+  TdbAggState *states;    /* ngroups * naggs */
+  size_t cap_states;
+  TdbRowSet result;
+  size_t pos;
+  int built;
+} TdbAggOpState;
+
+static void tdbAggOpFree(TdbMem *mem, TdbAggOpState *s, int naggs) {
+  size_t i;
+  if (!s) return;
+  tdbHashSetFree(&s->groups);
+  tdbHashSetFree(&s->seen);
+  for (i = 0; i < s->keys.nrows * (size_t)naggs; i++) tdbAggClear(mem, &s->states[i]);
+  tdbMemFree(mem, s->states);
+  tdbRowSetFree(&s->keys, mem);
+  tdbRowSetFree(&s->result, mem);
+  tdbMemFree(mem, s);
+}
+
+static int tdbAggKindOf(const TdbExpr *e) {
+  if (e->star) return TDB_AGG_COUNT_STAR;
+  return e->aggdef->kind;
+}
+
+/* The group of row r of b (created when new). */
+static int tdbAggGroup(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx,
+                       TdbStr *key, uint32_t *gid) {
+  int ngroup = p->group_by ? p->group_by->n : 0, i, added, rc;
+  TdbValue vals[64];
+  TdbValue *heap = NULL, *gv = vals;
+  key->n = 0;
+  if (ngroup > 64) {
+    heap = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)ngroup);
+    if (!heap) return tdbErrNoMem(ex->err);
+    gv = heap;
+  }
+  for (i = 0; i < ngroup; i++) tdbValueSetNull(&gv[i]);
+  rc = TDB_OK;
+  for (i = 0; i < ngroup && rc == TDB_OK; i++) {
+    rc = tdbExprEval(ctx, p->group_by->items[i].expr, &gv[i]);
+    if (rc == TDB_OK) tdbValueHashKey(key, &gv[i]);
+  }
+  if (rc == TDB_OK && key->oom) rc = tdbErrNoMem(ex->err);
+  if (rc == TDB_OK) {
+    rc = tdbHashSetFind(&s->groups, key->z ? key->z : "", key->n, 1, gid, &added);
+    if (rc != TDB_OK) rc = tdbErrNoMem(ex->err);
+  }
+  if (rc == TDB_OK && added) {
+    TdbValue *row = tdbRowSetAdd(&s->keys, ex->mem);
+    size_t need = s->keys.nrows * (size_t)p->naggs;
+    if (!row) rc = tdbErrNoMem(ex->err);
+    for (i = 0; i < ngroup && rc == TDB_OK; i++) {
+      if (tdbValueCopy(ex->mem, &row[i], &gv[i]) != TDB_OK) rc = tdbErrNoMem(ex->err);
+    }
+    if (rc == TDB_OK && need > s->cap_states) {
+      size_t cap = s->cap_states ? s->cap_states * 2 : 64;
+      TdbAggState *st;
+      while (cap < need) cap *= 2;
+      st = tdbMemRealloc(ex->mem, s->states, sizeof *st * cap);
+      if (!st) rc = tdbErrNoMem(ex->err);
+      else {
+        s->states = st;
+        s->cap_states = cap;
+      }
+    }
+    if (rc == TDB_OK) {
+      for (i = 0; i < p->naggs; i++) tdbAggInit(&s->states[(size_t)*gid * (size_t)p->naggs + (size_t)i], ex->mem);
+    } else if (row) {
+      s->keys.nrows--; /* the set has the key: keep them in step by failing the statement */
+    }
+  }
+  for (i = 0; i < ngroup; i++) tdbValueClear(ex->mem, &gv[i]);
+  tdbMemFree(ex->mem, heap);
+  return rc;
+}
+
+static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx,
+                      uint32_t gid, TdbStr *key) {
+  int a, i, rc = TDB_OK;
+  for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
+    const TdbExpr *e = p->aggs[a];
+    int argc = e->star ? 0 : e->list->n;
+    TdbValue argv[2];
+    TdbAggState *st = &s->states[(size_t)gid * (size_t)p->naggs + (size_t)a];
+    for (i = 0; i < 2; i++) tdbValueSetNull(&argv[i]);
+    for (i = 0; i < argc && i < 2 && rc == TDB_OK; i++) {
+      rc = tdbExprEval(ctx, e->list->items[i].expr, &argv[i]);
+    }
+    if (rc == TDB_OK && e->distinct && argc > 0) {
+      unsigned char hdr[8];
+      uint32_t id;
+      int added = 0;
+      if (TDB_VALUE_IS_NULL(&argv[0])) goto next;
+      key->n = 0;
+      tdbPutFixed32(hdr, (uint32_t)a);
+      tdbPutFixed32(hdr + 4, gid);
+      tdbStrAppend(key, (const char *)hdr, 8);
+      tdbValueHashKey(key, &argv[0]);
+      if (key->oom || tdbHashSetFind(&s->seen, key->z, key->n, 1, &id, &added) != TDB_OK) {
+        rc = tdbErrNoMem(ex->err);
+        goto next;
+      }
+      if (!added) goto next;
+    }
+    if (rc == TDB_OK) rc = tdbAggStep(ctx, tdbAggKindOf(e), st, argc, argv);
+  next:
+    for (i = 0; i < 2; i++) tdbValueClear(ex->mem, &argv[i]);
+  }
+  return rc;
+}
+
+static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
+  int ngroup = p->group_by ? p->group_by->n : 0, rc = TDB_OK, i;
+  TdbStr key;
+  size_t g;
+  tdbStrInit(&key, ex->mem);
+  for (;;) {
+    TdbChunk *b;
+    int live;
+    rc = tdbPlanNext(ex, p->child, &b);
+    if (rc != TDB_OK) break;
+    live = TDB_CHUNK_LIVE(b);
+    if (live == 0) break;
+    for (i = 0; i < live && rc == TDB_OK; i++) {
+      TdbEvalCtx ctx;
+      uint32_t gid;
+      tdbExecEvalCtx(ex, &ctx, s->outer, b, TDB_CHUNK_ROW(b, i));
+      rc = tdbAggGroup(ex, p, s, &ctx, &key, &gid);
+      if (rc == TDB_OK) rc = tdbAggFeed(ex, p, s, &ctx, gid, &key);
+    }
+    if (rc != TDB_OK) break;
+  }
+  if (rc == TDB_OK && ngroup == 0 && s->keys.nrows == 0) {
+    uint32_t gid;
+    TdbEvalCtx ctx;
+    tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+    rc = tdbAggGroup(ex, p, s, &ctx, &key, &gid); /* no rows: one empty group */
+  }
+  tdbStrClear(&key);
+  if (rc != TDB_OK) return rc;
+  tdbRowSetInit(&s->result, p->ncols);
+  for (g = 0; g < s->keys.nrows && rc == TDB_OK; g++) {
+    TdbValue *row = tdbRowSetAdd(&s->result, ex->mem);
+    TdbValue *kr = tdbRowSetRow(&s->keys, g);
+    TdbEvalCtx ctx;
+    int a;
+    if (!row) return tdbErrNoMem(ex->err);
+    tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+    for (i = 0; i < ngroup; i++) {
+      row[i] = kr[i]; /* move the key values */
+      tdbValueSetNull(&kr[i]);
+    }
+    for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
+      rc = tdbAggFinal(&ctx, tdbAggKindOf(p->aggs[a]),
+                       &s->states[g * (size_t)p->naggs + (size_t)a], &row[ngroup + a]);
+    }
+  }
+  s->built = 1;
+  return rc;
+}
+
+static int tdbAggNext(TdbExec *ex, TdbPlan *p) {
+  TdbAggOpState *s = p->state;
+  int rc;
+  tdbChunkReset(&p->out, ex->mem);
+  if (!s->built) {
+    rc = tdbAggBuild(ex, p, s);
+    if (rc != TDB_OK) return rc;
+  }
+  tdbRowSetEmit(&s->result, &s->pos, &p->out, p->ncols);
+  return TDB_OK;
+}
+
+/* ---- projection ------------------------------------------------------------------- */
+
+static int tdbProjectNext(TdbExec *ex, TdbPlan *p) {
+  const TdbEvalCtx *outer = ((TdbOuterState *)p->state)->outer;
+  TdbChunk *b, *out = &p->out;
+  int i, c, rc, live;
+  tdbChunkReset(out, ex->mem);
+  rc = tdbPlanNext(ex, p->child, &b);
+  if (rc != TDB_OK) return rc;
+  live = TDB_CHUNK_LIVE(b);
+  for (i = 0; i < live; i++) {
+    TdbEvalCtx ctx;
+    tdbExecEvalCtx(ex, &ctx, outer, b, TDB_CHUNK_ROW(b, i));
+    for (c = 0; c < p->nexprs; c++) {
+      rc = tdbExprEval(&ctx, p->exprs[c], &out->col[c][i]);
+      if (rc != TDB_OK) {
+        out->n = i + 1;
+        return rc;
+      }
+    }
+    out->n = i + 1;
+  }
+  return TDB_OK;
+}
+
+/* ---- distinct ---------------------------------------------------------------------- */
+
+typedef struct TdbDistinctState {
+  TdbHashSet seen;
+} TdbDistinctState;
+
+static int tdbDistinctNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
+  TdbDistinctState *s = p->state;
+  TdbStr key;
+  int rc = TDB_OK;
+  tdbStrInit(&key, ex->mem);
+  for (;;) {
+    TdbChunk *b;
+    int i, k = 0, live, c;
+    rc = tdbPlanNext(ex, p->child, &b);
+    if (rc != TDB_OK) break;
+    live = TDB_CHUNK_LIVE(b);
+    *out = b;
+    if (live == 0) break;
+    for (i = 0; i < live; i++) {
+      int r = TDB_CHUNK_ROW(b, i), added = 0;
+      uint32_t id;
+      key.n = 0;
+      for (c = 0; c < p->key_cols; c++) tdbValueHashKey(&key, &b->col[c][r]);
+      if (key.oom || tdbHashSetFind(&s->seen, key.z ? key.z : "", key.n, 1, &id, &added) != TDB_OK) {
+        rc = tdbErrNoMem(ex->err);
+        break;
+      }
+      if (added) b->sel_buf[k++] = (uint16_t)r;
+    }
+    if (rc != TDB_OK) break;
+    b->sel = b->sel_buf;
+    b->nsel = k;
+    if (k > 0) break;
+  }
+  tdbStrClear(&key);
+  return rc;
+}
+
+/* ---- sort ------------------------------------------------------------------------- */
+
+typedef struct TdbSortState {
+  TdbRowSet rows;
+  size_t *order;
+  size_t pos;
+  int built;
+} TdbSortState;
+
+typedef struct TdbSortCtx {
+  const TdbPlan *p;
+  const TdbRowSet *rows;
+  TdbErr *err;
+  int failed;
+} TdbSortCtx;
+
+/* ORDER BY comparison of two materialized rows. */
+static int tdbSortCompare(TdbSortCtx *sc, size_t a, size_t b) {
+  const TdbValue *ra = tdbRowSetRow(sc->rows, a), *rb = tdbRowSetRow(sc->rows, b);
+  int k;
+  for (k = 0; k < sc->p->nsort; k++) {
+    const TdbSortKey *key = &sc->p->sort[k];
+    const TdbValue *x = &ra[key->column], *y = &rb[key->column];
+    int nx = TDB_VALUE_IS_NULL(x), ny = TDB_VALUE_IS_NULL(y), cmp = 0;
+    if (nx || ny) {
+      if (nx && ny) continue;
+      /* NULL first or last, whatever the direction */
+      return nx ? (key->nulls_first ? -1 : 1) : (key->nulls_first ? 1 : -1);
+    }
+    if (tdbValueCompare(sc->err, x, y, &cmp) != TDB_OK) {
+      sc->failed = 1;
+      return 0;
+    }
+    if (cmp != 0) return key->desc ? -cmp : cmp;
+  }
+  return a < b ? -1 : a > b; /* stable */
+}
+
+/* Merge sort of order[0..n) with tmp as scratch. */
+static void tdbMergeSort(TdbSortCtx *sc, size_t *order, size_t *tmp, size_t n) {
+  size_t width, i;
+  for (width = 1; width < n && !sc->failed; width *= 2) {
+    for (i = 0; i < n; i += 2 * width) {
+      size_t lo = i, mid = TDB_MIN(i + width, n), hi = TDB_MIN(i + 2 * width, n);
+      size_t a = lo, b = mid, k = lo;
+      while (a < mid && b < hi) {
+        tmp[k++] = tdbSortCompare(sc, order[a], order[b]) <= 0 ? order[a++] : order[b++];
+      }
+      while (a < mid) tmp[k++] = order[a++];
+      while (b < hi) tmp[k++] = order[b++];
+    }
+    memcpy(order, tmp, sizeof(size_t) * n);
+  }
+}
+
+static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
+  TdbSortCtx sc;
+  size_t *tmp, i;
+  int rc = TDB_OK;
+  tdbRowSetInit(&s->rows, p->child->ncols);
+  for (;;) {
+    TdbChunk *b;
+    int live, j;
+    rc = tdbPlanNext(ex, p->child, &b);
+    if (rc != TDB_OK) return rc;
+    live = TDB_CHUNK_LIVE(b);
+    if (live == 0) break;
+    for (j = 0; j < live; j++) {
+      if (tdbRowSetAppendBatchRow(&s->rows, ex->mem, b, TDB_CHUNK_ROW(b, j)) != TDB_OK) {
+        return tdbErrNoMem(ex->err);
+      }
+    }
+  }
+  s->order = tdbMemAlloc(ex->mem, sizeof(size_t) * (s->rows.nrows + 1));
+  tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (s->rows.nrows + 1));
+  if (!s->order || !tmp) {
+    tdbMemFree(ex->mem, tmp);
+    return tdbErrNoMem(ex->err);
+  }
+  for (i = 0; i < s->rows.nrows; i++) s->order[i] = i;
+  sc.p = p;
+  sc.rows = &s->rows;
+  sc.err = ex->err;
+  sc.failed = 0;
+  tdbMergeSort(&sc, s->order, tmp, s->rows.nrows);
+  tdbMemFree(ex->mem, tmp);
+  s->built = 1;
+  return sc.failed ? TDB_ERROR_DATA : rc;
+}
+
+static int tdbSortNext(TdbExec *ex, TdbPlan *p) {
+  TdbSortState *s = p->state;
+  TdbChunk *out = &p->out;
+  int c, rc;
+  tdbChunkReset(out, ex->mem);
+  if (!s->built) {
+    rc = tdbSortBuild(ex, p, s);
+    if (rc != TDB_OK) return rc;
+  }
+  while (s->pos < s->rows.nrows && out->n < TDB_CHUNK_ROWS) {
+    const TdbValue *row = tdbRowSetRow(&s->rows, s->order[s->pos++]);
+    for (c = 0; c < p->ncols; c++) {
+      out->col[c][out->n] = row[c];
+      out->col[c][out->n].owned = 0;
+    }
+    out->n++;
+  }
+  return TDB_OK;
+}
+
+/* ---- limit ------------------------------------------------------------------------- */
+
+typedef struct TdbLimitState {
+  int64_t skip, left;   /* rows still to skip; rows still to emit (-1: no limit) */
+} TdbLimitState;
+
+static int tdbLimitValue(TdbExec *ex, const TdbEvalCtx *outer, const TdbExpr *e,
+                         const char *what, int64_t *out) {
+  TdbEvalCtx ctx;
+  TdbValue v, iv;
+  int rc;
+  tdbExecEvalCtx(ex, &ctx, outer, NULL, 0);
+  tdbValueSetNull(&v);
+  tdbValueSetNull(&iv);
+  rc = tdbExprEval(&ctx, e, &v);
+  if (rc == TDB_OK && TDB_VALUE_IS_NULL(&v)) {
+    *out = -1;
+  } else if (rc == TDB_OK) {
+    rc = tdbValueCast(ex->mem, ex->err, &v, TDB_TYPE_INTEGER, &iv);
+    if (rc == TDB_OK && iv.u.i < 0) {
+      rc = tdbErrSet(ex->err, TDB_ERROR_DATA, TDB_SQLSTATE_INVALID_ROW_COUNT,
+                     "%s must not be negative", what);
+    }
+    *out = iv.u.i;
+  }
+  tdbValueClear(ex->mem, &v);
+  tdbValueClear(ex->mem, &iv);
+  return rc;
+}
+
+static int tdbLimitNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
+  TdbLimitState *s = p->state;
+  for (;;) {
+    TdbChunk *b;
+    int i, k = 0, live, rc;
+    if (s->left == 0) {
+      tdbChunkReset(&p->out, ex->mem);
+      *out = &p->out; /* empty: the end */
+      return TDB_OK;
+    }
+    rc = tdbPlanNext(ex, p->child, &b);
+    if (rc != TDB_OK) return rc;
+    live = TDB_CHUNK_LIVE(b);
+    *out = b;
+    if (live == 0) return TDB_OK;
+    for (i = 0; i < live; i++) {
+      int r = TDB_CHUNK_ROW(b, i);
+      if (s->skip > 0) {
+        s->skip--;
+        continue;
+      }
+      if (s->left == 0) break;
+      if (s->left > 0) s->left--;
+      b->sel_buf[k++] = (uint16_t)r;
+    }
+    b->sel = b->sel_buf;
+    b->nsel = k;
+    if (k > 0) return TDB_OK;
+  }
+}
+
+/* ---- generic open / next / close ------------------------------------------------ */
+
+static int tdbNowNs(int64_t *ns) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  *ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+  return 0;
+}
+
+static int tdbPlanOwnsBatch(const TdbPlan *p) {
+  return p->kind != TDB_PLAN_FILTER && p->kind != TDB_PLAN_DISTINCT;
+}
+
+TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
+  int rc = TDB_OK;
+  if (p->opened) tdbPlanClose(ex, p);
+  p->opened = 1;
+  p->done = 0;
+  p->loops++;
+  if (tdbPlanOwnsBatch(p) && !p->out.col) {
+    if (tdbChunkInit(&p->out, ex->mem, p->ncols) != TDB_OK) return tdbErrNoMem(ex->err);
+  } else if (p->kind == TDB_PLAN_LIMIT && !p->out.col) {
+    if (tdbChunkInit(&p->out, ex->mem, p->ncols) != TDB_OK) return tdbErrNoMem(ex->err);
+  }
+  switch (p->kind) {
+    case TDB_PLAN_SCAN:
+      return tdbScanOpen(ex, p, outer);
+    case TDB_PLAN_VIEW:
+      p->state = tdbMemAllocZero(ex->mem, sizeof(TdbCounterState));
+      return p->state ? TDB_OK : tdbErrNoMem(ex->err);
+    case TDB_PLAN_ONE_ROW:
+      return TDB_OK;
+    case TDB_PLAN_FILTER:
+    case TDB_PLAN_PROJECT: {
+      TdbOuterState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+      if (!s) return tdbErrNoMem(ex->err);
+      s->outer = outer;
+      p->state = s;
+      if (p->col_offset > 0) {
+        s->shift = tdbMemAllocZero(ex->mem, sizeof(TdbValue *) *
+                                                (size_t)(p->col_offset + p->child->ncols));
+        if (!s->shift) return tdbErrNoMem(ex->err);
+      }
+      return tdbPlanOpen(ex, p->child, outer);
+    }
+    case TDB_PLAN_JOIN: {
+      TdbJoinState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+      if (!s) return tdbErrNoMem(ex->err);
+      s->outer = outer;
+      p->state = s;
+      rc = tdbJoinOpen(ex, p, s);
+      if (rc == TDB_OK) rc = tdbPlanOpen(ex, p->child, outer);
+      return rc;
+    }
+    case TDB_PLAN_AGGREGATE: {
+      TdbAggOpState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+      if (!s) return tdbErrNoMem(ex->err);
+      s->outer = outer;
+      tdbHashSetInit(&s->groups, ex->mem);
+      tdbHashSetInit(&s->seen, ex->mem);
+      tdbRowSetInit(&s->keys, p->group_by ? p->group_by->n : 0);
+      tdbRowSetInit(&s->result, p->ncols);
+      p->state = s;
+      return tdbPlanOpen(ex, p->child, outer);
+    }
+    case TDB_PLAN_DISTINCT: {
+      TdbDistinctState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+      if (!s) return tdbErrNoMem(ex->err);
+      tdbHashSetInit(&s->seen, ex->mem);
+      p->state = s;
+      return tdbPlanOpen(ex, p->child, outer);
+    }
+    case TDB_PLAN_SORT:
+      p->state = tdbMemAllocZero(ex->mem, sizeof(TdbSortState));
+      if (!p->state) return tdbErrNoMem(ex->err);
+      return tdbPlanOpen(ex, p->child, outer);
+    case TDB_PLAN_LIMIT: {
+      TdbLimitState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+      if (!s) return tdbErrNoMem(ex->err);
+      p->state = s;
+      s->left = -1;
+      if (p->limit) rc = tdbLimitValue(ex, outer, p->limit, "LIMIT", &s->left);
+      if (rc == TDB_OK && p->offset) rc = tdbLimitValue(ex, outer, p->offset, "OFFSET", &s->skip);
+      if (s->skip < 0) s->skip = 0;
+      if (rc == TDB_OK) rc = tdbPlanOpen(ex, p->child, outer);
+      return rc;
+    }
+    default:
+      return tdbErrSet(ex->err, TDB_INTERNAL, NULL, "unknown plan node %d", p->kind);
+  }
+}
+
+TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
+  int rc;
+  int64_t t0 = 0, t1 = 0;
+  if (ex->analyze) tdbNowNs(&t0);
+  *out = &p->out;
+  switch (p->kind) {
+    case TDB_PLAN_SCAN: rc = tdbScanNext(ex, p); break;
+    case TDB_PLAN_VIEW: rc = tdbViewNext(ex, p); break;
+    case TDB_PLAN_ONE_ROW: rc = tdbOneRowNext(ex, p); break;
+    case TDB_PLAN_FILTER: rc = tdbFilterNext(ex, p, out); break;
+    case TDB_PLAN_JOIN: rc = tdbJoinNext(ex, p); break;
+    case TDB_PLAN_AGGREGATE: rc = tdbAggNext(ex, p); break;
+    case TDB_PLAN_PROJECT: rc = tdbProjectNext(ex, p); break;
+    case TDB_PLAN_DISTINCT: rc = tdbDistinctNext(ex, p, out); break;
+    case TDB_PLAN_SORT: rc = tdbSortNext(ex, p); break;
+    case TDB_PLAN_LIMIT: rc = tdbLimitNext(ex, p, out); break;
+    default: rc = tdbErrSet(ex->err, TDB_INTERNAL, NULL, "unknown plan node %d", p->kind);
+  }
+  if (rc == TDB_OK) p->actual_rows += TDB_CHUNK_LIVE(*out);
+  if (ex->analyze) {
+    tdbNowNs(&t1);
+    p->actual_ns += t1 - t0;
+  }
+  return rc;
+}
+
+static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
+  if (!p->state) return;
+  switch (p->kind) {
+    case TDB_PLAN_SCAN:
+      tdbScanFree(mem, p->state, p->table);
+      break;
+    case TDB_PLAN_JOIN:
+      tdbRowSetFree(&((TdbJoinState *)p->state)->right, mem);
+      tdbMemFree(mem, p->state);
+      break;
+    case TDB_PLAN_AGGREGATE:
+      tdbAggOpFree(mem, p->state, p->naggs);
+      break;
+    case TDB_PLAN_DISTINCT:
+      tdbHashSetFree(&((TdbDistinctState *)p->state)->seen);
+      tdbMemFree(mem, p->state);
+      break;
+    case TDB_PLAN_SORT:
+      tdbRowSetFree(&((TdbSortState *)p->state)->rows, mem);
+      tdbMemFree(mem, ((TdbSortState *)p->state)->order);
+      tdbMemFree(mem, p->state);
+      break;
+    case TDB_PLAN_FILTER:
+    case TDB_PLAN_PROJECT:
+      tdbMemFree(mem, ((TdbOuterState *)p->state)->shift);
+      tdbMemFree(mem, p->state);
+      break;
+    default:
+      tdbMemFree(mem, p->state);
+      break;
+  }
+  p->state = NULL;
+}
+
+TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p) {
+  if (!p || !p->opened) return;
+  p->opened = 0;
+  if (tdbPlanOwnsBatch(p) || p->kind == TDB_PLAN_LIMIT) tdbChunkReset(&p->out, ex->mem);
+  tdbPlanFreeState(ex->mem, p);
+  if (p->child) tdbPlanClose(ex, p->child);
+}
+
+/* ---- subqueries ------------------------------------------------------------------- */
+
+/* Run sub's plan for the row of ctx and collect column 0 of its rows: all
+** of them (want < 0) or up to `want`. */
+static int tdbSubqueryRows(TdbEvalCtx *ctx, TdbPlan *plan, int want, TdbRowSet *rows) {
+  TdbExec *ex = ctx->exec;
+  int rc = tdbPlanOpen(ex, plan, ctx);
+  tdbRowSetInit(rows, 1);
+  while (rc == TDB_OK) {
+    TdbChunk *b;
+    int i, live;
+    rc = tdbPlanNext(ex, plan, &b);
+    if (rc != TDB_OK) break;
+    live = TDB_CHUNK_LIVE(b);
+    if (live == 0) break;
+    for (i = 0; i < live && rc == TDB_OK; i++) {
+      if (want >= 0 && (int)rows->nrows >= want) break;
+      if (tdbRowSetAppendBatchRow(rows, ex->mem, b, TDB_CHUNK_ROW(b, i)) != TDB_OK) {
+        rc = tdbErrNoMem(ex->err);
+      }
+    }
+    if (want >= 0 && (int)rows->nrows >= want) break;
+  }
+  tdbPlanClose(ex, plan);
+  return rc;
+}
+
+/* Membership of v in the set: 1 found, 0 not found, -1 unknown (NULLs). */
+static int tdbInSet(TdbEvalCtx *ctx, const TdbPlan *plan, const TdbValue *v, int *result) {
+  int i, rc, cmp;
+  *result = 0;
+  if (plan->cache_n == 0) return TDB_OK;
+  if (TDB_VALUE_IS_NULL(v)) {
+    *result = -1;
+    return TDB_OK;
+  }
+  for (i = 0; i < plan->cache_n; i++) {
+    if (TDB_VALUE_IS_NULL(&plan->cache_set[i])) continue;
+    rc = tdbValueCompare(ctx->err, v, &plan->cache_set[i], &cmp);
+    if (rc != TDB_OK) return rc;
+    if (cmp == 0) {
+      *result = 1;
+      return TDB_OK;
+    }
+  }
+  *result = plan->cache_null ? -1 : 0;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
+  TdbExec *ex = ctx->exec;
+  TdbPlan *plan = e->select ? e->select->plan : NULL;
+  int cached, rc = TDB_OK, i;
+  TdbRowSet rows;
+  tdbValueSetNull(out);
+  if (!ex || !plan) {
+    return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "subquery without a plan");
+  }
+  cached = !e->select->correlated && plan->cache_serial == ex->serial && plan->cache_ok;
+  if (!cached) {
+    int want = e->kind == TDB_EXPR_EXISTS ? 1 : e->kind == TDB_EXPR_SUBQUERY ? 2 : -1;
+    tdbValueClear(ex->mem, &plan->cache_value);
+    for (i = 0; i < plan->cache_n; i++) tdbValueClear(ex->mem, &plan->cache_set[i]);
+    tdbMemFree(ex->mem, plan->cache_set);
+    plan->cache_set = NULL;
+    plan->cache_n = 0;
+    plan->cache_null = 0;
+    plan->cache_ok = 0;
+    rc = tdbSubqueryRows(ctx, plan, want, &rows);
+    if (rc == TDB_OK) {
+      if (e->kind == TDB_EXPR_EXISTS) {
+        tdbValueSetBool(&plan->cache_value, rows.nrows > 0);
+      } else if (e->kind == TDB_EXPR_SUBQUERY) {
+        if (rows.nrows > 1) {
+          rc = tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_CARDINALITY,
+                         "more than one row returned by a subquery used as an expression");
+        } else if (rows.nrows == 1) {
+          plan->cache_value = rows.v[0];
+          tdbValueSetNull(&rows.v[0]);
+        }
+      } else {
+        plan->cache_set = rows.v; /* take the values */
+        plan->cache_n = (int)rows.nrows;
+        for (i = 0; i < plan->cache_n; i++) {
+          if (TDB_VALUE_IS_NULL(&plan->cache_set[i])) plan->cache_null = 1;
+        }
+        rows.v = NULL;
+        rows.nrows = 0;
+      }
+    }
+    tdbRowSetFree(&rows, ex->mem);
+    if (rc != TDB_OK) return rc;
+    plan->cache_ok = 1;
+    plan->cache_serial = ex->serial;
+  }
+  if (e->kind == TDB_EXPR_IN_SELECT) {
+    TdbValue v;
+    int found = 0;
+    tdbValueSetNull(&v);
+    rc = tdbExprEval(ctx, e->left, &v);
+    if (rc == TDB_OK) rc = tdbInSet(ctx, plan, &v, &found);
+    tdbValueClear(ex->mem, &v);
+    if (rc != TDB_OK) return rc;
+    if (found < 0) tdbValueSetNull(out);
+    else tdbValueSetBool(out, e->negated ? !found : found);
+    return TDB_OK;
+  }
+  *out = plan->cache_value;
+  out->owned = 0;
+  return TDB_OK;
+}
+
+/* ---- EXPLAIN -------------------------------------------------------------------- */
+
+static const char *tdbAccessName(TdbAccess a) {
+  switch (a) {
+    case TDB_ACCESS_FULL: return "full scan";
+    case TDB_ACCESS_PK_POINT: return "primary key lookup";
+    case TDB_ACCESS_PK_RANGE: return "primary key range";
+    case TDB_ACCESS_INDEX_POINT: return "index lookup";
+    case TDB_ACCESS_INDEX_RANGE: return "index range";
+  }
+  return "?";
+}
+
+static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze) {
+  int i;
+  for (i = 0; i < depth; i++) tdbStrAppendz(out, "  ");
+  if (depth > 0) tdbStrAppendz(out, "-> ");
+  switch (p->kind) {
+    case TDB_PLAN_SCAN:
+      tdbStrAppendf(out, "SCAN %s (%s", p->table->name, tdbAccessName(p->access));
+      if (p->index) tdbStrAppendf(out, " using %s", p->index->name);
+      tdbStrAppendChar(out, ')');
+      break;
+    case TDB_PLAN_VIEW: tdbStrAppendf(out, "SCAN %s (catalog view)", p->view->name); break;
+    case TDB_PLAN_ONE_ROW: tdbStrAppendz(out, "ONE ROW"); break;
+    case TDB_PLAN_FILTER: tdbStrAppendz(out, "FILTER"); break;
+    case TDB_PLAN_JOIN:
+      tdbStrAppendz(out, p->left_join ? "NESTED LOOP LEFT JOIN" : "NESTED LOOP JOIN");
+      break;
+    case TDB_PLAN_AGGREGATE:
+      tdbStrAppendf(out, "AGGREGATE (%d group keys, %d aggregates)",
+                    p->group_by ? p->group_by->n : 0, p->naggs);
+      break;
+    case TDB_PLAN_PROJECT: tdbStrAppendf(out, "PROJECT (%d columns)", p->nexprs); break;
+    case TDB_PLAN_DISTINCT: tdbStrAppendz(out, "DISTINCT"); break;
+    case TDB_PLAN_SORT: tdbStrAppendf(out, "SORT (%d keys)", p->nsort); break;
+    case TDB_PLAN_LIMIT: tdbStrAppendz(out, "LIMIT"); break;
+    default: tdbStrAppendz(out, "?"); break;
+  }
+  tdbStrAppendf(out, "  (rows=%.0f cost=%.1f)", p->est_rows, p->est_cost);
+  if (analyze) {
+    tdbStrAppendf(out, " (actual rows=%lld loops=%lld time=%.3f ms)", (long long)p->actual_rows,
+                  (long long)p->loops, (double)p->actual_ns / 1e6);
+  }
+  tdbStrAppendChar(out, '\n');
+  if (p->child) tdbExplainNode(out, p->child, depth + 1, analyze);
+  if (p->right) tdbExplainNode(out, p->right, depth + 1, analyze);
+}
+
+TDB_PRIVATE void tdbPlanExplain(TdbStr *out, const TdbPlan *p, const char *sql, int analyze) {
+  (void)sql;
+  tdbExplainNode(out, p, 0, analyze);
+}

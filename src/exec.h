@@ -1,0 +1,197 @@
+/*
+** exec.h — the query executor: plans (trees of operators) that exchange
+** chunks of up to TDB_CHUNK_ROWS rows.
+**
+** A chunk (TdbChunk) is column-major: col[c][r] is the value of column c in row r, for
+** r < n. A selection vector (sel[0..nsel)) names the rows that are live;
+** when sel is NULL every row 0..n-1 is. Filters narrow the selection instead
+** of copying rows. A NULL is a value of type TDB_TYPE_NULL (the per-value
+** type tag is the null mask).
+**
+**   operator tree for SELECT a, count(*) FROM t WHERE b > 1 GROUP BY a
+**   ORDER BY 2 LIMIT 5:
+**
+**     LIMIT 5
+**      └─ SORT [col 1]
+**          └─ PROJECT [a, count(*)]
+**              └─ AGGREGATE group [a] aggs [count(*)]
+**                  └─ FILTER b > 1
+**                      └─ SCAN t (full | pk point | pk range | index)
+**
+** Ownership of batch values: a batch's values belong to the operator that
+** produced it and stay valid until that operator's next call (or close).
+** Operators that keep rows across calls (sort, aggregate, distinct, the
+** inner side of a join) copy them.
+**
+** A plan node is both the description the planner built and the runtime
+** state of one execution: tdbPlanOpen resets the state, so a plan can run
+** many times (a correlated subquery runs once per outer row), never twice
+** at once.
+*/
+#ifndef TDB_EXEC_H
+#define TDB_EXEC_H
+
+#include "catalog.h"
+#include "expr.h"
+#include "views.h"
+
+#define TDB_CHUNK_ROWS 1024
+
+typedef struct TdbChunk {
+  int ncols;
+  int n;                /* rows filled */
+  TdbValue **col;       /* ncols column vectors of TDB_CHUNK_ROWS values */
+  uint16_t *sel;        /* live rows, or NULL: all n */
+  int nsel;
+  uint16_t *sel_buf;    /* storage sel points into when set */
+} TdbChunk;
+
+/* Rows live in a batch: nsel when there is a selection vector, else n. */
+#define TDB_CHUNK_LIVE(b) ((b)->sel ? (b)->nsel : (b)->n)
+/* The row index of the i-th live row. */
+#define TDB_CHUNK_ROW(b, i) ((b)->sel ? (int)(b)->sel[i] : (i))
+
+typedef enum TdbPlanKind {
+  TDB_PLAN_SCAN,        /* a table: access path in `access` */
+  TDB_PLAN_VIEW,        /* a catalog view */
+  TDB_PLAN_ONE_ROW,     /* no FROM: one row without columns */
+  TDB_PLAN_FILTER,      /* child rows where pred is true */
+  TDB_PLAN_JOIN,        /* nested loop: child x right, on / left join */
+  TDB_PLAN_AGGREGATE,   /* groups of child rows: [group keys..., aggregates...] */
+  TDB_PLAN_PROJECT,     /* exprs over child rows */
+  TDB_PLAN_DISTINCT,    /* first `key_cols` columns distinct */
+  TDB_PLAN_SORT,        /* by sort keys */
+  TDB_PLAN_LIMIT        /* limit / offset */
+} TdbPlanKind;
+
+/* Table access paths. */
+typedef enum TdbAccess {
+  TDB_ACCESS_FULL,      /* every current row of the table */
+  TDB_ACCESS_PK_POINT,  /* key = values of all primary-key columns */
+  TDB_ACCESS_PK_RANGE,  /* lo <= first key column <= hi (either bound optional) */
+  TDB_ACCESS_INDEX_POINT,  /* index columns = values */
+  TDB_ACCESS_INDEX_RANGE   /* lo <= first index column <= hi */
+} TdbAccess;
+
+typedef struct TdbSortKey {
+  int column;           /* column of the child's rows */
+  int desc;
+  int nulls_first;      /* 1 NULLs first, 0 NULLs last */
+} TdbSortKey;
+
+/* Materialized rows: nrows rows of ncols owned values each. */
+typedef struct TdbRowSet {
+  int ncols;
+  size_t nrows, cap;
+  TdbValue *v;
+} TdbRowSet;
+
+TDB_PRIVATE void tdbRowSetInit(TdbRowSet *rs, int ncols);
+TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem);
+/* A new row at the end (values NULL); NULL on out-of-memory. */
+TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem);
+TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i);
+typedef struct TdbExec TdbExec;
+typedef struct TdbPlan TdbPlan;
+
+struct TdbPlan {
+  TdbPlanKind kind;
+  int ncols;            /* width of the output rows */
+  TdbPlan *child, *right;
+  TdbPlan *all_next;    /* every plan of a statement, for freeing */
+
+  /* SCAN */
+  const TdbTableDef *table;
+  TdbAccess access;
+  const TdbIndexDef *index;
+  int nkey;             /* POINT: key values given */
+  TdbExpr *key[TDB_MAX_KEY_COLUMNS];  /* POINT values (borrowed from the AST) */
+  TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
+  /* VIEW */
+  const TdbView *view;
+  /* FILTER, JOIN: predicate (borrowed); JOIN: left join */
+  TdbExpr *pred;
+  int left_join;
+  /* AGGREGATE */
+  TdbExprList *group_by;  /* borrowed */
+  int naggs;
+  TdbExpr **aggs;         /* borrowed FUNC nodes */
+  /* PROJECT */
+  int nexprs;
+  TdbExpr **exprs;        /* borrowed, ncols of them */
+  /* DISTINCT: key_cols; SORT: keys; LIMIT: limit/offset exprs (borrowed) */
+  int key_cols;
+  int nsort;
+  TdbSortKey *sort;
+  TdbExpr *limit, *offset;
+  /* FILTER over one FROM item of a join: the predicate's column numbers
+  ** are those of the scope row, where the item's columns start here */
+  int col_offset;
+  /* subquery result cache (the root plan of an uncorrelated subquery) */
+  uint64_t cache_serial;
+  int cache_ok;
+  TdbValue cache_value;   /* scalar subquery / EXISTS */
+  TdbValue *cache_set;    /* IN (subquery): the values */
+  int cache_n, cache_null;
+
+  /* planner estimates and EXPLAIN ANALYZE measurements */
+  double est_rows, est_cost;
+  int64_t actual_rows;
+  int64_t actual_ns;
+  int64_t loops;
+
+  /* runtime */
+  TdbChunk out;
+  int opened, done;
+  void *state;          /* operator-specific (exec.c) */
+};
+
+/* What one execution of a statement needs. */
+struct TdbExec {
+  struct tdb *db;
+  TdbMem *mem;
+  TdbErr *err;
+  const TdbValue *params;
+  int nparams;
+  uint64_t snapshot;    /* store epoch the statement reads (0: head) */
+  int64_t cvt;          /* current valid time of the statement (µs) */
+  int64_t now;          /* statement start time (µs) */
+  uint64_t serial;      /* bumped per execution: invalidates subquery caches */
+  int analyze;          /* EXPLAIN ANALYZE: time operators */
+};
+
+/* Scan rows of a table: its columns, then the pseudo-columns below. */
+#define TDB_PSEUDO_ROWID 0
+#define TDB_PSEUDO_VALID_FROM 1
+#define TDB_PSEUDO_VALID_TO 2
+/* Width of a scan of t, and where pseudo-column k is (-1 if t has none). */
+TDB_PRIVATE int tdbScanWidth(const TdbTableDef *t);
+TDB_PRIVATE int tdbScanPseudo(const TdbTableDef *t, int k);
+
+TDB_PRIVATE int tdbChunkInit(TdbChunk *b, TdbMem *mem, int ncols);
+TDB_PRIVATE void tdbChunkReset(TdbChunk *b, TdbMem *mem);  /* clear values, n = 0 */
+TDB_PRIVATE void tdbChunkFree(TdbChunk *b, TdbMem *mem);
+
+/* Allocate a plan node of `kind` linked into *all (freed by tdbPlanFreeAll). */
+TDB_PRIVATE TdbPlan *tdbPlanNew(TdbMem *mem, TdbPlan **all, int kind, int ncols);
+TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all);
+
+/* Run a plan: open, then next until it returns 0 rows, then close. `outer`
+** is the enclosing query's row for correlated references (or NULL). next
+** sets *out to the plan's batch (live rows may be 0 only at the end). */
+TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
+TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
+TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p);
+
+/* Evaluate a subquery expression (SUBQUERY, EXISTS, IN_SELECT) for the row
+** of ctx. Called by tdbExprEval. */
+TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out);
+
+/* An evaluation context for row r of batch b. */
+TDB_PRIVATE void tdbExecEvalCtx(TdbExec *ex, TdbEvalCtx *ctx, const TdbEvalCtx *outer,
+                                const TdbChunk *b, int r);
+
+/* EXPLAIN text of a plan tree (ANALYZE figures when measured). */
+TDB_PRIVATE void tdbPlanExplain(TdbStr *out, const TdbPlan *p, const char *sql, int analyze);
+
+#endif /* TDB_EXEC_H */

@@ -1,0 +1,500 @@
+/*
+** planner.c — build executable plans (exec.h) from bound statements.
+**
+** For a SELECT: one leaf per FROM item (a table scan with the cheapest
+** access path the WHERE conjuncts allow, a catalog view, or the plan of a
+** derived table / view body), joined left-deep by nested loops; conjuncts
+** that read only one FROM item are filtered right above its leaf (before
+** the join materializes it); the rest filter the joined rows. Then
+** aggregation, HAVING, projection, DISTINCT, ORDER BY and LIMIT.
+**
+** Access paths, cheapest first: primary-key point (every key column equal
+** to a value known before the scan: a constant, a parameter, an outer
+** column), index point (all or leading index columns), primary-key range
+** and index range (on the first column), full scan. The conjuncts that
+** chose a path stay in the filter, so a path only narrows what is read.
+** Estimates use ANALYZE's row counts when there are some (planner.h).
+*/
+#include "planner.h"
+#include "binder.h"
+
+/* Conjuncts of a condition (AND-ed terms), borrowed. */
+typedef struct TdbConjuncts {
+  int n, cap;
+  TdbExpr **e;
+  int *used;            /* pushed below a join: no longer filtered on top */
+} TdbConjuncts;
+
+static int tdbConjAdd(TdbMem *mem, TdbConjuncts *c, TdbExpr *e) {
+  if (!e) return TDB_OK;
+  if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_AND) {
+    int rc = tdbConjAdd(mem, c, e->left);
+    return rc == TDB_OK ? tdbConjAdd(mem, c, e->right) : rc;
+  }
+  if (c->n == c->cap) {
+    int cap = c->cap ? c->cap * 2 : 8;
+    TdbExpr **ne = tdbMemRealloc(mem, c->e, sizeof(TdbExpr *) * (size_t)cap);
+    int *nu;
+    if (!ne) return TDB_NOMEM;
+    c->e = ne;
+    nu = tdbMemRealloc(mem, c->used, sizeof(int) * (size_t)cap);
+    if (!nu) return TDB_NOMEM;
+    c->used = nu;
+    c->cap = cap;
+  }
+  c->used[c->n] = 0;
+  c->e[c->n++] = e;
+  return TDB_OK;
+}
+
+static void tdbConjFree(TdbMem *mem, TdbConjuncts *c) {
+  tdbMemFree(mem, c->e);
+  tdbMemFree(mem, c->used);
+}
+
+/* The range of depth-0 columns e reads: *lo..*hi (lo > hi: none). Sets
+** *has_sub when e contains a subquery. */
+static void tdbExprColumns(const TdbExpr *e, int *lo, int *hi, int *has_sub) {
+  int i;
+  if (!e) return;
+  if (e->kind == TDB_EXPR_COLUMN && e->depth == 0) {
+    if (e->column < *lo) *lo = e->column;
+    if (e->column > *hi) *hi = e->column;
+    return;
+  }
+  if (e->kind == TDB_EXPR_SUBQUERY || e->kind == TDB_EXPR_EXISTS ||
+      e->kind == TDB_EXPR_IN_SELECT || e->kind == TDB_EXPR_AGGREF) {
+    *has_sub = 1;
+  }
+  tdbExprColumns(e->left, lo, hi, has_sub);
+  tdbExprColumns(e->right, lo, hi, has_sub);
+  tdbExprColumns(e->third, lo, hi, has_sub);
+  for (i = 0; e->list && i < e->list->n; i++) tdbExprColumns(e->list->items[i].expr, lo, hi, has_sub);
+}
+
+/* Is e known before a scan starts (no depth-0 columns, no subqueries)? */
+static int tdbExprIsRunConstant(const TdbExpr *e) {
+  int lo = 1 << 30, hi = -1, sub = 0;
+  tdbExprColumns(e, &lo, &hi, &sub);
+  return lo > hi && !sub;
+}
+
+/* If e is `col op value` (either side) over scan column `first + c`, set
+** *col = c, *op (normalized to col on the left), *value. */
+static int tdbMatchCompare(TdbExpr *e, int first, int width, int *col, int *op,
+                           TdbExpr **value) {
+  TdbExpr *l, *r;
+  int o;
+  if (e->kind != TDB_EXPR_BINARY) return 0;
+  o = e->op;
+  if (o != TDB_OP_EQ && o != TDB_OP_LT && o != TDB_OP_LE && o != TDB_OP_GT && o != TDB_OP_GE) {
+    return 0;
+  }
+  l = e->left;
+  r = e->right;
+  if (r->kind == TDB_EXPR_COLUMN && r->depth == 0 && !(l->kind == TDB_EXPR_COLUMN && l->depth == 0)) {
+    TdbExpr *t = l;
+    l = r;
+    r = t;
+    o = o == TDB_OP_LT ? TDB_OP_GT : o == TDB_OP_GT ? TDB_OP_LT
+      : o == TDB_OP_LE ? TDB_OP_GE : o == TDB_OP_GE ? TDB_OP_LE : o;
+  }
+  if (l->kind != TDB_EXPR_COLUMN || l->depth != 0) return 0;
+  if (l->column < first || l->column >= first + width) return 0;
+  if (!tdbExprIsRunConstant(r)) return 0;
+  *col = l->column - first;
+  *op = o;
+  *value = r;
+  return 1;
+}
+
+/* Equality value for scan column c among the conjuncts, or NULL. */
+static TdbExpr *tdbFindEq(const TdbConjuncts *cj, int first, int width, int c) {
+  int i, col, op;
+  TdbExpr *v;
+  for (i = 0; i < cj->n; i++) {
+    if (tdbMatchCompare(cj->e[i], first, width, &col, &op, &v) && col == c && op == TDB_OP_EQ) {
+      return v;
+    }
+  }
+  return NULL;
+}
+
+/* Range bounds for scan column c: *lo / *hi (either may stay NULL). */
+static void tdbFindRange(const TdbConjuncts *cj, int first, int width, int c, TdbExpr **lo,
+                         TdbExpr **hi) {
+  int i, col, op;
+  TdbExpr *v;
+  *lo = *hi = NULL;
+  for (i = 0; i < cj->n; i++) {
+    TdbExpr *e = cj->e[i];
+    if (e->kind == TDB_EXPR_BETWEEN && !e->negated && e->left->kind == TDB_EXPR_COLUMN &&
+        e->left->depth == 0 && e->left->column == first + c &&
+        tdbExprIsRunConstant(e->right) && tdbExprIsRunConstant(e->third)) {
+      *lo = e->right;
+      *hi = e->third;
+      continue;
+    }
+    if (!tdbMatchCompare(e, first, width, &col, &op, &v) || col != c) continue;
+    if (op == TDB_OP_GT || op == TDB_OP_GE) *lo = v;
+    if (op == TDB_OP_LT || op == TDB_OP_LE) *hi = v;
+  }
+}
+
+/* Estimated current rows of a table (ANALYZE statistics, else a guess). */
+static double tdbTableRows(const TdbTableDef *t) {
+  return t->stat_rows > 0 ? (double)t->stat_rows : 1000.0;
+}
+
+/* Choose the access path of a scan of table t whose columns start at
+** `first` in the scope row, from the conjuncts. */
+static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjuncts *cj,
+                            int first) {
+  int width = tdbScanWidth(t), k, j, best_n = 0;
+  double rows = tdbTableRows(t);
+  const TdbIndexDef *best = NULL;
+  TdbExpr *lo, *hi;
+  scan->access = TDB_ACCESS_FULL;
+  scan->est_rows = rows;
+  scan->est_cost = rows;
+  /* primary key: every column (or leading ones) equal */
+  if (t->npk == 0) {
+    TdbExpr *v = tdbFindEq(cj, first, width, tdbScanPseudo(t, TDB_PSEUDO_ROWID));
+    if (v) {
+      scan->access = TDB_ACCESS_PK_POINT;
+      scan->nkey = 1;
+      scan->key[0] = v;
+      scan->est_rows = 1;
+      scan->est_cost = 2;
+      return;
+    }
+  } else {
+    int n = 0;
+    for (k = 0; k < t->npk; k++) {
+      TdbExpr *v = tdbFindEq(cj, first, width, t->pk[k]);
+      if (!v) break;
+      scan->key[n++] = v;
+    }
+    if (n == t->npk) {
+      scan->access = TDB_ACCESS_PK_POINT;
+      scan->nkey = n;
+      scan->est_rows = 1;
+      scan->est_cost = 2;
+      return;
+    }
+    if (n > 0) {
+      scan->access = TDB_ACCESS_PK_POINT; /* a key prefix */
+      scan->nkey = n;
+      scan->est_rows = rows / 10;
+      scan->est_cost = 2 + scan->est_rows;
+    }
+  }
+  /* secondary indexes: most leading columns equal */
+  for (j = 0; j < t->nindexes; j++) {
+    const TdbIndexDef *ix = t->indexes[j];
+    int n = 0;
+    for (k = 0; k < ix->ncols; k++) {
+      if (ix->col[k] < 0 || !tdbFindEq(cj, first, width, ix->col[k])) break;
+      n++;
+    }
+    if (n > best_n || (n == best_n && n > 0 && ix->unique && best && !best->unique)) {
+      best = ix;
+      best_n = n;
+    }
+  }
+  if (best && (scan->access == TDB_ACCESS_FULL || (best->unique && best_n == best->ncols))) {
+    scan->access = TDB_ACCESS_INDEX_POINT;
+    scan->index = best;
+    scan->nkey = best_n;
+    for (k = 0; k < best_n; k++) scan->key[k] = tdbFindEq(cj, first, width, best->col[k]);
+    scan->est_rows = best->unique && best_n == best->ncols ? 1 : TDB_MAX(1.0, rows / 10);
+    scan->est_cost = 3 * scan->est_rows + 2;
+    return;
+  }
+  if (scan->access != TDB_ACCESS_FULL) return;
+  /* ranges on the first key column, then on an index's first column */
+  {
+    int c = t->npk > 0 ? t->pk[0] : tdbScanPseudo(t, TDB_PSEUDO_ROWID);
+    tdbFindRange(cj, first, width, c, &lo, &hi);
+    if (lo || hi) {
+      scan->access = TDB_ACCESS_PK_RANGE;
+      scan->lo = lo;
+      scan->hi = hi;
+      scan->est_rows = rows / (lo && hi ? 10 : 3);
+      scan->est_cost = 2 + scan->est_rows;
+      return;
+    }
+  }
+  for (j = 0; j < t->nindexes; j++) {
+    const TdbIndexDef *ix = t->indexes[j];
+    if (ix->col[0] < 0) continue;
+    tdbFindRange(cj, first, width, ix->col[0], &lo, &hi);
+    if (lo || hi) {
+      scan->access = TDB_ACCESS_INDEX_RANGE;
+      scan->index = ix;
+      scan->lo = lo;
+      scan->hi = hi;
+      scan->est_rows = rows / (lo && hi ? 10 : 3);
+      scan->est_cost = 2 + 3 * scan->est_rows;
+      return;
+    }
+  }
+}
+
+static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e);
+
+/* Plan the subqueries of every expression in a list. */
+static int tdbPlanListSubqueries(TdbPlanner *pl, TdbExprList *l) {
+  int i, rc;
+  for (i = 0; l && i < l->n; i++) {
+    rc = tdbPlanSubqueries(pl, l->items[i].expr);
+    if (rc != TDB_OK) return rc;
+  }
+  return TDB_OK;
+}
+
+static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e) {
+  int rc = TDB_OK;
+  if (!e) return TDB_OK;
+  if (e->select && !e->select->plan) {
+    rc = tdbPlanSelect(pl, e->select, &e->select->plan);
+    if (rc != TDB_OK) return rc;
+  }
+  rc = tdbPlanSubqueries(pl, e->left);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->right);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->third);
+  if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, e->list);
+  return rc;
+}
+
+static TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
+  TdbPlan *p = tdbPlanNew(pl->mem, pl->all, kind, ncols);
+  if (!p) {
+    tdbErrNoMem(pl->err);
+    return NULL;
+  }
+  p->child = child;
+  if (child) {
+    p->est_rows = child->est_rows;
+    p->est_cost = child->est_cost;
+  }
+  return p;
+}
+
+/* The leaf plan of one FROM item, with the conjuncts that read only it. */
+static int tdbPlanSource(TdbPlanner *pl, TdbSource *src, TdbConjuncts *cj, int pushable,
+                         TdbPlan **out) {
+  TdbPlan *leaf;
+  int i, rc;
+  *out = NULL;
+  if (src->table) {
+    leaf = tdbNode(pl, TDB_PLAN_SCAN, src->ncolumns, NULL);
+    if (!leaf) return TDB_NOMEM;
+    leaf->table = src->table;
+    tdbChooseAccess(leaf, src->table, cj, src->first_column);
+  } else if (src->view) {
+    leaf = tdbNode(pl, TDB_PLAN_VIEW, src->ncolumns, NULL);
+    if (!leaf) return TDB_NOMEM;
+    leaf->view = src->view;
+    leaf->est_rows = 100;
+    leaf->est_cost = 100;
+  } else {
+    TdbSelect *sub = src->subquery ? src->subquery : src->view_select;
+    rc = tdbPlanSelect(pl, sub, &sub->plan);
+    if (rc != TDB_OK) return rc;
+    leaf = sub->plan;
+  }
+  if (pushable) {
+    /* conjuncts reading only this item filter right above it */
+    TdbExpr *pred = NULL;
+    int npred = 0;
+    for (i = 0; i < cj->n; i++) {
+      int lo = 1 << 30, hi = -1, sub = 0;
+      tdbExprColumns(cj->e[i], &lo, &hi, &sub);
+      if (cj->used[i] || sub || lo > hi) continue;
+      if (lo < src->first_column || hi >= src->first_column + src->ncolumns) continue;
+      cj->used[i] = 1;
+      if (npred++ == 0) {
+        pred = cj->e[i];
+      } else {
+        /* chain one FILTER per conjunct */
+        TdbPlan *f = tdbNode(pl, TDB_PLAN_FILTER, leaf->ncols, leaf);
+        if (!f) return TDB_NOMEM;
+        f->pred = pred;
+        f->col_offset = src->first_column;
+        f->est_rows = leaf->est_rows * 0.5;
+        leaf = f;
+        pred = cj->e[i];
+      }
+    }
+    if (pred) {
+      TdbPlan *f = tdbNode(pl, TDB_PLAN_FILTER, leaf->ncols, leaf);
+      if (!f) return TDB_NOMEM;
+      f->pred = pred;
+      f->col_offset = src->first_column;
+      f->est_rows = leaf->est_rows * 0.5;
+      leaf = f;
+    }
+  }
+  *out = leaf;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbPlanSelect(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
+  TdbConjuncts cj;
+  TdbPlan *cur = NULL, *p;
+  TdbSource *src;
+  int i, rc = TDB_OK, multi = s->from && s->from->next;
+  int ngroup = s->group_by ? s->group_by->n : 0;
+  *out = NULL;
+  memset(&cj, 0, sizeof cj);
+  if (tdbConjAdd(pl->mem, &cj, s->where) != TDB_OK) goto nomem;
+  for (src = s->from; src; src = src->next) {
+    if (src->join == TDB_JOIN_INNER && tdbConjAdd(pl->mem, &cj, src->on) != TDB_OK) goto nomem;
+  }
+  /* subqueries anywhere in the statement */
+  rc = tdbPlanListSubqueries(pl, s->columns);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->where);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->having);
+  if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, s->group_by);
+  if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, s->order_by);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->limit);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->offset);
+  for (src = s->from; rc == TDB_OK && src; src = src->next) rc = tdbPlanSubqueries(pl, src->on);
+  if (rc != TDB_OK) goto done;
+
+  for (src = s->from; src; src = src->next) {
+    TdbPlan *leaf;
+    /* below a LEFT JOIN's inner side, WHERE terms must not filter early */
+    int pushable = multi && src->join != TDB_JOIN_LEFT;
+    rc = tdbPlanSource(pl, src, &cj, pushable, &leaf);
+    if (rc != TDB_OK) goto done;
+    if (!cur) {
+      cur = leaf;
+      continue;
+    }
+    p = tdbNode(pl, TDB_PLAN_JOIN, cur->ncols + leaf->ncols, cur);
+    if (!p) goto nomem;
+    p->right = leaf;
+    p->left_join = src->join == TDB_JOIN_LEFT;
+    if (p->left_join) p->pred = src->on;
+    else if (src->join == TDB_JOIN_CROSS && src->on) p->pred = src->on;
+    p->est_rows = cur->est_rows * leaf->est_rows;
+    p->est_cost = cur->est_cost + cur->est_rows * leaf->est_rows + leaf->est_cost;
+    cur = p;
+  }
+  if (!cur) {
+    cur = tdbNode(pl, TDB_PLAN_ONE_ROW, 0, NULL);
+    if (!cur) goto nomem;
+    cur->est_rows = 1;
+  }
+  for (i = 0; i < cj.n; i++) {
+    if (cj.used[i]) continue;
+    p = tdbNode(pl, TDB_PLAN_FILTER, cur->ncols, cur);
+    if (!p) goto nomem;
+    p->pred = cj.e[i];
+    p->est_rows = TDB_MAX(1.0, cur->est_rows * 0.3);
+    p->est_cost = cur->est_cost + cur->est_rows;
+    cur = p;
+  }
+  if (s->grouped) {
+    p = tdbNode(pl, TDB_PLAN_AGGREGATE, ngroup + s->naggs, cur);
+    if (!p) goto nomem;
+    p->group_by = s->group_by;
+    p->naggs = s->naggs;
+    p->aggs = s->aggs;
+    p->est_rows = ngroup ? TDB_MAX(1.0, cur->est_rows / 10) : 1;
+    p->est_cost = cur->est_cost + cur->est_rows;
+    cur = p;
+    if (s->having) {
+      p = tdbNode(pl, TDB_PLAN_FILTER, cur->ncols, cur);
+      if (!p) goto nomem;
+      p->pred = s->having;
+      cur = p;
+    }
+  }
+  p = tdbNode(pl, TDB_PLAN_PROJECT, s->nresult + s->nsort_extra, cur);
+  if (!p) goto nomem;
+  p->nexprs = s->nresult + s->nsort_extra;
+  p->exprs = tdbMemAlloc(pl->mem, sizeof(TdbExpr *) * (size_t)(p->nexprs ? p->nexprs : 1));
+  if (!p->exprs) goto nomem;
+  for (i = 0; i < s->nresult; i++) p->exprs[i] = s->columns->items[i].expr;
+  for (i = 0; s->order_by && i < s->order_by->n; i++) {
+    if (s->sort_col[i] >= s->nresult) p->exprs[s->sort_col[i]] = s->order_by->items[i].expr;
+  }
+  cur = p;
+  if (s->distinct) {
+    p = tdbNode(pl, TDB_PLAN_DISTINCT, cur->ncols, cur);
+    if (!p) goto nomem;
+    p->key_cols = s->nresult;
+    cur = p;
+  }
+  if (s->order_by) {
+    p = tdbNode(pl, TDB_PLAN_SORT, s->nresult, cur);
+    if (!p) goto nomem;
+    p->nsort = s->order_by->n;
+    p->sort = tdbMemAlloc(pl->mem, sizeof(TdbSortKey) * (size_t)p->nsort);
+    if (!p->sort) goto nomem;
+    for (i = 0; i < p->nsort; i++) {
+      const TdbExprItem *it = &s->order_by->items[i];
+      p->sort[i].column = s->sort_col[i];
+      p->sort[i].desc = it->desc;
+      /* NULLs sort as the smallest value unless NULLS FIRST/LAST says otherwise */
+      p->sort[i].nulls_first = it->nulls ? it->nulls == 1 : !it->desc;
+    }
+    p->est_cost = cur->est_cost + cur->est_rows * 2;
+    cur = p;
+  }
+  if (s->limit || s->offset) {
+    p = tdbNode(pl, TDB_PLAN_LIMIT, cur->ncols, cur);
+    if (!p) goto nomem;
+    p->limit = s->limit;
+    p->offset = s->offset;
+    cur = p;
+  }
+  *out = cur;
+  s->plan = cur;
+  goto done;
+nomem:
+  rc = tdbErrNoMem(pl->err);
+done:
+  tdbConjFree(pl->mem, &cj);
+  return rc;
+}
+
+TDB_PRIVATE int tdbPlanTableRows(TdbPlanner *pl, TdbSource *target, TdbExpr *where,
+                                 TdbPlan **out) {
+  TdbConjuncts cj;
+  TdbPlan *cur, *p;
+  int i, rc;
+  *out = NULL;
+  memset(&cj, 0, sizeof cj);
+  if (tdbConjAdd(pl->mem, &cj, where) != TDB_OK) {
+    tdbConjFree(pl->mem, &cj);
+    return tdbErrNoMem(pl->err);
+  }
+  rc = tdbPlanSubqueries(pl, where);
+  cur = rc == TDB_OK ? tdbNode(pl, TDB_PLAN_SCAN, tdbScanWidth(target->table), NULL) : NULL;
+  if (rc == TDB_OK && !cur) rc = TDB_NOMEM;
+  if (rc == TDB_OK) {
+    cur->table = target->table;
+    tdbChooseAccess(cur, target->table, &cj, 0);
+    for (i = 0; i < cj.n; i++) {
+      p = tdbNode(pl, TDB_PLAN_FILTER, cur->ncols, cur);
+      if (!p) {
+        rc = TDB_NOMEM;
+        break;
+      }
+      p->pred = cj.e[i];
+      cur = p;
+    }
+  }
+  tdbConjFree(pl->mem, &cj);
+  if (rc == TDB_NOMEM) return tdbErrNoMem(pl->err);
+  *out = cur;
+  return rc;
+}
+
+TDB_PRIVATE int tdbPlanList(TdbPlanner *pl, TdbExprList *l) {
+  return tdbPlanListSubqueries(pl, l);
+}

@@ -1,0 +1,138 @@
+/*
+** rows.c — row keys, index keys and row values of tables (rows.h).
+*/
+#include "rows.h"
+#include "keycodec.h"
+#include "rowcodec.h"
+
+TDB_PRIVATE void tdbRowKeyPrefix(TdbStr *out, int keyspace, uint32_t table_id) {
+  unsigned char b[5];
+  b[0] = (unsigned char)keyspace;
+  tdbKeyPutU32BE(b + 1, table_id);
+  tdbStrAppend(out, (const char *)b, 5);
+}
+
+TDB_PRIVATE int tdbRowKeyAppendPk(TdbStr *out, const TdbTableDef *t, const TdbValue *vals,
+                                  int64_t rowid) {
+  int k, rc;
+  if (t->npk == 0) {
+    TdbValue v;
+    tdbValueSetInt(&v, rowid);
+    return tdbKeyEncodeValue(out, &v);
+  }
+  for (k = 0; k < t->npk; k++) {
+    rc = tdbKeyEncodeValue(out, &vals[t->pk[k]]);
+    if (rc != TDB_OK) return rc;
+  }
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbRowKeyAppendTime(TdbStr *out, int64_t valid_from) {
+  return tdbKeyEncodeI64BE(out, valid_from);
+}
+
+TDB_PRIVATE int tdbIndexKey(TdbStr *out, const TdbIndexDef *ix, const TdbValue *vals,
+                            const char *rowkey, size_t rowkey_len) {
+  int k, rc;
+  tdbRowKeyPrefix(out, TDB_KEYSPACE_INDEX, ix->id);
+  for (k = 0; k < ix->ncols; k++) {
+    rc = tdbKeyEncodeValue(out, &vals[ix->col[k]]);
+    if (rc != TDB_OK) return rc;
+  }
+  tdbStrAppend(out, rowkey + 5, rowkey_len - 5);
+  return out->oom ? TDB_NOMEM : TDB_OK;
+}
+
+TDB_PRIVATE int tdbRowValue(TdbStr *out, const TdbTableDef *t, const TdbValue *vals, int flags,
+                            int op, int64_t valid_to) {
+  TdbValue stack[32], *slots = stack;
+  TdbRow row;
+  uint32_t n = t->next_pos, i;
+  int c, rc;
+  if (n > 32) {
+    slots = tdbMemAlloc(out->mem, sizeof(TdbValue) * n);
+    if (!slots) return TDB_NOMEM;
+  }
+  for (i = 0; i < n; i++) tdbValueSetNull(&slots[i]);
+  for (c = 0; c < t->ncols; c++) {
+    slots[t->cols[c].pos] = vals[c];
+    slots[t->cols[c].pos].owned = 0;
+  }
+  row.flags = (uint8_t)flags;
+  row.op = (uint8_t)op;
+  row.valid_to = valid_to;
+  row.ncol = n;
+  row.col = slots;
+  row.nstored = n;
+  rc = tdbRowEncode(out, &row);
+  if (slots != stack) tdbMemFree(out->mem, slots);
+  return rc;
+}
+
+TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,
+                                const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
+  TdbDbIter *it = NULL;
+  TdbStr prefix;
+  TdbValue *slots = NULL, *vals = NULL;
+  uint32_t nslots = t->next_pos ? t->next_pos : 1;
+  int rc, c;
+  tdbStrInit(&prefix, &db->mem);
+  tdbRowKeyPrefix(&prefix, TDB_KEYSPACE_ROWS, t->id);
+  if (pk) tdbStrAppend(&prefix, pk, pk_len);
+  slots = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * nslots);
+  vals = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)t->ncols);
+  if (prefix.oom || !slots || !vals) {
+    rc = tdbErrNoMem(&db->err);
+    goto done;
+  }
+  rc = tdbStoreIter(db->store, 0, &db->err, &it);
+  if (rc != TDB_OK) goto done;
+  for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
+    size_t kn, vn;
+    const unsigned char *k = tdbDbIterKey(it, &kn);
+    const unsigned char *v = tdbDbIterValue(it, &vn);
+    TdbRow row;
+    TdbPiece piece;
+    if (kn < prefix.n || memcmp(k, prefix.z, prefix.n) != 0) break;
+    if (kn < 5 + 8 + 1) {
+      rc = tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "row key of %s too short",
+                     t->name);
+      goto done;
+    }
+    row.col = slots;
+    row.ncol = nslots;
+    if (tdbRowDecode(v, vn, &row) != TDB_OK) {
+      rc = tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
+                     "a row of table %s does not decode", t->name);
+      goto done;
+    }
+    for (c = 0; c < t->ncols; c++) {
+      uint32_t pos = t->cols[c].pos;
+      if (TDB_ROW_ABSENT(&row, pos)) {
+        if (defaults) vals[c] = defaults[c];
+        else tdbValueSetNull(&vals[c]);
+      } else {
+        vals[c] = slots[pos];
+      }
+      vals[c].owned = 0;
+    }
+    piece.key = k;
+    piece.key_len = kn;
+    piece.valid_from = tdbKeyGetI64BE(k + kn - 8);
+    piece.valid_to = row.valid_to;
+    piece.flags = row.flags;
+    piece.vals = vals;
+    piece.rowid = 0;
+    if (t->npk == 0 && kn == 5 + 9 + 8) piece.rowid = tdbKeyGetI64BE(k + 6);
+    rc = fn(ctx, &piece);
+    if (rc != TDB_OK) goto done;
+  }
+  rc = tdbDbIterStatus(it);
+  if (rc != TDB_OK) rc = tdbErrSet(&db->err, rc, NULL, "reading table %s failed", t->name);
+done:
+  tdbDbIterFree(it);
+  tdbStrClear(&prefix);
+  tdbMemFree(&db->mem, slots);
+  tdbMemFree(&db->mem, vals);
+  return rc;
+}
