@@ -376,6 +376,7 @@ expr(A) ::= expr(E) between_op(N) expr(L) AND expr(H). [BETWEEN] { A = tdbExprBe
 in_op(A) ::= IN. { A = 0; }
 in_op(A) ::= NOT IN. { A = 1; }
 expr(A) ::= expr(E) in_op(N) LP exprlist(L) RP(R). [IN] { A = tdbExprInList(pParse, N, E, L, R); }
+expr(A) ::= expr(E) in_op(N) LP RP(R). [IN] { A = tdbExprInList(pParse, N, E, tdbExprListEmpty(pParse), R); }
 expr(A) ::= expr(E) in_op(N) LP(L) select(S) RP(R). [IN] { A = tdbExprSubquery(pParse, TDB_EXPR_IN_SELECT, N, E, L, S, R); }
 expr(A) ::= LP(L) select(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_SUBQUERY, 0, 0, L, S, R); }
 expr(A) ::= EXISTS(L) LP select(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_EXISTS, 0, 0, L, S, R); }

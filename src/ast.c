@@ -440,6 +440,11 @@ fail_quiet:
   return NULL;
 }
 
+TDB_PRIVATE TdbExprList *tdbExprListEmpty(TdbParse *p) {
+  TdbExprList *list = tdbMemAllocZero(p->mem, sizeof *list);
+  return list ? list : tdbAstNoMem(p);
+}
+
 TDB_PRIVATE TdbExprList *tdbExprListAppendSort(TdbParse *p, TdbExprList *list, TdbExpr *e,
                                                int desc, int nulls) {
   list = tdbExprListAppend(p, list, e, NULL);

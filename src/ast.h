@@ -291,6 +291,8 @@ TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e);
 TDB_PRIVATE TdbExprList *tdbExprListAppend(TdbParse *p, TdbExprList *list, TdbExpr *e,
                                            TdbToken *alias);
 TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list);
+/* An empty list: `x IN ()` (false; NOT IN () is true, whatever x is). */
+TDB_PRIVATE TdbExprList *tdbExprListEmpty(TdbParse *p);
 /* ORDER BY item: append e with its direction (1 DESC) and NULLS placement. */
 TDB_PRIVATE TdbExprList *tdbExprListAppendSort(TdbParse *p, TdbExprList *list, TdbExpr *e,
                                                int desc, int nulls);

@@ -67,9 +67,13 @@ static int tdbSrcWidth(const TdbSource *s) {
   return s->subquery ? s->subquery->nresult : s->view_select->nresult;
 }
 
-/* Columns `*` expands to. */
+/* Columns `*` expands to, and the FROM-item column of the k-th of them. */
 static int tdbSrcVisible(const TdbSource *s) {
-  return s->table ? s->table->ncols : tdbSrcWidth(s);
+  return s->table ? tdbTableVisibleColumns(s->table) : tdbSrcWidth(s);
+}
+
+static int tdbSrcVisibleColumn(const TdbSource *s, int k) {
+  return s->table ? tdbTableVisibleColumn(s->table, k) : k;
 }
 
 static const char *tdbSrcColName(const TdbSource *s, int i) {
@@ -411,7 +415,7 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
     for (src = s->from; src; src = src->next) {
       if (it->expr->name && !tdbBindQualifies(src, it->expr->name)) continue;
       for (j = 0; j < tdbSrcVisible(src); j++) {
-        items[n].expr = tdbBindColumnRef(b->mem, src, j, it->expr->span);
+        items[n].expr = tdbBindColumnRef(b->mem, src, tdbSrcVisibleColumn(src, j), it->expr->span);
         if (!items[n].expr) {
           /* free only the references made here; the list stays intact */
           int k, m;

@@ -114,6 +114,21 @@ TDB_PRIVATE int tdbTableColumn(const TdbTableDef *t, const char *name) {
   return -1;
 }
 
+TDB_PRIVATE int tdbTableVisibleColumns(const TdbTableDef *t) {
+  int i, n = 0;
+  for (i = 0; i < t->ncols; i++) n += !t->cols[i].doc;
+  return n;
+}
+
+TDB_PRIVATE int tdbTableVisibleColumn(const TdbTableDef *t, int k) {
+  int i;
+  for (i = 0; i < t->ncols; i++) {
+    if (t->cols[i].doc) continue;
+    if (k-- == 0) return i;
+  }
+  return -1;
+}
+
 TDB_PRIVATE const char *tdbTableSuggest(const TdbTableDef *t, const char *name) {
   const char *best = NULL;
   int i, best_d = 3;

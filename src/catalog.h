@@ -123,6 +123,10 @@ TDB_PRIVATE TdbViewDef *tdbCatalogView(const TdbCatalog *cat, const char *name);
 TDB_PRIVATE int tdbCatalogNameKind(const TdbCatalog *cat, const char *name);
 /* Column index of `name` in t, -1 if none. */
 TDB_PRIVATE int tdbTableColumn(const TdbTableDef *t, const char *name);
+/* Columns of t that `*` and a positional INSERT see (all but the implicit
+** `doc` of a document table), and the column index of the k-th of them. */
+TDB_PRIVATE int tdbTableVisibleColumns(const TdbTableDef *t);
+TDB_PRIVATE int tdbTableVisibleColumn(const TdbTableDef *t, int k);
 /* The closest column name of t to `name`, for "did you mean", or NULL. */
 TDB_PRIVATE const char *tdbTableSuggest(const TdbTableDef *t, const char *name);
 

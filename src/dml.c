@@ -100,18 +100,16 @@ TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
       int c;
       rc = tdbDmlColumn(db, t, a->names->names[i], &c);
       if (rc != TDB_OK) return rc;
-      for (j = 0; j < i; j++) {
+      for (j = 0; a->kind == TDB_STMT_INSERT && j < i; j++) {
         if (strcmp(a->names->names[j], a->names->names[i]) == 0) {
-          return tdbErrSet(&db->err, TDB_ERROR_SCHEMA,
-                           a->kind == TDB_STMT_UPDATE ? TDB_SQLSTATE_SYNTAX
-                                                      : TDB_SQLSTATE_DUPLICATE_COLUMN,
+          return tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_DUPLICATE_COLUMN,
                            "column \"%s\" specified more than once", a->names->names[i]);
         }
       }
     }
   }
   if (a->kind == TDB_STMT_INSERT) {
-    int want = a->names ? a->names->n : t->ncols;
+    int want = a->names ? a->names->n : tdbTableVisibleColumns(t);
     for (i = 0; i < a->nrows; i++) {
       if (a->rows[i]->n != want) {
         return tdbErrSet(&db->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
@@ -630,7 +628,7 @@ static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
     }
   }
   for (i = 0; i < n && rc == TDB_OK; i++) {
-    c = a->names ? tdbTableColumn(t, a->names->names[i]) : i;
+    c = a->names ? tdbTableColumn(t, a->names->names[i]) : tdbTableVisibleColumn(t, i);
     tdbValueClear(&d->db->mem, &row[c]);
     rc = tdbAssign(d, c, &src[i], &row[c]);
   }

@@ -9,7 +9,6 @@
 */
 #include "json.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -589,7 +588,6 @@ static int tdbVectorNumber(TdbMem *mem, TdbErr *err, const char *z, size_t n,
     text = tdbMemStrndup(mem, z + start, len);
     if (!text) return tdbErrNoMem(err);
   }
-  errno = 0;
   f = strtof(text, &stop);
   if (text != small) tdbMemFree(mem, text);
   if (stop != text + len) return tdbVectorSyntax(err, start, "expected a number");
@@ -686,7 +684,7 @@ done:
 static size_t tdbVectorFormatFloat(float f, char *buf) {
   char best[32], e[32];
   const char *p;
-  int digits, exp10, precision;
+  int digits, exponent, precision;
   size_t k = 0, nd = 0;
   char mant[16];
   if (isnan(f)) return (size_t)snprintf(buf, 48, "NaN");
@@ -705,26 +703,26 @@ static size_t tdbVectorFormatFloat(float f, char *buf) {
     if (*p != '.' && nd < sizeof mant) mant[nd++] = *p;
     p++;
   }
-  exp10 = *p == 'e' ? atoi(p + 1) : 0;
+  exponent = *p == 'e' ? atoi(p + 1) : 0;
   digits = (int)nd;
-  if (exp10 < -4 || exp10 >= 15) {
+  if (exponent < -4 || exponent >= 15) {
     size_t len = strlen(best);
     memcpy(buf, best, len + 1);
     return len;
   }
-  if (exp10 < 0) {
+  if (exponent < 0) {
     int zeros;
     buf[k++] = '0';
     buf[k++] = '.';
-    for (zeros = 0; zeros < -exp10 - 1; zeros++) buf[k++] = '0';
+    for (zeros = 0; zeros < -exponent - 1; zeros++) buf[k++] = '0';
     memcpy(buf + k, mant, nd);
     k += nd;
   } else {
     int d;
-    for (d = 0; d <= exp10; d++) buf[k++] = d < digits ? mant[d] : '0';
-    if (digits > exp10 + 1) {
+    for (d = 0; d <= exponent; d++) buf[k++] = d < digits ? mant[d] : '0';
+    if (digits > exponent + 1) {
       buf[k++] = '.';
-      for (d = exp10 + 1; d < digits; d++) buf[k++] = mant[d];
+      for (d = exponent + 1; d < digits; d++) buf[k++] = mant[d];
     }
   }
   buf[k] = '\0';

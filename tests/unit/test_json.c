@@ -1015,7 +1015,8 @@ static void testMutations(void) {
       "[true,false,null,\"\\\\\\\"\",[],{},[[{}]],0,-0.0,1E+9]",
       "{\"\xc3\xa9\":\"\xf0\x9f\x98\x80\",\"x\":{\"y\":{\"z\":[\"\\n\"]}}}",
   };
-  static const char alphabet[] = "{}[]\",:\\u0123456789abcdefABCDEF.eE+- \t\nrtfnlsx\xc3\xa9\xf0\x80\xff";
+  static const char alphabet[] = "{}[]\",:\\u0123456789abcdefABCDEF.eE+- \t\nrtfnlsx"
+                                 "\xc3\xa9\xf0\x80\xff";
   uint64_t seed = 7;
   int iter, accepted = 0;
   for (iter = 0; iter < 30000; iter++) {
