@@ -440,6 +440,53 @@ fail_quiet:
   return NULL;
 }
 
+TDB_PRIVATE TdbExpr *tdbExprCopy(TdbMem *mem, const TdbExpr *e, int *unsupported) {
+  TdbExpr *c;
+  int i;
+  if (!e) return NULL;
+  if (e->select) {
+    *unsupported = 1;
+    return NULL;
+  }
+  c = tdbMemAllocZero(mem, sizeof *c);
+  if (!c) return NULL;
+  *c = *e;
+  c->name = c->table = NULL;
+  c->left = c->right = c->third = NULL;
+  c->list = NULL;
+  c->plan = NULL;
+  tdbValueSetNull(&c->value);
+  if ((e->name && !(c->name = tdbMemStrndup(mem, e->name, strlen(e->name)))) ||
+      (e->table && !(c->table = tdbMemStrndup(mem, e->table, strlen(e->table)))) ||
+      tdbValueCopy(mem, &c->value, &e->value) != TDB_OK) {
+    goto fail;
+  }
+  if ((e->left && !(c->left = tdbExprCopy(mem, e->left, unsupported))) ||
+      (e->right && !(c->right = tdbExprCopy(mem, e->right, unsupported))) ||
+      (e->third && !(c->third = tdbExprCopy(mem, e->third, unsupported)))) {
+    goto fail;
+  }
+  if (e->list) {
+    c->list = tdbMemAllocZero(mem, sizeof *c->list);
+    if (!c->list) goto fail;
+    c->list->items = tdbMemAllocZero(mem, sizeof *c->list->items * (size_t)(e->list->n + 1));
+    if (!c->list->items) goto fail;
+    c->list->cap = e->list->n + 1;
+    for (i = 0; i < e->list->n; i++) {
+      TdbExprItem *it = &c->list->items[i];
+      it->desc = e->list->items[i].desc;
+      it->nulls = e->list->items[i].nulls;
+      it->expr = tdbExprCopy(mem, e->list->items[i].expr, unsupported);
+      if (!it->expr) goto fail;
+      c->list->n++;
+    }
+  }
+  return c;
+fail:
+  tdbExprFree(mem, c);
+  return NULL;
+}
+
 TDB_PRIVATE TdbExprList *tdbExprListEmpty(TdbParse *p) {
   TdbExprList *list = tdbMemAllocZero(p->mem, sizeof *list);
   return list ? list : tdbAstNoMem(p);

@@ -291,6 +291,9 @@ TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e);
 TDB_PRIVATE TdbExprList *tdbExprListAppend(TdbParse *p, TdbExprList *list, TdbExpr *e,
                                            TdbToken *alias);
 TDB_PRIVATE void tdbExprListFree(TdbMem *mem, TdbExprList *list);
+/* Deep copy of an unbound expression; NULL on out-of-memory or when it
+** holds a subquery (*unsupported set). */
+TDB_PRIVATE TdbExpr *tdbExprCopy(TdbMem *mem, const TdbExpr *e, int *unsupported);
 /* An empty list: `x IN ()` (false; NOT IN () is true, whatever x is). */
 TDB_PRIVATE TdbExprList *tdbExprListEmpty(TdbParse *p);
 /* ORDER BY item: append e with its direction (1 DESC) and NULLS placement. */
@@ -355,6 +358,9 @@ TDB_PRIVATE void tdbParseSetReturning(TdbParse *p, TdbExprList *l);
 TDB_PRIVATE void tdbParseAddSet(TdbParse *p, TdbToken column, TdbExpr *e);
 TDB_PRIVATE void tdbParseSetAlias(TdbParse *p, TdbToken alias);
 TDB_PRIVATE void tdbAstStmtFree(TdbMem *mem, TdbAstStmt *stmt);
+
+/* Append SQL text of e that parses back to the same tree (exprprint.c). */
+TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e);
 
 /* An identifier token as a NUL-terminated name: quotes removed ("a""b" is
 ** a"b); unquoted names fold to lower case. NULL on out-of-memory. */

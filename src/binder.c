@@ -267,6 +267,108 @@ static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   return rc;
 }
 
+/* ---- static types ----------------------------------------------------------- */
+
+/* The type e will have when it is known before running it, else -1. */
+static int tdbStaticType(const TdbScope *sc, const TdbExpr *e) {
+  int l, r;
+  switch (e->kind) {
+    case TDB_EXPR_LITERAL:
+      return e->value.type == TDB_TYPE_NULL ? -1 : e->value.type;
+    case TDB_EXPR_COLUMN: {
+      const TdbScope *s = sc;
+      const TdbSource *src;
+      int d;
+      for (d = e->depth; d > 0 && s; d--) s = s->outer;
+      for (src = s ? s->sources : NULL; src; src = src->next) {
+        int i = e->column - src->first_column;
+        if (i < 0 || i >= src->ncolumns) continue;
+        if (src->table && i < src->table->ncols && src->table->cols[i].type != TDB_TYPE_NULL) {
+          return src->table->cols[i].type;
+        }
+        return -1;
+      }
+      return -1;
+    }
+    case TDB_EXPR_UNARY:
+      return e->op == TDB_OP_NOT ? TDB_TYPE_BOOLEAN : tdbStaticType(sc, e->left);
+    case TDB_EXPR_BINARY:
+      if (e->op >= TDB_OP_EQ && e->op <= TDB_OP_OR) return TDB_TYPE_BOOLEAN;
+      if (e->op == TDB_OP_CONCAT) return TDB_TYPE_TEXT;
+      l = tdbStaticType(sc, e->left);
+      r = tdbStaticType(sc, e->right);
+      if (l == TDB_TYPE_INTEGER && r == TDB_TYPE_INTEGER) return TDB_TYPE_INTEGER;
+      if (TDB_TYPE_IS_NUMERIC(l) && TDB_TYPE_IS_NUMERIC(r)) return TDB_TYPE_REAL;
+      return -1;
+    case TDB_EXPR_IS:
+    case TDB_EXPR_BETWEEN:
+    case TDB_EXPR_IN_LIST:
+    case TDB_EXPR_LIKE:
+    case TDB_EXPR_EXISTS:
+    case TDB_EXPR_IN_SELECT:
+      return TDB_TYPE_BOOLEAN;
+    case TDB_EXPR_CAST:
+      return e->cast_type;
+    default:
+      return -1;
+  }
+}
+
+/* A condition (WHERE, ON, HAVING, CHECK) must be BOOLEAN: fail with 42804
+** now when its type is known to be something else. */
+static int tdbCheckCondition(TdbBinder *b, const TdbScope *sc, const TdbExpr *e,
+                             const char *what) {
+  int type;
+  TdbStr msg;
+  if (!e) return TDB_OK;
+  type = tdbStaticType(sc, e);
+  if (type < 0 || type == TDB_TYPE_BOOLEAN) return TDB_OK;
+  tdbStrInit(&msg, b->mem);
+  tdbStrAppendf(&msg, "argument of %s must be type BOOLEAN, not type %s", what, tdbTypeName(type));
+  return tdbBindFail(b, &msg, e->span, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH);
+}
+
+/* GROUP BY 2 and GROUP BY alias stand for a result column's expression. */
+static int tdbBindGroupRefs(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
+  int i, j;
+  for (i = 0; s->group_by && i < s->group_by->n; i++) {
+    TdbExpr *g = s->group_by->items[i].expr, *copy;
+    int k = -1, unsupported = 0;
+    if (g->kind == TDB_EXPR_LITERAL && g->value.type == TDB_TYPE_INTEGER) {
+      if (g->value.u.i < 1 || g->value.u.i > s->columns->n) {
+        TdbStr msg;
+        tdbStrInit(&msg, b->mem);
+        tdbStrAppendf(&msg, "GROUP BY position %lld is not in select list",
+                      (long long)g->value.u.i);
+        return tdbBindFail(b, &msg, g->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_INVALID_COLUMN_REF);
+      }
+      k = (int)g->value.u.i - 1;
+    } else if (g->kind == TDB_EXPR_COLUMN && !g->table) {
+      /* an input column of that name wins over a result alias */
+      const TdbSource *src;
+      int input = 0;
+      for (src = sc->sources; src && !input; src = src->next) {
+        for (j = 0; j < tdbSrcWidth(src) && !input; j++) input = strcmp(tdbSrcColName(src, j), g->name) == 0;
+      }
+      for (j = 0; !input && j < s->columns->n; j++) {
+        if (s->columns->items[j].alias && strcmp(s->columns->items[j].alias, g->name) == 0) k = j;
+      }
+    }
+    if (k < 0) continue;
+    copy = tdbExprCopy(b->mem, s->columns->items[k].expr, &unsupported);
+    if (!copy) {
+      if (unsupported) {
+        return tdbBindErrorAt(b, g->span, TDB_ERROR, TDB_SQLSTATE_FEATURE,
+                              "GROUP BY a result column that holds a subquery is not supported");
+      }
+      return tdbErrNoMem(b->err);
+    }
+    tdbExprFree(b->mem, g);
+    s->group_by->items[i].expr = copy;
+  }
+  return TDB_OK;
+}
+
 /* ---- FROM ------------------------------------------------------------------------ */
 
 /* Parse and bind the body of user view v into src->view_select. */
@@ -388,14 +490,14 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
                             "SELECT * needs a FROM clause");
     }
     for (src = s->from; src; src = src->next) {
-      if (e->name && !tdbBindQualifies(src, e->name)) continue;
+      if (e->table && !tdbBindQualifies(src, e->table)) continue;
       matched = 1;
       total += tdbSrcVisible(src);
     }
     if (!matched) {
       TdbStr msg;
       tdbStrInit(&msg, b->mem);
-      tdbStrAppendf(&msg, "missing FROM entry for table \"%s\"", e->name);
+      tdbStrAppendf(&msg, "missing FROM entry for table \"%s\"", e->table);
       return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE);
     }
   }
@@ -413,7 +515,7 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
       continue;
     }
     for (src = s->from; src; src = src->next) {
-      if (it->expr->name && !tdbBindQualifies(src, it->expr->name)) continue;
+      if (it->expr->table && !tdbBindQualifies(src, it->expr->table)) continue;
       for (j = 0; j < tdbSrcVisible(src); j++) {
         items[n].expr = tdbBindColumnRef(b->mem, src, tdbSrcVisibleColumn(src, j), it->expr->span);
         if (!items[n].expr) {
@@ -641,17 +743,21 @@ static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   sc.agg_where = "JOIN conditions";
   for (src = s->from; src; src = src->next) {
     rc = tdbBindExpr(b, &sc, src->on, 0);
+    if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, src->on, "JOIN/ON");
     if (rc != TDB_OK) return rc;
   }
   sc.agg_where = "WHERE";
   rc = tdbBindExpr(b, &sc, s->where, 0);
+  if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, s->where, "WHERE");
   if (rc != TDB_OK) return rc;
   sc.agg_where = "GROUP BY";
-  rc = tdbBindList(b, &sc, s->group_by, 0);
+  rc = tdbBindGroupRefs(b, s, &sc);
+  if (rc == TDB_OK) rc = tdbBindList(b, &sc, s->group_by, 0);
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 1;
   rc = tdbBindList(b, &sc, s->columns, 0);
   if (rc == TDB_OK) rc = tdbBindExpr(b, &sc, s->having, 0);
+  if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, s->having, "HAVING");
   if (rc == TDB_OK) rc = tdbBindOrderBy(b, s, &sc);
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 0;
@@ -711,6 +817,23 @@ TDB_PRIVATE int tdbBindTableExpr(TdbMem *mem, TdbErr *err, const char *sql,
     target->ncolumns = tdbSrcWidth(target);
   }
   return tdbBindExpr(&b, &sc, e, 0);
+}
+
+TDB_PRIVATE int tdbBindTableCondition(TdbMem *mem, TdbErr *err, const char *sql,
+                                      const TdbCatalog *cat, TdbSource *target, TdbExpr *e,
+                                      const char *what) {
+  TdbBinder b;
+  TdbScope sc;
+  int rc = tdbBindTableExpr(mem, err, sql, cat, target, e);
+  if (rc != TDB_OK || !e) return rc;
+  b.mem = mem;
+  b.err = err;
+  b.sql = sql;
+  b.cat = cat;
+  b.view_depth = 0;
+  memset(&sc, 0, sizeof sc);
+  sc.sources = target;
+  return tdbCheckCondition(&b, &sc, e, what);
 }
 
 TDB_PRIVATE int tdbBindTableList(TdbMem *mem, TdbErr *err, const char *sql,

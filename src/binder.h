@@ -22,6 +22,12 @@ TDB_PRIVATE int tdbBindTableExpr(TdbMem *mem, TdbErr *err, const char *sql,
 TDB_PRIVATE int tdbBindTableList(TdbMem *mem, TdbErr *err, const char *sql,
                                  const TdbCatalog *cat, TdbSource *target, TdbExprList *l);
 
+/* tdbBindTableExpr for a condition (WHERE, CHECK): also fails with 42804
+** when its type is known not to be BOOLEAN. `what` names it in the message. */
+TDB_PRIVATE int tdbBindTableCondition(TdbMem *mem, TdbErr *err, const char *sql,
+                                      const TdbCatalog *cat, TdbSource *target, TdbExpr *e,
+                                      const char *what);
+
 /* RETURNING: expand `*` to target's columns and bind the list over it. */
 TDB_PRIVATE int tdbBindReturning(TdbMem *mem, TdbErr *err, const char *sql,
                                  const TdbCatalog *cat, TdbSource *target, TdbExprList *l);

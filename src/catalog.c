@@ -3,6 +3,7 @@
 ** (catalog.h has the format and the rules).
 */
 #include "catalog.h"
+#include "binder.h"
 #include "coding.h"
 #include "func.h"
 #include "keycodec.h"
@@ -536,7 +537,12 @@ static int tdbTableParseExprs(TdbMem *mem, TdbErr *err, TdbTableDef *t) {
     if (rc != TDB_OK) return rc;
   }
   for (i = 0; i < t->nchecks; i++) {
+    TdbSource src;
     rc = tdbCatalogParseExpr(mem, err, t->checks[i].sql, &t->checks[i].expr);
+    if (rc != TDB_OK) return rc;
+    memset(&src, 0, sizeof src);
+    src.table = t;
+    rc = tdbBindTableExpr(mem, err, NULL, NULL, &src, t->checks[i].expr);
     if (rc != TDB_OK) return rc;
   }
   return TDB_OK;

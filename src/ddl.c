@@ -331,8 +331,8 @@ static int tdbBuildTable(tdb_stmt *st, TdbNewTable *nt) {
     if (rc != TDB_OK) return rc;
     memset(&src, 0, sizeof src);
     src.table = t;
-    rc = tdbBindTableExpr(&db->mem, &db->err, NULL, &db->catalog, &src,
-                          t->checks[t->nchecks - 1].expr);
+    rc = tdbBindTableCondition(&db->mem, &db->err, NULL, &db->catalog, &src,
+                               t->checks[t->nchecks - 1].expr, "CHECK");
     if (rc != TDB_OK) return rc;
   }
   t->id = db->catalog.next_id;
@@ -582,6 +582,59 @@ static int tdbChecksMention(const TdbTableDef *t, const char *name) {
   return 0;
 }
 
+/* Rename column references `from` to `to` in e; 1 if any changed. */
+static int tdbRenameRefs(TdbMem *mem, TdbExpr *e, const char *from, const char *to, int *oom) {
+  int i, n = 0;
+  if (!e) return 0;
+  if (e->kind == TDB_EXPR_COLUMN && e->name && strcmp(e->name, from) == 0) {
+    char *z = tdbMemStrndup(mem, to, strlen(to));
+    if (!z) {
+      *oom = 1;
+      return 0;
+    }
+    tdbMemFree(mem, e->name);
+    e->name = z;
+    n = 1;
+  }
+  n |= tdbRenameRefs(mem, e->left, from, to, oom);
+  n |= tdbRenameRefs(mem, e->right, from, to, oom);
+  n |= tdbRenameRefs(mem, e->third, from, to, oom);
+  for (i = 0; e->list && i < e->list->n; i++) n |= tdbRenameRefs(mem, e->list->items[i].expr, from, to, oom);
+  return n;
+}
+
+/* After RENAME COLUMN: rewrite the stored texts of CHECKs and DEFAULTs
+** that mention the column. */
+static int tdbRenameInTexts(tdb *db, TdbTableDef *t, const char *from, const char *to) {
+  int i, oom = 0;
+  for (i = 0; i < t->nchecks + t->ncols; i++) {
+    TdbExpr *e = i < t->nchecks ? t->checks[i].expr : t->cols[i - t->nchecks].dflt;
+    char **sql = i < t->nchecks ? &t->checks[i].sql : &t->cols[i - t->nchecks].dflt_sql;
+    TdbStr text;
+    if (!e || !tdbRenameRefs(&db->mem, e, from, to, &oom)) continue;
+    tdbStrInit(&text, &db->mem);
+    tdbExprToSql(&text, e);
+    if (text.oom) oom = 1;
+    tdbMemFree(&db->mem, *sql);
+    *sql = tdbStrFinish(&text);
+    if (!*sql) oom = 1;
+  }
+  return oom ? tdbErrNoMem(&db->err) : TDB_OK;
+}
+
+/* Bind the CHECK expressions of t again (column positions changed). */
+static int tdbRebindChecks(tdb *db, TdbTableDef *t) {
+  int i, rc;
+  for (i = 0; i < t->nchecks; i++) {
+    TdbSource src;
+    memset(&src, 0, sizeof src);
+    src.table = t;
+    rc = tdbBindTableExpr(&db->mem, &db->err, NULL, NULL, &src, t->checks[i].expr);
+    if (rc != TDB_OK) return rc;
+  }
+  return TDB_OK;
+}
+
 static int tdbAlter(tdb_stmt *st) {
   tdb *db = st->db;
   TdbAstStmt *a = st->ast;
@@ -703,9 +756,6 @@ static int tdbAlter(tdb_stmt *st) {
       } else if (tdbIsPseudoName(a->name3) || tdbTableColumn(t, a->name3) >= 0) {
         rc = tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_DUPLICATE_COLUMN,
                          "column \"%s\" already exists", a->name3);
-      } else if (tdbChecksMention(t, a->name2)) {
-        rc = tdbDdlError(db, TDB_ERROR, TDB_SQLSTATE_FEATURE,
-                         "cannot rename column \"%s\": a CHECK constraint uses it", a->name2);
       } else {
         char *nn = tdbMemStrndup(&db->mem, a->name3, strlen(a->name3));
         if (!nn) {
@@ -713,6 +763,7 @@ static int tdbAlter(tdb_stmt *st) {
         } else {
           tdbMemFree(&db->mem, t->cols[c].name);
           t->cols[c].name = nn;
+          rc = tdbRenameInTexts(db, t, a->name2, a->name3);
         }
       }
       break;
@@ -734,6 +785,7 @@ static int tdbAlter(tdb_stmt *st) {
     default:
       rc = tdbErrSet(&db->err, TDB_INTERNAL, NULL, "unknown ALTER TABLE action");
   }
+  if (rc == TDB_OK) rc = tdbRebindChecks(db, t);
   if (rc == TDB_OK) {
     rc = tdbCatalogEncodeTable(&def, t) == TDB_OK ? tdbPutObject(db, &b, t->id, t->name, &def)
                                                   : tdbErrNoMem(&db->err);

@@ -137,7 +137,8 @@ TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
       if (rc == TDB_OK) rc = tdbPlanList(&pl, a->set);
       if (rc != TDB_OK) return rc;
     }
-    rc = tdbBindTableExpr(&db->mem, &db->err, st->sql, &db->catalog, st->target, a->where);
+    rc = tdbBindTableCondition(&db->mem, &db->err, st->sql, &db->catalog, st->target, a->where,
+                               "WHERE");
     if (rc == TDB_OK) rc = tdbPlanTableRows(&pl, st->target, a->where, &st->target_rows);
     if (rc != TDB_OK) return rc;
   }
@@ -852,7 +853,7 @@ static int tdbDmlDelete(TdbDml *d) {
 TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
   TdbDml d;
   int64_t saved_rowid;
-  int rc;
+  int rc, saved_loaded;
   memset(&d, 0, sizeof d);
   d.st = st;
   d.db = st->db;
@@ -860,6 +861,7 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
   d.ex = &st->exec;
   d.width = tdbScanWidth(d.t);
   saved_rowid = d.t->next_rowid;
+  saved_loaded = d.t->rowid_loaded;
   tdbBatchInit(&d.batch, &d.db->mem);
   tdbHashSetInit(&d.removed, &d.db->mem);
   tdbHashSetInit(&d.added_pk, &d.db->mem);
@@ -880,6 +882,7 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
     st->use_result = st->ast->returning != NULL;
   } else {
     d.t->next_rowid = saved_rowid; /* nothing of the statement remains */
+    d.t->rowid_loaded = saved_loaded;
     tdbRowSetFree(&st->result, &d.db->mem);
   }
   tdbBatchFree(&d.batch);

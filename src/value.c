@@ -4,6 +4,7 @@
 */
 #include "value.h"
 #include "datetime.h"
+#include "json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -173,18 +174,9 @@ TDB_PRIVATE void tdbValueRender(TdbStr *out, const TdbValue *v) {
     case TDB_TYPE_BLOB:
       tdbValueRenderHex(out, (const unsigned char *)v->u.z, v->n);
       break;
-    case TDB_TYPE_VECTOR: {
-      size_t i, count = v->n / sizeof(float);
-      tdbStrAppendChar(out, '[');
-      for (i = 0; i < count; i++) {
-        float f;
-        memcpy(&f, v->u.z + i * sizeof(float), sizeof f);
-        if (i) tdbStrAppendz(out, ", ");
-        tdbStrAppend(out, buf, (size_t)tdbRealFormat((double)f, buf));
-      }
-      tdbStrAppendChar(out, ']');
+    case TDB_TYPE_VECTOR:
+      tdbVectorRender(out, v->u.z, v->n);
       break;
-    }
     default:
       break;
   }
@@ -469,6 +461,19 @@ TDB_PRIVATE int tdbValueCast(TdbMem *mem, TdbErr *err, const TdbValue *in, int t
         }
         tdbValueSetTimestamp(out, t);
         return TDB_OK;
+      }
+      break;
+    case TDB_TYPE_JSON:
+      if (from == TDB_TYPE_TEXT) {
+        rc = tdbJsonValidate(err, in->u.z, in->n);
+        if (rc != TDB_OK) return rc;
+        rc = tdbValueSetBytes(mem, out, TDB_TYPE_JSON, in->u.z, in->n);
+        return rc == TDB_OK ? rc : tdbErrNoMem(err);
+      }
+      break;
+    case TDB_TYPE_VECTOR:
+      if (from == TDB_TYPE_TEXT || from == TDB_TYPE_JSON) {
+        return tdbVectorParse(mem, err, in->u.z, in->n, 0, out);
       }
       break;
     default:

@@ -578,6 +578,7 @@ static int print_first_column(Shell *sh, const Source *src, const char *sql,
   while (rc == TDB_OK && st && (rc = tdb_step(st)) == TDB_ROW) {
     const char *text = tdb_column_text(st, 0);
     size_t n = text ? strlen(text) : 0;
+    rc = TDB_OK;
     if (!text) continue;
     fputs(text, stdout);
     if (terminate && (n == 0 || text[n - 1] != ';')) putchar(';');
@@ -805,7 +806,7 @@ static int cmd_read(Shell *sh, Source *src, int argc, char **argv) {
 
 static int cmd_tables(Shell *sh, Source *src, int argc, char **argv) {
   (void)argc, (void)argv;
-  return print_first_column(sh, src, "SELECT name FROM tdb_tables",
+  return print_first_column(sh, src, "SELECT name FROM tdb_tables ORDER BY name",
                             NULL, 0);
 }
 
@@ -813,7 +814,7 @@ static int cmd_schema(Shell *sh, Source *src, int argc, char **argv) {
   if (argc == 2)
     return print_first_column(
         sh, src, "SELECT sql FROM tdb_tables WHERE name = $1", argv[1], 1);
-  return print_first_column(sh, src, "SELECT sql FROM tdb_tables",
+  return print_first_column(sh, src, "SELECT sql FROM tdb_tables ORDER BY name",
                             NULL, 1);
 }
 
