@@ -55,6 +55,7 @@ struct tdb_stmt {
   TdbSource *target;      /* INSERT / UPDATE / DELETE: the table as a FROM item */
   TdbPlan *target_rows;   /* UPDATE / DELETE: the rows to change */
   TdbExec exec;
+  TdbVecPool *pool;       /* scratch vectors of expression evaluation */
   TdbChunk *chunk;        /* SELECT: the chunk being returned */
   int chunk_pos;          /* its next live row */
   TdbRowSet result;       /* rows computed before the first is returned

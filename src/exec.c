@@ -550,21 +550,32 @@ typedef struct TdbOuterState {
   TdbValue **shift;     /* FILTER with col_offset: column pointers by scope number */
 } TdbOuterState;
 
+/* The live rows of c as a selection (the identity when c has none). */
+static const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
+  int i;
+  *n = TDB_CHUNK_LIVE(c);
+  if (c->sel) return c->sel;
+  for (i = 0; i < c->n; i++) c->sel_buf[i] = (uint16_t)i;
+  return c->sel_buf;
+}
+
 static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
   TdbOuterState *st = p->state;
-  const TdbEvalCtx *outer = st->outer;
   for (;;) {
     TdbChunk *b, shifted;
-    const TdbChunk *view;
-    int i, n, k = 0, rc, live;
+    TdbVecCtx vc;
+    TdbValue *res;
+    const uint16_t *sel;
+    int i, k = 0, rc, live, mark;
     rc = tdbPlanNext(ex, p->child, &b);
     if (rc != TDB_OK) return rc;
-    live = TDB_CHUNK_LIVE(b);
-    if (live == 0) {
+    if (TDB_CHUNK_LIVE(b) == 0) {
       *out = b;
       return TDB_OK;
     }
-    view = b;
+    vc.ex = ex;
+    vc.outer = st->outer;
+    vc.chunk = b;
     if (p->col_offset > 0) {
       /* the predicate numbers columns as the scope row does */
       int c;
@@ -572,18 +583,27 @@ static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
       shifted = *b;
       shifted.col = st->shift;
       shifted.ncols = p->col_offset + b->ncols;
-      view = &shifted;
+      vc.chunk = &shifted;
     }
-    for (i = 0; i < live; i++) {
-      int r = TDB_CHUNK_ROW(b, i), truth;
-      rc = tdbEvalCondition(ex, outer, p->pred, view, r, &truth);
-      if (rc != TDB_OK) return rc;
-      if (truth) b->sel_buf[k++] = (uint16_t)r;
+    sel = tdbChunkSelection(b, &live);
+    mark = tdbVecMark(&vc);
+    rc = tdbVecEval(&vc, p->pred, sel, live, &res);
+    for (i = 0; i < live && rc == TDB_OK; i++) {
+      const TdbValue *v = &res[sel[i]];
+      if (v->type == TDB_TYPE_BOOLEAN) {
+        if (v->u.i) b->sel_buf[k++] = sel[i]; /* k <= i: writes never pass reads */
+      } else if (v->type != TDB_TYPE_NULL) {
+        TdbEvalCtx ctx;
+        int truth;
+        tdbExecEvalCtx(ex, &ctx, st->outer, b, sel[i]);
+        rc = tdbExprTruth(&ctx, v, &truth); /* fails: not a BOOLEAN */
+      }
     }
-    n = k;
+    tdbVecRelease(&vc, mark, sel, live);
+    if (rc != TDB_OK) return rc;
     b->sel = b->sel_buf;
-    b->nsel = n;
-    if (n > 0) {
+    b->nsel = k;
+    if (k > 0) {
       *out = b;
       return TDB_OK;
     }
@@ -833,6 +853,55 @@ static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx
   return rc;
 }
 
+static int tdbAggHasDistinct(const TdbPlan *p) {
+  int a;
+  for (a = 0; a < p->naggs; a++) {
+    if (p->aggs[a]->distinct) return 1;
+  }
+  return 0;
+}
+
+/* Without GROUP BY: feed a whole chunk to the one group, arguments
+** evaluated as vectors. */
+static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
+  TdbVecCtx vc;
+  TdbEvalCtx ctx;
+  const uint16_t *sel;
+  int a, i, live, rc = TDB_OK;
+  if (s->keys.nrows == 0) {
+    uint32_t gid;
+    tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+    rc = tdbAggGroup(ex, p, s, &ctx, key, &gid);
+    if (rc != TDB_OK) return rc;
+  }
+  vc.ex = ex;
+  vc.outer = s->outer;
+  vc.chunk = b;
+  sel = tdbChunkSelection(b, &live);
+  tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
+  for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
+    const TdbExpr *e = p->aggs[a];
+    TdbAggState *st = &s->states[a];
+    TdbValue *v0 = NULL, *v1 = NULL, argv[2];
+    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark;
+    if (kind == TDB_AGG_COUNT_STAR) {
+      st->count += live;
+      continue;
+    }
+    mark = tdbVecMark(&vc);
+    rc = tdbVecEval(&vc, e->list->items[0].expr, sel, live, &v0);
+    if (rc == TDB_OK && argc > 1) rc = tdbVecEval(&vc, e->list->items[1].expr, sel, live, &v1);
+    for (i = 0; i < live && rc == TDB_OK; i++) {
+      argv[0] = v0[sel[i]];
+      if (v1) argv[1] = v1[sel[i]];
+      ctx.rowidx = sel[i];
+      rc = tdbAggStep(&ctx, kind, st, argc > 2 ? 2 : argc, argv);
+    }
+    tdbVecRelease(&vc, mark, sel, live);
+  }
+  return rc;
+}
+
 static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
   int ngroup = p->group_by ? p->group_by->n : 0, rc = TDB_OK, i;
   TdbStr key;
@@ -845,6 +914,11 @@ static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
     if (rc != TDB_OK) break;
     live = TDB_CHUNK_LIVE(b);
     if (live == 0) break;
+    if (ngroup == 0 && !tdbAggHasDistinct(p)) {
+      rc = tdbAggFeedChunk(ex, p, s, b, &key);
+      if (rc != TDB_OK) break;
+      continue;
+    }
     for (i = 0; i < live && rc == TDB_OK; i++) {
       TdbEvalCtx ctx;
       uint32_t gid;
@@ -898,24 +972,38 @@ static int tdbAggNext(TdbExec *ex, TdbPlan *p) {
 /* ---- projection ------------------------------------------------------------------- */
 
 static int tdbProjectNext(TdbExec *ex, TdbPlan *p) {
-  const TdbEvalCtx *outer = ((TdbOuterState *)p->state)->outer;
   TdbChunk *b, *out = &p->out;
+  TdbVecCtx vc;
+  const uint16_t *sel;
   int i, c, rc, live;
   tdbChunkReset(out, ex->mem);
   rc = tdbPlanNext(ex, p->child, &b);
   if (rc != TDB_OK) return rc;
   live = TDB_CHUNK_LIVE(b);
-  for (i = 0; i < live; i++) {
-    TdbEvalCtx ctx;
-    tdbExecEvalCtx(ex, &ctx, outer, b, TDB_CHUNK_ROW(b, i));
-    for (c = 0; c < p->nexprs; c++) {
-      rc = tdbExprEval(&ctx, p->exprs[c], &out->col[c][i]);
-      if (rc != TDB_OK) {
-        out->n = i + 1;
-        return rc;
+  if (live == 0) return TDB_OK;
+  vc.ex = ex;
+  vc.outer = ((TdbOuterState *)p->state)->outer;
+  vc.chunk = b;
+  sel = tdbChunkSelection(b, &live);
+  out->n = live;
+  for (c = 0; c < p->nexprs; c++) {
+    TdbValue *res;
+    int mark = tdbVecMark(&vc);
+    rc = tdbVecEval(&vc, p->exprs[c], sel, live, &res);
+    if (rc == TDB_OK) {
+      const TdbExpr *e = p->exprs[c];
+      int borrowed = ((e->kind == TDB_EXPR_COLUMN && e->depth == 0) || e->kind == TDB_EXPR_AGGREF) &&
+                     e->column >= 0 && e->column < b->ncols && res == b->col[e->column];
+      int scratch = !borrowed;
+      for (i = 0; i < live; i++) {
+        TdbValue *v = &res[sel[i]];
+        out->col[c][i] = *v;
+        if (scratch) tdbValueSetNull(v); /* moved: the chunk owns it now */
+        else out->col[c][i].owned = 0;
       }
     }
-    out->n = i + 1;
+    tdbVecRelease(&vc, mark, sel, live);
+    if (rc != TDB_OK) return rc;
   }
   return TDB_OK;
 }

@@ -146,6 +146,8 @@ struct TdbPlan {
   void *state;          /* operator-specific (exec.c) */
 };
 
+typedef struct TdbVecPool TdbVecPool;  /* scratch vectors (vexpr.c) */
+
 /* What one execution of a statement needs. */
 struct TdbExec {
   struct tdb *db;
@@ -158,7 +160,26 @@ struct TdbExec {
   int64_t now;          /* statement start time (µs) */
   uint64_t serial;      /* bumped per execution: invalidates subquery caches */
   int analyze;          /* EXPLAIN ANALYZE: time operators */
+  TdbVecPool *pool;     /* scratch vectors, owned by the statement */
 };
+
+/* Vector evaluation over the live rows of a chunk (vexpr.c). */
+typedef struct TdbVecCtx {
+  TdbExec *ex;
+  const TdbEvalCtx *outer;
+  const TdbChunk *chunk;
+} TdbVecCtx;
+
+/* Evaluate e for rows sel[0..n) of vc->chunk: *res[sel[i]] are the
+** values. *res is the chunk's column (a column reference) or a scratch
+** vector from the pool, released with tdbVecRelease(mark, sel, n) where
+** mark was tdbVecMark before the call. */
+TDB_PRIVATE int tdbVecEval(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int n,
+                           TdbValue **res);
+TDB_PRIVATE int tdbVecMark(TdbVecCtx *vc);
+TDB_PRIVATE void tdbVecRelease(TdbVecCtx *vc, int mark, const uint16_t *sel, int n);
+TDB_PRIVATE TdbVecPool *tdbVecPoolNew(TdbMem *mem);
+TDB_PRIVATE void tdbVecPoolFree(TdbMem *mem, TdbVecPool *pool);
 
 /* Scan rows of a table: its columns, then the pseudo-columns below. */
 #define TDB_PSEUDO_ROWID 0

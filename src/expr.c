@@ -40,13 +40,13 @@ TDB_PRIVATE int tdbAddInt(int64_t a, int64_t b, int64_t *r) {
   return 0;
 }
 
-static int tdbSubInt(int64_t a, int64_t b, int64_t *r) {
+TDB_PRIVATE int tdbSubInt(int64_t a, int64_t b, int64_t *r) {
   if ((b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b)) return -1;
   *r = a - b;
   return 0;
 }
 
-static int tdbMulInt(int64_t a, int64_t b, int64_t *r) {
+TDB_PRIVATE int tdbMulInt(int64_t a, int64_t b, int64_t *r) {
   if (a == 0 || b == 0) {
     *r = 0;
     return 0;
@@ -181,7 +181,7 @@ static int tdbExprLogic(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
 }
 
 /* Compare with operator op into a truth value (-1 when either is NULL). */
-static int tdbExprCompareOp(TdbEvalCtx *ctx, int op, const TdbValue *a, const TdbValue *b,
+TDB_PRIVATE int tdbExprCompareOp(TdbEvalCtx *ctx, int op, const TdbValue *a, const TdbValue *b,
                             int *truth) {
   int cmp, rc;
   if (TDB_VALUE_IS_NULL(a) || TDB_VALUE_IS_NULL(b)) {

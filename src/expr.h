@@ -38,8 +38,15 @@ TDB_PRIVATE int tdbExprTruth(TdbEvalCtx *ctx, const TdbValue *v, int *truth);
 TDB_PRIVATE int tdbExprArith(TdbEvalCtx *ctx, int op, const TdbValue *a,
                              const TdbValue *b, TdbValue *out);
 
-/* Checked 64-bit addition: 0 and *r = a + b, or -1 on overflow. */
+/* Checked 64-bit arithmetic: 0 and *r = a op b, or -1 on overflow. */
 TDB_PRIVATE int tdbAddInt(int64_t a, int64_t b, int64_t *r);
+TDB_PRIVATE int tdbSubInt(int64_t a, int64_t b, int64_t *r);
+TDB_PRIVATE int tdbMulInt(int64_t a, int64_t b, int64_t *r);
+
+/* Comparison operator (TDB_OP_EQ .. TDB_OP_GE) of two values: *truth 1, 0,
+** or -1 when either is NULL. */
+TDB_PRIVATE int tdbExprCompareOp(TdbEvalCtx *ctx, int op, const TdbValue *a, const TdbValue *b,
+                                 int *truth);
 
 /* Pattern matching: LIKE (% and _, optional escape character, case-insensitive
 ** when nocase), GLOB (* ? [...]). Returns 1 match, 0 no match, -1 bad escape. */

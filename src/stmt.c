@@ -70,6 +70,7 @@ static void tdbStmtFree(tdb_stmt *st) {
   TdbMem *mem = &st->db->mem;
   int i;
   tdbStmtFreeCompiled(st);
+  tdbVecPoolFree(mem, st->pool);
   for (i = 0; i < st->nparams; i++) tdbValueClear(mem, &st->params[i]);
   tdbMemFree(mem, st->params);
   tdbMemFree(mem, st->sql);
@@ -456,6 +457,8 @@ static int tdbStmtStart(tdb_stmt *st) {
   ex->snapshot = tdbStoreHead(db->store);
   ex->now = ex->cvt = tdbStatementTime(db);
   ex->serial = serial + 1;
+  if (!st->pool && !(st->pool = tdbVecPoolNew(&db->mem))) return tdbErrNoMem(&db->err);
+  ex->pool = st->pool;
   if (st->ast->explain) return tdbStmtExplain(st);
   switch (st->ast->kind) {
     case TDB_STMT_SELECT:
