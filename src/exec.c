@@ -5,6 +5,7 @@
 */
 #include "exec.h"
 #include "agg.h"
+#include "arena.h"
 #include "db.h"
 #include "hashset.h"
 #include "keycodec.h"
@@ -141,6 +142,7 @@ TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
     tdbMemFree(mem, all->cache_set);
     tdbMemFree(mem, all->exprs);
     tdbMemFree(mem, all->sort);
+    tdbMemFree(mem, all->needed);
     tdbMemFree(mem, all);
     all = next;
   }
@@ -205,12 +207,14 @@ typedef struct TdbScanState {
   int index_scan;
   TdbStr rowkey, rowval;
   const TdbEvalCtx *outer;
+  TdbArena bytes;       /* TEXT/BLOB bytes of the current chunk's values */
 } TdbScanState;
 
 static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
   int i;
   if (!s) return;
   tdbDbIterFree(s->it);
+  tdbArenaFree(&s->bytes);
   tdbStrClear(&s->start);
   tdbStrClear(&s->prefix);
   tdbStrClear(&s->rowkey);
@@ -342,6 +346,7 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   tdbStrInit(&s->rowkey, ex->mem);
   tdbStrInit(&s->rowval, ex->mem);
   tdbValueSetNull(&s->hi);
+  tdbArenaInit(&s->bytes, ex->mem, (size_t)64 << 10);
   s->index_scan = p->index != NULL;
   s->ndecoded = t->next_pos ? t->next_pos : 1;
   s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
@@ -380,19 +385,11 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   TdbChunk *out = &p->out;
   TdbRow row;
   int64_t vf;
-  size_t off;
   int i, r = out->n, rc;
   *emitted = 0;
   if (kn < 5 + 8 + 1) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "row key too short");
   vf = tdbKeyGetI64BE(k + kn - 8);
-  rc = tdbRowDecodeHeader(v, vn, &row, &off);
-  if (rc != TDB_OK) {
-    return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
-                     "row of table %s does not decode", t->name);
-  }
-  if ((row.flags & TDB_ROW_FLAG_TOMBSTONE) || vf > ex->cvt || row.valid_to <= ex->cvt) {
-    return TDB_OK;
-  }
+  if (vf > ex->cvt) return TDB_OK; /* valid only later */
   row.col = s->decoded;
   row.ncol = s->ndecoded;
   rc = tdbRowDecode(v, vn, &row);
@@ -400,10 +397,25 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
+  if ((row.flags & TDB_ROW_FLAG_TOMBSTONE) || row.valid_to <= ex->cvt) return TDB_OK;
   for (i = 0; i < t->ncols; i++) {
     uint32_t pos = t->cols[i].pos;
     const TdbValue *src = TDB_ROW_ABSENT(&row, pos) ? &s->defaults[i] : &row.col[pos];
-    if (tdbValueCopy(ex->mem, &out->col[i][r], src) != TDB_OK) return tdbErrNoMem(ex->err);
+    TdbValue *dst = &out->col[i][r];
+    if (p->needed && !p->needed[i]) {
+      tdbValueSetNull(dst); /* no expression reads it */
+      continue;
+    }
+    *dst = *src;
+    dst->owned = 0;
+    if (TDB_TYPE_HAS_BYTES(src->type) && src != &s->defaults[i]) {
+      /* the row bytes go away with the iterator: copy into the chunk's arena */
+      char *z = tdbArenaAlloc(&s->bytes, (size_t)src->n + 1);
+      if (!z) return tdbErrNoMem(ex->err);
+      memcpy(z, src->u.z, src->n);
+      z[src->n] = '\0';
+      dst->u.z = z;
+    }
   }
   if (t->npk == 0) {
     TdbValue id;
@@ -463,6 +475,7 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   TdbScanState *s = p->state;
   int rc;
   tdbChunkReset(&p->out, ex->mem);
+  tdbArenaFree(&s->bytes); /* the previous chunk's bytes */
   if (s->empty || !s->it) return TDB_OK;
   while (p->out.n < TDB_CHUNK_ROWS && tdbDbIterValid(s->it)) {
     size_t kn, vn;

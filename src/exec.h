@@ -107,6 +107,7 @@ struct TdbPlan {
   int nkey;             /* POINT: key values given */
   TdbExpr *key[TDB_MAX_KEY_COLUMNS];  /* POINT values (borrowed from the AST) */
   TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
+  uint8_t *needed;      /* per table column: read by the query (NULL: all) */
   /* VIEW */
   const TdbView *view;
   /* FILTER, JOIN: predicate (borrowed); JOIN: left join */

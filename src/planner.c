@@ -243,6 +243,70 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
 
 static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e);
 
+/* ---- which columns a query reads ------------------------------------------- */
+
+typedef struct TdbUsed {
+  uint8_t *mark;        /* per column of the scope row */
+  int width;
+  int all;              /* could not tell: every column */
+} TdbUsed;
+
+static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u);
+
+/* Mark the columns of the scope `level` queries up that e reads. */
+static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
+  int i;
+  if (!e || u->all) return;
+  if (e->kind == TDB_EXPR_COLUMN) {
+    if (e->depth == level && e->column >= 0 && e->column < u->width) u->mark[e->column] = 1;
+    return;
+  }
+  if (e->select) tdbUsedSelect(e->select, level + 1, u);
+  tdbUsedExpr(e->left, level, u);
+  tdbUsedExpr(e->right, level, u);
+  tdbUsedExpr(e->third, level, u);
+  for (i = 0; e->list && i < e->list->n; i++) tdbUsedExpr(e->list->items[i].expr, level, u);
+}
+
+static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u) {
+  int i;
+  for (i = 0; l && i < l->n; i++) tdbUsedExpr(l->items[i].expr, level, u);
+}
+
+static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u) {
+  const TdbSource *src;
+  tdbUsedList(s->columns, level, u);
+  tdbUsedExpr(s->where, level, u);
+  tdbUsedList(s->group_by, level, u);
+  tdbUsedExpr(s->having, level, u);
+  tdbUsedList(s->order_by, level, u);
+  tdbUsedExpr(s->limit, level, u);
+  tdbUsedExpr(s->offset, level, u);
+  for (src = s->from; src; src = src->next) {
+    tdbUsedExpr(src->on, level, u);
+    /* a derived table inside a subquery sees the scopes above it with
+    ** depths this walk does not follow: keep every column */
+    if (level > 0 && (src->subquery || src->view_select)) u->all = 1;
+  }
+}
+
+/* The columns of FROM item src that s reads, as a per-column mask for its
+** scan (NULL: all, or out of memory, which only costs speed). */
+static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSource *src) {
+  TdbUsed u;
+  uint8_t *mask;
+  int i;
+  u.width = s->nsource_cols;
+  u.all = 0;
+  u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
+  if (!u.mark) return NULL;
+  tdbUsedSelect(s, 0, &u);
+  mask = u.all ? NULL : tdbMemAllocZero(pl->mem, (size_t)src->table->ncols + 1);
+  for (i = 0; mask && i < src->table->ncols; i++) mask[i] = u.mark[src->first_column + i];
+  tdbMemFree(pl->mem, u.mark);
+  return mask;
+}
+
 /* Plan the subqueries of every expression in a list. */
 static int tdbPlanListSubqueries(TdbPlanner *pl, TdbExprList *l) {
   int i, rc;
@@ -282,8 +346,8 @@ static TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
 }
 
 /* The leaf plan of one FROM item, with the conjuncts that read only it. */
-static int tdbPlanSource(TdbPlanner *pl, TdbSource *src, TdbConjuncts *cj, int pushable,
-                         TdbPlan **out) {
+static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjuncts *cj,
+                         int pushable, TdbPlan **out) {
   TdbPlan *leaf;
   int i, rc;
   *out = NULL;
@@ -292,6 +356,7 @@ static int tdbPlanSource(TdbPlanner *pl, TdbSource *src, TdbConjuncts *cj, int p
     if (!leaf) return TDB_NOMEM;
     leaf->table = src->table;
     tdbChooseAccess(leaf, src->table, cj, src->first_column);
+    leaf->needed = tdbUsedColumns(pl, s, src);
   } else if (src->view) {
     leaf = tdbNode(pl, TDB_PLAN_VIEW, src->ncolumns, NULL);
     if (!leaf) return TDB_NOMEM;
@@ -367,7 +432,7 @@ TDB_PRIVATE int tdbPlanSelect(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     TdbPlan *leaf;
     /* below a LEFT JOIN's inner side, WHERE terms must not filter early */
     int pushable = multi && src->join != TDB_JOIN_LEFT;
-    rc = tdbPlanSource(pl, src, &cj, pushable, &leaf);
+    rc = tdbPlanSource(pl, s, src, &cj, pushable, &leaf);
     if (rc != TDB_OK) goto done;
     if (!cur) {
       cur = leaf;

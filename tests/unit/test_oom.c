@@ -6,9 +6,13 @@
 ** the failure, the workload runs again: each API call must either succeed or
 ** return TDB_NOMEM (or an error caused by it), never crash, leak (ASan's leak
 ** check runs at exit) or leave the connection unusable for tdb_close. The
-** workloads cover parsing and evaluating SQL, errors with messages, and the
+** workloads cover parsing and evaluating SQL, errors with messages, the SQL
+** engine (DDL, prepared DML with parameters, RETURNING, index use, EXPLAIN
+** ANALYZE, ALTER TABLE with re-prepare of an open statement, DROP) and the
 ** key-value API over an in-memory database (open, writes, flush, reads,
-** iterators).
+** iterators). The SQL engine workload also checks statement atomicity
+** under failure: a statement that fails must leave the head epoch and its
+** table as they were.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -111,6 +115,134 @@ static int oomRunSql(OomAlloc *a) {
   return a->failed;
 }
 
+/* ---- the SQL engine: DDL, DML, indexes, re-prepare ----------------------------- */
+
+/* The count(*) of a query, or -1 when it cannot be run. */
+static long oomCount(tdb *db, const char *sql) {
+  tdb_stmt *st = NULL;
+  long n = -1;
+  if (tdb_prepare(db, sql, -1, &st, NULL) == TDB_OK && st) {
+    if (tdb_step(st) == TDB_ROW) n = (long)tdb_column_int64(st, 0);
+    if (tdb_step(st) != TDB_DONE) n = -1;
+  }
+  tdb_finalize(st);
+  return n;
+}
+
+/* Run one statement to its end (rows read through tdb_column_text). A
+** statement that fails must not have committed anything: the head epoch
+** stays. Returns the result code (TDB_OK for TDB_DONE). */
+static int oomStmt(tdb *db, OomAlloc *a, const char *sql) {
+  uint64_t head = tdb_kv_head(db);
+  tdb_stmt *st = NULL;
+  int rc = tdb_prepare(db, sql, -1, &st, NULL);
+  if (rc == TDB_OK && st) {
+    while ((rc = tdb_step(st)) == TDB_ROW) {
+      int c;
+      for (c = 0; c < tdb_column_count(st); c++) (void)tdb_column_text(st, c);
+    }
+    if (rc == TDB_DONE) rc = TDB_OK;
+  }
+  tdb_finalize(st);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK && tdb_kv_head(db) != head) {
+    printf("# statement failed (rc %d, %s) after committing: %s\n", rc, tdb_errmsg(db), sql);
+    CHECK(0 && "a failed statement advanced the head epoch");
+  }
+  return rc;
+}
+
+static int oomRunSqlEngine(OomAlloc *a) {
+  static const char *const setup[] = {
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL DEFAULT 1.5, "
+      "tag TEXT UNIQUE, CHECK (score >= 0))",
+      "CREATE INDEX t_name ON t(name)",
+      "CREATE VIEW v AS SELECT id, name FROM t WHERE score > 1",
+  };
+  static const char *const work[] = {
+      "INSERT INTO t VALUES (10, 'x', 1, 'a'), (11, 'y', 2, 'b'), (10, 'z', 3, 'c')", /* dup */
+      "INSERT INTO t(id, name, tag) VALUES (20, 'n20', 't20'), (21, 'n21', NULL)",
+      "UPDATE t SET score = score * 2 WHERE name = 'n2' RETURNING id, score",
+      "UPDATE t SET score = -1 WHERE id = 1",                   /* CHECK fails */
+      "SELECT id, name FROM t WHERE name = 'n3'",
+      "SELECT count(*), sum(score) FROM v",
+      "EXPLAIN ANALYZE SELECT * FROM t WHERE id = 2",
+      "DELETE FROM t WHERE id = 4 RETURNING *",
+      "SELECT * FROM tdb_indexes",
+  };
+  tdb_config cfg;
+  tdb *db = NULL;
+  tdb_stmt *ins = NULL, *all = NULL;
+  size_t i;
+  int rc;
+  oomConfig(&cfg, a);
+  cfg.threads = 0;
+  rc = tdb_open(":memory:", &cfg, &db);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) {
+    tdb_close(db);
+    return a->failed;
+  }
+  for (i = 0; i < TDB_ARRAY_LEN(setup); i++) {
+    if (oomStmt(db, a, setup[i]) != TDB_OK) goto done;
+  }
+  /* a prepared INSERT re-executed with new bindings */
+  rc = tdb_prepare(db, "INSERT INTO t VALUES ($1, $2, ?, NULL)", -1, &ins, NULL);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) goto done;
+  for (i = 1; i <= 5; i++) {
+    char name[16];
+    long before = oomCount(db, "SELECT count(*) FROM t"), after;
+    uint64_t head = tdb_kv_head(db);
+    snprintf(name, sizeof name, "n%d", (int)i);
+    rc = tdb_bind_int64(ins, 1, (int64_t)i);
+    if (rc == TDB_OK) rc = tdb_bind_text(ins, 2, name, -1);
+    if (rc == TDB_OK) rc = tdb_bind_double(ins, 3, (double)i);
+    if (rc == TDB_OK) rc = tdb_step(ins);
+    CHECK(rc == TDB_DONE || oomAcceptable(rc, a));
+    after = oomCount(db, "SELECT count(*) FROM t");
+    if (rc == TDB_DONE && before >= 0 && after >= 0) CHECK(after == before + 1);
+    if (rc != TDB_DONE) {
+      CHECK(tdb_kv_head(db) == head);
+      if (before >= 0 && after >= 0) CHECK(after == before);
+    }
+    tdb_reset(ins);
+  }
+  for (i = 0; i < TDB_ARRAY_LEN(work); i++) {
+    long before = oomCount(db, "SELECT count(*) FROM t");
+    rc = oomStmt(db, a, work[i]);
+    if (rc != TDB_OK && before >= 0) {
+      long after = oomCount(db, "SELECT count(*) FROM t");
+      if (after >= 0) CHECK(after == before);
+    }
+  }
+  /* an open statement re-prepared across ALTER TABLE */
+  rc = tdb_prepare(db, "SELECT * FROM t ORDER BY id", -1, &all, NULL);
+  CHECK(oomAcceptable(rc, a));
+  oomStmt(db, a, "ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'e'");
+  oomStmt(db, a, "ALTER TABLE t RENAME COLUMN tag TO label");
+  if (all) {
+    while ((rc = tdb_step(all)) == TDB_ROW) (void)tdb_column_text(all, tdb_column_count(all) - 1);
+    CHECK(rc == TDB_DONE || oomAcceptable(rc, a));
+  }
+  oomStmt(db, a, "ALTER TABLE t DROP COLUMN extra");
+  oomStmt(db, a, "SELECT label, count(*) FROM t GROUP BY label ORDER BY 2 DESC");
+  /* the index agrees with a full scan after whatever failed */
+  {
+    long via_index = oomCount(db, "SELECT count(*) FROM t WHERE name = 'n3'");
+    long via_scan = oomCount(db, "SELECT count(*) FROM t WHERE name || '' = 'n3'");
+    if (via_index >= 0 && via_scan >= 0) CHECK(via_index == via_scan);
+  }
+  oomStmt(db, a, "DROP VIEW v");
+  oomStmt(db, a, "DROP INDEX t_name");
+  oomStmt(db, a, "DROP TABLE t");
+done:
+  tdb_finalize(ins);
+  tdb_finalize(all);
+  tdb_close(db);
+  return a->failed;
+}
+
 /* Writes, a flush to an SSTable, gets and an iterator over the memory VFS. */
 static int oomRunKv(OomAlloc *a) {
   tdb_config cfg;
@@ -176,12 +308,17 @@ static void testSqlOom(void) {
   oomSweep("sql", oomRunSql);
 }
 
+static void testSqlEngineOom(void) {
+  oomSweep("sql-engine", oomRunSqlEngine);
+}
+
 static void testKvOom(void) {
   oomSweep("kv", oomRunKv);
 }
 
 int main(void) {
   TEST_RUN(testSqlOom);
+  TEST_RUN(testSqlEngineOom);
   TEST_RUN(testKvOom);
   return tdbTestFinish();
 }
