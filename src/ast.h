@@ -61,6 +61,7 @@ struct TdbExpr {
   uint8_t negated;    /* NOT variant of IS / BETWEEN / IN / LIKE */
   uint8_t distinct;   /* FUNC: name(DISTINCT ...) */
   uint8_t star;       /* FUNC: name(*) */
+  uint8_t resolved;   /* COLUMN: bound when made (a `*` expansion) */
   int cast_type;      /* CAST: TDB_TYPE_* */
   int param;          /* PARAM: 1-based index */
   int column;         /* COLUMN: index in the source row, set by the binder */

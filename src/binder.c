@@ -246,7 +246,7 @@ static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   }
   switch (e->kind) {
     case TDB_EXPR_COLUMN:
-      return tdbBindColumn(b, sc, e);
+      return e->resolved ? TDB_OK : tdbBindColumn(b, sc, e);
     case TDB_EXPR_STAR: /* expanded before binding when there is a FROM */
       return tdbBindErrorAt(b, e->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
                             sc && sc->sources ? "* is only valid in the select list"
@@ -463,6 +463,7 @@ static TdbExpr *tdbBindColumnRef(TdbMem *mem, const TdbSource *src, int i, TdbSp
   tdbValueSetNull(&e->value);
   e->span = span;
   e->column = src->first_column + i;
+  e->resolved = 1;
   e->name = tdbMemStrndup(mem, name, strlen(name));
   if (!e->name) {
     tdbMemFree(mem, e);

@@ -1524,13 +1524,32 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
     case TDB_PLAN_SCAN:
       tdbStrAppendf(out, "SCAN %s (%s", p->table->name, tdbAccessName(p->access));
       if (p->index) tdbStrAppendf(out, " using %s", p->index->name);
+      if (p->access == TDB_ACCESS_PK_POINT || p->access == TDB_ACCESS_INDEX_POINT) {
+        tdbStrAppendz(out, ": ");
+        for (i = 0; i < p->nkey; i++) {
+          if (i) tdbStrAppendz(out, ", ");
+          tdbExprToSql(out, p->key[i]);
+        }
+      } else if (p->access != TDB_ACCESS_FULL) {
+        tdbStrAppendz(out, ": ");
+        if (p->lo) tdbExprToSql(out, p->lo);
+        tdbStrAppendz(out, " .. ");
+        if (p->hi) tdbExprToSql(out, p->hi);
+      }
       tdbStrAppendChar(out, ')');
       break;
     case TDB_PLAN_VIEW: tdbStrAppendf(out, "SCAN %s (catalog view)", p->view->name); break;
     case TDB_PLAN_ONE_ROW: tdbStrAppendz(out, "ONE ROW"); break;
-    case TDB_PLAN_FILTER: tdbStrAppendz(out, "FILTER"); break;
+    case TDB_PLAN_FILTER:
+      tdbStrAppendz(out, "FILTER ");
+      tdbExprToSql(out, p->pred);
+      break;
     case TDB_PLAN_JOIN:
       tdbStrAppendz(out, p->left_join ? "NESTED LOOP LEFT JOIN" : "NESTED LOOP JOIN");
+      if (p->pred) {
+        tdbStrAppendz(out, " ON ");
+        tdbExprToSql(out, p->pred);
+      }
       break;
     case TDB_PLAN_AGGREGATE:
       tdbStrAppendf(out, "AGGREGATE (%d group keys, %d aggregates)",

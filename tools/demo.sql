@@ -24,6 +24,33 @@ SELECT 10 / 4 AS integer_division, 10.0 / 4 AS real_division;
 SELECT 1 AS id, 'ledger' AS kind, TRUE AS active, NULL AS note;
 .mode table
 
+-- Tables live in the database itself: typed columns, a primary key, a CHECK,
+-- a secondary index. (IF NOT EXISTS: the demo may run on an existing file.)
+CREATE TABLE IF NOT EXISTS acct (id INTEGER PRIMARY KEY, owner TEXT NOT NULL,
+                                 balance INTEGER DEFAULT 0 CHECK (balance >= 0));
+CREATE INDEX IF NOT EXISTS acct_owner ON acct(owner);
+INSERT OR REPLACE INTO acct VALUES (1, 'ann', 100), (2, 'bob', 50), (3, 'cat', 300);
+
+-- Every statement is atomic: the CHECK fails on one row, so nothing changes.
+-- (Uncomment to see the error: 23514 new row for table "acct" violates ...)
+-- UPDATE acct SET balance = balance - 80;
+
+UPDATE acct SET balance = balance - 30 WHERE id = 1 RETURNING id, owner, balance;
+SELECT owner, balance FROM acct WHERE balance > 60 ORDER BY balance DESC;
+SELECT count(*) AS accounts, sum(balance) AS total, avg(balance) AS mean FROM acct;
+
+-- A correlated subquery: each account's rank by balance.
+SELECT owner, (SELECT count(*) FROM acct AS b WHERE b.balance > a.balance) + 1 AS rank
+  FROM acct AS a ORDER BY rank;
+
+-- The planner uses the index for the owner lookup (EXPLAIN shows the plan).
+EXPLAIN SELECT * FROM acct WHERE owner = 'bob';
+
+-- A document table: declared with only its key, it stores JSON in `doc`.
+CREATE TABLE IF NOT EXISTS events (pk TEXT PRIMARY KEY);
+INSERT OR REPLACE INTO events (pk, doc) VALUES ('e1', '{"type": "deposit", "amount": 25}');
+SELECT pk, doc->>'type' AS type, doc->'amount' AS amount FROM events;
+
 -- The database on disk: .check verifies every file (checksums, key order)
 -- and says what it checked.
 .check

@@ -129,10 +129,12 @@ static long oomCount(tdb *db, const char *sql) {
   return n;
 }
 
-/* Run one statement to its end (rows read through tdb_column_text). A
-** statement that fails must not have committed anything: the head epoch
-** stays. Returns the result code (TDB_OK for TDB_DONE). */
-static int oomStmt(tdb *db, OomAlloc *a, const char *sql) {
+/* Run one statement to its end (rows read through tdb_column_text); when
+** `fails` it fails even with enough memory. A statement that fails must
+** not have committed anything: the head epoch stays; stepped once more, it
+** fails again or runs (never crashes). Returns the result code (TDB_OK for
+** TDB_DONE). */
+static int oomStmtX(tdb *db, OomAlloc *a, const char *sql, int fails) {
   uint64_t head = tdb_kv_head(db);
   tdb_stmt *st = NULL;
   int rc = tdb_prepare(db, sql, -1, &st, NULL);
@@ -142,15 +144,20 @@ static int oomStmt(tdb *db, OomAlloc *a, const char *sql) {
       for (c = 0; c < tdb_column_count(st); c++) (void)tdb_column_text(st, c);
     }
     if (rc == TDB_DONE) rc = TDB_OK;
+    if (rc != TDB_OK) {
+      int again = tdb_step(st);
+      CHECK(again == TDB_ROW || again == TDB_DONE || oomAcceptable(again, a) || fails);
+    }
   }
   tdb_finalize(st);
-  CHECK(oomAcceptable(rc, a));
+  CHECK(oomAcceptable(rc, a) || (fails && (rc & 0xff) != TDB_INTERNAL));
   if (rc != TDB_OK && tdb_kv_head(db) != head) {
     printf("# statement failed (rc %d, %s) after committing: %s\n", rc, tdb_errmsg(db), sql);
     CHECK(0 && "a failed statement advanced the head epoch");
   }
   return rc;
 }
+#define oomStmt(db, a, sql) oomStmtX((db), (a), (sql), 0)
 
 static int oomRunSqlEngine(OomAlloc *a) {
   static const char *const setup[] = {
@@ -159,7 +166,7 @@ static int oomRunSqlEngine(OomAlloc *a) {
       "CREATE INDEX t_name ON t(name)",
       "CREATE VIEW v AS SELECT id, name FROM t WHERE score > 1",
   };
-  static const char *const work[] = {
+  static const char *const work[] = { /* the first and the fourth fail anyway */
       "INSERT INTO t VALUES (10, 'x', 1, 'a'), (11, 'y', 2, 'b'), (10, 'z', 3, 'c')", /* dup */
       "INSERT INTO t(id, name, tag) VALUES (20, 'n20', 't20'), (21, 'n21', NULL)",
       "UPDATE t SET score = score * 2 WHERE name = 'n2' RETURNING id, score",
@@ -210,7 +217,7 @@ static int oomRunSqlEngine(OomAlloc *a) {
   }
   for (i = 0; i < TDB_ARRAY_LEN(work); i++) {
     long before = oomCount(db, "SELECT count(*) FROM t");
-    rc = oomStmt(db, a, work[i]);
+    rc = oomStmtX(db, a, work[i], i == 0 || i == 3);
     if (rc != TDB_OK && before >= 0) {
       long after = oomCount(db, "SELECT count(*) FROM t");
       if (after >= 0) CHECK(after == before);
@@ -231,7 +238,11 @@ static int oomRunSqlEngine(OomAlloc *a) {
   {
     long via_index = oomCount(db, "SELECT count(*) FROM t WHERE name = 'n3'");
     long via_scan = oomCount(db, "SELECT count(*) FROM t WHERE name || '' = 'n3'");
-    if (via_index >= 0 && via_scan >= 0) CHECK(via_index == via_scan);
+    if (via_index >= 0 && via_scan >= 0 && via_index != via_scan) {
+      printf("# failing allocation %ld: the index finds %ld rows, a scan %ld\n", a->fail_at,
+             via_index, via_scan);
+      CHECK(via_index == via_scan);
+    }
   }
   oomStmt(db, a, "DROP VIEW v");
   oomStmt(db, a, "DROP INDEX t_name");
