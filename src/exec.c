@@ -208,6 +208,9 @@ typedef struct TdbScanState {
   TdbStr rowkey, rowval;
   const TdbEvalCtx *outer;
   TdbArena bytes;       /* TEXT/BLOB bytes of the current chunk's values */
+  TdbStr in_keys;       /* IN: the encoded prefixes, sorted, one after another */
+  size_t *in_off;       /* IN: start of prefix i in in_keys (nin + 1 entries) */
+  int nin, cur_in;
 } TdbScanState;
 
 static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
@@ -215,6 +218,8 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
   if (!s) return;
   tdbDbIterFree(s->it);
   tdbArenaFree(&s->bytes);
+  tdbStrClear(&s->in_keys);
+  tdbMemFree(mem, s->in_off);
   tdbStrClear(&s->start);
   tdbStrClear(&s->prefix);
   tdbStrClear(&s->rowkey);
@@ -257,6 +262,88 @@ static int tdbKeyColumnType(const TdbPlan *p, int i) {
   return t->cols[t->pk[i]].type;
 }
 
+typedef struct TdbKeySpan {
+  const char *z;
+  size_t n;
+} TdbKeySpan;
+
+static int tdbKeySpanCompare(const TdbKeySpan *a, const TdbKeySpan *b) {
+  size_t n = a->n < b->n ? a->n : b->n;
+  int c = memcmp(a->z, b->z, n);
+  return c ? c : (a->n < b->n ? -1 : a->n > b->n);
+}
+
+/* IN access: one prefix per distinct value, in key order. *full is set when
+** a value cannot be encoded exactly (the caller scans the whole table). */
+static int tdbScanInKeys(TdbExec *ex, TdbPlan *p, TdbScanState *s, TdbEvalCtx *ctx, int *full) {
+  TdbStr enc;
+  TdbKeySpan *spans = NULL;
+  size_t *offs = NULL;
+  int i, n = p->in_values->n, k = 0, rc = TDB_OK, type = tdbKeyColumnType(p, 0);
+  tdbStrInit(&enc, ex->mem);
+  offs = tdbMemAlloc(ex->mem, sizeof(size_t) * (size_t)(n + 1));
+  if (!offs) return tdbErrNoMem(ex->err);
+  for (i = 0; i < n && rc == TDB_OK && !*full; i++) {
+    TdbValue v, kv;
+    tdbValueSetNull(&v);
+    rc = tdbExprEval(ctx, p->in_values->items[i].expr, &v);
+    if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&v)) {
+      if (!tdbKeyCoerce(&v, type, &kv) || !TDB_KEY_TYPE_OK(kv.type)) {
+        *full = 1;
+      } else {
+        offs[k++] = enc.n;
+        tdbStrAppend(&enc, s->prefix.z, s->prefix.n);
+        if (tdbKeyEncodeValue(&enc, &kv) != TDB_OK) rc = tdbErrNoMem(ex->err);
+      }
+    }
+    tdbValueClear(ex->mem, &v);
+  }
+  if (rc == TDB_OK && enc.oom) rc = tdbErrNoMem(ex->err);
+  if (rc == TDB_OK && !*full) {
+    /* sort and drop duplicates, so every row comes once */
+    spans = tdbMemAlloc(ex->mem, sizeof *spans * (size_t)(k + 1));
+    if (!spans) rc = tdbErrNoMem(ex->err);
+    for (i = 0; rc == TDB_OK && i < k; i++) {
+      spans[i].z = enc.z + offs[i];
+      spans[i].n = (i + 1 < k ? offs[i + 1] : enc.n) - offs[i];
+    }
+    for (i = 1; rc == TDB_OK && i < k; i++) { /* insertion sort: IN lists are short */
+      TdbKeySpan x = spans[i];
+      int j = i - 1;
+      while (j >= 0 && tdbKeySpanCompare(&spans[j], &x) > 0) {
+        spans[j + 1] = spans[j];
+        j--;
+      }
+      spans[j + 1] = x;
+    }
+    tdbStrInit(&s->in_keys, ex->mem);
+    s->nin = 0;
+    for (i = 0; rc == TDB_OK && i < k; i++) {
+      if (i > 0 && tdbKeySpanCompare(&spans[i - 1], &spans[i]) == 0) continue;
+      offs[s->nin++] = s->in_keys.n;
+      tdbStrAppend(&s->in_keys, spans[i].z, spans[i].n);
+    }
+    offs[s->nin] = s->in_keys.n;
+    if (s->in_keys.oom) rc = tdbErrNoMem(ex->err);
+    s->in_off = offs;
+    offs = NULL;
+    if (s->nin == 0) s->empty = 1;
+  }
+  tdbMemFree(ex->mem, spans);
+  tdbMemFree(ex->mem, offs);
+  tdbStrClear(&enc);
+  return rc;
+}
+
+/* Make IN prefix i the current prefix (and the start key). */
+static void tdbScanUseIn(TdbScanState *s, int i) {
+  s->cur_in = i;
+  s->prefix.n = 0;
+  tdbStrAppend(&s->prefix, s->in_keys.z + s->in_off[i], s->in_off[i + 1] - s->in_off[i]);
+  s->start.n = 0;
+  tdbStrAppend(&s->start, s->prefix.z, s->prefix.n);
+}
+
 /* Build start/prefix for the access path. Falls back to a full scan when a
 ** value cannot be encoded exactly (the filter above still decides). */
 static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
@@ -283,6 +370,18 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
     }
     if (rc == TDB_OK && !full) tdbStrAppend(&s->prefix, key.z ? key.z : "", key.n);
     tdbStrClear(&key);
+  } else if (p->access == TDB_ACCESS_PK_IN || p->access == TDB_ACCESS_INDEX_IN) {
+    rc = tdbScanInKeys(ex, p, s, &ctx, &full);
+    if (rc == TDB_OK && !full && !s->empty) {
+      tdbScanUseIn(s, 0);
+      return s->prefix.oom || s->start.oom ? tdbErrNoMem(ex->err) : TDB_OK;
+    }
+    if (full) {
+      tdbStrClear(&s->in_keys);
+      tdbMemFree(ex->mem, s->in_off);
+      s->in_off = NULL;
+      s->nin = 0;
+    }
   } else if (p->access == TDB_ACCESS_PK_RANGE || p->access == TDB_ACCESS_INDEX_RANGE) {
     TdbValue v, k;
     int type = tdbKeyColumnType(p, 0);
@@ -483,6 +582,12 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
     const unsigned char *v;
     int past, emitted;
     if (kn < s->prefix.n || memcmp(k, s->prefix.z, s->prefix.n) != 0) {
+      if (s->nin > 0 && s->cur_in + 1 < s->nin) { /* IN: the next value */
+        tdbScanUseIn(s, s->cur_in + 1);
+        if (s->prefix.oom) return tdbErrNoMem(ex->err);
+        tdbDbIterSeek(s->it, s->start.z, s->start.n);
+        continue;
+      }
       s->empty = 1;
       break;
     }
@@ -1512,6 +1617,8 @@ static const char *tdbAccessName(TdbAccess a) {
     case TDB_ACCESS_PK_RANGE: return "primary key range";
     case TDB_ACCESS_INDEX_POINT: return "index lookup";
     case TDB_ACCESS_INDEX_RANGE: return "index range";
+    case TDB_ACCESS_PK_IN: return "primary key IN lookups";
+    case TDB_ACCESS_INDEX_IN: return "index IN lookups";
   }
   return "?";
 }
@@ -1530,6 +1637,8 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
           if (i) tdbStrAppendz(out, ", ");
           tdbExprToSql(out, p->key[i]);
         }
+      } else if (p->access == TDB_ACCESS_PK_IN || p->access == TDB_ACCESS_INDEX_IN) {
+        tdbStrAppendf(out, ": %d values", p->in_values->n);
       } else if (p->access != TDB_ACCESS_FULL) {
         tdbStrAppendz(out, ": ");
         if (p->lo) tdbExprToSql(out, p->lo);

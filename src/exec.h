@@ -70,7 +70,9 @@ typedef enum TdbAccess {
   TDB_ACCESS_PK_POINT,  /* key = values of all primary-key columns */
   TDB_ACCESS_PK_RANGE,  /* lo <= first key column <= hi (either bound optional) */
   TDB_ACCESS_INDEX_POINT,  /* index columns = values */
-  TDB_ACCESS_INDEX_RANGE   /* lo <= first index column <= hi */
+  TDB_ACCESS_INDEX_RANGE,  /* lo <= first index column <= hi */
+  TDB_ACCESS_PK_IN,     /* first key column IN (values) */
+  TDB_ACCESS_INDEX_IN   /* first index column IN (values) */
 } TdbAccess;
 
 typedef struct TdbSortKey {
@@ -107,6 +109,7 @@ struct TdbPlan {
   int nkey;             /* POINT: key values given */
   TdbExpr *key[TDB_MAX_KEY_COLUMNS];  /* POINT values (borrowed from the AST) */
   TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
+  TdbExprList *in_values; /* IN: the values (borrowed) */
   uint8_t *needed;      /* per table column: read by the query (NULL: all) */
   /* VIEW */
   const TdbView *view;

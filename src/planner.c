@@ -120,6 +120,23 @@ static TdbExpr *tdbFindEq(const TdbConjuncts *cj, int first, int width, int c) {
   return NULL;
 }
 
+/* An IN list of values known before the scan on scan column c, or NULL. */
+static TdbExprList *tdbFindIn(const TdbConjuncts *cj, int first, int c) {
+  int i, j;
+  for (i = 0; i < cj->n; i++) {
+    const TdbExpr *e = cj->e[i];
+    int ok;
+    if (e->kind != TDB_EXPR_IN_LIST || e->negated || e->left->kind != TDB_EXPR_COLUMN ||
+        e->left->depth != 0 || e->left->column != first + c || e->list->n == 0) {
+      continue;
+    }
+    ok = 1;
+    for (j = 0; j < e->list->n && ok; j++) ok = tdbExprIsRunConstant(e->list->items[j].expr);
+    if (ok) return e->list;
+  }
+  return NULL;
+}
+
 /* Range bounds for scan column c: *lo / *hi (either may stay NULL). */
 static void tdbFindRange(const TdbConjuncts *cj, int first, int width, int c, TdbExpr **lo,
                          TdbExpr **hi) {
@@ -212,6 +229,28 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
     return;
   }
   if (scan->access != TDB_ACCESS_FULL) return;
+  /* IN lists on the first key column, then on an index's first column */
+  {
+    int c = t->npk > 0 ? t->pk[0] : tdbScanPseudo(t, TDB_PSEUDO_ROWID);
+    TdbExprList *in = tdbFindIn(cj, first, c);
+    if (in) {
+      scan->access = TDB_ACCESS_PK_IN;
+      scan->in_values = in;
+      scan->est_rows = in->n;
+      scan->est_cost = 2.0 * in->n;
+      return;
+    }
+    for (j = 0; j < t->nindexes; j++) {
+      const TdbIndexDef *ix = t->indexes[j];
+      if (ix->col[0] < 0 || !(in = tdbFindIn(cj, first, ix->col[0]))) continue;
+      scan->access = TDB_ACCESS_INDEX_IN;
+      scan->index = ix;
+      scan->in_values = in;
+      scan->est_rows = TDB_MAX(1.0, in->n * (ix->unique ? 1.0 : rows / 100));
+      scan->est_cost = 3 * scan->est_rows + 2.0 * in->n;
+      return;
+    }
+  }
   /* ranges on the first key column, then on an index's first column */
   {
     int c = t->npk > 0 ? t->pk[0] : tdbScanPseudo(t, TDB_PSEUDO_ROWID);

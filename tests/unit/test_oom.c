@@ -137,13 +137,16 @@ static long oomCount(tdb *db, const char *sql) {
 static int oomStmtX(tdb *db, OomAlloc *a, const char *sql, int fails) {
   uint64_t head = tdb_kv_head(db);
   tdb_stmt *st = NULL;
+  char msg[160];
   int rc = tdb_prepare(db, sql, -1, &st, NULL);
+  snprintf(msg, sizeof msg, "%s", tdb_errmsg(db));
   if (rc == TDB_OK && st) {
     while ((rc = tdb_step(st)) == TDB_ROW) {
       int c;
       for (c = 0; c < tdb_column_count(st); c++) (void)tdb_column_text(st, c);
     }
     if (rc == TDB_DONE) rc = TDB_OK;
+    snprintf(msg, sizeof msg, "%s", tdb_errmsg(db));
     if (rc != TDB_OK) {
       int again = tdb_step(st);
       CHECK(again == TDB_ROW || again == TDB_DONE || oomAcceptable(again, a) || fails);
@@ -152,7 +155,8 @@ static int oomStmtX(tdb *db, OomAlloc *a, const char *sql, int fails) {
   tdb_finalize(st);
   CHECK(oomAcceptable(rc, a) || (fails && (rc & 0xff) != TDB_INTERNAL));
   if (rc != TDB_OK && tdb_kv_head(db) != head) {
-    printf("# statement failed (rc %d, %s) after committing: %s\n", rc, tdb_errmsg(db), sql);
+    printf("# failing allocation %ld: the statement failed (rc %d, %s) after committing: %s\n",
+           a->fail_at, rc, msg, sql);
     CHECK(0 && "a failed statement advanced the head epoch");
   }
   return rc;
