@@ -4,6 +4,7 @@
 */
 #include "catalog.h"
 #include "binder.h"
+#include "stats.h"
 #include "coding.h"
 #include "func.h"
 #include "keycodec.h"
@@ -29,6 +30,7 @@ TDB_PRIVATE void tdbTableDefFree(TdbMem *mem, TdbTableDef *t) {
     tdbMemFree(mem, t->checks[i].sql);
     tdbExprFree(mem, t->checks[i].expr);
   }
+  tdbStatsFree(mem, t->stats);
   tdbMemFree(mem, t->cols);
   tdbMemFree(mem, t->checks);
   tdbMemFree(mem, t->indexes);
@@ -611,6 +613,36 @@ TDB_PRIVATE int tdbCatalogLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
   if (rc != TDB_OK) return tdbErrSet(err, rc, NULL, "reading the catalog failed");
   tdbCatalogRelink(cat);
   return TDB_OK;
+}
+
+/* ---- DDL text ---------------------------------------------------------------- */
+
+TDB_PRIVATE char *tdbTableDdl(TdbMem *mem, const TdbTableDef *t) {
+  TdbStr q;
+  int i, first = 1;
+  tdbStrInit(&q, mem);
+  tdbStrAppendz(&q, "CREATE TABLE ");
+  tdbStrAppendz(&q, t->name);
+  tdbStrAppendz(&q, " (");
+  for (i = 0; i < t->ncols; i++) {
+    const TdbColumnDef *c = &t->cols[i];
+    if (c->doc) continue; /* implicit */
+    if (!first) tdbStrAppendz(&q, ", ");
+    first = 0;
+    tdbStrAppendz(&q, c->name);
+    if (c->type == TDB_TYPE_VECTOR && c->dim > 0) tdbStrAppendf(&q, " VECTOR(%d)", c->dim);
+    else if (c->type != TDB_TYPE_NULL) tdbStrAppendf(&q, " %s", tdbTypeName(c->type));
+    if (c->notnull && !c->pk) tdbStrAppendz(&q, " NOT NULL");
+    if (c->dflt_sql) tdbStrAppendf(&q, " DEFAULT %s", c->dflt_sql);
+  }
+  if (t->npk > 0) {
+    tdbStrAppendz(&q, ", PRIMARY KEY (");
+    for (i = 0; i < t->npk; i++) tdbStrAppendf(&q, "%s%s", i ? ", " : "", t->cols[t->pk[i]].name);
+    tdbStrAppendChar(&q, ')');
+  }
+  for (i = 0; i < t->nchecks; i++) tdbStrAppendf(&q, ", CHECK (%s)", t->checks[i].sql);
+  tdbStrAppendChar(&q, ')');
+  return tdbStrFinish(&q);
 }
 
 /* ---- copy -------------------------------------------------------------------- */

@@ -38,6 +38,7 @@
 #define TDB_KEYSPACE_ROWS    0x03
 #define TDB_KEYSPACE_HISTORY 0x04
 #define TDB_KEYSPACE_INDEX   0x05
+#define TDB_KEYSPACE_STATS   0x06
 
 #define TDB_OBJ_DROPPED 0x80
 
@@ -59,6 +60,8 @@ typedef struct TdbCheckDef {
 } TdbCheckDef;
 
 typedef struct TdbIndexDef TdbIndexDef;
+typedef struct TdbTableStats TdbTableStats;    /* stats.h */
+typedef struct TdbColumnStats TdbColumnStats;
 
 typedef struct TdbTableDef {
   uint32_t id;
@@ -74,6 +77,7 @@ typedef struct TdbTableDef {
   int64_t next_rowid;   /* (rowid tables) the next _rowid to assign */
   int rowid_loaded;     /* next_rowid has been read from the store */
   int64_t stat_rows;    /* ANALYZE: current rows (0: not analyzed) */
+  TdbTableStats *stats; /* ANALYZE: per-column statistics, or NULL */
   int nindexes;
   TdbIndexDef **indexes;/* borrowed from the catalog's list */
 } TdbTableDef;
@@ -159,6 +163,9 @@ TDB_PRIVATE void tdbCatalogRelink(TdbCatalog *cat);
 TDB_PRIVATE void tdbTableDefFree(TdbMem *mem, TdbTableDef *t);
 TDB_PRIVATE void tdbIndexDefFree(TdbMem *mem, TdbIndexDef *ix);
 TDB_PRIVATE void tdbViewDefFree(TdbMem *mem, TdbViewDef *v);
+/* A CREATE TABLE statement for t as it is now (after ALTER TABLE); owned
+** by the caller, NULL on out-of-memory. */
+TDB_PRIVATE char *tdbTableDdl(TdbMem *mem, const TdbTableDef *t);
 /* Deep copy of a table definition (for ALTER TABLE to edit). */
 TDB_PRIVATE TdbTableDef *tdbTableDefCopy(TdbMem *mem, TdbErr *err, const TdbTableDef *t);
 

@@ -4,6 +4,7 @@
 */
 #include "db.h"
 #include "datetime.h"
+#include "stats.h"
 #include "version.h"
 
 TDB_API const char *tdb_libversion(void) {
@@ -101,6 +102,7 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   tdbCatalogInit(&db->catalog, &db->mem);
   rc = tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
   if (rc == TDB_OK) rc = tdbCatalogLoad(&db->catalog, db->store, &db->err);
+  if (rc == TDB_OK) rc = tdbStatsLoad(&db->catalog, db->store, &db->err);
   return rc;
 }
 

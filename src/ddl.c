@@ -11,6 +11,7 @@
 #include "hashset.h"
 #include "rows.h"
 #include "rowcodec.h"
+#include "stats.h"
 
 static int tdbDdlError(tdb *db, int code, const char *sqlstate, const char *fmt,
                        const char *name) {
@@ -24,6 +25,49 @@ static char *tdbSpanText(tdb *db, const char *sql, TdbSpan span) {
 
 static const char *tdbObjectWord(int kind) {
   return kind == TDB_OBJ_TABLE ? "table" : kind == TDB_OBJ_INDEX ? "index" : "view";
+}
+
+static const char *tdbObjectArticle(int kind) {
+  return kind == TDB_OBJ_INDEX ? "an" : "a";
+}
+
+/* Does e hold a subquery? (CHECK and DEFAULT cannot.) */
+static int tdbHasSubquery(const TdbExpr *e) {
+  int i;
+  if (!e) return 0;
+  if (e->select) return 1;
+  if (tdbHasSubquery(e->left) || tdbHasSubquery(e->right) || tdbHasSubquery(e->third)) return 1;
+  for (i = 0; e->list && i < e->list->n; i++) {
+    if (tdbHasSubquery(e->list->items[i].expr)) return 1;
+  }
+  return 0;
+}
+
+/* Add CHECK constraint text `sql` (parsed and bound over t) to t. */
+static int tdbAddCheck(tdb *db, TdbTableDef *t, char *sql) {
+  TdbCheckDef *grown;
+  TdbSource src;
+  int rc;
+  if (!sql) return tdbErrNoMem(&db->err);
+  grown = tdbMemRealloc(&db->mem, t->checks, sizeof *grown * (size_t)(t->nchecks + 1));
+  if (!grown) {
+    tdbMemFree(&db->mem, sql);
+    return tdbErrNoMem(&db->err);
+  }
+  t->checks = grown;
+  memset(&t->checks[t->nchecks], 0, sizeof *grown);
+  t->checks[t->nchecks].sql = sql;
+  t->nchecks++;
+  rc = tdbCatalogParseExpr(&db->mem, &db->err, sql, &t->checks[t->nchecks - 1].expr);
+  if (rc != TDB_OK) return rc;
+  if (tdbHasSubquery(t->checks[t->nchecks - 1].expr)) {
+    return tdbErrSet(&db->err, TDB_ERROR, TDB_SQLSTATE_FEATURE,
+                     "cannot use a subquery in a CHECK constraint: %s", sql);
+  }
+  memset(&src, 0, sizeof src);
+  src.table = t;
+  return tdbBindTableCondition(&db->mem, &db->err, NULL, &db->catalog, &src,
+                               t->checks[t->nchecks - 1].expr, "CHECK");
 }
 
 /* A name for a new object that no object has. */
@@ -251,6 +295,10 @@ static int tdbBuildTable(tdb_stmt *st, TdbNewTable *nt) {
       rc = tdbCatalogParseExpr(&db->mem, &db->err, c->dflt_sql, &c->dflt);
       if (rc != TDB_OK) return rc;
       probe = c->dflt;
+      if (tdbHasSubquery(probe)) {
+        return tdbErrSet(&db->err, TDB_ERROR, TDB_SQLSTATE_FEATURE,
+                         "cannot use a subquery in a DEFAULT expression");
+      }
       rc = tdbBindTableExpr(&db->mem, &db->err, NULL, &db->catalog, NULL, probe);
       if (rc != TDB_OK) return rc;
     }
@@ -315,24 +363,8 @@ static int tdbBuildTable(tdb_stmt *st, TdbNewTable *nt) {
   }
   /* CHECK constraints: kept as text, validated against the columns now */
   for (i = 0; i < a->ncons; i++) {
-    TdbConstraintSpec *cs = &a->cons[i];
-    TdbCheckDef *grown;
-    TdbSource src;
-    if (cs->kind != TDB_CONS_CHECK) continue;
-    grown = tdbMemRealloc(&db->mem, t->checks, sizeof *grown * (size_t)(t->nchecks + 1));
-    if (!grown) return tdbErrNoMem(&db->err);
-    t->checks = grown;
-    memset(&t->checks[t->nchecks], 0, sizeof *grown);
-    t->checks[t->nchecks].sql = tdbSpanText(db, st->sql, cs->span);
-    if (!t->checks[t->nchecks].sql) return tdbErrNoMem(&db->err);
-    t->nchecks++;
-    rc = tdbCatalogParseExpr(&db->mem, &db->err, t->checks[t->nchecks - 1].sql,
-                             &t->checks[t->nchecks - 1].expr);
-    if (rc != TDB_OK) return rc;
-    memset(&src, 0, sizeof src);
-    src.table = t;
-    rc = tdbBindTableCondition(&db->mem, &db->err, NULL, &db->catalog, &src,
-                               t->checks[t->nchecks - 1].expr, "CHECK");
+    if (a->cons[i].kind != TDB_CONS_CHECK) continue;
+    rc = tdbAddCheck(db, t, tdbSpanText(db, st->sql, a->cons[i].span));
     if (rc != TDB_OK) return rc;
   }
   t->id = db->catalog.next_id;
@@ -500,8 +532,8 @@ static int tdbDrop(tdb_stmt *st) {
     if (kind) {
       TdbStr msg;
       tdbStrInit(&msg, &db->mem);
-      tdbStrAppendf(&msg, "\"%s\" is a %s, not a %s", a->name, tdbObjectWord(kind),
-                    tdbObjectWord(a->object));
+      tdbStrAppendf(&msg, "\"%s\" is %s %s, not %s %s", a->name, tdbObjectArticle(kind),
+                    tdbObjectWord(kind), tdbObjectArticle(a->object), tdbObjectWord(a->object));
       rc = tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE, "%s",
                      msg.z ? msg.z : "wrong object type");
       tdbStrClear(&msg);
@@ -695,9 +727,19 @@ static int tdbAlter(tdb_stmt *st) {
           break;
         }
         rc = tdbCatalogParseExpr(&db->mem, &db->err, col->dflt_sql, &col->dflt);
+        if (rc == TDB_OK && tdbHasSubquery(col->dflt)) {
+          rc = tdbErrSet(&db->err, TDB_ERROR, TDB_SQLSTATE_FEATURE,
+                         "cannot use a subquery in a DEFAULT expression");
+        }
         if (rc == TDB_OK) rc = tdbBindTableExpr(&db->mem, &db->err, NULL, &db->catalog, NULL, col->dflt);
         if (rc != TDB_OK) break;
       }
+      for (i = 0; i < a->ncons && rc == TDB_OK; i++) {
+        if (a->cons[i].kind == TDB_CONS_CHECK) {
+          rc = tdbAddCheck(db, t, tdbSpanText(db, st->sql, a->cons[i].span));
+        }
+      }
+      if (rc != TDB_OK) break;
       if (col->notnull && !col->dflt) {
         TdbAnyRow ar;
         ar.cvt = st->exec.cvt;
@@ -787,6 +829,15 @@ static int tdbAlter(tdb_stmt *st) {
   }
   if (rc == TDB_OK) rc = tdbRebindChecks(db, t);
   if (rc == TDB_OK) {
+    char *ddl = tdbTableDdl(&db->mem, t); /* tdb_tables.sql shows the table as it is now */
+    if (!ddl) {
+      rc = tdbErrNoMem(&db->err);
+    } else {
+      tdbMemFree(&db->mem, t->sql);
+      t->sql = ddl;
+    }
+  }
+  if (rc == TDB_OK) {
     rc = tdbCatalogEncodeTable(&def, t) == TDB_OK ? tdbPutObject(db, &b, t->id, t->name, &def)
                                                   : tdbErrNoMem(&db->err);
   }
@@ -805,38 +856,52 @@ static int tdbAlter(tdb_stmt *st) {
 
 /* ---- ANALYZE ---------------------------------------------------------------------- */
 
-typedef struct TdbCountRows {
-  int64_t cvt, n;
-} TdbCountRows;
-
-static int tdbCountRowsFn(void *ctx, const TdbPiece *piece) {
-  TdbCountRows *cr = ctx;
-  if (piece->valid_from <= cr->cvt && piece->valid_to > cr->cvt &&
-      !(piece->flags & TDB_ROW_FLAG_TOMBSTONE)) {
-    cr->n++;
-  }
-  return TDB_OK;
-}
-
+/* Gather statistics of every table (or the named one), store them in the
+** statistics keyspace in one commit, then hand them to the planner. */
 static int tdbAnalyze(tdb_stmt *st) {
   tdb *db = st->db;
-  int i, rc;
+  TdbTableStats **fresh;
+  TdbBatch b;
+  TdbStr key, val;
+  int i, rc = TDB_OK;
   if (st->ast->name && !tdbCatalogTable(&db->catalog, st->ast->name)) {
     return tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE, "no such table: %s",
                        st->ast->name);
   }
+  fresh = tdbMemAllocZero(&db->mem, sizeof *fresh * (size_t)(db->catalog.ntables + 1));
+  if (!fresh) return tdbErrNoMem(&db->err);
+  tdbBatchInit(&b, &db->mem);
+  tdbStrInit(&key, &db->mem);
+  tdbStrInit(&val, &db->mem);
+  for (i = 0; i < db->catalog.ntables && rc == TDB_OK; i++) {
+    TdbTableDef *t = db->catalog.tables[i];
+    if (st->ast->name && strcmp(st->ast->name, t->name) != 0) continue;
+    rc = tdbStatsGather(db, t, st->exec.cvt, &fresh[i]);
+    if (rc != TDB_OK) break;
+    key.n = val.n = 0;
+    tdbStatsKey(&key, t->id);
+    rc = tdbStatsEncode(&val, fresh[i]);
+    if (rc == TDB_OK && !key.oom) rc = tdbBatchPut(&b, key.z, key.n, val.z, val.n);
+    if (rc != TDB_OK || key.oom) rc = tdbErrNoMem(&db->err);
+  }
+  if (rc == TDB_OK) rc = tdbDbCommit(db, &b);
   for (i = 0; i < db->catalog.ntables; i++) {
     TdbTableDef *t = db->catalog.tables[i];
-    TdbCountRows cr;
-    if (st->ast->name && strcmp(st->ast->name, t->name) != 0) continue;
-    cr.cvt = st->exec.cvt;
-    cr.n = 0;
-    rc = tdbTableForEach(db, t, NULL, 0, NULL, tdbCountRowsFn, &cr);
-    if (rc != TDB_OK) return rc;
-    t->stat_rows = cr.n > 0 ? cr.n : 1;
+    if (!fresh[i]) continue;
+    if (rc == TDB_OK) {
+      tdbStatsFree(&db->mem, t->stats);
+      t->stats = fresh[i];
+      t->stat_rows = fresh[i]->rows > 0 ? fresh[i]->rows : 1;
+    } else {
+      tdbStatsFree(&db->mem, fresh[i]);
+    }
   }
-  db->catalog.version++; /* plans made with the old estimates are re-made */
-  return TDB_OK;
+  tdbMemFree(&db->mem, fresh);
+  tdbBatchFree(&b);
+  tdbStrClear(&key);
+  tdbStrClear(&val);
+  if (rc == TDB_OK) db->catalog.version++; /* plans made with the old estimates are re-made */
+  return rc;
 }
 
 /* ---- dispatch ----------------------------------------------------------------------- */

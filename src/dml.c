@@ -162,6 +162,18 @@ TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
 
 /* ---- values --------------------------------------------------------------------- */
 
+/* Is column c part of the primary key or of an index? */
+static int tdbColumnIsKeyed(const TdbTableDef *t, int c) {
+  int i, k;
+  if (t->cols[c].pk) return 1;
+  for (i = 0; i < t->nindexes; i++) {
+    for (k = 0; k < t->indexes[i]->ncols; k++) {
+      if (t->indexes[i]->col[k] == c) return 1;
+    }
+  }
+  return 0;
+}
+
 /* Convert v for storing in column c of t (the assignment rules of
 ** docs/types.md): NULL stays NULL; an untyped column takes any value; TEXT
 ** into JSON is validated, into VECTOR parsed; otherwise CAST. *out owned. */
@@ -170,6 +182,12 @@ static int tdbAssign(TdbDml *d, int c, const TdbValue *v, TdbValue *out) {
   TdbErr *err = &d->db->err;
   int rc;
   tdbValueSetNull(out);
+  if (col->type == TDB_TYPE_NULL && v->type == TDB_TYPE_REAL && tdbColumnIsKeyed(d->t, c) &&
+      v->u.r == (double)(int64_t)v->u.r && v->u.r >= -9.2e18 && v->u.r <= 9.2e18) {
+    /* an untyped key column: 1.0 and 1 are one key */
+    tdbValueSetInt(out, (int64_t)v->u.r);
+    return TDB_OK;
+  }
   if (TDB_VALUE_IS_NULL(v) || col->type == TDB_TYPE_NULL || v->type == col->type) {
     if (col->type == TDB_TYPE_VECTOR && v->type == TDB_TYPE_VECTOR && col->dim > 0 &&
         v->n != (uint32_t)col->dim * 4) {
@@ -185,7 +203,7 @@ static int tdbAssign(TdbDml *d, int c, const TdbValue *v, TdbValue *out) {
                ? TDB_OK
                : tdbErrNoMem(err);
   }
-  if (col->type == TDB_TYPE_VECTOR && v->type == TDB_TYPE_TEXT) {
+  if (col->type == TDB_TYPE_VECTOR && (v->type == TDB_TYPE_TEXT || v->type == TDB_TYPE_JSON)) {
     return tdbVectorParse(&d->db->mem, err, v->u.z, v->n, col->dim, out);
   }
   rc = tdbValueCast(&d->db->mem, err, v, col->type, out);

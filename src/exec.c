@@ -1664,7 +1664,9 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       tdbStrAppendf(out, "AGGREGATE (%d group keys, %d aggregates)",
                     p->group_by ? p->group_by->n : 0, p->naggs);
       break;
-    case TDB_PLAN_PROJECT: tdbStrAppendf(out, "PROJECT (%d columns)", p->nexprs); break;
+    case TDB_PLAN_PROJECT:
+      tdbStrAppendf(out, "PROJECT (%d column%s)", p->nexprs, p->nexprs == 1 ? "" : "s");
+      break;
     case TDB_PLAN_DISTINCT: tdbStrAppendz(out, "DISTINCT"); break;
     case TDB_PLAN_SORT: tdbStrAppendf(out, "SORT (%d keys)", p->nsort); break;
     case TDB_PLAN_LIMIT: tdbStrAppendz(out, "LIMIT"); break;

@@ -17,6 +17,7 @@
 */
 #include "planner.h"
 #include "binder.h"
+#include "stats.h"
 
 /* Conjuncts of a condition (AND-ed terms), borrowed. */
 typedef struct TdbConjuncts {
@@ -163,6 +164,29 @@ static double tdbTableRows(const TdbTableDef *t) {
   return t->stat_rows > 0 ? (double)t->stat_rows : 1000.0;
 }
 
+/* Estimated fraction of the rows of t (columns from `first` in the scope
+** row) for which conjunct e holds. */
+static double tdbConjSelectivity(const TdbTableDef *t, int first, TdbExpr *e) {
+  int col, op;
+  TdbExpr *v;
+  if (t && tdbMatchCompare(e, first, tdbScanWidth(t), &col, &op, &v) && col < t->ncols) {
+    return tdbStatsSelectivity(t, col, op, v);
+  }
+  if (t && e->kind == TDB_EXPR_BETWEEN && !e->negated && e->left->kind == TDB_EXPR_COLUMN &&
+      e->left->depth == 0 && e->left->column >= first && e->left->column < first + t->ncols) {
+    int c = e->left->column - first;
+    double lo = tdbStatsSelectivity(t, c, TDB_OP_GE, e->right);
+    double hi = tdbStatsSelectivity(t, c, TDB_OP_LE, e->third);
+    return TDB_MAX(0.001, lo + hi - 1.0);
+  }
+  if (t && e->kind == TDB_EXPR_IN_LIST && !e->negated && e->left->kind == TDB_EXPR_COLUMN &&
+      e->left->depth == 0 && e->left->column >= first && e->left->column < first + t->ncols) {
+    double f = e->list->n * tdbStatsSelectivity(t, e->left->column - first, TDB_OP_EQ, NULL);
+    return TDB_MIN(1.0, f);
+  }
+  return 0.33;
+}
+
 /* Choose the access path of a scan of table t whose columns start at
 ** `first` in the scope row, from the conjuncts. */
 static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjuncts *cj,
@@ -202,7 +226,7 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
     if (n > 0) {
       scan->access = TDB_ACCESS_PK_POINT; /* a key prefix */
       scan->nkey = n;
-      scan->est_rows = rows / 10;
+      scan->est_rows = TDB_MAX(1.0, rows * tdbStatsSelectivity(t, t->pk[0], TDB_OP_EQ, NULL));
       scan->est_cost = 2 + scan->est_rows;
     }
   }
@@ -224,7 +248,9 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
     scan->index = best;
     scan->nkey = best_n;
     for (k = 0; k < best_n; k++) scan->key[k] = tdbFindEq(cj, first, width, best->col[k]);
-    scan->est_rows = best->unique && best_n == best->ncols ? 1 : TDB_MAX(1.0, rows / 10);
+    scan->est_rows = best->unique && best_n == best->ncols
+                         ? 1
+                         : TDB_MAX(1.0, rows * tdbStatsSelectivity(t, best->col[0], TDB_OP_EQ, NULL));
     scan->est_cost = 3 * scan->est_rows + 2;
     return;
   }
@@ -256,10 +282,13 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
     int c = t->npk > 0 ? t->pk[0] : tdbScanPseudo(t, TDB_PSEUDO_ROWID);
     tdbFindRange(cj, first, width, c, &lo, &hi);
     if (lo || hi) {
+      double f = 1.0;
+      if (lo) f *= tdbStatsSelectivity(t, c < t->ncols ? c : -1, TDB_OP_GE, lo);
+      if (hi) f *= tdbStatsSelectivity(t, c < t->ncols ? c : -1, TDB_OP_LE, hi);
       scan->access = TDB_ACCESS_PK_RANGE;
       scan->lo = lo;
       scan->hi = hi;
-      scan->est_rows = rows / (lo && hi ? 10 : 3);
+      scan->est_rows = TDB_MAX(1.0, rows * f);
       scan->est_cost = 2 + scan->est_rows;
       return;
     }
@@ -269,11 +298,14 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
     if (ix->col[0] < 0) continue;
     tdbFindRange(cj, first, width, ix->col[0], &lo, &hi);
     if (lo || hi) {
+      double f = 1.0;
+      if (lo) f *= tdbStatsSelectivity(t, ix->col[0], TDB_OP_GE, lo);
+      if (hi) f *= tdbStatsSelectivity(t, ix->col[0], TDB_OP_LE, hi);
       scan->access = TDB_ACCESS_INDEX_RANGE;
       scan->index = ix;
       scan->lo = lo;
       scan->hi = hi;
-      scan->est_rows = rows / (lo && hi ? 10 : 3);
+      scan->est_rows = TDB_MAX(1.0, rows * f);
       scan->est_cost = 2 + 3 * scan->est_rows;
       return;
     }
@@ -370,6 +402,31 @@ static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e) {
   return rc;
 }
 
+/* Rows left after filtering the rows of `below` with pred. A conjunct the
+** access path already applied (below is the scan that used it) keeps them. */
+static double tdbFilterRows(const TdbPlan *below, const TdbTableDef *t, int first, TdbExpr *pred) {
+  const TdbPlan *scan = below;
+  int k;
+  while (scan && scan->kind == TDB_PLAN_FILTER) scan = scan->child;
+  if (scan && scan->kind == TDB_PLAN_SCAN && scan == below) {
+    if (pred->kind == TDB_EXPR_IN_LIST && scan->in_values == pred->list) return below->est_rows;
+    if (pred->kind == TDB_EXPR_BETWEEN && (scan->lo == pred->right || scan->hi == pred->third)) {
+      return below->est_rows;
+    }
+    for (k = 0; k < scan->nkey; k++) {
+      if (pred->kind == TDB_EXPR_BINARY && (scan->key[k] == pred->right || scan->key[k] == pred->left)) {
+        return below->est_rows;
+      }
+    }
+    if (pred->kind == TDB_EXPR_BINARY && (scan->lo == pred->right || scan->hi == pred->right ||
+                                          scan->lo == pred->left || scan->hi == pred->left) &&
+        (scan->lo || scan->hi)) {
+      return below->est_rows;
+    }
+  }
+  return TDB_MAX(1.0, below->est_rows * tdbConjSelectivity(t, first, pred));
+}
+
 static TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
   TdbPlan *p = tdbPlanNew(pl->mem, pl->all, kind, ncols);
   if (!p) {
@@ -418,27 +475,20 @@ static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjun
       if (cj->used[i] || sub || lo > hi) continue;
       if (lo < src->first_column || hi >= src->first_column + src->ncolumns) continue;
       cj->used[i] = 1;
-      if (npred++ == 0) {
-        pred = cj->e[i];
-      } else {
-        /* chain one FILTER per conjunct */
+      {
+        /* one FILTER per conjunct */
         TdbPlan *f = tdbNode(pl, TDB_PLAN_FILTER, leaf->ncols, leaf);
         if (!f) return TDB_NOMEM;
+        pred = cj->e[i];
         f->pred = pred;
         f->col_offset = src->first_column;
-        f->est_rows = leaf->est_rows * 0.5;
+        f->est_rows = tdbFilterRows(leaf, src->table, src->first_column, pred);
+        f->est_cost = leaf->est_cost + leaf->est_rows;
         leaf = f;
-        pred = cj->e[i];
+        npred++;
       }
     }
-    if (pred) {
-      TdbPlan *f = tdbNode(pl, TDB_PLAN_FILTER, leaf->ncols, leaf);
-      if (!f) return TDB_NOMEM;
-      f->pred = pred;
-      f->col_offset = src->first_column;
-      f->est_rows = leaf->est_rows * 0.5;
-      leaf = f;
-    }
+    (void)npred;
   }
   *out = leaf;
   return TDB_OK;
@@ -497,7 +547,7 @@ TDB_PRIVATE int tdbPlanSelect(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     p = tdbNode(pl, TDB_PLAN_FILTER, cur->ncols, cur);
     if (!p) goto nomem;
     p->pred = cj.e[i];
-    p->est_rows = TDB_MAX(1.0, cur->est_rows * 0.3);
+    p->est_rows = tdbFilterRows(cur, multi ? NULL : s->from ? s->from->table : NULL, 0, cj.e[i]);
     p->est_cost = cur->est_cost + cur->est_rows;
     cur = p;
   }
@@ -590,6 +640,8 @@ TDB_PRIVATE int tdbPlanTableRows(TdbPlanner *pl, TdbSource *target, TdbExpr *whe
         break;
       }
       p->pred = cj.e[i];
+      p->est_rows = tdbFilterRows(cur, target->table, 0, cj.e[i]);
+      p->est_cost = cur->est_cost + cur->est_rows;
       cur = p;
     }
   }

@@ -204,6 +204,10 @@ TDB_PRIVATE int tdbVecEval(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel,
                      "expression too complex for the vector pool, or out of memory");
   }
   *res = out;
+  if (TDB_VEC_POOL - vc->ex->pool->used < 4) {
+    /* deep expressions: evaluate the rest of this subtree row by row */
+    return tdbVecRows(vc, e, sel, n, out);
+  }
   switch (e->kind) {
     case TDB_EXPR_LITERAL:
       for (i = 0; i < n; i++) {
