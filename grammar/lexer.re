@@ -147,3 +147,7 @@ TDB_PRIVATE size_t tdbLexToken(const unsigned char *z, int *type) {
   */
 #undef TDB_TOKEN
 }
+
+TDB_PRIVATE int tdbIsKeyword(const char *name) {
+  return tdbKeywordFind((const unsigned char *)name, strlen(name)) != TK_ID;
+}

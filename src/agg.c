@@ -47,13 +47,21 @@ static int tdbAggNotNumeric(TdbEvalCtx *ctx, const char *fn, int type) {
                    "function %s(%s) does not exist", fn, tdbTypeName(type));
 }
 
-static int tdbAggAdd(TdbEvalCtx *ctx, TdbAggState *st, const TdbValue *v, const char *fn) {
+/* Add v to the sum. `exact`: sum() keeps INTEGER sums exact and fails on
+** overflow; avg() and total() go on in REAL. */
+static int tdbAggAdd(TdbEvalCtx *ctx, TdbAggState *st, const TdbValue *v, const char *fn,
+                     int exact) {
   if (v->type == TDB_TYPE_INTEGER) {
     if (!st->is_real) {
       int64_t r;
       if (tdbAddInt(st->isum, v->u.i, &r) != 0) {
-        return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_OUT_OF_RANGE,
-                         "integer out of range in %s()", fn);
+        if (exact) {
+          return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_OUT_OF_RANGE,
+                           "integer out of range in %s()", fn);
+        }
+        st->is_real = 1;
+        st->rsum = (double)st->isum + (double)v->u.i;
+        return TDB_OK;
       }
       st->isum = r;
     } else {
@@ -88,7 +96,8 @@ TDB_PRIVATE int tdbAggStep(TdbEvalCtx *ctx, int kind, TdbAggState *st, int argc,
     case TDB_AGG_SUM:
     case TDB_AGG_TOTAL:
     case TDB_AGG_AVG:
-      rc = tdbAggAdd(ctx, st, v, kind == TDB_AGG_SUM ? "sum" : kind == TDB_AGG_AVG ? "avg" : "total");
+      rc = tdbAggAdd(ctx, st, v, kind == TDB_AGG_SUM ? "sum" : kind == TDB_AGG_AVG ? "avg" : "total",
+                     kind == TDB_AGG_SUM);
       if (rc == TDB_OK) st->count++;
       return rc;
     case TDB_AGG_MIN:

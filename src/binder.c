@@ -405,6 +405,8 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
     if (src->subquery) {
       rc = tdbBindSelectIn(b, src->subquery, sc->outer);
       if (rc != TDB_OK) return rc;
+      /* it reads the queries around this one: so does this one */
+      if (src->subquery->correlated) s->correlated = 1;
     } else {
       const TdbViewDef *v;
       src->table = b->cat ? tdbCatalogTable(b->cat, src->name) : NULL;
@@ -763,9 +765,16 @@ static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 0;
   sc.agg_where = "LIMIT";
-  rc = tdbBindExpr(b, &sc, s->limit, 0);
-  if (rc == TDB_OK) rc = tdbBindExpr(b, &sc, s->offset, 0);
-  if (rc != TDB_OK) return rc;
+  {
+    /* LIMIT and OFFSET cannot read the rows they limit */
+    TdbScope empty;
+    memset(&empty, 0, sizeof empty);
+    empty.outer = sc.outer;
+    empty.agg_where = "LIMIT";
+    rc = tdbBindExpr(b, &empty, s->limit, 0);
+    if (rc == TDB_OK) rc = tdbBindExpr(b, &empty, s->offset, 0);
+    if (rc != TDB_OK) return rc;
+  }
   /* result names, before the GROUP BY rewrite changes expressions */
   s->colnames = tdbMemAllocZero(b->mem, sizeof(char *) * (size_t)(s->nresult ? s->nresult : 1));
   if (!s->colnames) return tdbErrNoMem(b->err);

@@ -472,7 +472,21 @@ static int tdbDecodeTable(TdbCatalog *cat, TdbReader *r, uint32_t id, int *nomem
     t->checks[i].sql = tdbGetStr(r, mem, nomem);
   }
   t->next_pos = (uint32_t)tdbGetVar(r);
-  if (r->bad || r->p != r->end) goto bad;
+  if (r->bad || r->p != r->end || t->next_pos > TDB_MAX_COLUMNS * 4) goto bad;
+  /* positions below next_pos and distinct; key positions 1..npk once each */
+  for (i = 0; i < t->ncols; i++) {
+    int j;
+    if (t->cols[i].pos >= t->next_pos) goto bad;
+    for (j = 0; j < i; j++) {
+      if (t->cols[j].pos == t->cols[i].pos || (t->cols[i].pk && t->cols[j].pk == t->cols[i].pk)) goto bad;
+      if (strcmp(t->cols[j].name, t->cols[i].name) == 0) goto bad;
+    }
+  }
+  for (i = 0; i < t->npk; i++) {
+    int j, found = 0;
+    for (j = 0; j < t->ncols; j++) found += t->cols[j].pk == i + 1;
+    if (found != 1) goto bad;
+  }
   *out = t;
   return TDB_OK;
 bad:
@@ -536,6 +550,7 @@ static int tdbTableParseExprs(TdbMem *mem, TdbErr *err, TdbTableDef *t) {
   for (i = 0; i < t->ncols; i++) {
     if (!t->cols[i].dflt_sql) continue;
     rc = tdbCatalogParseExpr(mem, err, t->cols[i].dflt_sql, &t->cols[i].dflt);
+    if (rc == TDB_OK) rc = tdbBindTableExpr(mem, err, NULL, NULL, NULL, t->cols[i].dflt);
     if (rc != TDB_OK) return rc;
   }
   for (i = 0; i < t->nchecks; i++) {
@@ -612,6 +627,20 @@ TDB_PRIVATE int tdbCatalogLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
   tdbDbIterFree(it);
   if (rc != TDB_OK) return tdbErrSet(err, rc, NULL, "reading the catalog failed");
   tdbCatalogRelink(cat);
+  {
+    /* every index must name columns of an existing table */
+    int j, k;
+    for (j = 0; j < cat->nindexes; j++) {
+      const TdbIndexDef *ix = cat->indexes[j];
+      int bad = !tdbCatalogTableById(cat, ix->table_id);
+      for (k = 0; k < ix->ncols && !bad; k++) bad = ix->col[k] < 0;
+      if (bad) {
+        return tdbErrSet(err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
+                         "catalog object %u (index %s) names a missing table or column",
+                         (unsigned)ix->id, ix->name);
+      }
+    }
+  }
   return TDB_OK;
 }
 

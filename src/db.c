@@ -101,7 +101,12 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   if (tdbConfigCheck(&db->config, &db->err) != TDB_OK) return db->err.code;
   tdbCatalogInit(&db->catalog, &db->mem);
   rc = tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
-  if (rc == TDB_OK) rc = tdbCatalogLoad(&db->catalog, db->store, &db->err);
+  if (rc == TDB_OK) {
+    tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_ROWS);
+    tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_INDEX);
+    tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_STATS);
+    rc = tdbCatalogLoad(&db->catalog, db->store, &db->err);
+  }
   if (rc == TDB_OK) rc = tdbStatsLoad(&db->catalog, db->store, &db->err);
   return rc;
 }

@@ -56,6 +56,7 @@ struct tdb_stmt {
   TdbPlan *target_rows;   /* UPDATE / DELETE: the rows to change */
   TdbExec exec;
   TdbVecPool *pool;       /* scratch vectors of expression evaluation */
+  int pinned;             /* exec.snapshot is pinned in the store */
   TdbChunk *chunk;        /* SELECT: the chunk being returned */
   int chunk_pos;          /* its next live row */
   TdbRowSet result;       /* rows computed before the first is returned

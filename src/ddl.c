@@ -152,7 +152,11 @@ static int tdbIndexBuildRow(void *ctx, const TdbPiece *piece) {
   int rc;
   ib->key.n = 0;
   rc = tdbIndexKey(&ib->key, ib->ix, piece->vals, (const char *)piece->key, piece->key_len);
-  if (rc != TDB_OK) return tdbErrNoMem(&ib->db->err);
+  if (rc == TDB_NOMEM) return tdbErrNoMem(&ib->db->err);
+  if (rc != TDB_OK) {
+    return tdbErrSet(&ib->db->err, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH,
+                     "index \"%s\": a JSON or VECTOR value cannot be indexed", ib->ix->name);
+  }
   rc = tdbBatchPut(ib->batch, ib->key.z, ib->key.n, "", 0);
   if (rc != TDB_OK) return tdbErrNoMem(&ib->db->err);
   if (ib->ix->unique && !(piece->flags & TDB_ROW_FLAG_TOMBSTONE) && piece->valid_to > ib->cvt) {
@@ -178,16 +182,26 @@ static int tdbIndexBuildRow(void *ctx, const TdbPiece *piece) {
 static int tdbIndexBuildAll(tdb *db, const TdbTableDef *t, const TdbIndexDef *ix, TdbBatch *b,
                             int64_t cvt) {
   TdbIndexBuild ib;
+  TdbValue *defaults = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
   int rc;
+  if (!defaults) return tdbErrNoMem(&db->err);
+  /* old versions read an added column's DEFAULT, so their entries hold it */
+  rc = tdbTableDefaults(&db->mem, &db->err, cvt, t, defaults);
+  if (rc != TDB_OK) {
+    tdbMemFree(&db->mem, defaults);
+    return rc;
+  }
   ib.db = db;
   ib.ix = ix;
   ib.batch = b;
   ib.cvt = cvt;
   tdbHashSetInit(&ib.values, &db->mem);
   tdbStrInit(&ib.key, &db->mem);
-  rc = tdbTableForEach(db, t, NULL, 0, NULL, tdbIndexBuildRow, &ib);
+  rc = tdbTableForEach(db, t, NULL, 0, defaults, tdbIndexBuildRow, &ib);
   tdbHashSetFree(&ib.values);
   tdbStrClear(&ib.key);
+  tdbTableDefaultsClear(&db->mem, t, defaults);
+  tdbMemFree(&db->mem, defaults);
   return rc;
 }
 
@@ -649,7 +663,15 @@ static int tdbRenameInTexts(tdb *db, TdbTableDef *t, const char *from, const cha
     if (text.oom) oom = 1;
     tdbMemFree(&db->mem, *sql);
     *sql = tdbStrFinish(&text);
-    if (!*sql) oom = 1;
+    if (!*sql) {
+      oom = 1;
+    } else {
+      /* the new text must read back (it is parsed again at every open) */
+      TdbExpr *probe = NULL;
+      int rc = tdbCatalogParseExpr(&db->mem, &db->err, *sql, &probe);
+      tdbExprFree(&db->mem, probe);
+      if (rc != TDB_OK) return rc;
+    }
   }
   return oom ? tdbErrNoMem(&db->err) : TDB_OK;
 }
@@ -673,7 +695,7 @@ static int tdbAlter(tdb_stmt *st) {
   TdbTableDef *old = tdbCatalogTable(&db->catalog, a->name), *t;
   TdbBatch b;
   TdbStr def, key;
-  TdbIndexDef *dropped[TDB_MAX_KEY_COLUMNS * 4];
+  TdbIndexDef **dropped = NULL;   /* indexes DROP COLUMN takes with it */
   int ndropped = 0, rc = TDB_OK, c, i;
   if (!old) {
     return tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE, "no such table: %s",
@@ -740,16 +762,33 @@ static int tdbAlter(tdb_stmt *st) {
         }
       }
       if (rc != TDB_OK) break;
-      if (col->notnull && !col->dflt) {
-        TdbAnyRow ar;
-        ar.cvt = st->exec.cvt;
-        ar.found = 0;
-        rc = tdbTableForEach(db, old, NULL, 0, NULL, tdbAnyRowFn, &ar);
-        if (rc == TDB_DONE) rc = TDB_OK;
-        if (rc == TDB_OK && ar.found) {
-          rc = tdbDdlError(db, TDB_CONSTRAINT, TDB_SQLSTATE_NOT_NULL,
-                           "column \"%s\" is NOT NULL without a DEFAULT and the table has rows",
-                           col->name);
+      {
+        /* the DEFAULT must evaluate and convert now: old rows will read it */
+        int null_default = 1;
+        if (col->dflt) {
+          TdbValue *dv = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)t->ncols);
+          if (!dv) {
+            rc = tdbErrNoMem(&db->err);
+            break;
+          }
+          rc = tdbTableDefaults(&db->mem, &db->err, st->exec.cvt, t, dv);
+          if (rc == TDB_OK) null_default = TDB_VALUE_IS_NULL(&dv[t->ncols - 1]);
+          tdbTableDefaultsClear(&db->mem, t, dv);
+          tdbMemFree(&db->mem, dv);
+          if (rc != TDB_OK) break;
+        }
+        if (col->notnull && null_default) {
+          TdbAnyRow ar;
+          ar.cvt = st->exec.cvt;
+          ar.found = 0;
+          rc = tdbTableForEach(db, old, NULL, 0, NULL, tdbAnyRowFn, &ar);
+          if (rc == TDB_DONE) rc = TDB_OK;
+          if (rc == TDB_OK && ar.found) {
+            rc = tdbDdlError(db, TDB_CONSTRAINT, TDB_SQLSTATE_NOT_NULL,
+                             "column \"%s\" is NOT NULL without a non-NULL DEFAULT and the table "
+                             "has rows",
+                             col->name);
+          }
         }
       }
       break;
@@ -771,6 +810,8 @@ static int tdbAlter(tdb_stmt *st) {
       } else {
         int k;
         /* indexes over the column go with it */
+        dropped = tdbMemAllocZero(&db->mem, sizeof *dropped * (size_t)(old->nindexes + 1));
+        if (!dropped) rc = tdbErrNoMem(&db->err);
         for (i = 0; i < old->nindexes && rc == TDB_OK; i++) {
           for (k = 0; k < old->indexes[i]->ncols; k++) {
             if (old->indexes[i]->pos[k] == t->cols[c].pos) {
@@ -847,9 +888,11 @@ static int tdbAlter(tdb_stmt *st) {
   tdbStrClear(&key);
   if (rc != TDB_OK) {
     tdbTableDefFree(&db->mem, t);
+    tdbMemFree(&db->mem, dropped);
     return rc;
   }
   for (i = 0; i < ndropped; i++) tdbCatalogRemoveIndex(&db->catalog, dropped[i]);
+  tdbMemFree(&db->mem, dropped);
   tdbCatalogReplaceTable(&db->catalog, old, t);
   return TDB_OK;
 }

@@ -12,10 +12,16 @@
 **
 **   new piece       put 0x03 key -> value; put 0x04 key -> value; put index
 **                   entries
-**   close at CVT    (piece started before CVT) put both keys -> the old
-**                   content with valid_to = CVT; index entries stay
-**   remove          (piece starts at or after CVT) delete the 0x03 key; put
-**                   the 0x04 key with the REMOVED flag; delete index entries
+**   close at CVT    (piece started before CVT) delete the 0x03 key and its
+**                   index entries; put the 0x04 key -> the old content with
+**                   valid_to = CVT
+**   remove          (piece starts at or after CVT) delete the 0x03 key and
+**                   its index entries; put the 0x04 key with the REMOVED flag
+**
+** So the current rows (0x03) and indexes (0x05) hold only pieces valid from
+** the time of their write on; with the store's "latest" retention for those
+** keyspaces (store.h) a key updated a thousand times costs a scan what a key
+** written once does. Past pieces are read from the history (0x04).
 */
 #include "db.h"
 #include "binder.h"
@@ -36,6 +42,7 @@ typedef struct TdbDml {
   TdbHashSet added_pk;    /* primary keys this statement gave a piece over [CVT, inf) */
   TdbHashSet added_uniq;  /* index id | values of unique entries added */
   int width;              /* scan width of the table */
+  TdbValue *defaults;     /* the table's DEFAULTs, for old versions (lazily) */
   int64_t changes;
   TdbStr key, key2, val;
 } TdbDml;
@@ -387,7 +394,13 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
       }
       cf.found = 0;
       cf.rowkey.n = 0;
-      rc = tdbTableForEach(d->db, t, pk.z + 5, pk.n - 5, NULL, tdbPkConflictFn, &cf);
+      if (!d->defaults) { /* the old row's absent columns read their DEFAULT */
+        d->defaults = tdbMemAllocZero(&d->db->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
+        rc = d->defaults ? tdbTableDefaults(&d->db->mem, &d->db->err, d->ex->now, t, d->defaults)
+                         : tdbErrNoMem(&d->db->err);
+        if (rc != TDB_OK) break;
+      }
+      rc = tdbTableForEach(d->db, t, pk.z + 5, pk.n - 5, d->defaults, tdbPkConflictFn, &cf);
       if (rc == TDB_DONE) rc = TDB_OK;
       if (rc == TDB_OK && cf.found) {
         rc = tdbDmlRemovePiece(d, cf.rowkey.z, cf.rowkey.n, cf.vals, cf.vf, cf.vt,
@@ -516,7 +529,12 @@ static int tdbDmlIndexEntries(TdbDml *d, const char *k, size_t kn, const TdbValu
   for (i = 0; i < d->t->nindexes; i++) {
     d->key2.n = 0;
     rc = tdbIndexKey(&d->key2, d->t->indexes[i], vals, k, kn);
-    if (rc != TDB_OK) return tdbErrNoMem(&d->db->err);
+    if (rc == TDB_NOMEM) return tdbErrNoMem(&d->db->err);
+    if (rc != TDB_OK) {
+      return tdbErrSet(&d->db->err, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH,
+                       "index \"%s\": a JSON or VECTOR value cannot be indexed",
+                       d->t->indexes[i]->name);
+    }
     rc = put ? tdbBatchPut(&d->batch, d->key2.z, d->key2.n, "", 0)
              : tdbBatchDelete(&d->batch, d->key2.z, d->key2.n);
     if (rc != TDB_OK) return tdbErrNoMem(&d->db->err);
@@ -529,14 +547,15 @@ static int tdbDmlRemovePiece(TdbDml *d, const char *k, size_t kn, const TdbValue
   uint32_t id;
   int rc;
   if (tdbHashSetFind(&d->removed, k, kn, 1, &id, NULL) != TDB_OK) return tdbErrNoMem(&d->db->err);
-  if (vf < d->ex->cvt) {
-    /* the piece keeps its past: [vf, CVT) */
-    return tdbDmlPutVersion(d, k, kn, vals, 0, op, d->ex->cvt, 1);
-  }
+  /* the current rows and indexes hold only pieces valid from now on */
   rc = tdbBatchDelete(&d->batch, k, kn) == TDB_OK ? TDB_OK : tdbErrNoMem(&d->db->err);
-  if (rc == TDB_OK) rc = tdbDmlPutVersion(d, k, kn, vals, TDB_ROW_FLAG_REMOVED, op, vt, 0);
   if (rc == TDB_OK) rc = tdbDmlIndexEntries(d, k, kn, vals, 0);
-  return rc;
+  if (rc != TDB_OK) return rc;
+  if (vf < d->ex->cvt) {
+    /* the history keeps its past: [vf, CVT) */
+    return tdbDmlPutVersion(d, k, kn, vals, 0, op, d->ex->cvt, 0);
+  }
+  return tdbDmlPutVersion(d, k, kn, vals, TDB_ROW_FLAG_REMOVED, op, vt, 0);
 }
 
 /* Write a new piece [vf, vt) of row (scan width). */
@@ -903,6 +922,8 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
     d.t->rowid_loaded = saved_loaded;
     tdbRowSetFree(&st->result, &d.db->mem);
   }
+  tdbTableDefaultsClear(&d.db->mem, d.t, d.defaults);
+  tdbMemFree(&d.db->mem, d.defaults);
   tdbBatchFree(&d.batch);
   tdbHashSetFree(&d.removed);
   tdbHashSetFree(&d.added_pk);

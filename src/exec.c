@@ -10,6 +10,7 @@
 #include "hashset.h"
 #include "keycodec.h"
 #include "rowcodec.h"
+#include "rows.h"
 
 #include <math.h>
 #include <time.h>
@@ -238,6 +239,14 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
 static int tdbKeyCoerce(const TdbValue *in, int type, TdbValue *out) {
   *out = *in;
   out->owned = 0;
+  if (type == TDB_TYPE_NULL && in->type == TDB_TYPE_REAL) {
+    /* untyped key columns store integral REALs as INTEGER (dml.c) */
+    double r = in->u.r;
+    if (r >= -9223372036854775808.0 && r < 9223372036854775808.0 && r == floor(r)) {
+      tdbValueSetInt(out, (int64_t)r);
+    }
+    return 1;
+  }
   if (in->type == type || type == TDB_TYPE_NULL) return 1;
   if (type == TDB_TYPE_INTEGER && in->type == TDB_TYPE_REAL) {
     double r = in->u.r;
@@ -248,8 +257,9 @@ static int tdbKeyCoerce(const TdbValue *in, int type, TdbValue *out) {
     return 0;
   }
   if (type == TDB_TYPE_REAL && in->type == TDB_TYPE_INTEGER) {
-    tdbValueSetReal(out, (double)in->u.i);
-    return (int64_t)out->u.r == in->u.i;
+    double r = (double)in->u.i;
+    tdbValueSetReal(out, r);
+    return r >= -9223372036854775808.0 && r < 9223372036854775808.0 && (int64_t)r == in->u.i;
   }
   return 0;
 }
@@ -435,8 +445,7 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
 static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   const TdbTableDef *t = p->table;
   TdbScanState *s = tdbMemAllocZero(ex->mem, sizeof *s);
-  TdbEvalCtx ctx;
-  int i, rc;
+  int rc;
   if (!s) return tdbErrNoMem(ex->err);
   p->state = s;
   s->outer = outer;
@@ -451,22 +460,8 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
   s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)t->ncols);
   if (!s->decoded || !s->defaults) return tdbErrNoMem(ex->err);
-  tdbExecEvalCtx(ex, &ctx, NULL, NULL, 0);
-  for (i = 0; i < t->ncols; i++) {
-    TdbValue v;
-    tdbValueSetNull(&s->defaults[i]);
-    if (!t->cols[i].dflt) continue;
-    tdbValueSetNull(&v);
-    rc = tdbExprEval(&ctx, t->cols[i].dflt, &v);
-    if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&v) && t->cols[i].type != TDB_TYPE_NULL &&
-        v.type != t->cols[i].type) {
-      rc = tdbValueCast(ex->mem, ex->err, &v, t->cols[i].type, &s->defaults[i]);
-    } else if (rc == TDB_OK && tdbValueCopy(ex->mem, &s->defaults[i], &v) != TDB_OK) {
-      rc = tdbErrNoMem(ex->err);
-    }
-    tdbValueClear(ex->mem, &v);
-    if (rc != TDB_OK) return rc;
-  }
+  rc = tdbTableDefaults(ex->mem, ex->err, ex->now, t, s->defaults);
+  if (rc != TDB_OK) return rc;
   rc = tdbScanBounds(ex, p, s);
   if (rc != TDB_OK) return rc;
   if (s->empty) return TDB_OK;
@@ -1603,9 +1598,9 @@ TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out
     else tdbValueSetBool(out, e->negated ? !found : found);
     return TDB_OK;
   }
-  *out = plan->cache_value;
-  out->owned = 0;
-  return TDB_OK;
+  /* a copy: the cache changes with the next outer row while this value
+  ** may still be in a chunk */
+  return tdbValueCopy(ex->mem, out, &plan->cache_value) == TDB_OK ? TDB_OK : tdbErrNoMem(ex->err);
 }
 
 /* ---- EXPLAIN -------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 ** parenthesized, names that need it are double-quoted.
 */
 #include "ast.h"
+#include "parser.h"
 
 static const char *tdbPrintOp(int op) {
   switch (op) {
@@ -36,7 +37,7 @@ static void tdbPrintName(TdbStr *out, const char *name) {
   for (c = name; *c && plain; c++) {
     plain = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
   }
-  if (plain) {
+  if (plain && !tdbIsKeyword(name)) {
     tdbStrAppendz(out, name);
     return;
   }
@@ -53,8 +54,19 @@ static void tdbPrintLiteral(TdbStr *out, const TdbValue *v) {
   switch (v->type) {
     case TDB_TYPE_NULL: tdbStrAppendz(out, "NULL"); return;
     case TDB_TYPE_BOOLEAN: tdbStrAppendz(out, v->u.i ? "TRUE" : "FALSE"); return;
-    case TDB_TYPE_INTEGER:
-    case TDB_TYPE_REAL: tdbValueRender(out, v); return;
+    case TDB_TYPE_INTEGER: tdbValueRender(out, v); return;
+    case TDB_TYPE_REAL: {
+      /* a REAL must read back as a REAL: 2.0, not 2; non-finite as a cast */
+      char buf[32];
+      int n = tdbRealFormat(v->u.r, buf);
+      if (v->u.r != v->u.r || v->u.r - v->u.r != 0) {
+        tdbStrAppendf(out, "CAST('%.*s' AS REAL)", n, buf);
+      } else {
+        tdbStrAppend(out, buf, (size_t)n);
+        if (!memchr(buf, '.', (size_t)n) && !memchr(buf, 'e', (size_t)n)) tdbStrAppendz(out, ".0");
+      }
+      return;
+    }
     case TDB_TYPE_BLOB:
       tdbStrAppendz(out, "x'");
       for (i = 0; i < v->n; i++) tdbStrAppendf(out, "%02x", (unsigned char)v->u.z[i]);

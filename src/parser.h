@@ -16,6 +16,8 @@ TDB_PRIVATE size_t tdbLexToken(const unsigned char *z, int *type);
 /* Keywords, sorted by name: the lexer's lookup table. */
 TDB_PRIVATE int tdbKeywordCount(void);
 TDB_PRIVATE const char *tdbKeywordName(int i);
+/* Is `name` (any case) a keyword, reserved or not? */
+TDB_PRIVATE int tdbIsKeyword(const char *name);
 
 /* Parse the first statement of NUL-terminated `sql` into p->stmt (NULL for an
 ** empty statement). *consumed is set to the bytes up to and including its

@@ -280,7 +280,10 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
   /* ranges on the first key column, then on an index's first column */
   {
     int c = t->npk > 0 ? t->pk[0] : tdbScanPseudo(t, TDB_PSEUDO_ROWID);
-    tdbFindRange(cj, first, width, c, &lo, &hi);
+    /* an untyped column may hold INTEGER and REAL keys, which sort apart */
+    int typed = t->npk == 0 || t->cols[c].type != TDB_TYPE_NULL;
+    lo = hi = NULL;
+    if (typed) tdbFindRange(cj, first, width, c, &lo, &hi);
     if (lo || hi) {
       double f = 1.0;
       if (lo) f *= tdbStatsSelectivity(t, c < t->ncols ? c : -1, TDB_OP_GE, lo);
@@ -295,7 +298,7 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
   }
   for (j = 0; j < t->nindexes; j++) {
     const TdbIndexDef *ix = t->indexes[j];
-    if (ix->col[0] < 0) continue;
+    if (ix->col[0] < 0 || t->cols[ix->col[0]].type == TDB_TYPE_NULL) continue;
     tdbFindRange(cj, first, width, ix->col[0], &lo, &hi);
     if (lo || hi) {
       double f = 1.0;

@@ -4,6 +4,7 @@
 #include "rows.h"
 #include "keycodec.h"
 #include "rowcodec.h"
+#include "expr.h"
 
 TDB_PRIVATE void tdbRowKeyPrefix(TdbStr *out, int keyspace, uint32_t table_id) {
   unsigned char b[5];
@@ -67,6 +68,39 @@ TDB_PRIVATE int tdbRowValue(TdbStr *out, const TdbTableDef *t, const TdbValue *v
   rc = tdbRowEncode(out, &row);
   if (slots != stack) tdbMemFree(out->mem, slots);
   return rc;
+}
+
+TDB_PRIVATE int tdbTableDefaults(TdbMem *mem, TdbErr *err, int64_t now, const TdbTableDef *t,
+                                 TdbValue *out) {
+  TdbEvalCtx ctx;
+  int i, rc = TDB_OK;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.mem = mem;
+  ctx.err = err;
+  ctx.now_micros = now;
+  for (i = 0; i < t->ncols; i++) tdbValueSetNull(&out[i]);
+  for (i = 0; i < t->ncols && rc == TDB_OK; i++) {
+    TdbValue v;
+    int type = t->cols[i].type;
+    if (!t->cols[i].dflt) continue;
+    tdbValueSetNull(&v);
+    rc = tdbExprEval(&ctx, t->cols[i].dflt, &v);
+    if (rc == TDB_OK) {
+      if (!TDB_VALUE_IS_NULL(&v) && type != TDB_TYPE_NULL && v.type != type) {
+        rc = tdbValueCast(mem, err, &v, type, &out[i]);
+      } else if (tdbValueCopy(mem, &out[i], &v) != TDB_OK) {
+        rc = tdbErrNoMem(err);
+      }
+    }
+    tdbValueClear(mem, &v);
+  }
+  if (rc != TDB_OK) tdbTableDefaultsClear(mem, t, out);
+  return rc;
+}
+
+TDB_PRIVATE void tdbTableDefaultsClear(TdbMem *mem, const TdbTableDef *t, TdbValue *vals) {
+  int i;
+  for (i = 0; vals && i < t->ncols; i++) tdbValueClear(mem, &vals[i]);
 }
 
 TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,

@@ -29,6 +29,13 @@ TDB_PRIVATE int tdbIndexKey(TdbStr *out, const TdbIndexDef *ix, const TdbValue *
 TDB_PRIVATE int tdbRowValue(TdbStr *out, const TdbTableDef *t, const TdbValue *vals, int flags,
                             int op, int64_t valid_to);
 
+/* Evaluate the DEFAULT of every column of t into out[0..ncols) (owned
+** values; NULL where a column has none), converted to the column's type.
+** Errors are those of the expression or the conversion. */
+TDB_PRIVATE int tdbTableDefaults(TdbMem *mem, TdbErr *err, int64_t now, const TdbTableDef *t,
+                                 TdbValue *out);
+TDB_PRIVATE void tdbTableDefaultsClear(TdbMem *mem, const TdbTableDef *t, TdbValue *vals);
+
 /* One stored row version, as tdbTableForEach hands it over. vals are
 ** borrowed (valid during the callback), in table column order. */
 typedef struct TdbPiece {

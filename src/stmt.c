@@ -32,6 +32,10 @@ static void tdbStmtClearRow(tdb_stmt *st) {
 /* Stop a running execution: close the plan, drop computed rows. */
 static void tdbStmtStop(tdb_stmt *st) {
   tdbStmtClearRow(st);
+  if (st->pinned) {
+    tdbStoreUnpinSnapshot(st->db->store, st->exec.snapshot);
+    st->pinned = 0;
+  }
   if (st->root) tdbPlanClose(&st->exec, st->root);
   if (st->target_rows) tdbPlanClose(&st->exec, st->target_rows);
   tdbRowSetFree(&st->result, &st->db->mem);
@@ -193,7 +197,7 @@ static int tdbStmtCompile(tdb_stmt *st) {
     }
     rc = tdbStmtSetColumns(st, 1, &name);
   }
-  st->schema_version = db->catalog.version;
+  if (rc == TDB_OK) st->schema_version = db->catalog.version; /* else: compile again */
   return rc;
 }
 
@@ -443,7 +447,7 @@ static int tdbStmtStart(tdb_stmt *st) {
   TdbExec *ex = &st->exec;
   uint64_t serial = ex->serial;
   int rc;
-  if (st->schema_version != db->catalog.version) {
+  if (st->schema_version != db->catalog.version || !st->ast) {
     rc = tdbStmtRecompile(st);
     if (rc != TDB_OK) return rc;
   }
@@ -454,7 +458,8 @@ static int tdbStmtStart(tdb_stmt *st) {
   ex->err = &db->err;
   ex->params = st->params;
   ex->nparams = st->nparams;
-  ex->snapshot = tdbStoreHead(db->store);
+  if (tdbStorePinSnapshot(db->store, &ex->snapshot) != TDB_OK) return tdbErrNoMem(&db->err);
+  st->pinned = 1;
   ex->now = ex->cvt = tdbStatementTime(db);
   ex->serial = serial + 1;
   if (!st->pool && !(st->pool = tdbVecPoolNew(&db->mem))) return tdbErrNoMem(&db->err);

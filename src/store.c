@@ -64,6 +64,11 @@ struct TdbStore {
   int sticky_rc;              /* a failed durable write: refuse writes */
   char sticky_msg[320];
   TdbErr bg_err;
+  /* retention: keyspaces whose keys keep only the versions live readers
+  ** need (tdbStoreSetLatestKeyspace), and the epochs readers have pinned */
+  uint8_t latest_ks[256];
+  uint64_t *pins;
+  size_t npins, cap_pins;
 };
 
 /* ---- small helpers -------------------------------------------------------------- */
@@ -264,7 +269,55 @@ static int tdbStorePickInputs(TdbStore *s, const TdbVersion *v, int level,
   return rc;
 }
 
-/* Run one compaction from `level` (mu held; released during the I/O). */
+/* The oldest epoch a reader has pinned, or the head (mu held). */
+static uint64_t tdbStoreMinPin(const TdbStore *s) {
+  uint64_t m = s->head;
+  size_t i;
+  for (i = 0; i < s->npins; i++) {
+    if (s->pins[i] < m) m = s->pins[i];
+  }
+  return m;
+}
+
+TDB_PRIVATE void tdbStoreSetLatestKeyspace(TdbStore *s, int first_byte) {
+  tdbMutexLock(&s->mu);
+  s->latest_ks[first_byte & 0xff] = 1;
+  tdbMutexUnlock(&s->mu);
+}
+
+TDB_PRIVATE int tdbStorePinSnapshot(TdbStore *s, uint64_t *epoch) {
+  int rc = TDB_OK;
+  tdbMutexLock(&s->mu);
+  if (s->npins == s->cap_pins) {
+    size_t cap = s->cap_pins ? s->cap_pins * 2 : 8;
+    uint64_t *grown = tdbMemRealloc(s->mem, s->pins, sizeof *grown * cap);
+    if (!grown) rc = TDB_NOMEM;
+    else {
+      s->pins = grown;
+      s->cap_pins = cap;
+    }
+  }
+  if (rc == TDB_OK) s->pins[s->npins++] = *epoch = s->head;
+  tdbMutexUnlock(&s->mu);
+  return rc;
+}
+
+TDB_PRIVATE void tdbStoreUnpinSnapshot(TdbStore *s, uint64_t epoch) {
+  size_t i;
+  tdbMutexLock(&s->mu);
+  for (i = 0; i < s->npins; i++) {
+    if (s->pins[i] == epoch) {
+      s->pins[i] = s->pins[--s->npins];
+      break;
+    }
+  }
+  tdbMutexUnlock(&s->mu);
+}
+
+/* Run one compaction from `level` (mu held; released during the I/O).
+** Every version is kept, except in the keyspaces marked "latest": there a
+** key keeps its versions newer than the oldest pinned snapshot and the
+** newest one at or below it; older ones no reader can see are dropped. */
 static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
   TdbVersion *v = s->vs.current;
   TdbFileMeta **in0 = NULL, **in1 = NULL, **outs = NULL;
@@ -275,6 +328,8 @@ static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
   TdbTableWriter *w = NULL;
   unsigned char *last_user = NULL;
   size_t last_user_n = 0, last_user_cap = 0;
+  uint64_t min_pin = tdbStoreMinPin(s);
+  int kept_old = 0;           /* this user key already kept a version <= min_pin */
   tdbVersionRef(v);
   tdbEditInit(&edit);
   rc = tdbStorePickInputs(s, v, level, &in0, &n0, &c0, &in1, &n1, &c1);
@@ -306,12 +361,23 @@ static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
     if (!merged) rc = tdbErrNoMem(err);
   }
   if (rc == TDB_OK) tdbIterSeekFirst(merged);
-  /* every version is kept: outputs are cut only between user keys */
+  /* outputs are cut only between user keys */
   while (rc == TDB_OK && tdbIterValid(merged)) {
     size_t kn, vn, un;
     const unsigned char *k = tdbIterKey(merged, &kn), *val = tdbIterValue(merged, &vn);
     const unsigned char *uk = tdbUk(k, kn, &un);
     int new_user = !last_user || tdbIkeyCompareUser(uk, un, last_user, last_user_n) != 0;
+    if (new_user) kept_old = 0;
+    if (un > 0 && s->latest_ks[uk[0]] && kn >= TDB_IKEY_TAG_SIZE) {
+      TdbIkeyParsed pk;
+      if (tdbIkeyDecode(k, kn, &pk) == TDB_OK && pk.seq <= min_pin) {
+        if (kept_old && !new_user) { /* shadowed for every reader: drop it */
+          tdbIterNext(merged);
+          continue;
+        }
+        kept_old = 1;
+      }
+    }
     if (w && new_user && tdbTableWriterSize(w) >= TDB_TARGET_FILE_BYTES) {
       TdbFileMeta *meta = NULL;
       void *arr = outs;
@@ -1475,6 +1541,7 @@ TDB_PRIVATE void tdbStoreClose(TdbStore *s) {
 #endif
   }
   tdbErrClear(&s->bg_err);
+  tdbMemFree(s->mem, s->pins);
   tdbMemFree(s->mem, s->dir);
   tdbMemFree(s->mem, s);
 }

@@ -53,6 +53,15 @@ TDB_PRIVATE int tdbStoreGet(TdbStore *s, uint64_t as_of, const void *key, size_t
 /* An iterator over the visible keys as of `as_of` (0 = head). */
 TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out);
 
+/* Keys whose first byte is `first_byte` keep only the versions some reader
+** can still see: compaction drops a version when a newer one is at or
+** below every pinned snapshot (the SQL current-rows and index keyspaces;
+** their history lives in the history keyspace). */
+TDB_PRIVATE void tdbStoreSetLatestKeyspace(TdbStore *s, int first_byte);
+/* Pin the head as a reader's snapshot (*epoch gets it) / release it. */
+TDB_PRIVATE int tdbStorePinSnapshot(TdbStore *s, uint64_t *epoch);
+TDB_PRIVATE void tdbStoreUnpinSnapshot(TdbStore *s, uint64_t epoch);
+
 /* Flush the memtable; compact until no level is over budget. */
 TDB_PRIVATE int tdbStoreFlush(TdbStore *s, TdbErr *err);
 TDB_PRIVATE int tdbStoreCompact(TdbStore *s, TdbErr *err);

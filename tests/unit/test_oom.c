@@ -188,7 +188,7 @@ static int oomRunSqlEngine(OomAlloc *a) {
       "UPDATE t SET score = score * 2 WHERE name = 'n2' RETURNING id, score",
       "UPDATE t SET score = -1 WHERE id = 1",                   /* CHECK fails */
       "SELECT id, name FROM t WHERE name = 'n3'",
-      "SELECT count(*), sum(score) FROM v",
+      "SELECT count(*), max(name) FROM v",
       "EXPLAIN ANALYZE SELECT * FROM t WHERE id = 2",
       "DELETE FROM t WHERE id = 4 RETURNING *",
       "SELECT * FROM tdb_indexes",

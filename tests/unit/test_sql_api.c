@@ -932,6 +932,55 @@ static void testAddColumnCheck(void) {
   tdb_close(db);
 }
 
+/* ADD COLUMN on a table with rows: the new column's NOT NULL and DEFAULT
+** must hold for the rows already there. */
+static void testAddColumnOverRows(void) {
+  tdb *db = openMemory();
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER)");
+  EXEC_OK(db, "INSERT INTO t VALUES (1, 1)");
+  EXEC_FAILS(db, "ALTER TABLE t ADD COLUMN m INTEGER NOT NULL", "23502");
+  /* NOT NULL with a NULL default would give the old row a NULL */
+  EXEC_FAILS(db, "ALTER TABLE t ADD COLUMN m2 INTEGER NOT NULL DEFAULT NULL", "23502");
+  CHECK_STR(sqlRows(db, "SELECT * FROM t"), "1|1");
+  /* a default that does not convert to the column type: the ALTER fails,
+  ** rather than every later read of the table */
+  EXEC_FAILS(db, "ALTER TABLE t ADD COLUMN m3 INTEGER DEFAULT 'abc'", "22P02");
+  CHECK_STR(sqlRows(db, "SELECT * FROM t"), "1|1");
+  EXEC_OK(db, "ALTER TABLE t ADD COLUMN m4 INTEGER DEFAULT '12'");
+  CHECK_STR(sqlRows(db, "SELECT * FROM t"), "1|1|12");
+  tdb_close(db);
+}
+
+/* `*` and `t.*` over a join of tables that share column names expand to
+** every column (duplicates allowed, as in PostgreSQL and SQLite). */
+static void testStarOverJoin(void) {
+  tdb *db = openMemory();
+  tdb_stmt *st = NULL;
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE e(id INTEGER PRIMARY KEY, k INTEGER)");
+  EXEC_OK(db, "CREATE TABLE f(id INTEGER, z INTEGER)");
+  EXEC_OK(db, "INSERT INTO e VALUES (1, 1), (2, 1)");
+  EXEC_OK(db, "INSERT INTO f VALUES (1, 9)");
+  CHECK_STR(sqlRows(db, "SELECT a.id, b.id FROM e a, e b WHERE a.id = 1 ORDER BY b.id"), "1|1;1|2");
+  CHECK_STR(sqlRows(db, "SELECT * FROM e JOIN f ON e.id = f.id"), "1|1|1|9");
+  CHECK_STR(sqlRows(db, "SELECT e.*, f.z FROM e JOIN f ON e.id = f.id"), "1|1|9");
+  CHECK_STR(sqlRows(db, "SELECT * FROM e a JOIN e b ON a.k = b.id ORDER BY a.id"), "1|1|1|1;2|1|1|1");
+  CHECK_STR(sqlRows(db, "SELECT * FROM (SELECT 1 AS x, 2 AS x) s"), "1|2");
+  CHECK_EQ(tdb_prepare(db, "SELECT * FROM e, f", -1, &st, NULL), TDB_OK);
+  if (st) {
+    CHECK_EQ(tdb_column_count(st), 4);
+    CHECK_STR(tdb_column_name(st, 0), "id");
+    CHECK_STR(tdb_column_name(st, 2), "id");
+    tdb_finalize(st);
+  }
+  /* an unqualified reference to the shared name stays ambiguous */
+  EXEC_FAILS(db, "SELECT id FROM e, f", "42702");
+  tdb_close(db);
+}
+
 /* DROP COLUMN of a column that many indexes cover (more than 128). */
 static void testDropColumnManyIndexes(void) {
   tdb *db = openMemory();
@@ -1567,6 +1616,8 @@ int main(void) {
   TEST_ISOLATED(testPersistence);
   TEST_ISOLATED(testIndexOnAddedColumn);
   TEST_ISOLATED(testAddColumnCheck);
+  TEST_ISOLATED(testAddColumnOverRows);
+  TEST_ISOLATED(testStarOverJoin);
   TEST_ISOLATED(testDropColumnManyIndexes);
   TEST_ISOLATED(testIndexMaintenance);
   TEST_ISOLATED(testDdlInCallback);

@@ -1,0 +1,5 @@
+CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER);
+INSERT INTO t VALUES ($1, $2), (?, ?);
+UPDATE t SET v = v + 1 WHERE id = $1 RETURNING id, v;
+DELETE FROM t WHERE v > ? RETURNING *;
+SELECT count(*), sum(v) FROM t;

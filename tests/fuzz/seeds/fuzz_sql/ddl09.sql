@@ -1,0 +1,10 @@
+CREATE TABLE doc(id INTEGER PRIMARY KEY);
+INSERT INTO doc(id, doc) VALUES (1, '{"k": 1}');
+INSERT INTO doc(id) VALUES (2);
+SELECT * FROM doc;
+SELECT id, doc FROM doc WHERE id = 1;
+CREATE TABLE r(x INTEGER);
+INSERT INTO r VALUES (1);
+INSERT INTO r VALUES (2), (3), (1 / 0);
+INSERT INTO r VALUES (4);
+SELECT _rowid, x, _valid_from IS NOT NULL, _valid_to FROM r;

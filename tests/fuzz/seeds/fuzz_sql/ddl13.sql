@@ -1,0 +1,17 @@
+CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b INTEGER, c TEXT);
+INSERT INTO t VALUES (1, 'x', 10, 'p'), (2, 'y', 20, 'q'), (3, 'z', 30, 'r');
+CREATE INDEX t_b ON t(b);
+CREATE INDEX t_c ON t(c);
+CREATE INDEX t_ab ON t(a, b);
+UPDATE t SET b = b + 100 WHERE id <= 2;
+SELECT id FROM t WHERE b = 110;
+SELECT id FROM t WHERE a = 'y' AND b = 120;
+DELETE FROM t WHERE c = 'q';
+ALTER TABLE t DROP COLUMN b;
+SELECT name, columns FROM tdb_indexes;
+SELECT * FROM t WHERE c = 'r';
+ALTER TABLE t DROP COLUMN a;
+ALTER TABLE t ADD COLUMN a TEXT;
+SELECT * FROM t;
+DROP TABLE t;
+SELECT * FROM tdb_indexes;
