@@ -177,8 +177,8 @@ static int oomStmtX(tdb *db, OomAlloc *a, const char *sql, int fails) {
 
 static int oomRunSqlEngine(OomAlloc *a) {
   static const char *const setup[] = {
-      "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL DEFAULT 1.5, "
-      "tag TEXT UNIQUE, CHECK (score >= 0))",
+      ("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL DEFAULT 1.5, "
+       "tag TEXT UNIQUE, CHECK (score >= 0))"),
       "CREATE INDEX t_name ON t(name)",
       "CREATE VIEW v AS SELECT id, name FROM t WHERE score > 1",
   };
