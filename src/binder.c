@@ -430,9 +430,9 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
     src->first_column = offset;
     src->ncolumns = tdbSrcWidth(src);
     offset += src->ncolumns;
-    if (offset > TDB_MAX_COLUMNS) {
+    if (offset > TDB_MAX_COLUMNS * 4) { /* pseudo-columns come on top of a table's */
       return tdbErrSet(b->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
-                       "too many columns in FROM (at most %d)", TDB_MAX_COLUMNS);
+                       "too many columns in FROM (at most %d)", TDB_MAX_COLUMNS * 4);
     }
   }
   /* duplicate names among the items */

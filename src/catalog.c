@@ -147,11 +147,41 @@ TDB_PRIVATE const char *tdbTableSuggest(const TdbTableDef *t, const char *name) 
 
 /* ---- changes ----------------------------------------------------------------- */
 
-static int tdbPush(TdbMem *mem, void ***arr, int *n, void *item) {
-  void **grown = tdbMemRealloc(mem, *arr, sizeof(void *) * (size_t)(*n + 1));
+/* Grow *arr (of *cap pointers) to hold `need`. */
+static int tdbReserve(TdbMem *mem, void ***arr, int *cap, int need) {
+  void **grown;
+  int ncap;
+  if (need <= *cap) return TDB_OK;
+  ncap = *cap ? *cap : 4;
+  while (ncap < need) ncap *= 2;
+  grown = tdbMemRealloc(mem, *arr, sizeof(void *) * (size_t)ncap);
   if (!grown) return TDB_NOMEM;
-  grown[(*n)++] = item;
   *arr = grown;
+  *cap = ncap;
+  return TDB_OK;
+}
+
+static int tdbPush(TdbMem *mem, void ***arr, int *n, int *cap, void *item) {
+  if (tdbReserve(mem, arr, cap, *n + 1) != TDB_OK) return TDB_NOMEM;
+  (*arr)[(*n)++] = item;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbCatalogReserve(TdbCatalog *cat, TdbTableDef *extra, int more_tables,
+                                  int more_indexes, int more_views) {
+  int i, need = cat->nindexes + more_indexes;
+  if (tdbReserve(cat->mem, (void ***)&cat->tables, &cat->cap_tables, cat->ntables + more_tables) ||
+      tdbReserve(cat->mem, (void ***)&cat->indexes, &cat->cap_indexes, need) ||
+      tdbReserve(cat->mem, (void ***)&cat->views, &cat->cap_views, cat->nviews + more_views)) {
+    return TDB_NOMEM;
+  }
+  for (i = 0; i < cat->ntables; i++) {
+    TdbTableDef *t = cat->tables[i];
+    if (tdbReserve(cat->mem, (void ***)&t->indexes, &t->cap_indexes, need) != TDB_OK) return TDB_NOMEM;
+  }
+  if (extra && tdbReserve(cat->mem, (void ***)&extra->indexes, &extra->cap_indexes, need) != TDB_OK) {
+    return TDB_NOMEM;
+  }
   return TDB_OK;
 }
 
@@ -170,13 +200,12 @@ static void tdbCatalogSeeId(TdbCatalog *cat, uint32_t id) {
   if (id >= cat->next_id) cat->next_id = id + 1;
 }
 
-TDB_PRIVATE void tdbCatalogRelink(TdbCatalog *cat) {
-  int i, j, k;
+TDB_PRIVATE int tdbCatalogRelink(TdbCatalog *cat) {
+  int i, j, k, rc = TDB_OK;
   for (i = 0; i < cat->ntables; i++) cat->tables[i]->nindexes = 0;
   for (j = 0; j < cat->nindexes; j++) {
     TdbIndexDef *ix = cat->indexes[j];
     TdbTableDef *t = tdbCatalogTableById(cat, ix->table_id);
-    void **grown;
     if (!t) continue;
     for (k = 0; k < ix->ncols; k++) {
       ix->col[k] = -1;
@@ -184,34 +213,34 @@ TDB_PRIVATE void tdbCatalogRelink(TdbCatalog *cat) {
         if (t->cols[i].pos == ix->pos[k]) ix->col[k] = i;
       }
     }
-    grown = tdbMemRealloc(cat->mem, t->indexes, sizeof(void *) * (size_t)(t->nindexes + 1));
-    if (!grown) continue; /* the index is then unused for reads; writes re-link */
-    t->indexes = (TdbIndexDef **)grown;
-    t->indexes[t->nindexes++] = ix;
+    if (tdbPush(cat->mem, (void ***)&t->indexes, &t->nindexes, &t->cap_indexes, ix) != TDB_OK) {
+      rc = TDB_NOMEM; /* only without a reservation (loading): the caller fails */
+    }
   }
   cat->version++;
+  return rc;
 }
 
 TDB_PRIVATE int tdbCatalogAddTable(TdbCatalog *cat, TdbTableDef *t) {
-  int rc = tdbPush(cat->mem, (void ***)&cat->tables, &cat->ntables, t);
+  int rc = tdbPush(cat->mem, (void ***)&cat->tables, &cat->ntables, &cat->cap_tables, t);
   if (rc == TDB_OK) {
     tdbCatalogSeeId(cat, t->id);
-    tdbCatalogRelink(cat);
+    rc = tdbCatalogRelink(cat);
   }
   return rc;
 }
 
 TDB_PRIVATE int tdbCatalogAddIndex(TdbCatalog *cat, TdbIndexDef *ix) {
-  int rc = tdbPush(cat->mem, (void ***)&cat->indexes, &cat->nindexes, ix);
+  int rc = tdbPush(cat->mem, (void ***)&cat->indexes, &cat->nindexes, &cat->cap_indexes, ix);
   if (rc == TDB_OK) {
     tdbCatalogSeeId(cat, ix->id);
-    tdbCatalogRelink(cat);
+    rc = tdbCatalogRelink(cat);
   }
   return rc;
 }
 
 TDB_PRIVATE int tdbCatalogAddView(TdbCatalog *cat, TdbViewDef *v) {
-  int rc = tdbPush(cat->mem, (void ***)&cat->views, &cat->nviews, v);
+  int rc = tdbPush(cat->mem, (void ***)&cat->views, &cat->nviews, &cat->cap_views, v);
   if (rc == TDB_OK) {
     tdbCatalogSeeId(cat, v->id);
     cat->version++;
@@ -226,13 +255,13 @@ TDB_PRIVATE void tdbCatalogRemoveTable(TdbCatalog *cat, TdbTableDef *t) {
   }
   tdbRemove((void **)cat->tables, &cat->ntables, t);
   tdbTableDefFree(cat->mem, t);
-  tdbCatalogRelink(cat);
+  (void)tdbCatalogRelink(cat); /* fewer entries: no allocation */
 }
 
 TDB_PRIVATE void tdbCatalogRemoveIndex(TdbCatalog *cat, TdbIndexDef *ix) {
   tdbRemove((void **)cat->indexes, &cat->nindexes, ix);
   tdbIndexDefFree(cat->mem, ix);
-  tdbCatalogRelink(cat);
+  (void)tdbCatalogRelink(cat); /* fewer entries: no allocation */
 }
 
 TDB_PRIVATE void tdbCatalogRemoveView(TdbCatalog *cat, TdbViewDef *v) {
@@ -247,7 +276,7 @@ TDB_PRIVATE void tdbCatalogReplaceTable(TdbCatalog *cat, TdbTableDef *old, TdbTa
     if (cat->tables[i] == old) cat->tables[i] = t;
   }
   tdbTableDefFree(cat->mem, old);
-  tdbCatalogRelink(cat);
+  (void)tdbCatalogRelink(cat); /* t's room was reserved before the commit */
 }
 
 /* ---- expressions from text ------------------------------------------------- */
@@ -590,17 +619,17 @@ TDB_PRIVATE int tdbCatalogLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
       TdbTableDef *t;
       rc = tdbDecodeTable(cat, &r, id, &nomem, &t);
       if (rc == TDB_OK) rc = tdbTableParseExprs(cat->mem, err, t);
-      if (rc == TDB_OK) rc = tdbPush(cat->mem, (void ***)&cat->tables, &cat->ntables, t);
+      if (rc == TDB_OK) rc = tdbPush(cat->mem, (void ***)&cat->tables, &cat->ntables, &cat->cap_tables, t);
       if (rc != TDB_OK) tdbTableDefFree(cat->mem, t);
     } else if (kind == TDB_OBJ_INDEX) {
       TdbIndexDef *ix;
       rc = tdbDecodeIndex(cat, &r, id, &nomem, &ix);
-      if (rc == TDB_OK) rc = tdbPush(cat->mem, (void ***)&cat->indexes, &cat->nindexes, ix);
+      if (rc == TDB_OK) rc = tdbPush(cat->mem, (void ***)&cat->indexes, &cat->nindexes, &cat->cap_indexes, ix);
       if (rc != TDB_OK) tdbIndexDefFree(cat->mem, ix);
     } else if (kind == TDB_OBJ_VIEW) {
       TdbViewDef *vd;
       rc = tdbDecodeView(cat, &r, id, &nomem, &vd);
-      if (rc == TDB_OK) rc = tdbPush(cat->mem, (void ***)&cat->views, &cat->nviews, vd);
+      if (rc == TDB_OK) rc = tdbPush(cat->mem, (void ***)&cat->views, &cat->nviews, &cat->cap_views, vd);
       if (rc != TDB_OK) tdbViewDefFree(cat->mem, vd);
     } else {
       rc = TDB_CORRUPT;
@@ -626,7 +655,7 @@ TDB_PRIVATE int tdbCatalogLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
   rc = tdbDbIterStatus(it);
   tdbDbIterFree(it);
   if (rc != TDB_OK) return tdbErrSet(err, rc, NULL, "reading the catalog failed");
-  tdbCatalogRelink(cat);
+  if (tdbCatalogRelink(cat) != TDB_OK) return tdbErrNoMem(err);
   {
     /* every index must name columns of an existing table */
     int j, k;

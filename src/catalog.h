@@ -78,7 +78,7 @@ typedef struct TdbTableDef {
   int rowid_loaded;     /* next_rowid has been read from the store */
   int64_t stat_rows;    /* ANALYZE: current rows (0: not analyzed) */
   TdbTableStats *stats; /* ANALYZE: per-column statistics, or NULL */
-  int nindexes;
+  int nindexes, cap_indexes;
   TdbIndexDef **indexes;/* borrowed from the catalog's list */
 } TdbTableDef;
 
@@ -104,6 +104,7 @@ typedef struct TdbViewDef {
 typedef struct TdbCatalog {
   TdbMem *mem;
   int ntables, nindexes, nviews;
+  int cap_tables, cap_indexes, cap_views;
   TdbTableDef **tables;
   TdbIndexDef **indexes;
   TdbViewDef **views;
@@ -147,8 +148,16 @@ TDB_PRIVATE int tdbCatalogNameKey(TdbStr *out, const char *name);
 TDB_PRIVATE int tdbCatalogParseExpr(TdbMem *mem, TdbErr *err, const char *sql,
                                     TdbExpr **out);
 
+/* Make room, before a commit, for more_tables / more_indexes / more_views
+** new objects (and, when not NULL, for the index list of table `extra`, a
+** definition not in the catalog yet), so that the tdbCatalogAdd* and
+** tdbCatalogReplaceTable calls after the commit cannot fail: a change is on
+** disk before it is in memory, and memory must then follow. */
+TDB_PRIVATE int tdbCatalogReserve(TdbCatalog *cat, TdbTableDef *extra, int more_tables,
+                                  int more_indexes, int more_views);
+
 /* Take ownership of a new object (after its commit) / remove one (freed).
-** Both bump version. */
+** Both bump version. Adding cannot fail after tdbCatalogReserve. */
 TDB_PRIVATE int tdbCatalogAddTable(TdbCatalog *cat, TdbTableDef *t);
 TDB_PRIVATE int tdbCatalogAddIndex(TdbCatalog *cat, TdbIndexDef *ix);
 TDB_PRIVATE int tdbCatalogAddView(TdbCatalog *cat, TdbViewDef *v);
@@ -157,8 +166,9 @@ TDB_PRIVATE void tdbCatalogRemoveIndex(TdbCatalog *cat, TdbIndexDef *ix);
 TDB_PRIVATE void tdbCatalogRemoveView(TdbCatalog *cat, TdbViewDef *v);
 /* Replace table old by new (ALTER TABLE); old is freed. */
 TDB_PRIVATE void tdbCatalogReplaceTable(TdbCatalog *cat, TdbTableDef *old, TdbTableDef *t);
-/* Recompute index column indexes and table index lists after a change. */
-TDB_PRIVATE void tdbCatalogRelink(TdbCatalog *cat);
+/* Recompute index column indexes and table index lists after a change.
+** Fails (TDB_NOMEM) only where no room was reserved. */
+TDB_PRIVATE int tdbCatalogRelink(TdbCatalog *cat);
 
 TDB_PRIVATE void tdbTableDefFree(TdbMem *mem, TdbTableDef *t);
 TDB_PRIVATE void tdbIndexDefFree(TdbMem *mem, TdbIndexDef *ix);

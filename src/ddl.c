@@ -7,6 +7,7 @@
 */
 #include "db.h"
 #include "binder.h"
+#include "parser.h"
 #include "keycodec.h"
 #include "hashset.h"
 #include "rows.h"
@@ -433,6 +434,10 @@ static int tdbCreateTable(tdb_stmt *st) {
              ? tdbPutObject(db, &b, nt.uniq[i]->id, nt.uniq[i]->name, &def)
              : tdbErrNoMem(&db->err);
   }
+  /* room first: once committed, the catalog in memory must follow */
+  if (rc == TDB_OK && tdbCatalogReserve(&db->catalog, nt.t, 1, nt.nuniq, 0) != TDB_OK) {
+    rc = tdbErrNoMem(&db->err);
+  }
   if (rc == TDB_OK) rc = tdbDbCommit(db, &b);
   tdbBatchFree(&b);
   tdbStrClear(&def);
@@ -489,6 +494,9 @@ static int tdbCreateIndex(tdb_stmt *st) {
     rc = tdbCatalogEncodeIndex(&def, ix) == TDB_OK ? tdbPutObject(db, &b, ix->id, ix->name, &def)
                                                    : tdbErrNoMem(&db->err);
   }
+  if (rc == TDB_OK && tdbCatalogReserve(&db->catalog, NULL, 0, 1, 0) != TDB_OK) {
+    rc = tdbErrNoMem(&db->err);
+  }
   if (rc == TDB_OK) rc = tdbDbCommit(db, &b);
   tdbBatchFree(&b);
   tdbStrClear(&def);
@@ -509,10 +517,21 @@ static int tdbCreateView(tdb_stmt *st) {
   if (tdbCatalogNameKind(&db->catalog, a->name) && a->if_exists) return TDB_OK;
   rc = tdbCheckNewName(db, a->name);
   if (rc != TDB_OK) return rc;
-  /* the body must bind now */
-  rc = tdbBindSelect(&db->mem, &db->err, st->sql, &db->catalog, a->select);
-  if (rc != TDB_OK) return rc;
   while (*body == ' ' || *body == '\t' || *body == '\n' || *body == '\r') body++;
+  /* the body must bind now: a fresh parse of it, so stepping the statement
+  ** again after an error binds a fresh tree too */
+  {
+    TdbParse parse;
+    size_t consumed = 0;
+    tdbParseInit(&parse, &db->mem, &db->err);
+    rc = tdbParseOne(&parse, body, &consumed);
+    if (rc == TDB_OK && (!parse.stmt || parse.stmt->kind != TDB_STMT_SELECT)) {
+      rc = tdbErrSet(&db->err, TDB_INTERNAL, NULL, "the view body is not a SELECT");
+    }
+    if (rc == TDB_OK) rc = tdbBindSelect(&db->mem, &db->err, body, &db->catalog, parse.stmt->select);
+    tdbAstStmtFree(&db->mem, parse.stmt);
+    if (rc != TDB_OK) return rc;
+  }
   v = tdbMemAllocZero(&db->mem, sizeof *v);
   if (!v) return tdbErrNoMem(&db->err);
   v->id = db->catalog.next_id;
@@ -525,6 +544,9 @@ static int tdbCreateView(tdb_stmt *st) {
   if (rc == TDB_OK) {
     rc = tdbCatalogEncodeView(&def, v) == TDB_OK ? tdbPutObject(db, &b, v->id, v->name, &def)
                                                  : tdbErrNoMem(&db->err);
+  }
+  if (rc == TDB_OK && tdbCatalogReserve(&db->catalog, NULL, 0, 0, 1) != TDB_OK) {
+    rc = tdbErrNoMem(&db->err);
   }
   if (rc == TDB_OK) rc = tdbDbCommit(db, &b);
   tdbBatchFree(&b);
@@ -869,6 +891,7 @@ static int tdbAlter(tdb_stmt *st) {
       rc = tdbErrSet(&db->err, TDB_INTERNAL, NULL, "unknown ALTER TABLE action");
   }
   if (rc == TDB_OK) rc = tdbRebindChecks(db, t);
+  if (rc == TDB_OK && tdbCatalogReserve(&db->catalog, t, 0, 0, 0) != TDB_OK) rc = tdbErrNoMem(&db->err);
   if (rc == TDB_OK) {
     char *ddl = tdbTableDdl(&db->mem, t); /* tdb_tables.sql shows the table as it is now */
     if (!ddl) {

@@ -169,18 +169,6 @@ TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
 
 /* ---- values --------------------------------------------------------------------- */
 
-/* Is column c part of the primary key or of an index? */
-static int tdbColumnIsKeyed(const TdbTableDef *t, int c) {
-  int i, k;
-  if (t->cols[c].pk) return 1;
-  for (i = 0; i < t->nindexes; i++) {
-    for (k = 0; k < t->indexes[i]->ncols; k++) {
-      if (t->indexes[i]->col[k] == c) return 1;
-    }
-  }
-  return 0;
-}
-
 /* Convert v for storing in column c of t (the assignment rules of
 ** docs/types.md): NULL stays NULL; an untyped column takes any value; TEXT
 ** into JSON is validated, into VECTOR parsed; otherwise CAST. *out owned. */
@@ -189,9 +177,10 @@ static int tdbAssign(TdbDml *d, int c, const TdbValue *v, TdbValue *out) {
   TdbErr *err = &d->db->err;
   int rc;
   tdbValueSetNull(out);
-  if (col->type == TDB_TYPE_NULL && v->type == TDB_TYPE_REAL && tdbColumnIsKeyed(d->t, c) &&
-      v->u.r == (double)(int64_t)v->u.r && v->u.r >= -9.2e18 && v->u.r <= 9.2e18) {
-    /* an untyped key column: 1.0 and 1 are one key */
+  if (col->type == TDB_TYPE_NULL && v->type == TDB_TYPE_REAL && v->u.r >= -9.2e18 &&
+      v->u.r <= 9.2e18 && v->u.r == (double)(int64_t)v->u.r) {
+    /* an untyped column stores integral numbers as INTEGER, so 1.0 and 1 are
+    ** one key in any index created later */
     tdbValueSetInt(out, (int64_t)v->u.r);
     return TDB_OK;
   }
@@ -283,10 +272,8 @@ static int tdbDmlCheckRow(TdbDml *d, TdbValue *row) {
 
 /* ---- row keys and uniqueness ---------------------------------------------------- */
 
-/* The row key of row in keyspace ks: prefix, primary key and (with_time)
-** valid_from. */
-static int tdbDmlRowKey(TdbDml *d, TdbStr *out, int ks, const TdbValue *row, int with_time,
-                        int64_t vf) {
+/* The current row key of row (keyspace ks): prefix and primary key. */
+static int tdbDmlRowKey(TdbDml *d, TdbStr *out, int ks, const TdbValue *row) {
   const TdbTableDef *t = d->t;
   int64_t rowid = 0;
   int rc;
@@ -294,7 +281,6 @@ static int tdbDmlRowKey(TdbDml *d, TdbStr *out, int ks, const TdbValue *row, int
   if (t->npk == 0) rowid = row[tdbScanPseudo(t, TDB_PSEUDO_ROWID)].u.i;
   tdbRowKeyPrefix(out, ks, t->id);
   rc = tdbRowKeyAppendPk(out, t, row, rowid);
-  if (rc == TDB_OK && with_time) rc = tdbRowKeyAppendTime(out, vf);
   if (rc == TDB_OK && out->oom) rc = TDB_NOMEM;
   if (rc == TDB_NOMEM) return tdbErrNoMem(&d->db->err);
   if (rc != TDB_OK) {
@@ -356,7 +342,7 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
   tdbStrInit(&cf.rowkey, &d->db->mem);
   /* the primary key (rowids are fresh: never in conflict) */
   if (t->npk > 0) {
-    rc = tdbDmlRowKey(d, &pk, TDB_KEYSPACE_ROWS, row, 0, 0);
+    rc = tdbDmlRowKey(d, &pk, TDB_KEYSPACE_ROWS, row);
     for (pass = 0; rc == TDB_OK && pass < 2; pass++) {
       TdbValue tmpv[TDB_MAX_KEY_COLUMNS + 4];
       int in_stmt = tdbHashSetFind(&d->added_pk, pk.z + 5, pk.n - 5, 0, &id, NULL) == TDB_OK;
@@ -449,9 +435,11 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
         rc = tdbStoreGet(d->db->store, 0, d->key2.z, d->key2.n, &d->val, &found, &d->db->err);
         if (rc == TDB_OK && found) {
           TdbRow hdr;
-          size_t off;
-          if (tdbRowDecodeHeader((const unsigned char *)d->val.z, d->val.n, &hdr, &off) == TDB_OK &&
-              hdr.valid_to > d->ex->cvt) {
+          size_t off, rn;
+          const unsigned char *rv;
+          int64_t vf;
+          if (tdbCurrentValue((const unsigned char *)d->val.z, d->val.n, &vf, &rv, &rn) == TDB_OK &&
+              tdbRowDecodeHeader(rv, rn, &hdr, &off) == TDB_OK && hdr.valid_to > d->ex->cvt) {
             hit = 1;
             break;
           }
@@ -480,8 +468,7 @@ static int tdbDmlNoteAdded(TdbDml *d, const TdbValue *row, const char *rowkey, s
   const TdbTableDef *t = d->t;
   uint32_t id;
   int i, k;
-  if (t->npk > 0 &&
-      tdbHashSetFind(&d->added_pk, rowkey + 5, n - 5 - 8, 1, &id, NULL) != TDB_OK) {
+  if (t->npk > 0 && tdbHashSetFind(&d->added_pk, rowkey + 5, n - 5, 1, &id, NULL) != TDB_OK) {
     return tdbErrNoMem(&d->db->err);
   }
   for (i = 0; i < t->nindexes; i++) {
@@ -502,22 +489,29 @@ static int tdbDmlNoteAdded(TdbDml *d, const TdbValue *row, const char *rowkey, s
 
 /* ---- writes ----------------------------------------------------------------------- */
 
-/* Put a row version under both keyspaces: k is its 0x03 key. */
+/* Put a row version [vf, vt) into the history, and with `current` into the
+** current rows too. k is its current row key. */
 static int tdbDmlPutVersion(TdbDml *d, const char *k, size_t kn, const TdbValue *vals, int flags,
-                            int op, int64_t vt, int current) {
+                            int op, int64_t vf, int64_t vt, int current) {
+  unsigned char from[8];
   int rc;
   d->val.n = 0;
+  tdbKeyPutI64BE(from, vf);
+  tdbStrAppend(&d->val, (const char *)from, 8); /* the current value starts with valid_from */
   rc = tdbRowValue(&d->val, d->t, vals, flags, op, vt);
   if (rc != TDB_OK) return rc == TDB_NOMEM ? tdbErrNoMem(&d->db->err)
                                            : tdbErrSet(&d->db->err, rc, NULL, "row encoding failed");
+  if (d->val.oom) return tdbErrNoMem(&d->db->err);
   if (current && tdbBatchPut(&d->batch, k, kn, d->val.z, d->val.n) != TDB_OK) {
     return tdbErrNoMem(&d->db->err);
   }
+  /* history key: the current key with valid_from after it */
   d->key2.n = 0;
   tdbStrAppend(&d->key2, k, kn);
+  tdbStrAppend(&d->key2, (const char *)from, 8);
   if (d->key2.oom) return tdbErrNoMem(&d->db->err);
   d->key2.z[0] = TDB_KEYSPACE_HISTORY;
-  if (tdbBatchPut(&d->batch, d->key2.z, d->key2.n, d->val.z, d->val.n) != TDB_OK) {
+  if (tdbBatchPut(&d->batch, d->key2.z, d->key2.n, d->val.z + 8, d->val.n - 8) != TDB_OK) {
     return tdbErrNoMem(&d->db->err);
   }
   return TDB_OK;
@@ -553,9 +547,9 @@ static int tdbDmlRemovePiece(TdbDml *d, const char *k, size_t kn, const TdbValue
   if (rc != TDB_OK) return rc;
   if (vf < d->ex->cvt) {
     /* the history keeps its past: [vf, CVT) */
-    return tdbDmlPutVersion(d, k, kn, vals, 0, op, d->ex->cvt, 0);
+    return tdbDmlPutVersion(d, k, kn, vals, 0, op, vf, d->ex->cvt, 0);
   }
-  return tdbDmlPutVersion(d, k, kn, vals, TDB_ROW_FLAG_REMOVED, op, vt, 0);
+  return tdbDmlPutVersion(d, k, kn, vals, TDB_ROW_FLAG_REMOVED, op, vf, vt, 0);
 }
 
 /* Write a new piece [vf, vt) of row (scan width). */
@@ -563,8 +557,8 @@ static int tdbDmlAddPiece(TdbDml *d, TdbValue *row, int64_t vf, int64_t vt, int 
   TdbStr k;
   int rc;
   tdbStrInit(&k, &d->db->mem);
-  rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, row, 1, vf);
-  if (rc == TDB_OK) rc = tdbDmlPutVersion(d, k.z, k.n, row, 0, op, vt, 1);
+  rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, row);
+  if (rc == TDB_OK) rc = tdbDmlPutVersion(d, k.z, k.n, row, 0, op, vf, vt, 1);
   if (rc == TDB_OK) rc = tdbDmlIndexEntries(d, k.z, k.n, row, 1);
   if (rc == TDB_OK) rc = tdbDmlNoteAdded(d, row, k.z, k.n);
   tdbStrClear(&k);
@@ -842,7 +836,7 @@ static int tdbDmlUpdate(TdbDml *d) {
     {
       TdbStr k;
       tdbStrInit(&k, &d->db->mem);
-      rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, old, 1, vf);
+      rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, old);
       if (rc == TDB_OK) rc = tdbDmlRemovePiece(d, k.z, k.n, old, vf, vt, TDB_ROW_OP_UPDATE);
       tdbStrClear(&k);
     }
@@ -877,7 +871,7 @@ static int tdbDmlDelete(TdbDml *d) {
     int64_t vf, vt;
     tdbPieceTimes(d, old, &vf, &vt);
     tdbStrInit(&k, &d->db->mem);
-    rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, old, 1, vf);
+    rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, old);
     if (rc == TDB_OK) rc = tdbDmlRemovePiece(d, k.z, k.n, old, vf, vt, TDB_ROW_OP_DELETE);
     tdbStrClear(&k);
     if (rc == TDB_OK) rc = tdbDmlReturn(d, old);

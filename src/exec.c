@@ -23,11 +23,14 @@ TDB_PRIVATE int tdbChunkInit(TdbChunk *b, TdbMem *mem, int ncols) {
   b->ncols = ncols;
   b->col = tdbMemAllocZero(mem, sizeof(TdbValue *) * (size_t)(ncols ? ncols : 1));
   b->sel_buf = tdbMemAlloc(mem, sizeof(uint16_t) * TDB_CHUNK_ROWS);
-  if (!b->col || !b->sel_buf) return TDB_NOMEM;
-  for (c = 0; c < ncols; c++) {
+  for (c = 0; b->col && b->sel_buf && c < ncols; c++) {
     b->col[c] = tdbMemAlloc(mem, sizeof(TdbValue) * TDB_CHUNK_ROWS);
-    if (!b->col[c]) return TDB_NOMEM;
+    if (!b->col[c]) break;
     for (r = 0; r < TDB_CHUNK_ROWS; r++) tdbValueSetNull(&b->col[c][r]);
+  }
+  if (!b->col || !b->sel_buf || c < ncols) {
+    tdbChunkFree(b, mem); /* all or nothing: the next open tries again */
+    return TDB_NOMEM;
   }
   return TDB_OK;
 }
@@ -209,6 +212,7 @@ typedef struct TdbScanState {
   TdbStr rowkey, rowval;
   const TdbEvalCtx *outer;
   TdbArena bytes;       /* TEXT/BLOB bytes of the current chunk's values */
+  int point;            /* prefix is a whole current row key: read it, no iterator */
   TdbStr in_keys;       /* IN: the encoded prefixes, sorted, one after another */
   size_t *in_off;       /* IN: start of prefix i in in_keys (nin + 1 entries) */
   int nin, cur_in;
@@ -465,6 +469,11 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   rc = tdbScanBounds(ex, p, s);
   if (rc != TDB_OK) return rc;
   if (s->empty) return TDB_OK;
+  /* every key column given: each prefix is one row's key, read directly */
+  s->point = !p->index && s->prefix.n > 5 &&
+             ((p->access == TDB_ACCESS_PK_POINT && p->nkey == TDB_MAX(p->table->npk, 1)) ||
+              (p->access == TDB_ACCESS_PK_IN && TDB_MAX(p->table->npk, 1) == 1 && s->nin > 0));
+  if (s->point) return TDB_OK;
   rc = tdbStoreIter(ex->db->store, ex->snapshot, ex->err, &s->it);
   if (rc != TDB_OK) return rc;
   tdbDbIterSeek(s->it, s->start.z, s->start.n);
@@ -479,14 +488,18 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   TdbChunk *out = &p->out;
   TdbRow row;
   int64_t vf;
+  const unsigned char *rv;
+  size_t rn;
   int i, r = out->n, rc;
   *emitted = 0;
-  if (kn < 5 + 8 + 1) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "row key too short");
-  vf = tdbKeyGetI64BE(k + kn - 8);
+  if (kn < 5 + 1 || tdbCurrentValue(v, vn, &vf, &rv, &rn) != TDB_OK) {
+    return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
+                     t->name);
+  }
   if (vf > ex->cvt) return TDB_OK; /* valid only later */
   row.col = s->decoded;
   row.ncol = s->ndecoded;
-  rc = tdbRowDecode(v, vn, &row);
+  rc = tdbRowDecode(rv, rn, &row);
   if (rc != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
@@ -514,7 +527,7 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   if (t->npk == 0) {
     TdbValue id;
     size_t used;
-    rc = tdbKeyDecodeValue(k + 5, k + kn - 8, ex->mem, &id, &used);
+    rc = tdbKeyDecodeValue(k + 5, k + kn, ex->mem, &id, &used);
     if (rc != TDB_OK) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "bad rowid key");
     out->col[tdbScanPseudo(t, TDB_PSEUDO_ROWID)][r] = id;
   }
@@ -565,11 +578,35 @@ static int tdbIndexRowKey(TdbExec *ex, const TdbPlan *p, const unsigned char *k,
   return rowkey->oom ? tdbErrNoMem(ex->err) : TDB_OK;
 }
 
+/* Point mode: read the current prefix's row, then the next IN value's. */
+static int tdbScanPoints(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
+  int rc;
+  while (!s->empty && p->out.n < TDB_CHUNK_ROWS) {
+    int found = 0, emitted;
+    rc = tdbStoreGet(ex->db->store, ex->snapshot, s->prefix.z, s->prefix.n, &s->rowval, &found,
+                     ex->err);
+    if (rc != TDB_OK) return rc;
+    if (found) {
+      rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->prefix.z, s->prefix.n,
+                       (const unsigned char *)s->rowval.z, s->rowval.n, &emitted);
+      if (rc != TDB_OK) return rc;
+    }
+    if (s->nin > 0 && s->cur_in + 1 < s->nin) {
+      tdbScanUseIn(s, s->cur_in + 1);
+      if (s->prefix.oom) return tdbErrNoMem(ex->err);
+    } else {
+      s->empty = 1;
+    }
+  }
+  return TDB_OK;
+}
+
 static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   TdbScanState *s = p->state;
   int rc;
   tdbChunkReset(&p->out, ex->mem);
   tdbArenaFree(&s->bytes); /* the previous chunk's bytes */
+  if (s->point) return tdbScanPoints(ex, p, s);
   if (s->empty || !s->it) return TDB_OK;
   while (p->out.n < TDB_CHUNK_ROWS && tdbDbIterValid(s->it)) {
     size_t kn, vn;

@@ -28,10 +28,6 @@ TDB_PRIVATE int tdbRowKeyAppendPk(TdbStr *out, const TdbTableDef *t, const TdbVa
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbRowKeyAppendTime(TdbStr *out, int64_t valid_from) {
-  return tdbKeyEncodeI64BE(out, valid_from);
-}
-
 TDB_PRIVATE int tdbIndexKey(TdbStr *out, const TdbIndexDef *ix, const TdbValue *vals,
                             const char *rowkey, size_t rowkey_len) {
   int k, rc;
@@ -68,6 +64,54 @@ TDB_PRIVATE int tdbRowValue(TdbStr *out, const TdbTableDef *t, const TdbValue *v
   rc = tdbRowEncode(out, &row);
   if (slots != stack) tdbMemFree(out->mem, slots);
   return rc;
+}
+
+TDB_PRIVATE int tdbCurrentValue(const unsigned char *v, size_t n, int64_t *valid_from,
+                                const unsigned char **row, size_t *row_len) {
+  if (n < 8 + TDB_ROW_HEADER_MIN) return TDB_CORRUPT;
+  *valid_from = tdbKeyGetI64BE(v);
+  *row = v + 8;
+  *row_len = n - 8;
+  return TDB_OK;
+}
+
+/* Hand one current row (key k, value v) to fn. */
+static int tdbPieceVisit(tdb *db, const TdbTableDef *t, const unsigned char *k, size_t kn,
+                         const unsigned char *v, size_t vn, TdbValue *slots, uint32_t nslots,
+                         TdbValue *vals, const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
+  const unsigned char *rv;
+  size_t rn;
+  TdbRow row;
+  TdbPiece piece;
+  int c;
+  if (kn < 5 + 1 || tdbCurrentValue(v, vn, &piece.valid_from, &rv, &rn) != TDB_OK) {
+    return tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
+                     t->name);
+  }
+  row.col = slots;
+  row.ncol = nslots;
+  if (tdbRowDecode(rv, rn, &row) != TDB_OK) {
+    return tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
+                     "a row of table %s does not decode", t->name);
+  }
+  for (c = 0; c < t->ncols; c++) {
+    uint32_t pos = t->cols[c].pos;
+    if (TDB_ROW_ABSENT(&row, pos)) {
+      if (defaults) vals[c] = defaults[c];
+      else tdbValueSetNull(&vals[c]);
+    } else {
+      vals[c] = slots[pos];
+    }
+    vals[c].owned = 0;
+  }
+  piece.key = k;
+  piece.key_len = kn;
+  piece.valid_to = row.valid_to;
+  piece.flags = row.flags;
+  piece.vals = vals;
+  piece.rowid = 0;
+  if (t->npk == 0 && kn == 5 + 9) piece.rowid = tdbKeyGetI64BE(k + 6);
+  return fn(ctx, &piece);
 }
 
 TDB_PRIVATE int tdbTableDefaults(TdbMem *mem, TdbErr *err, int64_t now, const TdbTableDef *t,
@@ -109,7 +153,7 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
   TdbStr prefix;
   TdbValue *slots = NULL, *vals = NULL;
   uint32_t nslots = t->next_pos ? t->next_pos : 1;
-  int rc, c;
+  int rc;
   tdbStrInit(&prefix, &db->mem);
   tdbRowKeyPrefix(&prefix, TDB_KEYSPACE_ROWS, t->id);
   if (pk) tdbStrAppend(&prefix, pk, pk_len);
@@ -119,46 +163,27 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     rc = tdbErrNoMem(&db->err);
     goto done;
   }
+  if (pk) {
+    /* one key: a point read */
+    TdbStr v;
+    int found = 0;
+    tdbStrInit(&v, &db->mem);
+    rc = tdbStoreGet(db->store, 0, prefix.z, prefix.n, &v, &found, &db->err);
+    if (rc == TDB_OK && found) {
+      rc = tdbPieceVisit(db, t, (const unsigned char *)prefix.z, prefix.n,
+                         (const unsigned char *)v.z, v.n, slots, nslots, vals, defaults, fn, ctx);
+    }
+    tdbStrClear(&v);
+    goto done;
+  }
   rc = tdbStoreIter(db->store, 0, &db->err, &it);
   if (rc != TDB_OK) goto done;
   for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
     size_t kn, vn;
     const unsigned char *k = tdbDbIterKey(it, &kn);
     const unsigned char *v = tdbDbIterValue(it, &vn);
-    TdbRow row;
-    TdbPiece piece;
     if (kn < prefix.n || memcmp(k, prefix.z, prefix.n) != 0) break;
-    if (kn < 5 + 8 + 1) {
-      rc = tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "row key of %s too short",
-                     t->name);
-      goto done;
-    }
-    row.col = slots;
-    row.ncol = nslots;
-    if (tdbRowDecode(v, vn, &row) != TDB_OK) {
-      rc = tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
-                     "a row of table %s does not decode", t->name);
-      goto done;
-    }
-    for (c = 0; c < t->ncols; c++) {
-      uint32_t pos = t->cols[c].pos;
-      if (TDB_ROW_ABSENT(&row, pos)) {
-        if (defaults) vals[c] = defaults[c];
-        else tdbValueSetNull(&vals[c]);
-      } else {
-        vals[c] = slots[pos];
-      }
-      vals[c].owned = 0;
-    }
-    piece.key = k;
-    piece.key_len = kn;
-    piece.valid_from = tdbKeyGetI64BE(k + kn - 8);
-    piece.valid_to = row.valid_to;
-    piece.flags = row.flags;
-    piece.vals = vals;
-    piece.rowid = 0;
-    if (t->npk == 0 && kn == 5 + 9 + 8) piece.rowid = tdbKeyGetI64BE(k + 6);
-    rc = fn(ctx, &piece);
+    rc = tdbPieceVisit(db, t, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
     if (rc != TDB_OK) goto done;
   }
   rc = tdbDbIterStatus(it);

@@ -74,8 +74,18 @@ static int tdbGatherRow(void *ctx, const TdbPiece *piece) {
   return TDB_OK;
 }
 
-/* Sort values (all of one column type) with tdbValueCompare: a merge sort
-** on an index array, as exec.c sorts. */
+/* A total order over values of any types (an untyped column may mix
+** them): numbers by value, else by type, then within the type. */
+static int tdbStatsCompare(TdbErr *err, const TdbValue *a, const TdbValue *b, int *cmp) {
+  int na = TDB_TYPE_IS_NUMERIC(a->type), nb = TDB_TYPE_IS_NUMERIC(b->type);
+  if (a->type != b->type && !(na && nb)) {
+    *cmp = (na ? TDB_TYPE_INTEGER : a->type) < (nb ? TDB_TYPE_INTEGER : b->type) ? -1 : 1;
+    return TDB_OK;
+  }
+  return tdbValueCompare(err, a, b, cmp);
+}
+
+/* Sort values with tdbStatsCompare: a bottom-up merge sort. */
 static int tdbSortValues(TdbMem *mem, TdbErr *err, TdbValue *v, size_t n) {
   size_t width, i;
   TdbValue *tmp = tdbMemAlloc(mem, sizeof(TdbValue) * (n + 1));
@@ -86,7 +96,7 @@ static int tdbSortValues(TdbMem *mem, TdbErr *err, TdbValue *v, size_t n) {
       size_t a = lo, b = mid, k = lo;
       while (a < mid && b < hi) {
         int cmp = 0;
-        if (tdbValueCompare(err, &v[a], &v[b], &cmp) != TDB_OK) {
+        if (tdbStatsCompare(err, &v[a], &v[b], &cmp) != TDB_OK) {
           tdbMemFree(mem, tmp);
           return err->code;
         }

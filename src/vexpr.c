@@ -16,11 +16,14 @@
 */
 #include "exec.h"
 
-#define TDB_VEC_POOL 32
+/* Past this many vectors in use, expressions go row by row (a deep tree
+** would otherwise hold a vector per level). The pool itself grows as
+** nested subqueries need. */
+#define TDB_VEC_DEEP 64
 
 struct TdbVecPool {
-  TdbValue *vec[TDB_VEC_POOL];
-  int used;
+  TdbValue **vec;
+  int used, cap;
 };
 
 TDB_PRIVATE TdbVecPool *tdbVecPoolNew(TdbMem *mem) {
@@ -30,16 +33,24 @@ TDB_PRIVATE TdbVecPool *tdbVecPoolNew(TdbMem *mem) {
 TDB_PRIVATE void tdbVecPoolFree(TdbMem *mem, TdbVecPool *pool) {
   int i;
   if (!pool) return;
-  for (i = 0; i < TDB_VEC_POOL; i++) tdbMemFree(mem, pool->vec[i]);
+  for (i = 0; i < pool->cap; i++) tdbMemFree(mem, pool->vec[i]);
+  tdbMemFree(mem, pool->vec);
   tdbMemFree(mem, pool);
 }
 
-/* Take a scratch vector; NULL when the pool is exhausted or out of memory
-** (the caller then evaluates row by row). */
+/* Take a scratch vector; NULL when out of memory. */
 static TdbValue *tdbVecTake(TdbVecCtx *vc) {
   TdbVecPool *pool = vc->ex->pool;
   int r;
-  if (!pool || pool->used >= TDB_VEC_POOL) return NULL;
+  if (!pool) return NULL;
+  if (pool->used == pool->cap) {
+    int cap = pool->cap ? pool->cap * 2 : 16;
+    TdbValue **grown = tdbMemRealloc(vc->ex->mem, pool->vec, sizeof(TdbValue *) * (size_t)cap);
+    if (!grown) return NULL;
+    memset(grown + pool->cap, 0, sizeof(TdbValue *) * (size_t)(cap - pool->cap));
+    pool->vec = grown;
+    pool->cap = cap;
+  }
   if (!pool->vec[pool->used]) {
     pool->vec[pool->used] = tdbMemAlloc(vc->ex->mem, sizeof(TdbValue) * TDB_CHUNK_ROWS);
     if (!pool->vec[pool->used]) return NULL;
@@ -199,12 +210,9 @@ TDB_PRIVATE int tdbVecEval(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel,
     }
   }
   out = tdbVecTake(vc);
-  if (!out) {
-    return tdbErrSet(vc->ex->err, TDB_NOMEM, TDB_SQLSTATE_OUT_OF_MEMORY,
-                     "expression too complex for the vector pool, or out of memory");
-  }
+  if (!out) return tdbErrNoMem(vc->ex->err);
   *res = out;
-  if (TDB_VEC_POOL - vc->ex->pool->used < 4) {
+  if (vc->ex->pool->used > TDB_VEC_DEEP) {
     /* deep expressions: evaluate the rest of this subtree row by row */
     return tdbVecRows(vc, e, sel, n, out);
   }

@@ -12,7 +12,9 @@
 ** key-value API over an in-memory database (open, writes, flush, reads,
 ** iterators). The SQL engine workload also checks statement atomicity
 ** under failure: a statement that fails must leave the head epoch and its
-** table as they were.
+** table as they were. The sql-open workload opens a file database with a
+** catalog (keys, CHECK, DEFAULTs, indexes, a view) and queries it: answers
+** are right or errors, and the database stays usable.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -372,6 +374,131 @@ static void testSqlEngineRestepOom(void) {
   oomSweepIsolated("sql-engine-restep", oomRunSqlEngine);
 }
 
+/* ---- opening a file database with a catalog ---------------------------------------- */
+
+static char gOomDir[64]; /* the database of the sql-open sweep */
+
+/* The text of the single value a query returns, into out ("" on no row,
+** "<rc N>" on an error). */
+static void oomText(tdb *db, const char *sql, char *out, size_t cap) {
+  tdb_stmt *st = NULL;
+  int rc = tdb_prepare(db, sql, -1, &st, NULL);
+  snprintf(out, cap, "<rc %d>", rc);
+  if (rc == TDB_OK && st) {
+    rc = tdb_step(st);
+    if (rc == TDB_ROW) {
+      const char *t = tdb_column_text(st, 0);
+      snprintf(out, cap, "%s", t ? t : "NULL");
+      if (!t && tdb_column_type(st, 0) != TDB_TYPE_NULL) snprintf(out, cap, "<no text>");
+      rc = tdb_step(st);
+      if (rc != TDB_DONE) snprintf(out, cap, "<rc %d>", rc);
+    } else if (rc == TDB_DONE) {
+      out[0] = '\0';
+    } else {
+      snprintf(out, cap, "<rc %d>", rc);
+    }
+  }
+  tdb_finalize(st);
+}
+
+/* Open the database of gOomDir (its catalog: tables with keys, a CHECK,
+** DEFAULTs, an ADD COLUMN default, a unique and a plain index, a view) and
+** query it: every answer is right or an error, never a wrong value. */
+static int oomRunSqlOpen(OomAlloc *a) {
+  static const struct {
+    const char *sql, *want;
+  } queries[] = {
+      {"SELECT count(*) FROM t", "3"},
+      {"SELECT name FROM t WHERE id = 2", "b"},
+      {"SELECT id FROM t WHERE tag = 'y'", "2"},
+      {"SELECT id FROM t WHERE name = 'c'", "3"},
+      {"SELECT extra FROM t WHERE id = 1", "dflt"},
+      {"SELECT score FROM t WHERE id = 3", "1.5"},
+      {"SELECT sum(id) FROM v", "5"},
+      {"SELECT count(*) FROM tdb_indexes", "2"},
+      {"SELECT group_concat(name) FROM tdb_columns WHERE table_name = 't'", NULL},
+  };
+  tdb_config cfg;
+  tdb *db = NULL;
+  char path[128], got[128];
+  size_t i;
+  int rc;
+  oomConfig(&cfg, a);
+  cfg.threads = 0;
+  cfg.sync_mode = TDB_SYNC_OFF;
+  snprintf(path, sizeof path, "%s/open.tdb", gOomDir);
+  rc = tdb_open(path, &cfg, &db);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) {
+    tdb_close(db);
+    return a->failed;
+  }
+  for (i = 0; i < TDB_ARRAY_LEN(queries); i++) {
+    if (!queries[i].want) continue;
+    oomText(db, queries[i].sql, got, sizeof got);
+    if (got[0] == '<') {
+      CHECK(a->failed);
+    } else if (strcmp(got, queries[i].want) != 0) {
+      printf("# failing allocation %ld: %s gave \"%s\", expected \"%s\"\n", a->fail_at,
+             queries[i].sql, got, queries[i].want);
+      CHECK(0 && "a wrong answer after reopening");
+    }
+  }
+  /* the CHECK and the unique index were loaded: these fail, and commit nothing */
+  {
+    uint64_t head = tdb_kv_head(db);
+    rc = tdb_exec(db, "INSERT INTO t(id, name, score) VALUES (9, 'n', -1)", NULL, NULL);
+    CHECK(rc == TDB_CONSTRAINT || a->failed);
+    rc = tdb_exec(db, "INSERT INTO t(id, name, tag) VALUES (9, 'n', 'x')", NULL, NULL);
+    CHECK(rc == TDB_CONSTRAINT || a->failed);
+    CHECK(tdb_kv_head(db) == head);
+  }
+  tdb_close(db);
+  return a->failed;
+}
+
+static void testSqlOpenOom(void) {
+  tdb *db = NULL;
+  tdb_config cfg;
+  char path[128], cmd[128];
+  snprintf(gOomDir, sizeof gOomDir, "/tmp/tdb-oom-XXXXXX");
+  if (!mkdtemp(gOomDir)) {
+    CHECK(0 && "mkdtemp");
+    return;
+  }
+  tdb_config_default(&cfg);
+  cfg.threads = 0;
+  snprintf(path, sizeof path, "%s/open.tdb", gOomDir);
+  CHECK_EQ(tdb_open(path, &cfg, &db), TDB_OK);
+  CHECK_EQ(tdb_exec(db,
+                    "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                    "score REAL DEFAULT 1.5 CHECK (score >= 0), tag TEXT UNIQUE);"
+                    "CREATE INDEX t_name ON t(name);"
+                    "INSERT INTO t VALUES (1, 'a', 2, 'x'), (2, 'b', 3, 'y');"
+                    "INSERT INTO t(id, name) VALUES (3, 'c');"
+                    "ALTER TABLE t ADD COLUMN extra TEXT DEFAULT 'dflt';"
+                    "CREATE VIEW v AS SELECT id FROM t WHERE score > 1.5",
+                    NULL, NULL),
+           TDB_OK);
+  if (tdb_errcode(db) != TDB_OK) printf("# setup: %s\n", tdb_errmsg(db));
+  tdb_close(db);
+  oomSweepIsolated("sql-open", oomRunSqlOpen);
+  /* and the database still opens and answers after all of that */
+  db = NULL;
+  CHECK_EQ(tdb_open(path, &cfg, &db), TDB_OK);
+  if (db) {
+    tdb_stmt *st = NULL;
+    CHECK_EQ(tdb_prepare(db, "SELECT count(*) FROM t WHERE name = 'b'", -1, &st, NULL), TDB_OK);
+    CHECK_EQ(tdb_step(st), TDB_ROW);
+    CHECK_EQ(tdb_column_int64(st, 0), 1);
+    tdb_finalize(st);
+    CHECK_EQ(tdb_check(db, NULL), TDB_OK);
+  }
+  tdb_close(db);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", gOomDir);
+  if (system(cmd) != 0) printf("# could not remove %s\n", gOomDir);
+}
+
 static void testKvOom(void) {
   oomSweep("kv", oomRunKv);
 }
@@ -380,6 +507,7 @@ int main(void) {
   TEST_RUN(testSqlOom);
   TEST_RUN(testSqlEngineOom);
   TEST_RUN(testSqlEngineRestepOom);
+  TEST_RUN(testSqlOpenOom);
   TEST_RUN(testKvOom);
   return tdbTestFinish();
 }

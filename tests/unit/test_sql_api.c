@@ -983,6 +983,45 @@ static void testStarOverJoin(void) {
   tdb_close(db);
 }
 
+/* An untyped column keeps integral REALs and INTEGERs apart as values but
+** they compare equal: an index built over existing rows must find both, and
+** a unique one must see them as duplicates. */
+static void testUntypedIndex(void) {
+  tdb *db = openMemory();
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, u)");
+  EXEC_OK(db, "INSERT INTO t VALUES (1, 1), (3, 3.0), (5, 2.5), (6, 3)");
+  CHECK_STR(sqlRows(db, "SELECT id FROM t WHERE u = 3 ORDER BY id"), "3;6");
+  EXEC_OK(db, "CREATE INDEX t_u ON t(u)"); /* built over the rows */
+  CHECK_CONTAINS(sqlExplain(db, "EXPLAIN SELECT id FROM t WHERE u = 3"), "index lookup");
+  CHECK_STR(sqlRows(db, "SELECT id FROM t WHERE u = 3 ORDER BY id"), "3;6");
+  CHECK_STR(sqlRows(db, "SELECT id FROM t WHERE u = 3.0 ORDER BY id"), "3;6");
+  CHECK_STR(sqlRows(db, "SELECT id FROM t WHERE u IN (3, 1) ORDER BY id"), "1;3;6");
+  EXEC_FAILS(db, "CREATE UNIQUE INDEX t_uu ON t(u)", "23505");
+  /* the same when the index exists before the rows */
+  EXEC_OK(db, "CREATE TABLE t2(id INTEGER PRIMARY KEY, u)");
+  EXEC_OK(db, "CREATE INDEX t2_u ON t2(u)");
+  EXEC_OK(db, "INSERT INTO t2 VALUES (1, 1), (3, 3.0), (5, 2.5), (6, 3)");
+  CHECK_STR(sqlRows(db, "SELECT id FROM t2 WHERE u = 3 ORDER BY id"), "3;6");
+  tdb_close(db);
+}
+
+/* ANALYZE works over any data, including an untyped column holding values
+** of types that do not compare. */
+static void testAnalyzeMixedTypes(void) {
+  tdb *db = openMemory();
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE m(id INTEGER PRIMARY KEY, u)");
+  EXEC_OK(db, "INSERT INTO m VALUES (1, 1), (2, 'x'), (3, x'00'), (4, NULL), (5, TRUE)");
+  EXEC_OK(db, "ANALYZE m");
+  EXEC_OK(db, "ANALYZE");
+  CHECK_EQ(sqlInt(db, "SELECT count(*) FROM m"), 5);
+  CHECK_STR(sqlRows(db, "SELECT id FROM m WHERE id = 2"), "2");
+  tdb_close(db);
+}
+
 /* DROP COLUMN of a column that many indexes cover (more than 128). */
 static void testDropColumnManyIndexes(void) {
   tdb *db = openMemory();
@@ -1123,12 +1162,12 @@ static void testAccessPathsAgree(void) {
   }
   CHECK(sqlInt(db, "SELECT count(*) FROM d") > 100);
   for (q = 0; q < 300; q++) {
-    char a[300], b[300], pa[64], pb[64];
+    char a[400], b[400], pa[128], pb[128];
     uint64_t x = tdbTestRand(&seed);
     const char *op = ops[x % 5];
     int v = (int)((x >> 8) % 60) - 30;
     const char *r1, *r2;
-    switch ((x >> 16) % 6) {
+    switch ((x >> 16) % 8) {
       case 0:
         snprintf(pa, sizeof pa, "id %s %d", op, v * 10);
         snprintf(pb, sizeof pb, "id + 0 %s %d", op, v * 10);
@@ -1149,6 +1188,16 @@ static void testAccessPathsAgree(void) {
         snprintf(pa, sizeof pa, "k = %d AND s %s 's%d'", v / 2, op, v + 30);
         snprintf(pb, sizeof pb, "k + 0 = %d AND s || '' %s 's%d'", v / 2, op, v + 30);
         break;
+      case 5:
+        snprintf(pa, sizeof pa, "id IN (%d, %d, %d.0, NULL, %d)", v * 10, v * 7, v * 3, v * 10);
+        snprintf(pb, sizeof pb, "id + 0 IN (%d, %d, %d.0, NULL, %d)", v * 10, v * 7, v * 3, v * 10);
+        break;
+      case 6:
+        snprintf(pa, sizeof pa, "k IN (%d, %d.0, %d) AND s IN ('s%d', 'ab', 'b')", v / 2, v / 3,
+                 -5, v + 30);
+        snprintf(pb, sizeof pb, "k + 0 IN (%d, %d.0, %d) AND s || '' IN ('s%d', 'ab', 'b')", v / 2,
+                 v / 3, -5, v + 30);
+        break;
       default:
         snprintf(pa, sizeof pa, "k %s %d.0 AND id > %d", op, v / 3, v * 5);
         snprintf(pb, sizeof pb, "k + 0 %s %d.0 AND id + 0 > %d", op, v / 3, v * 5);
@@ -1162,6 +1211,117 @@ static void testAccessPathsAgree(void) {
       tdbTestFail(__FILE__, __LINE__, "%s gives \"%.200s\", %s gives \"%.200s\"", a, r1, b, r2);
     }
   }
+  tdb_close(db);
+}
+
+/* A SELECT stopped mid-iteration keeps reading its snapshot while the
+** table is rewritten, flushed and compacted under it (by a primary-key scan
+** and by an index range); afterwards the current state is right, through
+** the index too. */
+static void testReaderAcrossCompaction(void) {
+  tdb *db = openMemory();
+  tdb_stmt *ins = NULL, *byPk = NULL, *byIx = NULL;
+  int i, rc, rows, bad;
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, s TEXT)");
+  EXEC_OK(db, "CREATE INDEX t_v ON t(v)");
+  CHECK_EQ(tdb_prepare(db, "INSERT INTO t VALUES ($1, $1, 'row')", -1, &ins, NULL), TDB_OK);
+  for (i = 1; ins && i <= 3000; i++) {
+    tdb_bind_int64(ins, 1, i);
+    if (tdb_step(ins) != TDB_DONE) {
+      CHECK(0 && "insert");
+      break;
+    }
+    tdb_reset(ins);
+  }
+  tdb_finalize(ins);
+  CHECK_EQ(tdb_prepare(db, "SELECT id, v FROM t", -1, &byPk, NULL), TDB_OK);
+  CHECK_EQ(tdb_prepare(db, "SELECT id, v FROM t WHERE v > 0", -1, &byIx, NULL), TDB_OK);
+  if (!byPk || !byIx) goto done;
+  CHECK_CONTAINS(sqlExplain(db, "EXPLAIN SELECT id, v FROM t WHERE v > 0"), "index range");
+  CHECK_EQ(tdb_step(byPk), TDB_ROW);
+  CHECK_EQ(tdb_step(byIx), TDB_ROW);
+  for (i = 0; i < 4; i++) {
+    EXEC_OK(db, "UPDATE t SET v = v + 100000");
+    CHECK_EQ(tdb_flush(db), TDB_OK);
+  }
+  EXEC_OK(db, "DELETE FROM t WHERE id % 2 = 0");
+  CHECK_EQ(tdb_compact(db), TDB_OK);
+  for (rows = 1, bad = 0; (rc = tdb_step(byPk)) == TDB_ROW; rows++) {
+    if (tdb_column_int64(byPk, 0) != tdb_column_int64(byPk, 1)) bad++;
+  }
+  CHECK_EQ(rc, TDB_DONE);
+  CHECK_EQ(rows, 3000);
+  CHECK_EQ(bad, 0);
+  for (rows = 1, bad = 0; (rc = tdb_step(byIx)) == TDB_ROW; rows++) {
+    if (tdb_column_int64(byIx, 0) != tdb_column_int64(byIx, 1)) bad++;
+  }
+  CHECK_EQ(rc, TDB_DONE);
+  CHECK_EQ(rows, 3000);
+  CHECK_EQ(bad, 0);
+  /* the current state, through the table and the index */
+  CHECK_STR(sqlRows(db, "SELECT count(*), sum(v - id) FROM t"), "1500|600000000");
+  CHECK_EQ(sqlInt(db, "SELECT count(*) FROM t WHERE v > 400000 AND v <= 403000"), 1500);
+  CHECK_EQ(sqlInt(db, "SELECT count(*) FROM t WHERE v = 1 OR v = 100001 OR v = 400002"), 0);
+  /* the same statements run again see the new state */
+  for (rows = 0; (rc = tdb_step(byIx)) == TDB_ROW; rows++) {
+  }
+  CHECK_EQ(rc, TDB_DONE);
+  CHECK_EQ(rows, 1500);
+  CHECK_EQ(tdb_check(db, NULL), TDB_OK);
+done:
+  tdb_finalize(byPk);
+  tdb_finalize(byIx);
+  tdb_close(db);
+}
+
+/* A read-only database: reads work; every write fails with TDB_READONLY
+** (25006) however often it is stepped, and leaves nothing behind. */
+static void testReadOnlyDatabase(void) {
+  char path[128];
+  tdb *db = NULL;
+  tdb_config cfg;
+  static const char *const writes[] = {
+      "CREATE VIEW v AS SELECT x, x + 1 AS y FROM base",
+      "CREATE TABLE t2(a INTEGER PRIMARY KEY, b TEXT UNIQUE, CHECK (a > 0))",
+      "CREATE INDEX base_x ON base(x)",
+      "INSERT INTO base VALUES (2) RETURNING x",
+      "UPDATE base SET x = x + 1",
+      "DELETE FROM base",
+      "ALTER TABLE base ADD COLUMN y TEXT",
+      "DROP TABLE base",
+  };
+  size_t i;
+  tdb_config_default(&cfg);
+  cfg.threads = 0;
+  snprintf(path, sizeof path, "%s/readonly.tdb", gTmp);
+  CHECK_EQ(tdb_open(path, &cfg, &db), TDB_OK);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE base(x INTEGER)");
+  EXEC_OK(db, "INSERT INTO base VALUES (1)");
+  tdb_close(db);
+  db = NULL;
+  cfg.read_only = 1;
+  CHECK_EQ(tdb_open(path, &cfg, &db), TDB_OK);
+  if (!db) return;
+  for (i = 0; i < TDB_ARRAY_LEN(writes); i++) {
+    tdb_stmt *st = NULL;
+    int k;
+    CHECK_EQ(tdb_prepare(db, writes[i], -1, &st, NULL), TDB_OK);
+    for (k = 0; st && k < 3; k++) {
+      int rc = tdb_step(st);
+      if (rc != TDB_READONLY) {
+        tdbTestFail(__FILE__, __LINE__, "%s: step %d gave %d (%s), expected TDB_READONLY", writes[i],
+                    k, rc, tdb_errmsg(db));
+      }
+      CHECK_STR(tdb_sqlstate(db), "25006");
+    }
+    tdb_finalize(st);
+  }
+  CHECK_STR(sqlRows(db, "SELECT x FROM base"), "1");
+  CHECK_STR(sqlRows(db, "SELECT name FROM tdb_tables"), "base");
+  CHECK_STR(sqlRows(db, "SELECT count(*) FROM tdb_views"), "0");
   tdb_close(db);
 }
 
@@ -1525,6 +1685,15 @@ static void testDeepNesting(void) {
   tdb_close(db);
 }
 
+/* A tdb_exec callback that asks to stop at its first row. */
+static int stopAfterOne(void *ctx, int ncols, const char *const *values, const char *const *names) {
+  (void)ncols;
+  (void)values;
+  (void)names;
+  if (ctx) (*(int *)ctx)++;
+  return 1;
+}
+
 /* Misuse sequences around statement lifetime. */
 static void testLifetime(void) {
   tdb *db = openMemory();
@@ -1558,7 +1727,14 @@ static void testLifetime(void) {
     CHECK_EQ(tdb_step(a), TDB_ROW); /* starts over */
     CHECK_EQ(tdb_column_int64(a, 0), 1);
   }
-  /* tdb_exec callback that stops */
+  /* a tdb_exec callback that stops the statement: TDB_INTERRUPT */
+  {
+    int calls = 0;
+    CHECK_EQ(tdb_exec(db, "SELECT id FROM t; SELECT 1", stopAfterOne, &calls), TDB_INTERRUPT);
+    CHECK_EQ(calls, 1);
+    CHECK_EQ(tdb_errcode(db), TDB_INTERRUPT);
+    CHECK_EQ(tdb_exec(db, "SELECT id FROM t", stopAfterOne, NULL), TDB_INTERRUPT);
+  }
   tdb_close(db); /* with a and the 50 statements still open */
 }
 
@@ -1626,10 +1802,14 @@ int main(void) {
   TEST_ISOLATED(testAddColumnCheck);
   TEST_ISOLATED(testAddColumnOverRows);
   TEST_ISOLATED(testStarOverJoin);
+  TEST_ISOLATED(testUntypedIndex);
+  TEST_ISOLATED(testAnalyzeMixedTypes);
   TEST_ISOLATED(testDropColumnManyIndexes);
   TEST_ISOLATED(testIndexMaintenance);
   TEST_ISOLATED(testDdlInCallback);
   TEST_ISOLATED(testAccessPathsAgree);
+  TEST_ISOLATED(testReaderAcrossCompaction);
+  TEST_ISOLATED(testReadOnlyDatabase);
   TEST_ISOLATED(testNullArguments);
   TEST_ISOLATED(testErrorsThenReuse);
   TEST_ISOLATED(testLongIdentifiers);
