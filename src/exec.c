@@ -208,6 +208,7 @@ typedef struct TdbScanState {
   TdbValue *decoded;    /* next_pos slots for tdbRowDecode */
   uint32_t ndecoded;
   TdbValue *defaults;   /* per column: the DEFAULT for absent columns */
+  int ndefaults;
   int index_scan;
   TdbStr rowkey, rowval;
   const TdbEvalCtx *outer;
@@ -218,7 +219,9 @@ typedef struct TdbScanState {
   int nin, cur_in;
 } TdbScanState;
 
-static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
+/* Free a scan's state. It may outlive its table's definition (a plan is
+** freed after the DDL that made it stale), so it reads nothing of it. */
+static void tdbScanFree(TdbMem *mem, TdbScanState *s) {
   int i;
   if (!s) return;
   tdbDbIterFree(s->it);
@@ -232,7 +235,7 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s, const TdbTableDef *t) {
   tdbValueClear(mem, &s->hi);
   tdbMemFree(mem, s->decoded);
   if (s->defaults) {
-    for (i = 0; i < t->ncols; i++) tdbValueClear(mem, &s->defaults[i]);
+    for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
   }
   tdbMemFree(mem, s->defaults);
   tdbMemFree(mem, s);
@@ -446,24 +449,51 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   return rc;
 }
 
+/* Forget one execution's scan, keeping the buffers for the next one (a
+** prepared point lookup then allocates nothing). */
+static void tdbScanReset(TdbMem *mem, TdbScanState *s) {
+  int i;
+  tdbDbIterFree(s->it);
+  s->it = NULL;
+  tdbArenaFree(&s->bytes);
+  tdbStrClear(&s->in_keys);
+  tdbMemFree(mem, s->in_off);
+  s->in_off = NULL;
+  s->nin = s->cur_in = 0;
+  s->start.n = s->prefix.n = 0;
+  tdbValueClear(mem, &s->hi);
+  s->has_hi = s->empty = s->point = 0;
+  for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
+}
+
 static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   const TdbTableDef *t = p->table;
-  TdbScanState *s = tdbMemAllocZero(ex->mem, sizeof *s);
+  TdbScanState *s = p->state;
   int rc;
-  if (!s) return tdbErrNoMem(ex->err);
-  p->state = s;
+  if (!s) {
+    s = tdbMemAllocZero(ex->mem, sizeof *s);
+    if (!s) return tdbErrNoMem(ex->err);
+    tdbStrInit(&s->start, ex->mem);
+    tdbStrInit(&s->prefix, ex->mem);
+    tdbStrInit(&s->rowkey, ex->mem);
+    tdbStrInit(&s->rowval, ex->mem);
+    tdbStrInit(&s->in_keys, ex->mem);
+    tdbValueSetNull(&s->hi);
+    tdbArenaInit(&s->bytes, ex->mem, (size_t)64 << 10);
+    s->ndecoded = t->next_pos ? t->next_pos : 1;
+    s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
+    s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
+    if (!s->decoded || !s->defaults) {
+      tdbScanFree(ex->mem, s); /* all or nothing: the next open starts over */
+      return tdbErrNoMem(ex->err);
+    }
+    s->ndefaults = t->ncols;
+    p->state = s;
+  } else {
+    tdbScanReset(ex->mem, s);
+  }
   s->outer = outer;
-  tdbStrInit(&s->start, ex->mem);
-  tdbStrInit(&s->prefix, ex->mem);
-  tdbStrInit(&s->rowkey, ex->mem);
-  tdbStrInit(&s->rowval, ex->mem);
-  tdbValueSetNull(&s->hi);
-  tdbArenaInit(&s->bytes, ex->mem, (size_t)64 << 10);
   s->index_scan = p->index != NULL;
-  s->ndecoded = t->next_pos ? t->next_pos : 1;
-  s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
-  s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)t->ncols);
-  if (!s->decoded || !s->defaults) return tdbErrNoMem(ex->err);
   rc = tdbTableDefaults(ex->mem, ex->err, ex->now, t, s->defaults);
   if (rc != TDB_OK) return rc;
   rc = tdbScanBounds(ex, p, s);
@@ -1490,7 +1520,7 @@ static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
   if (!p->state) return;
   switch (p->kind) {
     case TDB_PLAN_SCAN:
-      tdbScanFree(mem, p->state, p->table);
+      tdbScanFree(mem, p->state);
       break;
     case TDB_PLAN_JOIN:
       tdbRowSetFree(&((TdbJoinState *)p->state)->right, mem);
@@ -1524,7 +1554,11 @@ TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p) {
   if (!p || !p->opened) return;
   p->opened = 0;
   if (tdbPlanOwnsBatch(p) || p->kind == TDB_PLAN_LIMIT) tdbChunkReset(&p->out, ex->mem);
-  tdbPlanFreeState(ex->mem, p);
+  if (p->kind == TDB_PLAN_SCAN && p->state) {
+    tdbScanReset(ex->mem, p->state); /* buffers stay for the next open */
+  } else {
+    tdbPlanFreeState(ex->mem, p);
+  }
   if (p->child) tdbPlanClose(ex, p->child);
 }
 

@@ -1199,7 +1199,7 @@ static int tdbU64Compare(const void *a, const void *b) {
 }
 
 /* Replay WAL file `number` into the active memtable. */
-static int tdbStoreReplayLog(TdbStore *s, uint64_t number, TdbErr *err) {
+static int tdbStoreReplayLog(TdbStore *s, uint64_t number, uint64_t *nrecords, TdbErr *err) {
   char *path = tdbFileName(s->mem, s->dir, TDB_FILE_LOG, number);
   TdbWalReader *r = NULL;
   TdbVfsErr verr;
@@ -1273,6 +1273,7 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, TdbErr *err) {
   }
   tdbWalReaderClose(r);
   tdbMemFree(s->mem, path);
+  *nrecords = records;
   return rc;
 }
 
@@ -1372,13 +1373,23 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
   if (ll.max_number >= s->vs.next_file) s->vs.next_file = ll.max_number + 1;
   if (ll.n) qsort(ll.numbers, ll.n, sizeof(uint64_t), tdbU64Compare);
   for (i = 0; rc == TDB_OK && i < ll.n; i++) {
-    if (ll.numbers[i] < s->vs.log_number) continue;
-    rc = tdbStoreReplayLog(s, ll.numbers[i], err);
+    uint64_t records = 0;
+    if (ll.numbers[i] < s->vs.log_number) {
+      ll.numbers[i] = 0;
+      continue;
+    }
+    rc = tdbStoreReplayLog(s, ll.numbers[i], &records, err);
+    if (records > 0) ll.numbers[i] = 0; /* keep: its data is in the memtable only */
   }
-  tdbMemFree(s->mem, ll.numbers);
+  /* ll.numbers now lists the replayed logs that held no record (what every
+  ** open without a write leaves): removed below once the new log exists,
+  ** so reopening many times does not pile them up */
   if (rc == TDB_OK) rc = tdbStoreCheckFiles(s, &ll, err);
   tdbMemFree(s->mem, ll.files);
-  if (rc != TDB_OK) return rc;
+  if (rc != TDB_OK) {
+    tdbMemFree(s->mem, ll.numbers);
+    return rc;
+  }
   /* every table of the recovered version is watched from now on */
   {
     int l, j;
@@ -1395,6 +1406,14 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
     rc = tdbVsLogAndApply(&s->vs, &e, err);
     tdbEditClear(s->mem, &e);
   }
+  for (i = 0; rc == TDB_OK && i < ll.n; i++) {
+    char *path;
+    if (ll.numbers[i] == 0 || ll.numbers[i] == s->wal_number) continue;
+    path = tdbFileName(s->mem, s->dir, TDB_FILE_LOG, ll.numbers[i]);
+    if (path) s->vfs->remove_file(s->vfs, path, NULL); /* empty: nothing is lost */
+    tdbMemFree(s->mem, path);
+  }
+  tdbMemFree(s->mem, ll.numbers);
   return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "tensordb.c"
 #include "test.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 static char gTmp[64];
@@ -1325,6 +1326,54 @@ static void testReadOnlyDatabase(void) {
   tdb_close(db);
 }
 
+/* The *.log files of a database directory. */
+static int countLogs(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  if (!d) return -1;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len > 4 && strcmp(e->d_name + len - 4, ".log") == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* Opening and closing a database again and again (an application that
+** opens it per request) must not pile up files: each open starts a new
+** WAL, and the old ones (empty, or replayed into the memtable) must not
+** stay forever, or every open replays more logs. */
+static void testReopenCycles(void) {
+  char path[128];
+  tdb *db = NULL;
+  tdb_config cfg;
+  int i, logs;
+  tdb_config_default(&cfg);
+  cfg.threads = 0;
+  snprintf(path, sizeof path, "%s/cycles.tdb", gTmp);
+  CHECK_EQ(tdb_open(path, &cfg, &db), TDB_OK);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
+  EXEC_OK(db, "INSERT INTO t VALUES (1, 'one')");
+  tdb_close(db);
+  for (i = 0; i < 30; i++) {
+    db = NULL;
+    CHECK_EQ(tdb_open(path, &cfg, &db), TDB_OK);
+    if (!db) return;
+    if (i % 10 == 9) {
+      char sql[64];
+      snprintf(sql, sizeof sql, "INSERT INTO t VALUES (%d, 'x')", 100 + i);
+      EXEC_OK(db, sql);
+    }
+    CHECK_STR(sqlRows(db, "SELECT v FROM t WHERE id = 1"), "one");
+    tdb_close(db);
+  }
+  logs = countLogs(path);
+  if (logs > 4) printf("# %d WAL files after 31 opens of %s\n", logs, path);
+  CHECK(logs >= 1 && logs <= 4);
+}
+
 /* ---- 6. errors never crash ---------------------------------------------------------- */
 
 static void testNullArguments(void) {
@@ -1810,6 +1859,7 @@ int main(void) {
   TEST_ISOLATED(testAccessPathsAgree);
   TEST_ISOLATED(testReaderAcrossCompaction);
   TEST_ISOLATED(testReadOnlyDatabase);
+  TEST_ISOLATED(testReopenCycles);
   TEST_ISOLATED(testNullArguments);
   TEST_ISOLATED(testErrorsThenReuse);
   TEST_ISOLATED(testLongIdentifiers);
