@@ -34,6 +34,15 @@ typedef struct TdbBinder {
 
 static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer);
 
+static void tdbBinderInit(TdbBinder *b, TdbMem *mem, TdbErr *err, const char *sql,
+                          const TdbCatalog *cat) {
+  b->mem = mem;
+  b->err = err;
+  b->sql = sql;
+  b->cat = cat;
+  b->view_depth = 0;
+}
+
 /* Record an error at `span` of the statement text. */
 static int tdbBindErrorAt(TdbBinder *b, TdbSpan span, int code, const char *sqlstate,
                           const char *what) {
@@ -802,11 +811,7 @@ static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
 TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql,
                               const TdbCatalog *cat, TdbSelect *s) {
   TdbBinder b;
-  b.mem = mem;
-  b.err = err;
-  b.sql = sql;
-  b.cat = cat;
-  b.view_depth = 0;
+  tdbBinderInit(&b, mem, err, sql, cat);
   return tdbBindSelectIn(&b, s, NULL);
 }
 
@@ -814,11 +819,7 @@ TDB_PRIVATE int tdbBindTableExpr(TdbMem *mem, TdbErr *err, const char *sql,
                                  const TdbCatalog *cat, TdbSource *target, TdbExpr *e) {
   TdbBinder b;
   TdbScope sc;
-  b.mem = mem;
-  b.err = err;
-  b.sql = sql;
-  b.cat = cat;
-  b.view_depth = 0;
+  tdbBinderInit(&b, mem, err, sql, cat);
   memset(&sc, 0, sizeof sc);
   sc.sources = target;
   sc.agg_where = "this statement";
@@ -836,11 +837,7 @@ TDB_PRIVATE int tdbBindTableCondition(TdbMem *mem, TdbErr *err, const char *sql,
   TdbScope sc;
   int rc = tdbBindTableExpr(mem, err, sql, cat, target, e);
   if (rc != TDB_OK || !e) return rc;
-  b.mem = mem;
-  b.err = err;
-  b.sql = sql;
-  b.cat = cat;
-  b.view_depth = 0;
+  tdbBinderInit(&b, mem, err, sql, cat);
   memset(&sc, 0, sizeof sc);
   sc.sources = target;
   return tdbCheckCondition(&b, &sc, e, what);
@@ -861,11 +858,7 @@ TDB_PRIVATE int tdbBindReturning(TdbMem *mem, TdbErr *err, const char *sql,
   TdbBinder b;
   TdbSelect tmp;
   int rc;
-  b.mem = mem;
-  b.err = err;
-  b.sql = sql;
-  b.cat = cat;
-  b.view_depth = 0;
+  tdbBinderInit(&b, mem, err, sql, cat);
   memset(&tmp, 0, sizeof tmp);
   tmp.columns = l;
   tmp.from = target;

@@ -98,11 +98,10 @@ static int tdbIsPseudoName(const char *name) {
 
 /* Put an object definition and its name into the batch. */
 static int tdbPutObject(tdb *db, TdbBatch *b, uint32_t id, const char *name, TdbStr *def) {
-  TdbStr key, idv;
+  TdbStr key;
   unsigned char idb[4];
   int rc;
   tdbStrInit(&key, &db->mem);
-  tdbStrInit(&idv, &db->mem);
   tdbCatalogObjectKey(&key, id);
   rc = key.oom || def->oom ? TDB_NOMEM : tdbBatchPut(b, key.z, key.n, def->z, def->n);
   if (rc == TDB_OK && name) {
@@ -112,7 +111,6 @@ static int tdbPutObject(tdb *db, TdbBatch *b, uint32_t id, const char *name, Tdb
     rc = key.oom ? TDB_NOMEM : tdbBatchPut(b, key.z, key.n, idb, 4);
   }
   tdbStrClear(&key);
-  tdbStrClear(&idv);
   return rc == TDB_OK ? TDB_OK : tdbErrNoMem(&db->err);
 }
 

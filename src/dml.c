@@ -44,7 +44,7 @@ typedef struct TdbDml {
   int width;              /* scan width of the table */
   TdbValue *defaults;     /* the table's DEFAULTs, for old versions (lazily) */
   int64_t changes;
-  TdbStr key, key2, val;
+  TdbStr key2, val;
 } TdbDml;
 
 /* ---- preparing ------------------------------------------------------------------ */
@@ -344,7 +344,6 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
   if (t->npk > 0) {
     rc = tdbDmlRowKey(d, &pk, TDB_KEYSPACE_ROWS, row);
     for (pass = 0; rc == TDB_OK && pass < 2; pass++) {
-      TdbValue tmpv[TDB_MAX_KEY_COLUMNS + 4];
       int in_stmt = tdbHashSetFind(&d->added_pk, pk.z + 5, pk.n - 5, 0, &id, NULL) == TDB_OK;
       cf.found = 0;
       cf.rowkey.n = 0;
@@ -372,7 +371,6 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
         break;
       }
       /* REPLACE: remove the old row, then check again */
-      (void)tmpv;
       cf.vals = tdbMemAllocZero(&d->db->mem, sizeof(TdbValue) * (size_t)d->width);
       if (!cf.vals) {
         rc = tdbErrNoMem(&d->db->err);
@@ -797,7 +795,7 @@ static int tdbDmlUpdate(TdbDml *d) {
     TdbValue *nv = tdbRowSetAdd(&news, &d->db->mem);
     TdbEvalCtx ctx;
     int64_t vf, vt;
-    int same = 1, key_moved = 0;
+    int same = 1;
     if (!nv) {
       rc = tdbErrNoMem(&d->db->err);
       break;
@@ -821,10 +819,7 @@ static int tdbDmlUpdate(TdbDml *d) {
     if (rc != TDB_OK) break;
     d->changes++;
     for (c = 0; c < t->ncols; c++) {
-      if (!tdbSameValue(&nv[c], &old[c])) {
-        same = 0;
-        if (t->cols[c].pk) key_moved = 1;
-      }
+      if (!tdbSameValue(&nv[c], &old[c])) same = 0;
     }
     if (same) {
       /* no-op elision: the version stays as it is */
@@ -832,7 +827,6 @@ static int tdbDmlUpdate(TdbDml *d) {
       rc = tdbDmlReturn(d, old);
       continue;
     }
-    (void)key_moved;
     {
       TdbStr k;
       tdbStrInit(&k, &d->db->mem);
@@ -897,7 +891,6 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
   tdbHashSetInit(&d.removed, &d.db->mem);
   tdbHashSetInit(&d.added_pk, &d.db->mem);
   tdbHashSetInit(&d.added_uniq, &d.db->mem);
-  tdbStrInit(&d.key, &d.db->mem);
   tdbStrInit(&d.key2, &d.db->mem);
   tdbStrInit(&d.val, &d.db->mem);
   tdbRowSetFree(&st->result, &d.db->mem);
@@ -922,7 +915,6 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
   tdbHashSetFree(&d.removed);
   tdbHashSetFree(&d.added_pk);
   tdbHashSetFree(&d.added_uniq);
-  tdbStrClear(&d.key);
   tdbStrClear(&d.key2);
   tdbStrClear(&d.val);
   return rc;

@@ -469,29 +469,22 @@ static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjun
     leaf = sub->plan;
   }
   if (pushable) {
-    /* conjuncts reading only this item filter right above it */
-    TdbExpr *pred = NULL;
-    int npred = 0;
+    /* conjuncts reading only this item filter right above it, one FILTER each */
     for (i = 0; i < cj->n; i++) {
       int lo = 1 << 30, hi = -1, sub = 0;
+      TdbPlan *f;
       tdbExprColumns(cj->e[i], &lo, &hi, &sub);
       if (cj->used[i] || sub || lo > hi) continue;
       if (lo < src->first_column || hi >= src->first_column + src->ncolumns) continue;
       cj->used[i] = 1;
-      {
-        /* one FILTER per conjunct */
-        TdbPlan *f = tdbNode(pl, TDB_PLAN_FILTER, leaf->ncols, leaf);
-        if (!f) return TDB_NOMEM;
-        pred = cj->e[i];
-        f->pred = pred;
-        f->col_offset = src->first_column;
-        f->est_rows = tdbFilterRows(leaf, src->table, src->first_column, pred);
-        f->est_cost = leaf->est_cost + leaf->est_rows;
-        leaf = f;
-        npred++;
-      }
+      f = tdbNode(pl, TDB_PLAN_FILTER, leaf->ncols, leaf);
+      if (!f) return TDB_NOMEM;
+      f->pred = cj->e[i];
+      f->col_offset = src->first_column;
+      f->est_rows = tdbFilterRows(leaf, src->table, src->first_column, f->pred);
+      f->est_cost = leaf->est_cost + leaf->est_rows;
+      leaf = f;
     }
-    (void)npred;
   }
   *out = leaf;
   return TDB_OK;
