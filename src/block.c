@@ -209,6 +209,16 @@ static int tdbBlockDecode(const TdbBlock *b, uint32_t off, uint32_t *shared,
   size_t n1, n2, n3;
   if (off >= b->restarts)
     return TDB_CORRUPT;
+  if (end - p >= 3 && (p[0] | p[1] | p[2]) < 0x80) {
+    /* the common case: three one-byte lengths */
+    *shared = p[0];
+    *unshared = p[1];
+    *vlen = p[2];
+    *hdr = 3;
+    if ((uint64_t)*unshared + *vlen > (uint64_t)(end - p) - 3)
+      return TDB_CORRUPT;
+    return TDB_OK;
+  }
   n1 = tdbGetVarint32(p, end, shared);
   if (!n1)
     return TDB_CORRUPT;
@@ -321,6 +331,23 @@ TDB_PRIVATE void tdbBlockIterNext(TdbBlockIter *it) {
   if (!it->valid)
     return;
   tdbBlockIterParseNext(it);
+}
+
+TDB_PRIVATE int tdbBlockIterVisit(TdbBlockIter *it, const unsigned char *bound, size_t bn,
+                                  int (*fn)(void *ctx, const unsigned char *k, size_t kn,
+                                            const unsigned char *v, size_t vn),
+                                  void *ctx) {
+  while (it->valid) {
+    const unsigned char *k = tdbBlockIterKey(it);
+    int r;
+    if (bound && it->cmp(k, it->klen, bound, bn) >= 0)
+      return 0;
+    r = fn(ctx, k, it->klen, it->val, it->vlen);
+    tdbBlockIterParseNext(it);
+    if (r)
+      return r;
+  }
+  return 0;
 }
 
 TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it) {

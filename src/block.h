@@ -142,6 +142,17 @@ TDB_PRIVATE void tdbBlockIterSeek(TdbBlockIter *it, const void *target,
 TDB_PRIVATE void tdbBlockIterNext(TdbBlockIter *it);
 TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it);
 
+/* Forward bulk read of the block from the current entry: fn(ctx, key, klen,
+** value, vlen) for each entry with key < bound (by it->cmp; bound NULL: to
+** the end of the block), stepping past each visited one. Returns fn's first
+** nonzero result (the iterator then past that entry), else 0: at the bound
+** (valid, on the first key >= bound), at the end of the block, or on a
+** malformed entry (not valid; it->rc says which). */
+TDB_PRIVATE int tdbBlockIterVisit(TdbBlockIter *it, const unsigned char *bound, size_t bn,
+                                  int (*fn)(void *ctx, const unsigned char *k, size_t kn,
+                                            const unsigned char *v, size_t vn),
+                                  void *ctx);
+
 /* The current key (valid iterator only; until the next move). */
 static inline const unsigned char *tdbBlockIterKey(const TdbBlockIter *it) {
   return it->kheap ? it->kheap : it->kinline;

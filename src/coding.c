@@ -29,17 +29,16 @@ TDB_PRIVATE uint32_t tdbGetFixed32(const unsigned char *src) {
 }
 
 TDB_PRIVATE uint64_t tdbGetFixed64(const unsigned char *src) {
-  uint64_t v = 0;
-  int i;
-  for (i = 7; i >= 0; i--) v = (v << 8) | src[i];
-  return v;
+  return (uint64_t)src[0] | ((uint64_t)src[1] << 8) | ((uint64_t)src[2] << 16) |
+         ((uint64_t)src[3] << 24) | ((uint64_t)src[4] << 32) | ((uint64_t)src[5] << 40) |
+         ((uint64_t)src[6] << 48) | ((uint64_t)src[7] << 56);
 }
 
 TDB_PRIVATE uint64_t tdbGetFixed64BE(const unsigned char *src) {
-  uint64_t v = 0;
-  int i;
-  for (i = 0; i < 8; i++) v = (v << 8) | src[i];
-  return v;
+  /* one expression: compilers turn it into a byte-swapped load */
+  return ((uint64_t)src[0] << 56) | ((uint64_t)src[1] << 48) | ((uint64_t)src[2] << 40) |
+         ((uint64_t)src[3] << 32) | ((uint64_t)src[4] << 24) | ((uint64_t)src[5] << 16) |
+         ((uint64_t)src[6] << 8) | (uint64_t)src[7];
 }
 
 TDB_PRIVATE size_t tdbPutVarint64(unsigned char *dst, uint64_t v) {
@@ -91,13 +90,38 @@ static size_t tdbCodingGetVarint(const unsigned char *p,
 TDB_PRIVATE size_t tdbGetVarint32(const unsigned char *p,
                                   const unsigned char *end, uint32_t *out) {
   uint64_t v;
-  size_t n = tdbCodingGetVarint(p, end, TDB_VARINT32_MAX, 32, &v);
+  size_t n;
+  if (p < end && p[0] < 0x80) { /* the common one-byte case */
+    *out = p[0];
+    return 1;
+  }
+  if (end - p >= 2 && p[1] < 0x80) { /* two bytes */
+    *out = (uint32_t)(p[0] & 0x7Fu) | ((uint32_t)p[1] << 7);
+    return 2;
+  }
+  if (end - p >= 3 && p[2] < 0x80) { /* three bytes */
+    *out = (uint32_t)(p[0] & 0x7Fu) | ((uint32_t)(p[1] & 0x7Fu) << 7) | ((uint32_t)p[2] << 14);
+    return 3;
+  }
+  n = tdbCodingGetVarint(p, end, TDB_VARINT32_MAX, 32, &v);
   if (n) *out = (uint32_t)v;
   return n;
 }
 
 TDB_PRIVATE size_t tdbGetVarint64(const unsigned char *p,
                                   const unsigned char *end, uint64_t *out) {
+  if (p < end && p[0] < 0x80) { /* the common one-byte case */
+    *out = p[0];
+    return 1;
+  }
+  if (end - p >= 2 && p[1] < 0x80) { /* two bytes */
+    *out = (uint64_t)(p[0] & 0x7Fu) | ((uint64_t)p[1] << 7);
+    return 2;
+  }
+  if (end - p >= 3 && p[2] < 0x80) { /* three bytes */
+    *out = (uint64_t)(p[0] & 0x7Fu) | ((uint64_t)(p[1] & 0x7Fu) << 7) | ((uint64_t)p[2] << 14);
+    return 3;
+  }
   return tdbCodingGetVarint(p, end, TDB_VARINT64_MAX, 64, out);
 }
 

@@ -14,9 +14,15 @@ struct TdbDbIter {
                         ** backward: `in` sits before the yielded key, which
                         ** is held in saved_key/saved_value */
   int rc;
+  int visiting;         /* tdbDbIterVisit is reading: `in` is past the last
+                        ** entry handed out */
+  int visit_have;       /* visiting: saved_key is a user key already
+                        ** resolved (its older versions are skipped) */
   TdbStr saved_key, saved_value;
   unsigned char *seek_key;  /* scratch for internal seek keys */
   size_t seek_cap;
+  unsigned char *bound_key; /* visit: the internal key of the limit */
+  size_t bound_cap;
 };
 
 TDB_PRIVATE TdbDbIter *tdbDbIterNew(TdbMem *mem, TdbIter *internal, uint64_t as_of) {
@@ -42,6 +48,7 @@ TDB_PRIVATE void tdbDbIterFree(TdbDbIter *it) {
   tdbStrClear(&it->saved_key);
   tdbStrClear(&it->saved_value);
   tdbMemFree(it->mem, it->seek_key);
+  tdbMemFree(it->mem, it->bound_key);
   tdbMemFree(it->mem, it);
 }
 
@@ -177,12 +184,14 @@ TDB_PRIVATE int tdbDbIterStatus(const TdbDbIter *it) {
 
 TDB_PRIVATE void tdbDbIterSeekLast(TdbDbIter *it) {
   it->forward = 0;
+  it->visiting = 0;
   tdbIterSeekLast(it->in);
   tdbDbIterFindPrevVisible(it);
 }
 
 TDB_PRIVATE void tdbDbIterSeek(TdbDbIter *it, const void *user_key, size_t n) {
   it->forward = 1;
+  it->visiting = 0;
   it->valid = 0;
   tdbDbIterSeekVisible(it, user_key, n);
   if (it->rc == TDB_OK) tdbDbIterFindNextVisible(it, NULL, 0, 0);
@@ -231,6 +240,108 @@ TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it) {
   }
   /* backward already: `in` sits before the saved key */
   tdbDbIterFindPrevVisible(it);
+}
+
+/* a[0..n) == b[0..n), by 8-byte words (user keys are short: a call to
+** memcmp would cost more than the comparison). */
+static int tdbDbIterSameBytes(const void *a, const void *b, size_t n) {
+  const unsigned char *p = a, *q = b;
+  uint64_t x, y;
+  while (n >= 8) {
+    memcpy(&x, p, 8);
+    memcpy(&y, q, 8);
+    if (x != y) return 0;
+    p += 8;
+    q += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    if (*p++ != *q++) return 0;
+    n--;
+  }
+  return 1;
+}
+
+typedef struct TdbDbVisit {
+  TdbDbIter *it;
+  TdbDbIterVisitFn fn;
+  void *ctx;
+} TdbDbVisit;
+
+/* One internal entry of a visit: the first version of a user key at or
+** below as_of decides it (a value goes to fn, a tombstone hides the key);
+** newer and older versions are passed over. */
+static int tdbDbIterVisitEntry(void *c, const unsigned char *k, size_t kn,
+                               const unsigned char *v, size_t vn) {
+  TdbDbVisit *dv = (TdbDbVisit *)c;
+  TdbDbIter *it = dv->it;
+  TdbIkeyParsed pk;
+  if (tdbIkeyDecode(k, kn, &pk) != TDB_OK) {
+    it->rc = TDB_CORRUPT;
+    return -1;
+  }
+  if (it->visit_have && pk.user_len == it->saved_key.n &&
+      tdbDbIterSameBytes(pk.user_key, it->saved_key.z, pk.user_len)) {
+    return 0; /* an older version of a key already decided */
+  }
+  if (pk.seq > it->as_of) return 0; /* not yet visible: an older version may be */
+  if (pk.user_len < it->saved_key.cap) { /* the usual case: no growth */
+    memcpy(it->saved_key.z, pk.user_key, pk.user_len);
+    it->saved_key.z[pk.user_len] = '\0';
+    it->saved_key.n = pk.user_len;
+  } else {
+    it->saved_key.n = 0;
+    tdbStrAppend(&it->saved_key, (const char *)pk.user_key, pk.user_len);
+    if (it->saved_key.oom) {
+      it->rc = TDB_NOMEM;
+      return -1;
+    }
+  }
+  it->visit_have = 1;
+  if (pk.kind != TDB_KIND_VALUE) return 0;
+  return dv->fn(dv->ctx, pk.user_key, pk.user_len, v, vn);
+}
+
+TDB_PRIVATE int tdbDbIterVisit(TdbDbIter *it, const void *limit, size_t limit_n,
+                               TdbDbIterVisitFn fn, void *ctx) {
+  TdbDbVisit dv;
+  size_t bound_n = 0;
+  int r;
+  if (it->rc != TDB_OK || !it->valid) return 0;
+  if (!it->forward) {
+    /* `in` is before the saved key: reposition on its visible version */
+    it->forward = 1;
+    it->visiting = 0;
+    tdbDbIterSeekVisible(it, (const unsigned char *)it->saved_key.z, it->saved_key.n);
+    if (it->rc) {
+      it->valid = 0;
+      return 0;
+    }
+  }
+  if (!it->visiting) { /* `in` is on the current key's visible version */
+    it->visiting = 1;
+    it->visit_have = 0;
+  }
+  if (limit) { /* the internal bound: the first version of the limit key */
+    if (limit_n + TDB_IKEY_TAG_SIZE > it->bound_cap) {
+      void *buf = it->bound_key;
+      if (tdbMemGrow(it->mem, &buf, &it->bound_cap, limit_n + TDB_IKEY_TAG_SIZE, 1) != 0) {
+        it->rc = TDB_NOMEM;
+        it->valid = 0;
+        return 0;
+      }
+      it->bound_key = buf;
+    }
+    bound_n = tdbIkeySeekKey(it->bound_key, limit, limit_n, TDB_IKEY_MAX_SEQ);
+  }
+  dv.it = it;
+  dv.fn = fn;
+  dv.ctx = ctx;
+  r = tdbIterVisit(it->in, limit ? it->bound_key : NULL, bound_n, tdbDbIterVisitEntry, &dv);
+  if (it->rc == TDB_OK) it->rc = tdbIterStatus(it->in);
+  /* stopped by fn: more may follow; otherwise the range ended */
+  it->valid = it->rc == TDB_OK && r != 0 && tdbIterValid(it->in);
+  return it->rc == TDB_OK ? r : 0;
 }
 
 TDB_PRIVATE const unsigned char *tdbDbIterKey(const TdbDbIter *it, size_t *n) {

@@ -29,6 +29,20 @@ TDB_PRIVATE void tdbDbIterNext(TdbDbIter *it);
 TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it);
 TDB_PRIVATE const unsigned char *tdbDbIterKey(const TdbDbIter *it, size_t *n);
 TDB_PRIVATE const unsigned char *tdbDbIterValue(const TdbDbIter *it, size_t *n);
+/* Forward bulk read, the scan fast path: fn(ctx, user_key, klen, value,
+** vlen) for the current entry and each visible one after it whose user key
+** is below `limit` (NULL: no limit), in key order, until fn returns nonzero
+** (that value is returned; the iterator stays valid when more may follow)
+** or the range ends (0, and the iterator is not valid: also on an error,
+** see status). The bytes are valid only during the call. Once visiting,
+** the iterator is only visited again (going on after the last entry fn
+** saw), sought or freed: key/value/next/prev are not meaningful until the
+** next seek. */
+typedef int (*TdbDbIterVisitFn)(void *ctx, const unsigned char *key, size_t kn,
+                                const unsigned char *val, size_t vn);
+TDB_PRIVATE int tdbDbIterVisit(TdbDbIter *it, const void *limit, size_t limit_n,
+                               TdbDbIterVisitFn fn, void *ctx);
+
 /* TDB_OK, or the error that ended the iteration (then it is not valid). */
 TDB_PRIVATE int tdbDbIterStatus(const TdbDbIter *it);
 

@@ -40,7 +40,10 @@ TDB_PRIVATE void tdbChunkReset(TdbChunk *b, TdbMem *mem) {
   if (!b->col) return;
   for (c = 0; c < b->ncols; c++) {
     if (!b->col[c]) continue;
-    for (r = 0; r < b->n; r++) tdbValueClear(mem, &b->col[c][r]);
+    for (r = 0; r < b->n; r++) {
+      /* rows past n are rewritten before they are read: only free */
+      if (b->col[c][r].owned) tdbValueClear(mem, &b->col[c][r]);
+    }
   }
   b->n = 0;
   b->sel = NULL;
@@ -198,15 +201,27 @@ static int tdbEvalCondition(TdbExec *ex, const TdbEvalCtx *outer, const TdbExpr 
 
 /* ---- scan -------------------------------------------------------------------------- */
 
+/* A column the scan hands out: its index in the table (and the chunk), its
+** position in the row encoding, its DEFAULT for rows written before it. */
+typedef struct TdbScanEmitCol {
+  int col;
+  uint32_t pos;
+  const TdbValue *dflt;
+} TdbScanEmitCol;
+
 typedef struct TdbScanState {
   TdbDbIter *it;
   TdbStr start;         /* first key to visit */
   TdbStr prefix;        /* every visited key starts with it */
+  TdbStr limit;         /* the first key past the prefix (tdbScanLimit) */
   TdbValue hi;          /* RANGE: upper bound of the first key column */
   int has_hi;
   int empty;            /* nothing can match */
-  TdbValue *decoded;    /* next_pos slots for tdbRowDecode */
+  TdbValue *decoded;    /* next_pos slots for tdbRowDecodeUpTo */
   uint32_t ndecoded;
+  uint32_t decode_upto; /* row positions below it hold a column the plan reads */
+  TdbScanEmitCol *emit; /* the table columns the plan reads, in order */
+  int nemit;
   TdbValue *defaults;   /* per column: the DEFAULT for absent columns */
   int ndefaults;
   int index_scan;
@@ -230,6 +245,7 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s) {
   tdbMemFree(mem, s->in_off);
   tdbStrClear(&s->start);
   tdbStrClear(&s->prefix);
+  tdbStrClear(&s->limit);
   tdbStrClear(&s->rowkey);
   tdbStrClear(&s->rowval);
   tdbValueClear(mem, &s->hi);
@@ -238,6 +254,7 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s) {
     for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
   }
   tdbMemFree(mem, s->defaults);
+  tdbMemFree(mem, s->emit);
   tdbMemFree(mem, s);
 }
 
@@ -475,6 +492,7 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
     if (!s) return tdbErrNoMem(ex->err);
     tdbStrInit(&s->start, ex->mem);
     tdbStrInit(&s->prefix, ex->mem);
+    tdbStrInit(&s->limit, ex->mem);
     tdbStrInit(&s->rowkey, ex->mem);
     tdbStrInit(&s->rowval, ex->mem);
     tdbStrInit(&s->in_keys, ex->mem);
@@ -483,7 +501,8 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
     s->ndecoded = t->next_pos ? t->next_pos : 1;
     s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
     s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
-    if (!s->decoded || !s->defaults) {
+    s->emit = tdbMemAlloc(ex->mem, sizeof(TdbScanEmitCol) * (size_t)(t->ncols + 1));
+    if (!s->decoded || !s->defaults || !s->emit) {
       tdbScanFree(ex->mem, s); /* all or nothing: the next open starts over */
       return tdbErrNoMem(ex->err);
     }
@@ -494,6 +513,18 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   }
   s->outer = outer;
   s->index_scan = p->index != NULL;
+  s->decode_upto = 0;
+  s->nemit = 0;
+  {
+    int i;
+    for (i = 0; i < t->ncols; i++) {
+      if (p->needed && !p->needed[i]) continue;
+      s->emit[s->nemit].col = i;
+      s->emit[s->nemit].pos = t->cols[i].pos;
+      s->emit[s->nemit++].dflt = &s->defaults[i];
+      if (t->cols[i].pos + 1 > s->decode_upto) s->decode_upto = t->cols[i].pos + 1;
+    }
+  }
   rc = tdbTableDefaults(ex->mem, ex->err, ex->now, t, s->defaults);
   if (rc != TDB_OK) return rc;
   rc = tdbScanBounds(ex, p, s);
@@ -520,7 +551,7 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   int64_t vf;
   const unsigned char *rv;
   size_t rn;
-  int i, r = out->n, rc;
+  int j, r = out->n, rc;
   *emitted = 0;
   if (kn < 5 + 1 || tdbCurrentValue(v, vn, &vf, &rv, &rn) != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
@@ -528,24 +559,22 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   }
   if (vf > ex->cvt) return TDB_OK; /* valid only later */
   row.col = s->decoded;
-  row.ncol = s->ndecoded;
-  rc = tdbRowDecode(rv, rn, &row);
+  row.ncol = s->decode_upto; /* the slots past it are never read */
+  rc = tdbRowDecodeUpTo(rv, rn, s->decode_upto, &row);
   if (rc != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
   if ((row.flags & TDB_ROW_FLAG_TOMBSTONE) || row.valid_to <= ex->cvt) return TDB_OK;
-  for (i = 0; i < t->ncols; i++) {
-    uint32_t pos = t->cols[i].pos;
-    const TdbValue *src = TDB_ROW_ABSENT(&row, pos) ? &s->defaults[i] : &row.col[pos];
-    TdbValue *dst = &out->col[i][r];
-    if (p->needed && !p->needed[i]) {
-      tdbValueSetNull(dst); /* no expression reads it */
-      continue;
-    }
+  /* Only the columns the plan reads: the others stay NULL from tdbChunkInit,
+  ** as nothing ever writes them. */
+  for (j = 0; j < s->nemit; j++) {
+    const TdbScanEmitCol *ec = &s->emit[j];
+    const TdbValue *src = TDB_ROW_ABSENT(&row, ec->pos) ? ec->dflt : &row.col[ec->pos];
+    TdbValue *dst = &out->col[ec->col][r];
     *dst = *src;
     dst->owned = 0;
-    if (TDB_TYPE_HAS_BYTES(src->type) && src != &s->defaults[i]) {
+    if (TDB_TYPE_HAS_BYTES(src->type) && src != ec->dflt) {
       /* the row bytes go away with the iterator: copy into the chunk's arena */
       char *z = tdbArenaAlloc(&s->bytes, (size_t)src->n + 1);
       if (!z) return tdbErrNoMem(ex->err);
@@ -555,16 +584,29 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     }
   }
   if (t->npk == 0) {
+    int c = tdbScanPseudo(t, TDB_PSEUDO_ROWID);
     TdbValue id;
     size_t used;
-    rc = tdbKeyDecodeValue(k + 5, k + kn, ex->mem, &id, &used);
-    if (rc != TDB_OK) return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "bad rowid key");
-    out->col[tdbScanPseudo(t, TDB_PSEUDO_ROWID)][r] = id;
+    if (!p->needed || p->needed[c]) {
+      rc = tdbKeyDecodeValue(k + 5, k + kn, ex->mem, &id, &used);
+      if (rc != TDB_OK) {
+        return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "bad rowid key");
+      }
+      out->col[c][r] = id;
+    }
   }
-  if (vf == INT64_MIN) tdbValueSetNull(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM)][r]);
-  else tdbValueSetTimestamp(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM)][r], vf);
-  if (row.valid_to == INT64_MAX) tdbValueSetNull(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_TO)][r]);
-  else tdbValueSetTimestamp(&out->col[tdbScanPseudo(t, TDB_PSEUDO_VALID_TO)][r], row.valid_to);
+  {
+    int c = tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM);
+    if (!p->needed || p->needed[c]) {
+      if (vf == INT64_MIN) tdbValueSetNull(&out->col[c][r]);
+      else tdbValueSetTimestamp(&out->col[c][r], vf);
+    }
+    c = tdbScanPseudo(t, TDB_PSEUDO_VALID_TO);
+    if (!p->needed || p->needed[c]) {
+      if (row.valid_to == INT64_MAX) tdbValueSetNull(&out->col[c][r]);
+      else tdbValueSetTimestamp(&out->col[c][r], row.valid_to);
+    }
+  }
   out->n++;
   *emitted = 1;
   return TDB_OK;
@@ -631,19 +673,79 @@ static int tdbScanPoints(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   return TDB_OK;
 }
 
+/* The scan's visitor of the store's visible entries (tdbDbIterVisit, which
+** keeps the keys inside the prefix): each key becomes a row of the chunk.
+** It stops the visit when the chunk is full, when the key passes the upper
+** bound, and on an error. */
+typedef struct TdbScanVisit {
+  TdbExec *ex;
+  TdbPlan *p;
+  TdbScanState *s;
+  int rc;
+} TdbScanVisit;
+
+static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const unsigned char *v,
+                           size_t vn) {
+  TdbScanVisit *sv = ctx;
+  TdbExec *ex = sv->ex;
+  TdbPlan *p = sv->p;
+  TdbScanState *s = sv->s;
+  int past = 0, emitted, rc = TDB_OK;
+  if (s->has_hi) rc = tdbScanPastHi(ex, s, k, kn, &past);
+  if (rc == TDB_OK && past) {
+    s->empty = 1;
+    return 1;
+  }
+  if (rc == TDB_OK && s->index_scan) {
+    int found = 0;
+    rc = tdbIndexRowKey(ex, p, k, kn, &s->rowkey);
+    if (rc == TDB_OK) {
+      rc = tdbStoreGet(ex->db->store, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval, &found,
+                       ex->err);
+    }
+    if (rc == TDB_OK && found) {
+      rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->rowkey.z, s->rowkey.n,
+                       (const unsigned char *)s->rowval.z, s->rowval.n, &emitted);
+    }
+  } else if (rc == TDB_OK) {
+    rc = tdbScanEmit(ex, p, s, k, kn, v, vn, &emitted);
+  }
+  if (rc != TDB_OK) {
+    sv->rc = rc;
+    return 1;
+  }
+  return p->out.n >= TDB_CHUNK_ROWS;
+}
+
+/* limit = the smallest key above every key that starts with the prefix
+** (the prefix with its last non-0xFF byte raised and what follows cut);
+** 0 when there is none (a prefix of 0xFF bytes only). */
+static int tdbScanLimit(TdbScanState *s) {
+  size_t n = s->prefix.n;
+  s->limit.n = 0;
+  while (n > 0 && (unsigned char)s->prefix.z[n - 1] == 0xFF) n--;
+  if (n == 0) return 0;
+  tdbStrAppend(&s->limit, s->prefix.z, n);
+  if (s->limit.oom) return 0;
+  s->limit.z[n - 1] = (char)((unsigned char)s->limit.z[n - 1] + 1);
+  return 1;
+}
+
 static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   TdbScanState *s = p->state;
+  TdbScanVisit sv;
   int rc;
   tdbChunkReset(&p->out, ex->mem);
   tdbArenaFree(&s->bytes); /* the previous chunk's bytes */
   if (s->point) return tdbScanPoints(ex, p, s);
   if (s->empty || !s->it) return TDB_OK;
-  while (p->out.n < TDB_CHUNK_ROWS && tdbDbIterValid(s->it)) {
-    size_t kn, vn;
-    const unsigned char *k = tdbDbIterKey(s->it, &kn);
-    const unsigned char *v;
-    int past, emitted;
-    if (kn < s->prefix.n || memcmp(k, s->prefix.z, s->prefix.n) != 0) {
+  sv.ex = ex;
+  sv.p = p;
+  sv.s = s;
+  sv.rc = TDB_OK;
+  while (p->out.n < TDB_CHUNK_ROWS && !s->empty && tdbDbIterStatus(s->it) == TDB_OK) {
+    int has_limit;
+    if (!tdbDbIterValid(s->it)) { /* the prefix's range ended */
       if (s->nin > 0 && s->cur_in + 1 < s->nin) { /* IN: the next value */
         tdbScanUseIn(s, s->cur_in + 1);
         if (s->prefix.oom) return tdbErrNoMem(ex->err);
@@ -653,31 +755,10 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
       s->empty = 1;
       break;
     }
-    rc = tdbScanPastHi(ex, s, k, kn, &past);
-    if (rc != TDB_OK) return rc;
-    if (past) {
-      s->empty = 1;
-      break;
-    }
-    if (s->index_scan) {
-      int found = 0;
-      rc = tdbIndexRowKey(ex, p, k, kn, &s->rowkey);
-      if (rc == TDB_OK) {
-        rc = tdbStoreGet(ex->db->store, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval,
-                         &found, ex->err);
-      }
-      if (rc != TDB_OK) return rc;
-      if (found) {
-        rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->rowkey.z, s->rowkey.n,
-                         (const unsigned char *)s->rowval.z, s->rowval.n, &emitted);
-        if (rc != TDB_OK) return rc;
-      }
-    } else {
-      v = tdbDbIterValue(s->it, &vn);
-      rc = tdbScanEmit(ex, p, s, k, kn, v, vn, &emitted);
-      if (rc != TDB_OK) return rc;
-    }
-    tdbDbIterNext(s->it);
+    has_limit = tdbScanLimit(s);
+    if (s->limit.oom) return tdbErrNoMem(ex->err);
+    tdbDbIterVisit(s->it, has_limit ? s->limit.z : NULL, s->limit.n, tdbScanVisitRow, &sv);
+    if (sv.rc != TDB_OK) return sv.rc;
   }
   rc = tdbDbIterStatus(s->it);
   if (rc != TDB_OK) return tdbErrSet(ex->err, rc, NULL, "scan of %s failed", p->table->name);

@@ -110,7 +110,8 @@ struct TdbPlan {
   TdbExpr *key[TDB_MAX_KEY_COLUMNS];  /* POINT values (borrowed from the AST) */
   TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
   TdbExprList *in_values; /* IN: the values (borrowed) */
-  uint8_t *needed;      /* per table column: read by the query (NULL: all) */
+  uint8_t *needed;      /* per scan column (the table's, then its pseudo-
+                        ** columns): read by the query (NULL: all) */
   /* VIEW */
   const TdbView *view;
   /* FILTER, JOIN: predicate (borrowed); JOIN: left join */

@@ -41,8 +41,9 @@ static void tdbEmptyDestroy(TdbIter *it) {
 }
 
 static const TdbIterMethods tdbEmptyMethods = {
-    tdbEmptyValid, tdbEmptyMove, tdbEmptyMove, tdbEmptySeek, tdbEmptyMove,
-    tdbEmptyMove,  tdbEmptyBytes, tdbEmptyBytes, tdbEmptyStatus, tdbEmptyDestroy};
+    tdbEmptyValid, tdbEmptyMove,  tdbEmptyMove,  tdbEmptySeek,   tdbEmptyMove,
+    tdbEmptyMove,  tdbEmptyBytes, tdbEmptyBytes, tdbEmptyStatus, tdbEmptyDestroy,
+    tdbIterVisitGeneric};
 
 TDB_PRIVATE TdbIter *tdbIterEmpty(TdbMem *mem, int rc) {
   TdbEmptyIter *e = tdbMemAlloc(mem, sizeof *e);
@@ -51,6 +52,21 @@ TDB_PRIVATE TdbIter *tdbIterEmpty(TdbMem *mem, int rc) {
   e->mem = mem;
   e->rc = rc;
   return &e->base;
+}
+
+TDB_PRIVATE int tdbIterVisitGeneric(TdbIter *it, const unsigned char *bound, size_t bn,
+                                    TdbIterVisitFn fn, void *ctx) {
+  while (tdbIterValid(it)) {
+    size_t kn, vn;
+    const unsigned char *k = tdbIterKey(it, &kn), *v;
+    int r;
+    if (bound && tdbIkeyCompare(k, kn, bound, bn) >= 0) return 0;
+    v = tdbIterValue(it, &vn);
+    r = fn(ctx, k, kn, v, vn);
+    tdbIterNext(it);
+    if (r) return r;
+  }
+  return 0;
 }
 
 /* ---- merging ------------------------------------------------------------------ */
@@ -186,9 +202,45 @@ static void tdbMergeDestroy(TdbIter *it) {
   tdbMemFree(mi->mem, mi);
 }
 
+/* Visit: hand the run of the smallest child that lies below every other
+** child's key (and the caller's bound) to that child's own visit, then pick
+** again. With one child holding the range, a scan is that child's loop. */
+static int tdbMergeVisit(TdbIter *it, const unsigned char *bound, size_t bn, TdbIterVisitFn fn,
+                         void *ctx) {
+  TdbMergeIter *mi = (TdbMergeIter *)it;
+  if (!mi->forward) return tdbIterVisitGeneric(it, bound, bn, fn, ctx);
+  while (mi->current >= 0) {
+    TdbIter *cur = mi->kids[mi->current];
+    const unsigned char *lim = bound;
+    size_t limn = bn;
+    int i, r;
+    for (i = 0; i < mi->n; i++) {
+      size_t kn;
+      const unsigned char *k;
+      if (i == mi->current || !tdbIterValid(mi->kids[i])) continue;
+      k = tdbIterKey(mi->kids[i], &kn);
+      if (!lim || tdbIkeyCompare(k, kn, lim, limn) < 0) {
+        lim = k;
+        limn = kn;
+      }
+    }
+    r = tdbIterVisit(cur, lim, limn, fn, ctx);
+    tdbMergePick(mi);
+    if (r) return r;
+    if (tdbIterStatus(cur) != TDB_OK) return 0;
+    if (bound && mi->current >= 0) {
+      size_t kn;
+      const unsigned char *k = tdbIterKey(mi->kids[mi->current], &kn);
+      if (tdbIkeyCompare(k, kn, bound, bn) >= 0) return 0;
+    }
+  }
+  return 0;
+}
+
 static const TdbIterMethods tdbMergeMethods = {
     tdbMergeValid, tdbMergeSeekFirst, tdbMergeSeekLast, tdbMergeSeek,   tdbMergeNext,
-    tdbMergePrev,  tdbMergeKey,       tdbMergeValue,    tdbMergeStatus, tdbMergeDestroy};
+    tdbMergePrev,  tdbMergeKey,       tdbMergeValue,    tdbMergeStatus, tdbMergeDestroy,
+    tdbMergeVisit};
 
 TDB_PRIVATE TdbIter *tdbIterMerge(TdbMem *mem, TdbIter **children, int n) {
   TdbMergeIter *mi;

@@ -23,6 +23,12 @@
 
 typedef struct TdbIter TdbIter;
 
+/* A visitor of iterator entries (see the visit method): return 0 to go on,
+** anything else to stop after this entry. The key and value bytes are valid
+** only during the call. */
+typedef int (*TdbIterVisitFn)(void *ctx, const unsigned char *ikey, size_t kn,
+                              const unsigned char *val, size_t vn);
+
 typedef struct TdbIterMethods {
   int (*valid)(TdbIter *it);
   void (*seek_first)(TdbIter *it);
@@ -34,6 +40,15 @@ typedef struct TdbIterMethods {
   const unsigned char *(*value)(TdbIter *it, size_t *n);
   int (*status)(TdbIter *it);
   void (*destroy)(TdbIter *it);
+  /* Forward bulk read, the scan fast path: from the current position, call
+  ** fn on each entry whose key is < bound (bound NULL: no bound), in order,
+  ** moving past each entry it was called on. Stops when fn returns nonzero
+  ** (returned, the iterator past that entry), at the bound (0, the iterator
+  ** on the first key >= bound) or at the end or an error (0; see status).
+  ** Only after a forward positioning (seek, seek_first, next). Iterators
+  ** without a faster way use tdbIterVisitGeneric. */
+  int (*visit)(TdbIter *it, const unsigned char *bound, size_t bn, TdbIterVisitFn fn,
+               void *ctx);
 } TdbIterMethods;
 
 struct TdbIter {
@@ -49,6 +64,11 @@ struct TdbIter {
 #define tdbIterKey(it, n) ((it)->m->key((it), (n)))
 #define tdbIterValue(it, n) ((it)->m->value((it), (n)))
 #define tdbIterStatus(it) ((it)->m->status(it))
+#define tdbIterVisit(it, b, bn, fn, ctx) ((it)->m->visit((it), (b), (bn), (fn), (ctx)))
+
+/* The visit method over valid/key/value/next, for any iterator. */
+TDB_PRIVATE int tdbIterVisitGeneric(TdbIter *it, const unsigned char *bound, size_t bn,
+                                    TdbIterVisitFn fn, void *ctx);
 /* Destroy an iterator; NULL is a no-op. */
 TDB_PRIVATE void tdbIterFree(TdbIter *it);
 

@@ -375,8 +375,9 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
   if (!u.mark) return NULL;
   tdbUsedSelect(s, 0, &u);
-  mask = u.all ? NULL : tdbMemAllocZero(pl->mem, (size_t)src->table->ncols + 1);
-  for (i = 0; mask && i < src->table->ncols; i++) mask[i] = u.mark[src->first_column + i];
+  /* the table's columns and its pseudo-columns (exec.c, tdbScanPseudo) */
+  mask = u.all ? NULL : tdbMemAllocZero(pl->mem, (size_t)src->ncolumns + 1);
+  for (i = 0; mask && i < src->ncolumns; i++) mask[i] = u.mark[src->first_column + i];
   tdbMemFree(pl->mem, u.mark);
   return mask;
 }

@@ -241,6 +241,26 @@ corrupt:
   return TDB_CORRUPT;
 }
 
+TDB_PRIVATE int tdbRowDecodeUpTo(const unsigned char *p, size_t n, uint32_t upto,
+                                 TdbRow *row) {
+  const unsigned char *q, *end = p + n;
+  size_t off, used;
+  uint32_t i, stop;
+  if (tdbRowDecodeHeader(p, n, row, &off) != TDB_OK) goto corrupt;
+  if (upto >= row->nstored) return tdbRowDecode(p, n, row);
+  q = p + off;
+  stop = TDB_MIN(upto, row->ncol);
+  for (i = 0; i < stop; i++) {
+    if (tdbRowReadColumn(q, end, &row->col[i], &used) != TDB_OK) goto corrupt;
+    q += used;
+  }
+  for (; i < row->ncol; i++) tdbValueSetNull(&row->col[i]); /* not read, or absent */
+  return TDB_OK;
+corrupt:
+  tdbRowSetAllNull(row);
+  return TDB_CORRUPT;
+}
+
 TDB_PRIVATE int tdbRowDecodeCopy(const unsigned char *p, size_t n, TdbMem *mem,
                                  TdbRow *row) {
   uint32_t i, stop;

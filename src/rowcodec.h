@@ -106,6 +106,14 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowEncode(TdbStr *out, const TdbRow *row);
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowDecode(const unsigned char *p, size_t n,
                                               TdbRow *row);
 
+/* As tdbRowDecode, but only the columns at positions below `upto` are read
+** (the scan path: a query that needs the first columns does not walk the
+** rest). Columns at or past `upto` that the encoding holds are set to NULL
+** and were not validated; absent ones are as in tdbRowDecode. With upto >=
+** the stored count this is tdbRowDecode. TDB_OK or TDB_CORRUPT. */
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowDecodeUpTo(const unsigned char *p, size_t n,
+                                                  uint32_t upto, TdbRow *row);
+
 /* As tdbRowDecode, but TEXT/BLOB/JSON/VECTOR columns are owned copies from
 ** mem. Returns TDB_OK, TDB_CORRUPT or TDB_NOMEM; on an error nothing is
 ** left allocated and row->col[] is all NULL. */

@@ -1380,6 +1380,27 @@ TDB_PRIVATE void tdbSstIterPrev(TdbSstIter *it) {
   tdbSstIterSkip(it, 0);
 }
 
+TDB_PRIVATE int tdbSstIterVisit(TdbSstIter *it, const unsigned char *bound,
+                                size_t bn,
+                                int (*fn)(void *ctx, const unsigned char *k,
+                                          size_t kn, const unsigned char *v,
+                                          size_t vn),
+                                void *ctx) {
+  while (tdbSstIterValid(it)) {
+    /* the index key is >= every key of its block */
+    int whole = !bound || (it->index.valid &&
+                           it->r->o.compare(tdbBlockIterKey(&it->index),
+                                            it->index.klen, bound, bn) < 0);
+    int r = tdbBlockIterVisit(&it->data, whole ? NULL : bound, bn, fn, ctx);
+    if (it->data.valid && !r)
+      return 0; /* at the bound */
+    tdbSstIterSkip(it, 1); /* past the block's end, or its error */
+    if (r)
+      return r;
+  }
+  return 0;
+}
+
 TDB_PRIVATE int tdbSstIterValid(const TdbSstIter *it) {
   return it->rc == TDB_OK && it->data.valid;
 }

@@ -300,6 +300,16 @@ TDB_PRIVATE TDB_MAYBE_UNUSED void tdbSstIterNext(TdbSstIter *it);
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbSstIterPrev(TdbSstIter *it);
 /* 1 on an entry; 0 at either end or after an error (then it->rc, it->err). */
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbSstIterValid(const TdbSstIter *it);
+/* Forward bulk read (the visit method of iter.h): fn on each entry from the
+** current one whose key is < bound (NULL: to the end of the table), block by
+** block. A block whose index key is below the bound is read without any key
+** comparison. Returns fn's first nonzero result, else 0 (at the bound, the
+** end, or an error: then it->rc). */
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbSstIterVisit(
+    TdbSstIter *it, const unsigned char *bound, size_t bn,
+    int (*fn)(void *ctx, const unsigned char *k, size_t kn,
+              const unsigned char *v, size_t vn),
+    void *ctx);
 TDB_PRIVATE TDB_MAYBE_UNUSED const unsigned char *tdbSstIterKey(
     const TdbSstIter *it, size_t *klen);
 TDB_PRIVATE TDB_MAYBE_UNUSED const unsigned char *tdbSstIterValue(

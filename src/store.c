@@ -971,9 +971,23 @@ static void tdbLiDestroy(TdbIter *it) {
   tdbMemFree(li->s->mem, li);
 }
 
+/* Visit file by file (files of a level are disjoint and ordered). */
+static int tdbLiVisit(TdbIter *it, const unsigned char *bound, size_t bn, TdbIterVisitFn fn,
+                      void *ctx) {
+  TdbLevelIter *li = (TdbLevelIter *)it;
+  while (tdbLiValid(it)) {
+    int r = tdbIterVisit(li->file, bound, bn, fn, ctx);
+    if (tdbIterValid(li->file)) return r; /* stopped by fn or at the bound */
+    tdbLevelSettle(li, 1);                /* the file ended: the next one */
+    if (r) return r;
+  }
+  return 0;
+}
+
 static const TdbIterMethods tdbLevelIterMethods = {
     tdbLiValid, tdbLiSeekFirst, tdbLiSeekLast, tdbLiSeek,   tdbLiNext,
-    tdbLiPrev,  tdbLiKey,       tdbLiValue,    tdbLiStatus, tdbLiDestroy};
+    tdbLiPrev,  tdbLiKey,       tdbLiValue,    tdbLiStatus, tdbLiDestroy,
+    tdbLiVisit};
 
 /* The pinned state as one internal iterator; the read state is released when
 ** it is destroyed. */
@@ -1006,9 +1020,15 @@ static void tdbPiDestroy(TdbIter *it) {
   tdbMemFree(pi->s->mem, pi);
 }
 
+static int tdbPiVisit(TdbIter *it, const unsigned char *bound, size_t bn, TdbIterVisitFn fn,
+                      void *ctx) {
+  return tdbIterVisit(((TdbPinnedIter *)it)->merged, bound, bn, fn, ctx);
+}
+
 static const TdbIterMethods tdbPinnedIterMethods = {
     tdbPiValid, tdbPiSeekFirst, tdbPiSeekLast, tdbPiSeek,   tdbPiNext,
-    tdbPiPrev,  tdbPiKey,       tdbPiValue,    tdbPiStatus, tdbPiDestroy};
+    tdbPiPrev,  tdbPiKey,       tdbPiValue,    tdbPiStatus, tdbPiDestroy,
+    tdbPiVisit};
 
 TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
   TdbPinnedIter *pi;

@@ -251,9 +251,15 @@ static void tdbTiDestroy(TdbIter *it) {
   tdbMemFree(ti->tc->mem, ti);
 }
 
+static int tdbTiVisit(TdbIter *it, const unsigned char *bound, size_t bn, TdbIterVisitFn fn,
+                      void *ctx) {
+  return tdbSstIterVisit(&((TdbTableIter *)it)->it, bound, bn, fn, ctx);
+}
+
 static const TdbIterMethods tdbTableIterMethods = {
     tdbTiValid, tdbTiSeekFirst, tdbTiSeekLast, tdbTiSeek,   tdbTiNext,
-    tdbTiPrev,  tdbTiKey,       tdbTiValue,    tdbTiStatus, tdbTiDestroy};
+    tdbTiPrev,  tdbTiKey,       tdbTiValue,    tdbTiStatus, tdbTiDestroy,
+    tdbTiVisit};
 
 TDB_PRIVATE TdbIter *tdbTableCacheIter(TdbTableCache *tc, const TdbFileMeta *f, TdbErr *err) {
   TdbTableEntry *e;
@@ -358,7 +364,8 @@ static void tdbMiDestroy(TdbIter *it) {
 
 static const TdbIterMethods tdbMemIterMethods = {
     tdbMiValid, tdbMiSeekFirst, tdbMiSeekLast, tdbMiSeek,   tdbMiNext,
-    tdbMiPrev,  tdbMiKey,       tdbMiValue,    tdbMiStatus, tdbMiDestroy};
+    tdbMiPrev,  tdbMiKey,       tdbMiValue,    tdbMiStatus, tdbMiDestroy,
+    tdbIterVisitGeneric};
 
 TDB_PRIVATE TdbIter *tdbMemtableIterNew(TdbMem *mem, TdbMemtable *mt) {
   TdbMemIter *mi = tdbMemAllocZero(mem, sizeof *mi);
