@@ -243,7 +243,7 @@ interm(A) ::= interm(L) INTERSECT setq(Q) operand(R). { A = tdbSelectCompound(pP
 interm_np(A) ::= selectcore(A).
 interm_np(A) ::= interm_np(L) INTERSECT setq(Q) operand(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_INTERSECT, Q, R); }
 operand(A) ::= selectcore(A).
-operand(A) ::= LP select(A) RP.
+operand(A) ::= LP select(S) RP. { A = S; }
 %type setq {int}
 setq(A) ::= . { A = 0; }
 setq(A) ::= DISTINCT. { A = 0; }

@@ -421,6 +421,9 @@ TDB_PRIVATE void tdbAstStmtFree(TdbMem *mem, TdbAstStmt *stmt);
 
 /* Append SQL text of e that parses back to the same tree (exprprint.c). */
 TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e);
+/* Append an identifier, double-quoted when it is not a plain lower-case
+** name or is a keyword (exprprint.c). */
+TDB_PRIVATE void tdbPrintName(TdbStr *out, const char *name);
 
 /* An identifier token as a NUL-terminated name: quotes removed ("a""b" is
 ** a"b); unquoted names fold to lower case. NULL on out-of-memory. */

@@ -31,7 +31,7 @@ static const char *tdbPrintOp(int op) {
 }
 
 /* An identifier, quoted unless it is a plain lower-case name. */
-static void tdbPrintName(TdbStr *out, const char *name) {
+TDB_PRIVATE void tdbPrintName(TdbStr *out, const char *name) {
   const char *c;
   int plain = (*name >= 'a' && *name <= 'z') || *name == '_';
   for (c = name; *c && plain; c++) {
