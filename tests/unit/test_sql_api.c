@@ -167,6 +167,29 @@ static void testRecursionLimit(void) {
   EXEC_OK(db, "INSERT INTO e VALUES (1, 2), (2, 1)");
   CHECK_EQ(sqlInt(db, "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT b FROM e, r WHERE a = n) "
                       "SELECT count(*) FROM r"), 2);
+  /* a prepared WITH / compound statement computes its queries again per execution */
+  {
+    tdb_stmt *st = NULL;
+    CHECK_EQ(tdb_prepare(db, "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                             "WHERE n < $1) SELECT count(*) FROM c UNION ALL SELECT 0", -1, &st, NULL),
+             TDB_OK);
+    if (st) {
+      CHECK_EQ(tdb_bind_int64(st, 1, 5), TDB_OK);
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), 5);
+      CHECK_EQ(tdb_reset(st), TDB_OK); /* stopped between rows */
+      CHECK_EQ(tdb_bind_int64(st, 1, 7), TDB_OK);
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), 7);
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), 0);
+      CHECK_EQ(tdb_step(st), TDB_DONE);
+      CHECK_EQ(tdb_bind_int64(st, 1, 20), TDB_OK); /* past the limit of 10 */
+      CHECK(tdb_step(st) != TDB_ROW);
+      CHECK_STR(tdb_sqlstate(db), "54001");
+      tdb_finalize(st);
+    }
+  }
   tdb_close(db);
 }
 
