@@ -59,7 +59,7 @@ typedef struct TdbLimit {
 /* Non-reserved keywords: usable as identifiers where a keyword cannot stand. */
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
-  IF.
+  IF RECURSIVE.
 
 %left OR.
 %left AND.
@@ -93,6 +93,7 @@ ifexists(A) ::= IF EXISTS. { A = 1; }
 ** The statement is begun when the name is read; columns and constraints are
 ** added to it in place as they are reduced (ast_stmt.c). */
 cmd ::= create_table LP columnlist conslist_opt RP.
+cmd ::= create_table AS select(S). { tdbParseSetSelect(pParse, S); }
 create_table ::= CREATE temp_opt TABLE ifnotexists(E) nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_CREATE_TABLE, N, E); }
 temp_opt ::= .
 temp_opt ::= TEMP.
@@ -191,7 +192,7 @@ insert_start ::= insert_cmd(C) INTO nm(N). {
 insert_cols ::= .
 insert_cols ::= LP idlist(L) RP. { tdbParseSetNames(pParse, L); }
 insert_body ::= VALUES valueslist.
-insert_body ::= select(S). { tdbParseSetSelect(pParse, S); }
+insert_body ::= subselect(S). { tdbParseSetSelect(pParse, S); }
 insert_body ::= DEFAULT VALUES. { if (pParse->stmt) pParse->stmt->default_values = 1; }
 valueslist ::= valueslist COMMA LP exprlist(L) RP. { tdbParseAddRow(pParse, L); }
 valueslist ::= LP exprlist(L) RP. { tdbParseAddRow(pParse, L); }
@@ -213,7 +214,56 @@ delete_start ::= DELETE FROM nm(N) as(A). { if (tdbParseBeginNamed(pParse, TDB_S
 %destructor select { tdbSelectFree(pParse->mem, $$); }
 %type selectcore {TdbSelect*}
 %destructor selectcore { tdbSelectFree(pParse->mem, $$); }
-select(A) ::= selectcore(S) orderby_opt(O) limit_opt(L). { A = tdbSelectFinish(pParse, S, O, L.limit, L.offset); }
+/* Compound SELECTs: INTERSECT binds tighter than UNION and EXCEPT, which
+** associate to the left. `select` may start with a parenthesized operand;
+** `subselect` (inside expressions, where `((` would be ambiguous with a
+** parenthesized expression) starts with SELECT or WITH. */
+%type subselect {TdbSelect*}
+%destructor subselect { tdbSelectFree(pParse->mem, $$); }
+%type compound {TdbSelect*}
+%destructor compound { tdbSelectFree(pParse->mem, $$); }
+%type compound_np {TdbSelect*}
+%destructor compound_np { tdbSelectFree(pParse->mem, $$); }
+%type interm {TdbSelect*}
+%destructor interm { tdbSelectFree(pParse->mem, $$); }
+%type interm_np {TdbSelect*}
+%destructor interm_np { tdbSelectFree(pParse->mem, $$); }
+%type operand {TdbSelect*}
+%destructor operand { tdbSelectFree(pParse->mem, $$); }
+select(A) ::= with_opt(W) compound(S) orderby_opt(O) limit_opt(L). { A = tdbSelectFinishAll(pParse, W, S, O, L.limit, L.offset); }
+subselect(A) ::= with_opt(W) compound_np(S) orderby_opt(O) limit_opt(L). { A = tdbSelectFinishAll(pParse, W, S, O, L.limit, L.offset); }
+compound(A) ::= interm(A).
+compound(A) ::= compound(L) UNION setq(Q) interm(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_UNION, Q, R); }
+compound(A) ::= compound(L) EXCEPT setq(Q) interm(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_EXCEPT, Q, R); }
+compound_np(A) ::= interm_np(A).
+compound_np(A) ::= compound_np(L) UNION setq(Q) interm(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_UNION, Q, R); }
+compound_np(A) ::= compound_np(L) EXCEPT setq(Q) interm(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_EXCEPT, Q, R); }
+interm(A) ::= operand(A).
+interm(A) ::= interm(L) INTERSECT setq(Q) operand(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_INTERSECT, Q, R); }
+interm_np(A) ::= selectcore(A).
+interm_np(A) ::= interm_np(L) INTERSECT setq(Q) operand(R). { A = tdbSelectCompound(pParse, L, TDB_SETOP_INTERSECT, Q, R); }
+operand(A) ::= selectcore(A).
+operand(A) ::= LP select(S) RP. { A = S; }
+%type setq {int}
+setq(A) ::= . { A = 0; }
+setq(A) ::= DISTINCT. { A = 0; }
+setq(A) ::= ALL. { A = 1; }
+
+/* WITH [RECURSIVE] name [(columns)] AS (select), ... */
+%type with_opt {TdbWith*}
+%destructor with_opt { tdbWithFree(pParse->mem, $$); }
+%type wqlist {TdbWith*}
+%destructor wqlist { tdbWithFree(pParse->mem, $$); }
+with_opt(A) ::= . { A = 0; }
+with_opt(A) ::= WITH wqlist(L). { A = L; }
+with_opt(A) ::= WITH RECURSIVE wqlist(L). { A = tdbWithRecursive(L); }
+wqlist(A) ::= nm(N) cte_cols(C) AS LP select(S) RP(R). { A = tdbWithAppend(pParse, 0, N, C, S, R); }
+wqlist(A) ::= wqlist(W) COMMA nm(N) cte_cols(C) AS LP select(S) RP(R). { A = tdbWithAppend(pParse, W, N, C, S, R); }
+%type cte_cols {TdbNameList*}
+%destructor cte_cols { tdbNameListFree(pParse->mem, $$); }
+cte_cols(A) ::= . { A = 0; }
+cte_cols(A) ::= LP idlist(L) RP. { A = L; }
+
 selectcore(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W) groupby_opt(G) having_opt(H). { A = tdbSelectNew(pParse, D, L, F, W, G, H); }
 
 %type from_opt {TdbSource*}
@@ -379,9 +429,20 @@ in_op(A) ::= IN. { A = 0; }
 in_op(A) ::= NOT IN. { A = 1; }
 expr(A) ::= expr(E) in_op(N) LP exprlist(L) RP(R). [IN] { A = tdbExprInList(pParse, N, E, L, R); }
 expr(A) ::= expr(E) in_op(N) LP RP(R). [IN] { A = tdbExprInList(pParse, N, E, tdbExprListEmpty(pParse), R); }
-expr(A) ::= expr(E) in_op(N) LP(L) select(S) RP(R). [IN] { A = tdbExprSubquery(pParse, TDB_EXPR_IN_SELECT, N, E, L, S, R); }
-expr(A) ::= LP(L) select(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_SUBQUERY, 0, 0, L, S, R); }
-expr(A) ::= EXISTS(L) LP select(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_EXISTS, 0, 0, L, S, R); }
+expr(A) ::= expr(E) in_op(N) LP(L) subselect(S) RP(R). [IN] { A = tdbExprSubquery(pParse, TDB_EXPR_IN_SELECT, N, E, L, S, R); }
+expr(A) ::= LP(L) subselect(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_SUBQUERY, 0, 0, L, S, R); }
+expr(A) ::= EXISTS(L) LP subselect(S) RP(R). { A = tdbExprSubquery(pParse, TDB_EXPR_EXISTS, 0, 0, L, S, R); }
+/* Quantified comparisons: x op ANY | SOME | ALL (subquery). */
+%type quantifier {int}
+quantifier(A) ::= ANY. { A = 0; }
+quantifier(A) ::= SOME. { A = 0; }
+quantifier(A) ::= ALL. { A = 1; }
+expr(A) ::= expr(E) EQ quantifier(Q) LP subselect(S) RP(R). { A = tdbExprQuantified(pParse, TDB_OP_EQ, Q, E, S, R); }
+expr(A) ::= expr(E) NE quantifier(Q) LP subselect(S) RP(R). { A = tdbExprQuantified(pParse, TDB_OP_NE, Q, E, S, R); }
+expr(A) ::= expr(E) LT quantifier(Q) LP subselect(S) RP(R). { A = tdbExprQuantified(pParse, TDB_OP_LT, Q, E, S, R); }
+expr(A) ::= expr(E) LE quantifier(Q) LP subselect(S) RP(R). { A = tdbExprQuantified(pParse, TDB_OP_LE, Q, E, S, R); }
+expr(A) ::= expr(E) GT quantifier(Q) LP subselect(S) RP(R). { A = tdbExprQuantified(pParse, TDB_OP_GT, Q, E, S, R); }
+expr(A) ::= expr(E) GE quantifier(Q) LP subselect(S) RP(R). { A = tdbExprQuantified(pParse, TDB_OP_GE, Q, E, S, R); }
 expr(A) ::= expr(L) ARROW expr(R). { A = tdbExprJson(pParse, 0, L, R); }
 expr(A) ::= expr(L) ARROW2 expr(R). { A = tdbExprJson(pParse, 1, L, R); }
 

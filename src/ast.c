@@ -655,6 +655,10 @@ TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   tdbExprFree(mem, s->offset);
   tdbMemFree(mem, s->aggs);
   tdbMemFree(mem, s->sort_col);
+  tdbMemFree(mem, s->coltypes);
+  tdbSelectFree(mem, s->left);
+  tdbSelectFree(mem, s->right);
+  tdbWithFree(mem, s->with);
   if (s->colnames) {
     int i;
     for (i = 0; i < s->nresult; i++) tdbMemFree(mem, s->colnames[i]);

@@ -33,7 +33,8 @@ typedef enum TdbExprKind {
   TDB_EXPR_IN_SELECT, /* left [NOT] IN (select) */
   TDB_EXPR_AGGREF,    /* set by the binder: aggregate result `column` of the
                          aggregation row (the FUNC it replaces stays in left) */
-  TDB_EXPR_JSON       /* left -> right (op 0) or left ->> right (op 1) */
+  TDB_EXPR_JSON,      /* left -> right (op 0) or left ->> right (op 1) */
+  TDB_EXPR_QUANTIFIED /* left op ANY|SOME|ALL (select): op a comparison, quant_all */
 } TdbExprKind;
 
 /* Operators (binary and unary). */
@@ -62,6 +63,7 @@ struct TdbExpr {
   uint8_t distinct;   /* FUNC: name(DISTINCT ...) */
   uint8_t star;       /* FUNC: name(*) */
   uint8_t resolved;   /* COLUMN: bound when made (a `*` expansion) */
+  uint8_t quant_all;  /* QUANTIFIED: 1 ALL, 0 ANY / SOME */
   int cast_type;      /* CAST: TDB_TYPE_* */
   int param;          /* PARAM: 1-based index */
   int column;         /* COLUMN: index in the source row, set by the binder */
@@ -75,7 +77,7 @@ struct TdbExpr {
   char *table;        /* COLUMN: qualifier or NULL (owned) */
   TdbExpr *left, *right, *third;
   TdbExprList *list;
-  struct TdbSelect *select;  /* SUBQUERY, EXISTS, IN_SELECT */
+  struct TdbSelect *select;  /* SUBQUERY, EXISTS, IN_SELECT, QUANTIFIED */
   struct TdbPlan *plan;      /* SUBQUERY, EXISTS, IN_SELECT: set by the planner */
   TdbSpan span;
 };
@@ -115,9 +117,44 @@ typedef struct TdbSource {
   const struct TdbView *view;       /* a catalog view */
   const struct TdbTableDef *table;  /* a table */
   struct TdbSelect *view_select;    /* a user view's parsed body (owned) */
+  struct TdbCte *cte;  /* a WITH query of an enclosing statement (borrowed) */
+  int cte_self;       /* that reference is the recursive one (the working table) */
   int first_column;   /* offset of this item's columns in the scope row */
   int ncolumns;
 } TdbSource;
+
+/* Compound SELECT operators (TdbSelect.op). WRAP: a parenthesized SELECT
+** with its own ORDER BY / LIMIT / WITH that gets another one around it. */
+typedef enum TdbSetOp {
+  TDB_SETOP_NONE,
+  TDB_SETOP_UNION, TDB_SETOP_UNION_ALL,
+  TDB_SETOP_INTERSECT, TDB_SETOP_INTERSECT_ALL,
+  TDB_SETOP_EXCEPT, TDB_SETOP_EXCEPT_ALL,
+  TDB_SETOP_WRAP
+} TdbSetOp;
+
+/* One WITH query: name [(columns)] AS (body). */
+typedef struct TdbCte {
+  char *name;
+  struct TdbNameList *columns;  /* or NULL */
+  struct TdbSelect *body;
+  TdbSpan span;
+  /* set by the binder: */
+  int ncols;
+  char **colnames;    /* ncols (owned) */
+  int *coltypes;      /* ncols static types, -1 unknown (owned) */
+  int recursive;      /* body is `non-recursive UNION [ALL] recursive` reading itself */
+  int nself;          /* recursive references seen */
+  /* set by the planner: the TDB_PLAN_CTE node */
+  struct TdbPlan *plan;
+} TdbCte;
+
+/* WITH [RECURSIVE] cte, ... (owned by the SELECT it introduces). */
+typedef struct TdbWith {
+  int recursive;
+  int n, cap;
+  TdbCte **items;
+} TdbWith;
 
 /* SELECT. */
 typedef struct TdbSelect {
@@ -129,7 +166,11 @@ typedef struct TdbSelect {
   TdbExprList *order_by;
   TdbExpr *limit, *offset;
   int distinct;
+  int op;             /* TdbSetOp: a compound of left and right (columns NULL) */
+  struct TdbSelect *left, *right;
+  TdbWith *with;      /* WITH queries visible in this SELECT, or NULL */
   /* set by the binder: */
+  int *coltypes;      /* nresult static result types, -1 unknown (owned) */
   int nsource_cols;   /* width of the FROM row */
   int naggs;          /* aggregate calls (TDB_EXPR_FUNC with agg >= 0) */
   TdbExpr **aggs;     /* borrowed pointers to them, naggs entries */
@@ -320,6 +361,24 @@ TDB_PRIVATE TdbExpr *tdbExprSubquery(TdbParse *p, int kind, int negated, TdbExpr
                                      TdbToken open, TdbSelect *sub, TdbToken close);
 TDB_PRIVATE TdbExpr *tdbExprJson(TdbParse *p, int text, TdbExpr *l, TdbExpr *r);
 
+/* ---- compound SELECT, WITH, quantified comparisons (ast_compound.c) ---- */
+/* l op r (op TDB_SETOP_UNION / INTERSECT / EXCEPT; all: the ALL variant). */
+TDB_PRIVATE TdbSelect *tdbSelectCompound(TdbParse *p, TdbSelect *l, int op, int all,
+                                         TdbSelect *r);
+/* Attach WITH, ORDER BY and LIMIT/OFFSET to a (compound) SELECT; wraps it
+** when it already has its own (a parenthesized operand). */
+TDB_PRIVATE TdbSelect *tdbSelectFinishAll(TdbParse *p, TdbWith *with, TdbSelect *s,
+                                          TdbExprList *order_by, TdbExpr *limit,
+                                          TdbExpr *offset);
+/* Append `name [(columns)] AS (body)` to w (NULL: a new list). */
+TDB_PRIVATE TdbWith *tdbWithAppend(TdbParse *p, TdbWith *w, TdbToken name,
+                                   TdbNameList *columns, TdbSelect *body, TdbToken end);
+TDB_PRIVATE TdbWith *tdbWithRecursive(TdbWith *w);
+TDB_PRIVATE void tdbWithFree(TdbMem *mem, TdbWith *w);
+/* left op ANY|ALL (sub); op a TDB_OP_EQ..GE. */
+TDB_PRIVATE TdbExpr *tdbExprQuantified(TdbParse *p, int op, int all, TdbExpr *left,
+                                       TdbSelect *sub, TdbToken end);
+
 /* Names (INSERT columns, index columns). */
 TDB_PRIVATE TdbNameList *tdbNameListAppend(TdbParse *p, TdbNameList *l, TdbToken name,
                                            int desc);
@@ -362,6 +421,9 @@ TDB_PRIVATE void tdbAstStmtFree(TdbMem *mem, TdbAstStmt *stmt);
 
 /* Append SQL text of e that parses back to the same tree (exprprint.c). */
 TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e);
+/* Append an identifier, double-quoted when it is not a plain lower-case
+** name or is a keyword (exprprint.c). */
+TDB_PRIVATE void tdbPrintName(TdbStr *out, const char *name);
 
 /* An identifier token as a NUL-terminated name: quotes removed ("a""b" is
 ** a"b); unquoted names fold to lower case. NULL on out-of-memory. */

@@ -24,15 +24,29 @@ typedef struct TdbScope {
   const char *agg_where;    /* where aggregates are not allowed, for the message */
 } TdbScope;
 
+/* The WITH queries visible while binding: one frame per WITH list being
+** bound, innermost first (bind_compound.c). */
+typedef struct TdbCteFrame {
+  TdbWith *with;
+  int nvisible;             /* with->items[0..nvisible) are visible */
+  TdbCte *self;             /* WITH RECURSIVE: the query being bound, or NULL */
+  int self_mode;            /* TDB_SELF_*: what a reference to `self` means now */
+  int self_level;           /* sub_level of its recursive term */
+  struct TdbCteFrame *up;
+} TdbCteFrame;
+
 typedef struct TdbBinder {
   TdbMem *mem;
   TdbErr *err;
   const char *sql;          /* text the spans point into, or NULL */
   const TdbCatalog *cat;
   int view_depth;
+  TdbCteFrame *ctes;        /* WITH queries in scope (NULL: none) */
+  int sub_level;            /* subqueries and derived tables entered */
 } TdbBinder;
 
 static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer);
+static int tdbBindCteRef(TdbBinder *b, TdbSource *src);
 
 static void tdbBinderInit(TdbBinder *b, TdbMem *mem, TdbErr *err, const char *sql,
                           const TdbCatalog *cat) {
@@ -41,6 +55,8 @@ static void tdbBinderInit(TdbBinder *b, TdbMem *mem, TdbErr *err, const char *sq
   b->sql = sql;
   b->cat = cat;
   b->view_depth = 0;
+  b->ctes = NULL;
+  b->sub_level = 0;
 }
 
 /* Record an error at `span` of the statement text. */
@@ -73,6 +89,7 @@ static const char *const tdbPseudoNames[] = {"_rowid", "_valid_from", "_valid_to
 static int tdbSrcWidth(const TdbSource *s) {
   if (s->table) return tdbScanWidth(s->table);
   if (s->view) return s->view->ncols;
+  if (s->cte) return s->cte->ncols;
   return s->subquery ? s->subquery->nresult : s->view_select->nresult;
 }
 
@@ -95,6 +112,7 @@ static const char *tdbSrcColName(const TdbSource *s, int i) {
     return "?";
   }
   if (s->view) return s->view->cols[i].name;
+  if (s->cte) return s->cte->colnames[i];
   return s->subquery ? s->subquery->colnames[i] : s->view_select->colnames[i];
 }
 
@@ -238,7 +256,9 @@ static int tdbBindColumn(TdbBinder *b, TdbScope *sc, TdbExpr *e) {
 static int tdbBindSubquery(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   int rc = TDB_OK;
   if (e->left) rc = tdbBindExpr(b, sc, e->left, depth + 1);
+  b->sub_level++;
   if (rc == TDB_OK) rc = tdbBindSelectIn(b, e->select, sc);
+  b->sub_level--;
   if (rc == TDB_OK && e->kind != TDB_EXPR_EXISTS && e->select->nresult != 1) {
     rc = tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_SYNTAX,
                         "subquery must return only one column");
@@ -265,6 +285,7 @@ static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
+    case TDB_EXPR_QUANTIFIED:
       return tdbBindSubquery(b, sc, e, depth);
     default:
       break;
@@ -291,10 +312,14 @@ static int tdbStaticType(const TdbScope *sc, const TdbExpr *e) {
       for (d = e->depth; d > 0 && s; d--) s = s->outer;
       for (src = s ? s->sources : NULL; src; src = src->next) {
         int i = e->column - src->first_column;
+        const TdbSelect *sub = src->subquery ? src->subquery : src->view_select;
         if (i < 0 || i >= src->ncolumns) continue;
         if (src->table && i < src->table->ncols && src->table->cols[i].type != TDB_TYPE_NULL) {
           return src->table->cols[i].type;
         }
+        /* a WITH query or derived table: the static type of its result column */
+        if (src->cte && src->cte->coltypes && i < src->cte->ncols) return src->cte->coltypes[i];
+        if (!src->cte && sub && sub->coltypes && i < sub->nresult) return sub->coltypes[i];
         return -1;
       }
       return -1;
@@ -315,9 +340,12 @@ static int tdbStaticType(const TdbScope *sc, const TdbExpr *e) {
     case TDB_EXPR_LIKE:
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
+    case TDB_EXPR_QUANTIFIED:
       return TDB_TYPE_BOOLEAN;
     case TDB_EXPR_CAST:
       return e->cast_type;
+    case TDB_EXPR_FUNC:
+      return e->aggdef && (e->star || e->aggdef->kind == TDB_AGG_COUNT) ? TDB_TYPE_INTEGER : -1;
     default:
       return -1;
   }
@@ -404,6 +432,8 @@ static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
   inner = *b;
   inner.sql = v->body;
   inner.view_depth = b->view_depth + 1;
+  inner.ctes = NULL; /* a view does not see the WITH queries of its user */
+  inner.sub_level = 0;
   return tdbBindSelectIn(&inner, src->view_select, NULL);
 }
 
@@ -412,10 +442,14 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   int offset = 0, rc;
   for (src = s->from; src; src = src->next) {
     if (src->subquery) {
+      b->sub_level++;
       rc = tdbBindSelectIn(b, src->subquery, sc->outer);
+      b->sub_level--;
       if (rc != TDB_OK) return rc;
       /* it reads the queries around this one: so does this one */
       if (src->subquery->correlated) s->correlated = 1;
+    } else if ((rc = tdbBindCteRef(b, src)) != TDB_NOTFOUND) {
+      if (rc != TDB_OK) return rc; /* a WITH query: it hides tables of that name */
     } else {
       const TdbViewDef *v;
       src->table = b->cat ? tdbCatalogTable(b->cat, src->name) : NULL;
@@ -591,6 +625,7 @@ TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
+    case TDB_EXPR_QUANTIFIED:
       return 0;
     default:
       break;
@@ -662,6 +697,7 @@ static int tdbBindGrouped(TdbBinder *b, TdbSelect *s, TdbExpr *e) {
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
+    case TDB_EXPR_QUANTIFIED:
       if (e->select->correlated) {
         return tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_FEATURE,
                               "correlated subqueries in a grouped query are not supported yet");
@@ -734,7 +770,8 @@ static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
 
 /* ---- SELECT ---------------------------------------------------------------------- */
 
-static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
+/* One SELECT without set operators or WITH (tdbBindSelectIn does those). */
+static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   TdbScope sc;
   TdbSource *src;
   int i, rc;
@@ -791,6 +828,10 @@ static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
     s->colnames[i] = tdbBindColumnName(b->mem, b->sql, &s->columns->items[i]);
     if (!s->colnames[i]) return tdbErrNoMem(b->err);
   }
+  /* ... and their static types (UNION checks, CREATE TABLE AS, outer queries) */
+  s->coltypes = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(s->nresult ? s->nresult : 1));
+  if (!s->coltypes) return tdbErrNoMem(b->err);
+  for (i = 0; i < s->nresult; i++) s->coltypes[i] = tdbStaticType(&sc, s->columns->items[i].expr);
   s->grouped = s->group_by || s->naggs > 0 || s->having;
   if (s->grouped) {
     for (i = 0; i < s->nresult; i++) {
@@ -807,6 +848,9 @@ static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   }
   return TDB_OK;
 }
+
+/* compound SELECTs and WITH: a file of their own that shares the statics above */
+#include "binder_compound.c"
 
 TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql,
                               const TdbCatalog *cat, TdbSelect *s) {

@@ -687,7 +687,7 @@ TDB_PRIVATE char *tdbTableDdl(TdbMem *mem, const TdbTableDef *t) {
     if (c->doc) continue; /* implicit */
     if (!first) tdbStrAppendz(&q, ", ");
     first = 0;
-    tdbStrAppendz(&q, c->name);
+    tdbPrintName(&q, c->name); /* quoted when needed: CREATE TABLE AS names */
     if (c->type == TDB_TYPE_VECTOR && c->dim > 0) tdbStrAppendf(&q, " VECTOR(%d)", c->dim);
     else if (c->type != TDB_TYPE_NULL) tdbStrAppendf(&q, " %s", tdbTypeName(c->type));
     if (c->notnull && !c->pk) tdbStrAppendz(&q, " NOT NULL");

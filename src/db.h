@@ -73,6 +73,11 @@ TDB_PRIVATE int tdbStmtSetColumns(tdb_stmt *st, int n, char *const *names);
 TDB_PRIVATE int tdbExecDdl(tdb_stmt *st);
 TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st);
 TDB_PRIVATE int tdbExecDml(tdb_stmt *st);
+/* CREATE TABLE ... AS: bind and plan the query, derive the columns (ddl.c). */
+TDB_PRIVATE int tdbPrepareCreateTableAs(tdb_stmt *st);
+/* The rows of a new table into *batch, not committed (dml.c). */
+TDB_PRIVATE int tdbDmlFillNewTable(tdb_stmt *st, TdbTableDef *t, const TdbRowSet *rows,
+                                   TdbBatch *batch);
 /* Commit a write batch of the SQL layer as one epoch. */
 TDB_PRIVATE int tdbDbCommit(tdb *db, TdbBatch *b);
 

@@ -13,6 +13,7 @@
 #include "rows.h"
 #include "rowcodec.h"
 #include "stats.h"
+#include "planner.h"
 
 static int tdbDdlError(tdb *db, int code, const char *sqlstate, const char *fmt,
                        const char *name) {
@@ -409,19 +410,91 @@ static int tdbBuildTable(tdb_stmt *st, TdbNewTable *nt) {
   return TDB_OK;
 }
 
+/* ---- CREATE TABLE ... AS --------------------------------------------------------
+** The query is bound and planned at prepare; its result columns become the
+** table's columns: the name of each (alias, column name or expression text)
+** and its static type when the binder knows it (a typed column, a CAST, a
+** literal, a comparison, count(*), ...), else no type (ANY). No constraints.
+** At the first step the query runs at the statement's snapshot and its rows
+** are written in the same commit as the catalog entry: all or nothing. */
+
+TDB_PRIVATE int tdbPrepareCreateTableAs(tdb_stmt *st) {
+  tdb *db = st->db;
+  TdbAstStmt *a = st->ast;
+  TdbSelect *q = a->select;
+  TdbPlanner pl;
+  int i, rc;
+  pl.mem = &db->mem;
+  pl.err = &db->err;
+  pl.all = &st->plans;
+  rc = tdbBindSelect(&db->mem, &db->err, st->sql, &db->catalog, q);
+  if (rc == TDB_OK) rc = tdbPlanSelect(&pl, q, &st->root);
+  if (rc != TDB_OK || a->ncols > 0) return rc;
+  a->cols = tdbMemAllocZero(&db->mem, sizeof *a->cols * (size_t)q->nresult);
+  if (!a->cols) return tdbErrNoMem(&db->err);
+  a->cap_cols = q->nresult;
+  for (i = 0; i < q->nresult; i++) {
+    TdbColumnSpec *c = &a->cols[i];
+    int type = q->coltypes ? q->coltypes[i] : -1;
+    c->name = tdbMemStrndup(&db->mem, q->colnames[i], strlen(q->colnames[i]));
+    if (!c->name) return tdbErrNoMem(&db->err);
+    a->ncols = i + 1;
+    /* a VECTOR's dimension is not known statically: such columns take any value */
+    c->type = type < 0 || type == TDB_TYPE_VECTOR ? TDB_TYPE_NULL : type;
+    c->dim = -1;
+  }
+  return TDB_OK;
+}
+
+/* Run the CREATE TABLE ... AS query into rows (copies). */
+static int tdbCreateTableRows(tdb_stmt *st, TdbRowSet *rows) {
+  tdb *db = st->db;
+  int rc, j;
+  tdbRowSetInit(rows, st->ast->select->nresult);
+  rc = tdbPlanOpen(&st->exec, st->root, NULL);
+  while (rc == TDB_OK) {
+    TdbChunk *ch;
+    int live, k;
+    rc = tdbPlanNext(&st->exec, st->root, &ch);
+    if (rc != TDB_OK || (live = TDB_CHUNK_LIVE(ch)) == 0) break;
+    for (k = 0; k < live && rc == TDB_OK; k++) {
+      TdbValue *out = tdbRowSetAdd(rows, &db->mem);
+      int r = TDB_CHUNK_ROW(ch, k);
+      if (!out) rc = tdbErrNoMem(&db->err);
+      for (j = 0; j < rows->ncols && rc == TDB_OK; j++) {
+        if (tdbValueCopy(&db->mem, &out[j], &ch->col[j][r]) != TDB_OK) rc = tdbErrNoMem(&db->err);
+      }
+    }
+  }
+  tdbPlanClose(&st->exec, st->root);
+  return rc;
+}
+
 static int tdbCreateTable(tdb_stmt *st) {
   tdb *db = st->db;
   TdbNewTable nt;
   TdbBatch b;
   TdbStr def;
+  TdbRowSet rows;
   int rc, i;
   if (tdbCatalogNameKind(&db->catalog, st->ast->name) && st->ast->if_exists) return TDB_OK;
   rc = tdbCheckNewName(db, st->ast->name);
   if (rc != TDB_OK) return rc;
   memset(&nt, 0, sizeof nt);
-  rc = tdbBuildTable(st, &nt);
+  tdbRowSetInit(&rows, 0);
+  if (st->ast->select) rc = tdbCreateTableRows(st, &rows);
+  if (rc == TDB_OK) rc = tdbBuildTable(st, &nt);
+  if (rc == TDB_OK && st->ast->select) {
+    /* the stored text is a plain CREATE TABLE, not the query */
+    char *ddl = tdbTableDdl(&db->mem, nt.t);
+    if (!ddl) rc = tdbErrNoMem(&db->err);
+    tdbMemFree(&db->mem, nt.t->sql);
+    nt.t->sql = ddl;
+  }
   tdbBatchInit(&b, &db->mem);
   tdbStrInit(&def, &db->mem);
+  if (rc == TDB_OK && st->ast->select) rc = tdbDmlFillNewTable(st, nt.t, &rows, &b);
+  tdbRowSetFree(&rows, &db->mem);
   if (rc == TDB_OK) {
     rc = tdbCatalogEncodeTable(&def, nt.t) == TDB_OK ? tdbPutObject(db, &b, nt.t->id, nt.t->name, &def)
                                                      : tdbErrNoMem(&db->err);

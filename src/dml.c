@@ -733,6 +733,41 @@ static int tdbDmlInsert(TdbDml *d) {
   return rc;
 }
 
+/* CREATE TABLE ... AS: insert rows (one value per visible column each) into
+** the new table t, which is not in the catalog yet, adding the writes to
+** *batch (not committed: the caller commits them with the catalog entry). */
+TDB_PRIVATE int tdbDmlFillNewTable(tdb_stmt *st, TdbTableDef *t, const TdbRowSet *rows,
+                                   TdbBatch *batch) {
+  TdbDml d;
+  size_t r;
+  int rc = TDB_OK;
+  memset(&d, 0, sizeof d);
+  d.st = st;
+  d.db = st->db;
+  d.t = t;
+  d.ex = &st->exec;
+  d.width = tdbScanWidth(t);
+  d.batch = *batch; /* moved in, moved back below */
+  tdbHashSetInit(&d.removed, &d.db->mem);
+  tdbHashSetInit(&d.added_pk, &d.db->mem);
+  tdbHashSetInit(&d.added_uniq, &d.db->mem);
+  tdbStrInit(&d.key2, &d.db->mem);
+  tdbStrInit(&d.val, &d.db->mem);
+  for (r = 0; r < rows->nrows && rc == TDB_OK; r++) {
+    rc = tdbDmlInsertRow(&d, tdbRowSetRow(rows, r), rows->ncols);
+  }
+  if (rc == TDB_OK) d.db->changes = d.changes;
+  *batch = d.batch;
+  tdbTableDefaultsClear(&d.db->mem, d.t, d.defaults);
+  tdbMemFree(&d.db->mem, d.defaults);
+  tdbHashSetFree(&d.removed);
+  tdbHashSetFree(&d.added_pk);
+  tdbHashSetFree(&d.added_uniq);
+  tdbStrClear(&d.key2);
+  tdbStrClear(&d.val);
+  return rc;
+}
+
 /* ---- UPDATE / DELETE ---------------------------------------------------------------- */
 
 /* Collect the target rows (scan width) before changing anything. */

@@ -150,6 +150,7 @@ TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
     tdbMemFree(mem, all->exprs);
     tdbMemFree(mem, all->sort);
     tdbMemFree(mem, all->needed);
+    tdbMemFree(mem, all->ctes);
     tdbMemFree(mem, all);
     all = next;
   }
@@ -963,9 +964,8 @@ static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
 
 /* ---- aggregation ----------------------------------------------------------------- */
 
-/* Append a hashable, equality-preserving encoding of v (GROUP BY, DISTINCT):
-** integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
-static void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
+/* Integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
+TDB_PRIVATE void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
   unsigned char buf[9];
   int type = v->type;
   int64_t i = 0;
@@ -1489,7 +1489,8 @@ static int tdbNowNs(int64_t *ns) {
 }
 
 static int tdbPlanOwnsBatch(const TdbPlan *p) {
-  return p->kind != TDB_PLAN_FILTER && p->kind != TDB_PLAN_DISTINCT;
+  return p->kind != TDB_PLAN_FILTER && p->kind != TDB_PLAN_DISTINCT &&
+         p->kind != TDB_PLAN_SETOP && p->kind != TDB_PLAN_WITH;
 }
 
 TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
@@ -1566,6 +1567,11 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       if (rc == TDB_OK) rc = tdbPlanOpen(ex, p->child, outer);
       return rc;
     }
+    case TDB_PLAN_SETOP:
+    case TDB_PLAN_WITH:
+    case TDB_PLAN_CTE:
+    case TDB_PLAN_CTE_SCAN:
+      return tdbSetOpPlanOpen(ex, p, outer);
     default:
       return tdbErrSet(ex->err, TDB_INTERNAL, NULL, "unknown plan node %d", p->kind);
   }
@@ -1587,6 +1593,10 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     case TDB_PLAN_DISTINCT: rc = tdbDistinctNext(ex, p, out); break;
     case TDB_PLAN_SORT: rc = tdbSortNext(ex, p); break;
     case TDB_PLAN_LIMIT: rc = tdbLimitNext(ex, p, out); break;
+    case TDB_PLAN_SETOP:
+    case TDB_PLAN_WITH:
+    case TDB_PLAN_CTE:
+    case TDB_PLAN_CTE_SCAN: rc = tdbSetOpPlanNext(ex, p, out); break;
     default: rc = tdbErrSet(ex->err, TDB_INTERNAL, NULL, "unknown plan node %d", p->kind);
   }
   if (rc == TDB_OK) p->actual_rows += TDB_CHUNK_LIVE(*out);
@@ -1624,6 +1634,11 @@ static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
       tdbMemFree(mem, ((TdbOuterState *)p->state)->shift);
       tdbMemFree(mem, p->state);
       break;
+    case TDB_PLAN_SETOP:
+    case TDB_PLAN_CTE:
+    case TDB_PLAN_CTE_SCAN:
+      tdbSetOpFreeState(mem, p);
+      break;
     default:
       tdbMemFree(mem, p->state);
       break;
@@ -1639,6 +1654,9 @@ TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p) {
     tdbScanReset(ex->mem, p->state); /* buffers stay for the next open */
   } else {
     tdbPlanFreeState(ex->mem, p);
+  }
+  if (p->kind == TDB_PLAN_SETOP || p->kind == TDB_PLAN_WITH || p->kind == TDB_PLAN_CTE) {
+    tdbSetOpPlanClose(ex, p); /* the inputs beside `child` */
   }
   if (p->child) tdbPlanClose(ex, p->child);
 }
@@ -1692,6 +1710,39 @@ static int tdbInSet(TdbEvalCtx *ctx, const TdbPlan *plan, const TdbValue *v, int
   return TDB_OK;
 }
 
+/* v op ANY|ALL (the set): three-valued. ANY is true when some comparison
+** is true, ALL false when some is false; otherwise a NULL on either side
+** makes it NULL; over no rows ANY is false and ALL true. */
+static int tdbQuantified(TdbEvalCtx *ctx, const TdbExpr *e, const TdbPlan *plan,
+                         const TdbValue *v, TdbValue *out) {
+  int i, rc, cmp, unknown = 0;
+  for (i = 0; i < plan->cache_n; i++) {
+    const TdbValue *s = &plan->cache_set[i];
+    int t;
+    if (TDB_VALUE_IS_NULL(v) || TDB_VALUE_IS_NULL(s)) {
+      unknown = 1;
+      continue;
+    }
+    rc = tdbValueCompare(ctx->err, v, s, &cmp);
+    if (rc != TDB_OK) return rc;
+    switch (e->op) {
+      case TDB_OP_EQ: t = cmp == 0; break;
+      case TDB_OP_NE: t = cmp != 0; break;
+      case TDB_OP_LT: t = cmp < 0; break;
+      case TDB_OP_LE: t = cmp <= 0; break;
+      case TDB_OP_GT: t = cmp > 0; break;
+      default: t = cmp >= 0; break;
+    }
+    if (t != e->quant_all) { /* ANY: a true one decides; ALL: a false one */
+      tdbValueSetBool(out, t);
+      return TDB_OK;
+    }
+  }
+  if (unknown) tdbValueSetNull(out);
+  else tdbValueSetBool(out, e->quant_all);
+  return TDB_OK;
+}
+
 TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
   TdbExec *ex = ctx->exec;
   TdbPlan *plan = e->select ? e->select->plan : NULL;
@@ -1737,6 +1788,14 @@ TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out
     if (rc != TDB_OK) return rc;
     plan->cache_ok = 1;
     plan->cache_serial = ex->serial;
+  }
+  if (e->kind == TDB_EXPR_QUANTIFIED) {
+    TdbValue v;
+    tdbValueSetNull(&v);
+    rc = tdbExprEval(ctx, e->left, &v);
+    if (rc == TDB_OK) rc = tdbQuantified(ctx, e, plan, &v, out);
+    tdbValueClear(ex->mem, &v);
+    return rc;
   }
   if (e->kind == TDB_EXPR_IN_SELECT) {
     TdbValue v;
@@ -1817,6 +1876,10 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
     case TDB_PLAN_DISTINCT: tdbStrAppendz(out, "DISTINCT"); break;
     case TDB_PLAN_SORT: tdbStrAppendf(out, "SORT (%d keys)", p->nsort); break;
     case TDB_PLAN_LIMIT: tdbStrAppendz(out, "LIMIT"); break;
+    case TDB_PLAN_SETOP:
+    case TDB_PLAN_WITH:
+    case TDB_PLAN_CTE:
+    case TDB_PLAN_CTE_SCAN: tdbSetOpExplain(out, p); break;
     default: tdbStrAppendz(out, "?"); break;
   }
   tdbStrAppendf(out, "  (rows=%.0f cost=%.1f)", p->est_rows, p->est_cost);
@@ -1825,6 +1888,9 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
                   (long long)p->loops, (double)p->actual_ns / 1e6);
   }
   tdbStrAppendChar(out, '\n');
+  for (i = 0; p->kind == TDB_PLAN_WITH && i < p->nctes; i++) {
+    tdbExplainNode(out, p->ctes[i], depth + 1, analyze);
+  }
   if (p->child) tdbExplainNode(out, p->child, depth + 1, analyze);
   if (p->right) tdbExplainNode(out, p->right, depth + 1, analyze);
 }

@@ -61,7 +61,13 @@ typedef enum TdbPlanKind {
   TDB_PLAN_PROJECT,     /* exprs over child rows */
   TDB_PLAN_DISTINCT,    /* first `key_cols` columns distinct */
   TDB_PLAN_SORT,        /* by sort keys */
-  TDB_PLAN_LIMIT        /* limit / offset */
+  TDB_PLAN_LIMIT,       /* limit / offset */
+  /* exec_setop.c: */
+  TDB_PLAN_SETOP,       /* child `setop` right (UNION / INTERSECT / EXCEPT [ALL]) */
+  TDB_PLAN_WITH,        /* the child, with the WITH queries `ctes` in scope */
+  TDB_PLAN_CTE,         /* one WITH query, materialized on first use: child (and,
+                           recursive, right: the recursive term) */
+  TDB_PLAN_CTE_SCAN     /* the rows of `cte` (cte_self: its working table) */
 } TdbPlanKind;
 
 /* Table access paths. */
@@ -132,6 +138,14 @@ struct TdbPlan {
   /* FILTER over one FROM item of a join: the predicate's column numbers
   ** are those of the scope row, where the item's columns start here */
   int col_offset;
+  /* SETOP: TdbSetOp; CTE (recursive): TDB_SETOP_UNION or UNION_ALL */
+  int setop;
+  /* WITH: its queries; CTE_SCAN: the CTE node read; CTE: its name */
+  int nctes;
+  TdbPlan **ctes;
+  TdbPlan *cte;
+  int cte_self;
+  const char *cte_name;
   /* subquery result cache (the root plan of an uncorrelated subquery) */
   uint64_t cache_serial;
   int cache_ok;
@@ -216,6 +230,17 @@ TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out
 /* An evaluation context for row r of batch b. */
 TDB_PRIVATE void tdbExecEvalCtx(TdbExec *ex, TdbEvalCtx *ctx, const TdbEvalCtx *outer,
                                 const TdbChunk *b, int r);
+
+/* Append a hashable, equality-preserving encoding of v (GROUP BY, DISTINCT,
+** set operations): NULLs are equal, and 1 and 1.0 encode alike. */
+TDB_PRIVATE void tdbValueHashKey(TdbStr *out, const TdbValue *v);
+
+/* The operators of exec_setop.c, dispatched from exec.c's generic calls. */
+TDB_PRIVATE int tdbSetOpPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
+TDB_PRIVATE int tdbSetOpPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
+TDB_PRIVATE void tdbSetOpPlanClose(TdbExec *ex, TdbPlan *p);  /* its other inputs */
+TDB_PRIVATE void tdbSetOpFreeState(TdbMem *mem, TdbPlan *p);
+TDB_PRIVATE void tdbSetOpExplain(TdbStr *out, const TdbPlan *p);
 
 /* EXPLAIN text of a plan tree (ANALYZE figures when measured). */
 TDB_PRIVATE void tdbPlanExplain(TdbStr *out, const TdbPlan *p, const char *sql, int analyze);

@@ -631,6 +631,7 @@ TDB_PRIVATE int tdbExprEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
+    case TDB_EXPR_QUANTIFIED:
       return tdbExecSubquery(ctx, e, out);
     case TDB_EXPR_JSON: return tdbExprJsonEval(ctx, e, out);
     case TDB_EXPR_UNARY: return tdbExprUnaryEval(ctx, e, out);

@@ -31,7 +31,7 @@ static const char *tdbPrintOp(int op) {
 }
 
 /* An identifier, quoted unless it is a plain lower-case name. */
-static void tdbPrintName(TdbStr *out, const char *name) {
+TDB_PRIVATE void tdbPrintName(TdbStr *out, const char *name) {
   const char *c;
   int plain = (*name >= 'a' && *name <= 'z') || *name == '_';
   for (c = name; *c && plain; c++) {
@@ -202,6 +202,13 @@ TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e) {
       tdbExprToSql(out, e->left);
       tdbStrAppendz(out, e->negated ? " NOT IN (SELECT ...))" : " IN (SELECT ...))");
       return;
+    case TDB_EXPR_QUANTIFIED: {
+      static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">="};
+      tdbStrAppendChar(out, '(');
+      tdbExprToSql(out, e->left);
+      tdbStrAppendf(out, " %s %s (SELECT ...))", ops[e->op - TDB_OP_EQ], e->quant_all ? "ALL" : "ANY");
+      return;
+    }
     case TDB_EXPR_JSON:
       tdbStrAppendChar(out, '(');
       tdbExprToSql(out, e->left);

@@ -64,7 +64,8 @@ static void tdbExprColumns(const TdbExpr *e, int *lo, int *hi, int *has_sub) {
     return;
   }
   if (e->kind == TDB_EXPR_SUBQUERY || e->kind == TDB_EXPR_EXISTS ||
-      e->kind == TDB_EXPR_IN_SELECT || e->kind == TDB_EXPR_AGGREF) {
+      e->kind == TDB_EXPR_IN_SELECT || e->kind == TDB_EXPR_QUANTIFIED ||
+      e->kind == TDB_EXPR_AGGREF) {
     *has_sub = 1;
   }
   tdbExprColumns(e->left, lo, hi, has_sub);
@@ -316,6 +317,7 @@ static void tdbChooseAccess(TdbPlan *scan, const TdbTableDef *t, const TdbConjun
 }
 
 static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e);
+static int tdbPlanCteScan(TdbPlanner *pl, const TdbSource *src, TdbPlan **out);
 
 /* ---- which columns a query reads ------------------------------------------- */
 
@@ -349,6 +351,7 @@ static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u) {
 
 static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u) {
   const TdbSource *src;
+  int i;
   tdbUsedList(s->columns, level, u);
   tdbUsedExpr(s->where, level, u);
   tdbUsedList(s->group_by, level, u);
@@ -356,6 +359,10 @@ static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u) {
   tdbUsedList(s->order_by, level, u);
   tdbUsedExpr(s->limit, level, u);
   tdbUsedExpr(s->offset, level, u);
+  /* the operands of a compound and the WITH queries read the same scopes */
+  if (s->left) tdbUsedSelect(s->left, level, u);
+  if (s->right) tdbUsedSelect(s->right, level, u);
+  for (i = 0; s->with && i < s->with->n; i++) tdbUsedSelect(s->with->items[i]->body, level, u);
   for (src = s->from; src; src = src->next) {
     tdbUsedExpr(src->on, level, u);
     /* a derived table inside a subquery sees the scopes above it with
@@ -463,6 +470,9 @@ static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjun
     leaf->view = src->view;
     leaf->est_rows = 100;
     leaf->est_cost = 100;
+  } else if (src->cte) {
+    rc = tdbPlanCteScan(pl, src, &leaf);
+    if (rc != TDB_OK) return rc;
   } else {
     TdbSelect *sub = src->subquery ? src->subquery : src->view_select;
     rc = tdbPlanSelect(pl, sub, &sub->plan);
@@ -491,7 +501,8 @@ static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjun
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbPlanSelect(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
+/* One SELECT without set operators or WITH (tdbPlanSelect does those). */
+static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
   TdbConjuncts cj;
   TdbPlan *cur = NULL, *p;
   TdbSource *src;
@@ -612,6 +623,9 @@ done:
   tdbConjFree(pl->mem, &cj);
   return rc;
 }
+
+/* compound SELECTs and WITH: a file of their own sharing the statics above */
+#include "planner_compound.c"
 
 TDB_PRIVATE int tdbPlanTableRows(TdbPlanner *pl, TdbSource *target, TdbExpr *where,
                                  TdbPlan **out) {

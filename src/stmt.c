@@ -174,6 +174,8 @@ static int tdbStmtCompile(tdb_stmt *st) {
     if (rc == TDB_OK && !st->ast->explain) {
       rc = tdbStmtSetColumns(st, st->ast->select->nresult, st->ast->select->colnames);
     }
+  } else if (st->ast->kind == TDB_STMT_CREATE_TABLE && st->ast->select) {
+    rc = tdbPrepareCreateTableAs(st);
   } else if (st->ast->kind == TDB_STMT_INSERT || st->ast->kind == TDB_STMT_UPDATE ||
              st->ast->kind == TDB_STMT_DELETE) {
     rc = tdbPrepareDml(st);

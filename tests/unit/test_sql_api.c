@@ -144,6 +144,55 @@ static tdb *openMemory(void) {
   return db;
 }
 
+/* ---- WITH RECURSIVE iteration limit (tdb_config.recursion_limit) ---------------- */
+
+static void testRecursionLimit(void) {
+  tdb *db = NULL;
+  tdb_config cfg;
+  tdb_config_default(&cfg);
+  cfg.threads = 0;
+  cfg.recursion_limit = 10;
+  CHECK_EQ(tdb_open(":memory:", &cfg, &db), TDB_OK);
+  if (!db) return;
+  /* 1..10: the recursive term runs 10 times (the last one adds nothing) */
+  CHECK_EQ(sqlInt(db, "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                      "WHERE n < 10) SELECT count(*) FROM c"), 10);
+  /* 1..11 needs 11 runs: one more than the limit */
+  sqlExecFails(db, "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                   "WHERE n < 11) SELECT count(*) FROM c", "54001", __FILE__, __LINE__);
+  CHECK(strstr(tdb_errmsg(db), "\"c\"") != NULL);
+  CHECK(strstr(tdb_errmsg(db), "10 iterations") != NULL);
+  /* UNION stops a cycle long before the limit */
+  EXEC_OK(db, "CREATE TABLE e(a INT, b INT)");
+  EXEC_OK(db, "INSERT INTO e VALUES (1, 2), (2, 1)");
+  CHECK_EQ(sqlInt(db, "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT b FROM e, r WHERE a = n) "
+                      "SELECT count(*) FROM r"), 2);
+  /* a prepared WITH / compound statement computes its queries again per execution */
+  {
+    tdb_stmt *st = NULL;
+    CHECK_EQ(tdb_prepare(db, "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+                             "WHERE n < $1) SELECT count(*) FROM c UNION ALL SELECT 0", -1, &st, NULL),
+             TDB_OK);
+    if (st) {
+      CHECK_EQ(tdb_bind_int64(st, 1, 5), TDB_OK);
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), 5);
+      CHECK_EQ(tdb_reset(st), TDB_OK); /* stopped between rows */
+      CHECK_EQ(tdb_bind_int64(st, 1, 7), TDB_OK);
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), 7);
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), 0);
+      CHECK_EQ(tdb_step(st), TDB_DONE);
+      CHECK_EQ(tdb_bind_int64(st, 1, 20), TDB_OK); /* past the limit of 10 */
+      CHECK(tdb_step(st) != TDB_ROW);
+      CHECK_STR(tdb_sqlstate(db), "54001");
+      tdb_finalize(st);
+    }
+  }
+  tdb_close(db);
+}
+
 /* ---- 1. prepare / bind / step / reset, tdb_changes, column accessors ----------- */
 
 static void testPrepareBindReuse(void) {
@@ -1866,6 +1915,7 @@ int main(void) {
   TEST_ISOLATED(testManyColumns);
   TEST_ISOLATED(testDeepNesting);
   TEST_ISOLATED(testLifetime);
+  TEST_ISOLATED(testRecursionLimit);
   {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", gTmp);
