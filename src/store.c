@@ -634,6 +634,26 @@ static int tdbStoreApplyOp(void *ctx, const TdbBatchOp *op) {
   return tdbMemtableAdd(a->mt, a->epoch, op->kind, op->key, op->klen, op->value, op->vlen);
 }
 
+/* The epoch clock (store.h): key TDB_EPOCH_CLOCK_PREFIX | epoch (8 B BE)
+** -> wall-clock (8 B BE, sign bit flipped), written into the memtable at
+** the commit's own epoch beside the batch. The WAL record already carries
+** the wall-clock, so recovery writes it again and the log grows by nothing. */
+static void tdbEpochClockKey(unsigned char *k, uint64_t epoch) {
+  int i;
+  k[0] = TDB_EPOCH_CLOCK_PREFIX0;
+  k[1] = TDB_EPOCH_CLOCK_PREFIX1;
+  for (i = 0; i < 8; i++) k[2 + i] = (unsigned char)(epoch >> (56 - 8 * i));
+}
+
+static int tdbStoreRecordWall(TdbMemtable *mt, uint64_t epoch, int64_t wall) {
+  unsigned char k[TDB_EPOCH_CLOCK_KEY_LEN], v[8];
+  uint64_t u = (uint64_t)wall ^ (UINT64_C(1) << 63);
+  int i;
+  tdbEpochClockKey(k, epoch);
+  for (i = 0; i < 8; i++) v[i] = (unsigned char)(u >> (56 - 8 * i));
+  return tdbMemtableAdd(mt, epoch, TDB_KIND_VALUE, k, sizeof k, v, 8);
+}
+
 /* Whether this group must be synced (mu held). */
 static int tdbStoreWantSync(TdbStore *s, int nrecords, int64_t now) {
   switch (s->cfg.sync_mode) {
@@ -656,6 +676,7 @@ static int tdbStoreWantSync(TdbStore *s, int nrecords, int64_t now) {
 static void tdbStoreCommitGroup(TdbStore *s) {
   TdbCommitReq *group[TDB_GROUP_MAX], *r;
   size_t offs[TDB_GROUP_MAX + 1];
+  int64_t walls[TDB_GROUP_MAX];
   TdbStr rec;
   TdbErr *err;
   uint64_t first = s->head + 1;
@@ -688,6 +709,7 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   for (i = 0; rc == TDB_OK && i < n; i++) {
     wall = now > wall ? now : wall + 1; /* strictly increasing wall-clocks */
     group[i]->epoch = first + (uint64_t)i;
+    walls[i] = wall;
     offs[i] = rec.n;
     rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, wall, &rec);
   }
@@ -703,6 +725,7 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     a.epoch = group[i]->epoch;
     rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z + offs[i],
                              offs[i + 1] - offs[i], tdbStoreApplyOp, &a);
+    if (rc == TDB_OK) rc = tdbStoreRecordWall(mt, a.epoch, walls[i]);
   }
   tdbStrClear(&rec);
   tdbMemtableUnref(mt);
@@ -770,6 +793,8 @@ TDB_PRIVATE int64_t tdbStoreHeadWall(TdbStore *s) {
   tdbMutexUnlock(&s->mu);
   return w;
 }
+
+TDB_PRIVATE TdbMem *tdbStoreMem(TdbStore *s) { return s->mem; }
 
 TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s) {
   uint64_t h;
@@ -1030,7 +1055,8 @@ static const TdbIterMethods tdbPinnedIterMethods = {
     tdbPiPrev,  tdbPiKey,       tdbPiValue,    tdbPiStatus, tdbPiDestroy,
     tdbPiVisit};
 
-TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
+TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbIter **out,
+                                     uint64_t *resolved) {
   TdbPinnedIter *pi;
   TdbIter **kids;
   int n = 0, l, i, rc;
@@ -1077,8 +1103,9 @@ TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter
     tdbMemFree(s->mem, pi);
     return tdbErrNoMem(err);
   }
-  *out = tdbDbIterNew(s->mem, &pi->base, pi->rs.as_of);
-  return *out ? TDB_OK : tdbErrNoMem(err);
+  *resolved = pi->rs.as_of;
+  *out = &pi->base;
+  return TDB_OK;
 nomem_kids:
   for (i = 0; i < n; i++) tdbIterFree(kids[i]);
   tdbMemFree(s->mem, kids);
@@ -1086,6 +1113,69 @@ nomem:
   tdbStoreUnpin(s, &pi->rs);
   tdbMemFree(s->mem, pi);
   return tdbErrNoMem(err);
+}
+
+TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
+  TdbIter *in;
+  uint64_t at;
+  int rc = tdbStoreInternalIter(s, as_of, err, &in, &at);
+  *out = NULL;
+  if (rc != TDB_OK) return rc;
+  *out = tdbDbIterNew(s->mem, in, at);
+  return *out ? TDB_OK : tdbErrNoMem(err);
+}
+
+TDB_PRIVATE int tdbStoreEpochWall(TdbStore *s, uint64_t epoch, int64_t *wall, int *found,
+                                  TdbErr *err) {
+  unsigned char k[TDB_EPOCH_CLOCK_KEY_LEN];
+  TdbStr v;
+  uint64_t head, u = 0;
+  int rc, i;
+  *found = 0;
+  *wall = 0;
+  tdbMutexLock(&s->mu);
+  head = s->head;
+  if (epoch == head && epoch > 0) {
+    *wall = s->head_wall;
+    *found = 1;
+  }
+  tdbMutexUnlock(&s->mu);
+  if (*found || epoch == 0 || epoch > head) return TDB_OK;
+  tdbEpochClockKey(k, epoch);
+  tdbStrInit(&v, s->mem);
+  rc = tdbStoreGet(s, 0, k, sizeof k, &v, found, err);
+  if (rc == TDB_OK && *found) {
+    if (v.n != 8) {
+      rc = tdbErrSet(err, TDB_CORRUPT, NULL, "the wall-clock of epoch %llu is damaged",
+                     (unsigned long long)epoch);
+    } else {
+      for (i = 0; i < 8; i++) u = (u << 8) | (unsigned char)v.z[i];
+      *wall = (int64_t)(u ^ (UINT64_C(1) << 63));
+    }
+  }
+  tdbStrClear(&v);
+  return rc;
+}
+
+TDB_PRIVATE int tdbStoreEpochAt(TdbStore *s, int64_t ts, int inclusive, uint64_t upto,
+                                uint64_t *epoch, TdbErr *err) {
+  uint64_t lo = 1, hi = upto, best = 0;
+  *epoch = 0;
+  while (lo <= hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    int64_t w;
+    int found, rc = tdbStoreEpochWall(s, mid, &w, &found, err);
+    if (rc != TDB_OK) return rc;
+    /* an epoch without a recorded clock predates it: treat as long ago */
+    if (!found || (inclusive ? w <= ts : w < ts)) {
+      best = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  *epoch = best;
+  return TDB_OK;
 }
 
 /* ---- maintenance ------------------------------------------------------------------------------- */
@@ -1268,6 +1358,7 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, uint64_t *nrecords, T
     a.mt = s->active;
     a.epoch = h.epoch;
     rc = tdbBatchForEachLast(s->mem, rec, n, tdbStoreApplyOp, &a);
+    if (rc == TDB_OK) rc = tdbStoreRecordWall(s->active, h.epoch, h.wall_us);
     if (rc != TDB_OK) {
       rc = rc == TDB_NOMEM ? tdbErrNoMem(err)
                            : tdbErrSet(err, TDB_CORRUPT_WAL, NULL,

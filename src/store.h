@@ -42,8 +42,39 @@ TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, T
 /* The wall-clock (µs) of the latest commit. */
 TDB_PRIVATE int64_t tdbStoreHeadWall(TdbStore *s);
 
+/* The allocator the store was opened with. */
+TDB_PRIVATE TdbMem *tdbStoreMem(TdbStore *s);
+
 /* The latest committed epoch. */
 TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s);
+
+/* The epoch clock: every commit also writes, at its own epoch and in the
+** same memtable insert as its batch (no extra WAL bytes: the record carries
+** the wall-clock and recovery writes it again), the key
+**
+**   0x07 'W' | epoch (u64 BE)  ->  wall-clock µs (i64 BE, sign bit flipped)
+**
+** so wall(e) survives flushes and reopens. 0x07 is the metadata keyspace
+** (docs/sql-storage.md); the key is never deleted (retention: every version). */
+#define TDB_EPOCH_CLOCK_PREFIX0 0x07
+#define TDB_EPOCH_CLOCK_PREFIX1 'W'
+#define TDB_EPOCH_CLOCK_KEY_LEN 10
+
+/* wall(epoch) into *wall; *found = 0 for epoch 0, an epoch beyond the head,
+** or an epoch committed before the clock was recorded. */
+TDB_PRIVATE int tdbStoreEpochWall(TdbStore *s, uint64_t epoch, int64_t *wall, int *found,
+                                  TdbErr *err);
+/* The last epoch e <= `upto` with wall(e) <= ts (inclusive) or wall(e) < ts
+** (!inclusive), 0 if none: a binary search over the strictly increasing
+** clock, O(log upto) point reads. */
+TDB_PRIVATE int tdbStoreEpochAt(TdbStore *s, int64_t ts, int inclusive, uint64_t upto,
+                                uint64_t *epoch, TdbErr *err);
+
+/* The pinned state as of `as_of` (0 = head) as one internal iterator
+** (ikey.h keys: every version, newest first per user key); *resolved gets
+** the epoch it was pinned at. The versions iterator (versiter.h) reads it. */
+TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbIter **out,
+                                     uint64_t *resolved);
 
 /* Look up `key` as of epoch `as_of` (0 = head). *found = 0 when absent or
 ** deleted; else the value is copied into *value (cleared first). */
