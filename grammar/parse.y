@@ -59,7 +59,14 @@ typedef struct TdbLimit {
 /* Non-reserved keywords: usable as identifiers where a keyword cannot stand. */
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
-  IF RECURSIVE.
+  IF RECURSIVE
+  AT DELETED DRIFT EPOCH INCLUDING SYSTEM_TIME APPLICATION_TIME VALID VALID_TIME TIMESTAMP.
+
+/* Temporal clauses (temporal.h): a FROM item or a query may be followed by
+** AS OF / FOR / VALID AT / INCLUDING DELETED. Where an empty alias could
+** end the item before such a token, the clause wins (shift). */
+%nonassoc TCLAUSE.
+%nonassoc AS FOR VALID INCLUDING.
 
 %left OR.
 %left AND.
@@ -81,6 +88,7 @@ cmdx ::= EXPLAIN cmd. { tdbParseExplain(pParse, 1); }
 cmdx ::= EXPLAIN ANALYZE cmd. { tdbParseExplain(pParse, 2); }
 
 cmd ::= select(S). { tdbParseFinishSelect(pParse, S); }
+cmd ::= select(S) tclauses(C). { tdbParseFinishSelect(pParse, tdbSelectSetTemporal(pParse, S, C)); }
 
 %type ifnotexists {int}
 ifnotexists(A) ::= . { A = 0; }
@@ -94,6 +102,7 @@ ifexists(A) ::= IF EXISTS. { A = 1; }
 ** added to it in place as they are reduced (ast_stmt.c). */
 cmd ::= create_table LP columnlist conslist_opt RP.
 cmd ::= create_table AS select(S). { tdbParseSetSelect(pParse, S); }
+cmd ::= create_table AS select(S) tclauses(C). { tdbParseSetSelect(pParse, tdbSelectSetTemporal(pParse, S, C)); }
 create_table ::= CREATE temp_opt TABLE ifnotexists(E) nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_CREATE_TABLE, N, E); }
 temp_opt ::= .
 temp_opt ::= TEMP.
@@ -160,6 +169,7 @@ cmd ::= CREATE uniqueflag(U) INDEX ifnotexists(E) nm(N) ON nm(T) LP namelist(L) 
   tdbParseSetNames(pParse, L);
 }
 cmd ::= create_view AS(A) select(S). { tdbParseViewBody(pParse, A, S); }
+cmd ::= create_view AS(A) select(S) tclauses(C). { tdbParseViewBody(pParse, A, tdbSelectSetTemporal(pParse, S, C)); }
 create_view ::= CREATE temp_opt VIEW ifnotexists(E) nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_CREATE_VIEW, N, E); }
 
 cmd ::= DROP TABLE ifexists(E) nm(N). { tdbParseDrop(pParse, TDB_OBJ_TABLE, E, N); }
@@ -179,6 +189,17 @@ cmd ::= DESCRIBE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_DESCRIBE, N, 0); }
 cmd ::= ANALYZE. { tdbParseBegin(pParse, TDB_STMT_ANALYZE); }
 cmd ::= ANALYZE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_ANALYZE, N, 0); }
 
+/* ---- SET, SHOW DRIFT (temporal.c) ------------------------------------------ */
+cmd ::= SET nm(N) EQ expr(E). { tdbParseSet(pParse, N, E); }
+cmd ::= SET nm(N) EQ DEFAULT. { tdbParseSet(pParse, N, 0); }
+cmd ::= SHOW DRIFT nm(N) KEY drift_key(K). { tdbParseShowDrift(pParse, N, K); }
+%type drift_key {TdbExprList*}
+%destructor drift_key { tdbExprListFree(pParse->mem, $$); }
+drift_key(A) ::= term(E). { A = tdbExprListAppend(pParse, 0, E, 0); }
+drift_key(A) ::= MINUS(O) term(E). { A = tdbExprListAppend(pParse, 0, tdbExprUnary(pParse, O, TDB_OP_NEG, E), 0); }
+drift_key(A) ::= VARIABLE(X). { A = tdbExprListAppend(pParse, 0, tdbExprParam(pParse, X), 0); }
+drift_key(A) ::= LP exprlist(L) RP. { A = L; }
+
 /* ---- INSERT / UPDATE / DELETE --------------------------------------------- */
 cmd ::= insert_start insert_cols insert_body returning_opt.
 %type insert_cmd {int}
@@ -193,6 +214,7 @@ insert_cols ::= .
 insert_cols ::= LP idlist(L) RP. { tdbParseSetNames(pParse, L); }
 insert_body ::= VALUES valueslist.
 insert_body ::= subselect(S). { tdbParseSetSelect(pParse, S); }
+insert_body ::= subselect(S) tclauses(C). { tdbParseSetSelect(pParse, tdbSelectSetTemporal(pParse, S, C)); }
 insert_body ::= DEFAULT VALUES. { if (pParse->stmt) pParse->stmt->default_values = 1; }
 valueslist ::= valueslist COMMA LP exprlist(L) RP. { tdbParseAddRow(pParse, L); }
 valueslist ::= LP exprlist(L) RP. { tdbParseAddRow(pParse, L); }
@@ -281,6 +303,31 @@ seltablist(A) ::= seltablist(L) joinop(J) fromitem(I) on_opt(O). { A = tdbSource
 %destructor fromitem { tdbSourceFree(pParse->mem, $$); }
 fromitem(A) ::= nm(T) as(N). { A = tdbSourceNew(pParse, T, N.z ? &N : 0); }
 fromitem(A) ::= LP(P) select(S) RP as(N). { A = tdbSourceSubquery(pParse, P, S, N.z ? &N : 0); }
+fromitem(A) ::= nm(T) tclauses(C) as(N). { A = tdbSourceSetTemporal(pParse, tdbSourceNew(pParse, T, N.z ? &N : 0), C); }
+fromitem(A) ::= LP(P) select(S) RP tclauses(C) as(N). { A = tdbSourceSetTemporal(pParse, tdbSourceSubquery(pParse, P, S, N.z ? &N : 0), C); }
+
+/* Temporal clauses (temporal.h), any order, at most one per axis. */
+%type tclauses {TdbTemporal*}
+%destructor tclauses { tdbTemporalFree(pParse->mem, $$); }
+%type tclause {TdbTemporal*}
+%destructor tclause { tdbTemporalFree(pParse->mem, $$); }
+tclauses(A) ::= tclause(A).
+tclauses(A) ::= tclauses(L) tclause(C). { A = tdbTemporalMerge(pParse, L, C); }
+%type targ {int}
+targ(A) ::= . { A = TDB_TARG_ANY; }
+targ(A) ::= EPOCH. { A = TDB_TARG_EPOCH; }
+targ(A) ::= TIMESTAMP. { A = TDB_TARG_TIMESTAMP; }
+tclause(A) ::= AS(T) OF targ(G) expr(E). { A = tdbTemporalClause(pParse, T, TDB_AXIS_SYSTEM, TDB_TSEL_AS_OF, G, E, 0); }
+tclause(A) ::= FOR(T) taxis(X) AS OF targ(G) expr(E). { A = tdbTemporalClause(pParse, T, X, TDB_TSEL_AS_OF, G, E, 0); }
+tclause(A) ::= FOR(T) taxis(X) FROM targ(G) expr(E) TO expr(F). { A = tdbTemporalClause(pParse, T, X, TDB_TSEL_FROM_TO, G, E, F); }
+tclause(A) ::= FOR(T) taxis(X) BETWEEN targ(G) expr(E) AND expr(F). [BETWEEN] { A = tdbTemporalClause(pParse, T, X, TDB_TSEL_BETWEEN, G, E, F); }
+tclause(A) ::= FOR(T) taxis(X) ALL. { A = tdbTemporalClause(pParse, T, X, TDB_TSEL_ALL, 0, 0, 0); }
+tclause(A) ::= VALID(T) AT expr(E). { A = tdbTemporalClause(pParse, T, TDB_AXIS_VALID, TDB_TSEL_AS_OF, 0, E, 0); }
+tclause(A) ::= INCLUDING(T) DELETED. { A = tdbTemporalDeleted(pParse, T); }
+%type taxis {int}
+taxis(A) ::= SYSTEM_TIME. { A = TDB_AXIS_SYSTEM; }
+taxis(A) ::= APPLICATION_TIME. { A = TDB_AXIS_VALID; }
+taxis(A) ::= VALID_TIME. { A = TDB_AXIS_VALID; }
 
 %type joinop {int}
 joinop(A) ::= JOIN. { A = TDB_JOIN_INNER; }
@@ -347,7 +394,7 @@ selcollist(A) ::= sclp(L) nm(T) DOT STAR(S). { A = tdbExprListAppend(pParse, L, 
 as(A) ::= AS nm(X). { A = X; }
 as(A) ::= ID(A).
 as(A) ::= STRING(A).
-as(A) ::= . { A.z = 0; A.n = 0; }
+as(A) ::= . [TCLAUSE] { A.z = 0; A.n = 0; }
 
 nm(A) ::= ID(A).
 

@@ -3,6 +3,7 @@
 ** rules that keep syntax and memory errors leak-free).
 */
 #include "ast.h"
+#include "temporal.h"
 
 #include <stdio.h>
 
@@ -601,6 +602,8 @@ TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src) {
     tdbSelectFree(mem, src->subquery);
     tdbSelectFree(mem, src->view_select);
     tdbExprFree(mem, src->on);
+    tdbTemporalFree(mem, src->temporal);
+    tdbMemFree(mem, src->eff);
     tdbMemFree(mem, src);
     src = next;
   }
@@ -659,6 +662,7 @@ TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   tdbSelectFree(mem, s->left);
   tdbSelectFree(mem, s->right);
   tdbWithFree(mem, s->with);
+  tdbTemporalFree(mem, s->temporal);
   if (s->colnames) {
     int i;
     for (i = 0; i < s->nresult; i++) tdbMemFree(mem, s->colnames[i]);

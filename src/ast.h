@@ -121,6 +121,10 @@ typedef struct TdbSource {
   int cte_self;       /* that reference is the recursive one (the working table) */
   int first_column;   /* offset of this item's columns in the scope row */
   int ncolumns;
+  /* temporal clauses written on the item (temporal.h), or NULL (owned);
+  ** set by the binder for a base table: what it reads (owned) */
+  struct TdbTemporal *temporal;
+  struct TdbTemporalEff *eff;
 } TdbSource;
 
 /* Compound SELECT operators (TdbSelect.op). WRAP: a parenthesized SELECT
@@ -181,6 +185,7 @@ typedef struct TdbSelect {
   char **colnames;    /* nresult result column names (owned) */
   int correlated;     /* refers to columns of an enclosing query */
   struct TdbPlan *plan;
+  struct TdbTemporal *temporal;  /* query-level temporal clauses (temporal.h), or NULL */
 } TdbSelect;
 
 /* A column definition of CREATE TABLE / ALTER TABLE ADD COLUMN. */
@@ -227,7 +232,9 @@ typedef enum TdbStmtKind {
   TDB_STMT_DELETE,
   TDB_STMT_SHOW_TABLES,
   TDB_STMT_DESCRIBE,
-  TDB_STMT_ANALYZE
+  TDB_STMT_ANALYZE,
+  TDB_STMT_SET,           /* SET name = where (NULL: DEFAULT) (temporal.c) */
+  TDB_STMT_SHOW_DRIFT     /* SHOW DRIFT name KEY set (temporal.c) */
 } TdbStmtKind;
 
 #define TDB_OBJ_TABLE 1

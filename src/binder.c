@@ -8,9 +8,11 @@
 */
 #include "binder.h"
 #include "agg.h"
+#include "datetime.h"
 #include "exec.h"
 #include "func.h"
 #include "parser.h"
+#include "temporal.h"
 #include "views.h"
 
 /* The names visible to an expression: the FROM items of one query, and
@@ -43,6 +45,8 @@ typedef struct TdbBinder {
   int view_depth;
   TdbCteFrame *ctes;        /* WITH queries in scope (NULL: none) */
   int sub_level;            /* subqueries and derived tables entered */
+  TdbTemporalEff inherit;   /* temporal defaults from enclosing view references and
+                               the query level (temporal.h), for base tables */
 } TdbBinder;
 
 static int tdbBindSelectIn(TdbBinder *b, TdbSelect *s, TdbScope *outer);
@@ -57,6 +61,7 @@ static void tdbBinderInit(TdbBinder *b, TdbMem *mem, TdbErr *err, const char *sq
   b->view_depth = 0;
   b->ctes = NULL;
   b->sub_level = 0;
+  memset(&b->inherit, 0, sizeof b->inherit);
 }
 
 /* Record an error at `span` of the statement text. */
@@ -83,7 +88,9 @@ static int tdbBindFail(TdbBinder *b, TdbStr *msg, TdbSpan span, int code,
 
 /* ---- the columns of a FROM item ------------------------------------------------ */
 
-static const char *const tdbPseudoNames[] = {"_rowid", "_valid_from", "_valid_to"};
+static const char *const tdbPseudoNames[TDB_PSEUDO_COUNT] = {
+    "_rowid",      "_valid_from",       "_valid_to",       "_system_from", "_system_to",
+    "_system_from_time", "_system_to_time", "_row_op",  "_is_deleted"};
 
 /* Columns a FROM item contributes to its scope's row (pseudo-columns too). */
 static int tdbSrcWidth(const TdbSource *s) {
@@ -106,7 +113,7 @@ static const char *tdbSrcColName(const TdbSource *s, int i) {
   if (s->table) {
     int k;
     if (i < s->table->ncols) return s->table->cols[i].name;
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < TDB_PSEUDO_COUNT; k++) {
       if (tdbScanPseudo(s->table, k) == i) return tdbPseudoNames[k];
     }
     return "?";
@@ -408,6 +415,91 @@ static int tdbBindGroupRefs(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
 
 /* ---- FROM ------------------------------------------------------------------------ */
 
+/* ---- temporal clauses (temporal.h) ---- */
+
+/* Does e read the row of its own scope (a lateral reference to a FROM item
+** on the left), directly or through a correlated subquery? */
+static int tdbExprReadsRow(const TdbExpr *e) {
+  int i;
+  if (!e) return 0;
+  if (e->kind == TDB_EXPR_COLUMN && e->depth == 0) return 1;
+  if (e->select && e->select->correlated) return 1;
+  if (tdbExprReadsRow(e->left) || tdbExprReadsRow(e->right) || tdbExprReadsRow(e->third)) {
+    return 1;
+  }
+  for (i = 0; e->list && i < e->list->n; i++) {
+    if (tdbExprReadsRow(e->list->items[i].expr)) return 1;
+  }
+  return 0;
+}
+
+/* DriftDB spellings: AS OF "@seq:100" and AS OF "2025-01-01T00:00:00Z" are
+** strings in double quotes, which the lexer reads as identifiers: such an
+** argument becomes the text literal it stands for. */
+static int tdbTemporalQuotedArg(TdbBinder *b, TdbExpr *e) {
+  int64_t ts;
+  size_t n;
+  char *name;
+  if (!e || e->kind != TDB_EXPR_COLUMN || e->table || !b->sql || b->sql[e->span.start] != '"') {
+    return TDB_OK;
+  }
+  name = e->name;
+  n = strlen(name);
+  if (!(n > 5 && memcmp(name, "@seq:", 5) == 0) && tdbTimeParseIso(name, n, &ts) != 0) {
+    return TDB_OK;
+  }
+  if (tdbValueSetBytes(b->mem, &e->value, TDB_TYPE_TEXT, name, n) != TDB_OK) {
+    return tdbErrNoMem(b->err);
+  }
+  e->kind = TDB_EXPR_LITERAL;
+  e->name = NULL;
+  tdbMemFree(b->mem, name);
+  return TDB_OK;
+}
+
+/* Bind the arguments of clauses t in scope sc (NULL: constants only). */
+static int tdbBindTemporalArgs(TdbBinder *b, TdbScope *sc, TdbTemporal *t, int *lateral) {
+  TdbScope none;
+  TdbExpr *args[4];
+  int i, rc;
+  if (!t) return TDB_OK;
+  memset(&none, 0, sizeof none);
+  none.agg_where = "temporal clauses";
+  if (!sc) sc = &none;
+  args[0] = t->sys.a;
+  args[1] = t->sys.b;
+  args[2] = t->valid.a;
+  args[3] = t->valid.b;
+  for (i = 0; i < 4; i++) {
+    rc = tdbTemporalQuotedArg(b, args[i]);
+    if (rc == TDB_OK) rc = tdbBindExpr(b, sc, args[i], 0);
+    if (rc != TDB_OK) return rc;
+    if (lateral && tdbExprReadsRow(args[i])) *lateral = 1;
+  }
+  return TDB_OK;
+}
+
+/* The selections clauses t set over the defaults `base` (t NULL: base). */
+static void tdbTemporalOver(TdbTemporalEff *out, const TdbTemporal *t,
+                            const TdbTemporalEff *base) {
+  *out = *base;
+  out->lateral = out->sys_own = out->valid_own = 0;
+  if (!t) return;
+  if (t->sys.kind) out->sys = &t->sys;
+  if (t->valid.kind) out->valid = &t->valid;
+  if (t->including_deleted) out->including_deleted = 1;
+}
+
+/* ERR_NOT_TEMPORAL: clauses on a FROM item that has no history. */
+static int tdbTemporalNotTable(TdbBinder *b, const TdbSource *src, const char *what) {
+  TdbStr msg;
+  tdbStrInit(&msg, b->mem);
+  tdbStrAppendf(&msg, "%s \"%s\" is not temporal: put the clause on its base tables or "
+                "write it at query level", what, src->alias ? src->alias : src->name ? src->name : "");
+  return tdbBindFail(b, &msg, src->temporal->span, TDB_ERROR_TEMPORAL,
+                     TDB_SQLSTATE_NOT_TEMPORAL);
+}
+
 /* Parse and bind the body of user view v into src->view_select. */
 static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
   TdbParse parse;
@@ -434,6 +526,16 @@ static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
   inner.view_depth = b->view_depth + 1;
   inner.ctes = NULL; /* a view does not see the WITH queries of its user */
   inner.sub_level = 0;
+  /* defaults inside: the body's own query-level clause, then the clause on
+  ** this reference, then what this reference inherits (TEMPORAL.md §1.8) */
+  rc = tdbBindTemporalArgs(b, NULL, src->temporal, NULL);
+  if (rc == TDB_OK) rc = tdbBindTemporalArgs(&inner, NULL, src->view_select->temporal, NULL);
+  if (rc != TDB_OK) return rc;
+  {
+    TdbTemporalEff ref;
+    tdbTemporalOver(&ref, src->temporal, &b->inherit);
+    tdbTemporalOver(&inner.inherit, src->view_select->temporal, &ref);
+  }
   return tdbBindSelectIn(&inner, src->view_select, NULL);
 }
 
@@ -441,6 +543,7 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   TdbSource *src;
   int offset = 0, rc;
   for (src = s->from; src; src = src->next) {
+    if (src->temporal && src->subquery) return tdbTemporalNotTable(b, src, "derived table");
     if (src->subquery) {
       b->sub_level++;
       rc = tdbBindSelectIn(b, src->subquery, sc->outer);
@@ -450,6 +553,7 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
       if (src->subquery->correlated) s->correlated = 1;
     } else if ((rc = tdbBindCteRef(b, src)) != TDB_NOTFOUND) {
       if (rc != TDB_OK) return rc; /* a WITH query: it hides tables of that name */
+      if (src->temporal) return tdbTemporalNotTable(b, src, "WITH query");
     } else {
       const TdbViewDef *v;
       src->table = b->cat ? tdbCatalogTable(b->cat, src->name) : NULL;
@@ -467,7 +571,16 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
             return tdbBindFail(b, &msg, src->span, TDB_ERROR_SCHEMA,
                                TDB_SQLSTATE_UNDEFINED_TABLE);
           }
+          if (src->temporal) return tdbTemporalNotTable(b, src, "catalog view");
         }
+      } else {
+        /* a base table: what it reads, after precedence (TEMPORAL.md §1.3) */
+        if (!src->eff && !(src->eff = tdbMemAllocZero(b->mem, sizeof *src->eff))) {
+          return tdbErrNoMem(b->err);
+        }
+        tdbTemporalOver(src->eff, src->temporal, &b->inherit);
+        src->eff->sys_own = src->temporal && src->temporal->sys.kind;
+        src->eff->valid_own = src->temporal && src->temporal->valid.kind;
       }
     }
     src->first_column = offset;
@@ -781,6 +894,27 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   sc.outer = outer;
   rc = tdbBindSources(b, s, &sc);
   if (rc != TDB_OK) return rc;
+  {
+    /* clauses on base tables may read the FROM items to their left */
+    TdbSource *prev = NULL;
+    for (src = s->from; src; prev = src, src = src->next) {
+      TdbScope left;
+      int lateral = 0;
+      if (!src->temporal || !src->table) continue;
+      memset(&left, 0, sizeof left);
+      left.sel = s;
+      left.outer = sc.outer;
+      left.agg_where = "temporal clauses";
+      if (prev) {
+        prev->next = NULL;
+        left.sources = s->from;
+      }
+      rc = tdbBindTemporalArgs(b, &left, src->temporal, &lateral);
+      if (prev) prev->next = src;
+      if (rc != TDB_OK) return rc;
+      src->eff->lateral = lateral;
+    }
+  }
   rc = tdbBindExpandStars(b, s);
   if (rc != TDB_OK) return rc;
   if (s->columns->n > TDB_MAX_COLUMNS) {
@@ -855,7 +989,12 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
 TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql,
                               const TdbCatalog *cat, TdbSelect *s) {
   TdbBinder b;
+  int rc;
   tdbBinderInit(&b, mem, err, sql, cat);
+  /* query-level clauses: constant defaults for every base table inside */
+  rc = tdbBindTemporalArgs(&b, NULL, s->temporal, NULL);
+  if (rc != TDB_OK) return rc;
+  tdbTemporalOver(&b.inherit, s->temporal, &b.inherit);
   return tdbBindSelectIn(&b, s, NULL);
 }
 

@@ -76,6 +76,8 @@ typedef struct TdbTableDef {
   uint32_t next_pos;    /* physical position the next added column gets */
   int64_t next_rowid;   /* (rowid tables) the next _rowid to assign */
   int rowid_loaded;     /* next_rowid has been read from the store */
+  uint64_t created_epoch; /* epoch of its CREATE (0: not looked up yet; the oldest
+                           ** version of its catalog object, exec_history.c) */
   int64_t stat_rows;    /* ANALYZE: current rows (0: not analyzed) */
   TdbTableStats *stats; /* ANALYZE: per-column statistics, or NULL */
   int nindexes, cap_indexes;

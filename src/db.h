@@ -23,6 +23,11 @@ struct tdb {
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
   TdbCatalog catalog;     /* the schema (catalog.h) */
   int64_t last_time;      /* the last statement time handed out (µs) */
+  /* session: SET CURRENT_VALID_TIME (temporal_session.c) */
+  int cvt_fixed;          /* 1: cvt is fixed; 0: DEFAULT (the statement time) */
+  int64_t cvt;
+  int64_t write_cvt_max;  /* the largest CVT a write used (-1: not loaded yet) */
+  int write_cvt_loaded;
 };
 
 /* The time of a statement starting now: max(clock, previous + 1 µs, the

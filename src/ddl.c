@@ -5,6 +5,8 @@
 ** catalog, so a failing statement changes nothing. The catalog version
 ** bump makes every prepared statement re-prepare at its next step.
 */
+#include "temporal.h"
+#include "temporal_session.h"
 #include "db.h"
 #include "binder.h"
 #include "parser.h"
@@ -93,8 +95,7 @@ static int tdbCheckNewName(tdb *db, const char *name) {
 }
 
 static int tdbIsPseudoName(const char *name) {
-  return strcmp(name, "_rowid") == 0 || strcmp(name, "_valid_from") == 0 ||
-         strcmp(name, "_valid_to") == 0;
+  return tdbPseudoColumnName(name); /* temporal.c: ERR_RESERVED_NAME */
 }
 
 /* Put an object definition and its name into the batch. */
@@ -286,8 +287,8 @@ static int tdbBuildTable(tdb_stmt *st, TdbNewTable *nt) {
     TdbColumnSpec *cs = &a->cols[i];
     TdbColumnDef *c = &t->cols[i];
     if (tdbIsPseudoName(cs->name)) {
-      return tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_DUPLICATE_COLUMN,
-                         "column name \"%s\" is reserved", cs->name);
+      return tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_RESERVED_NAME,
+                         "column name \"%s\" is reserved for a pseudo-column", cs->name);
     }
     for (j = 0; j < i; j++) {
       if (strcmp(a->cols[j].name, cs->name) == 0) {
@@ -803,7 +804,12 @@ static int tdbAlter(tdb_stmt *st) {
     case TDB_ALTER_ADD_COLUMN: {
       TdbColumnSpec *cs = &a->cols[0];
       TdbColumnDef *col, *grown;
-      if (tdbIsPseudoName(cs->name) || tdbTableColumn(t, cs->name) >= 0) {
+      if (tdbIsPseudoName(cs->name)) {
+        rc = tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_RESERVED_NAME,
+                         "column name \"%s\" is reserved for a pseudo-column", cs->name);
+        break;
+      }
+      if (tdbTableColumn(t, cs->name) >= 0) {
         rc = tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_DUPLICATE_COLUMN,
                          "column \"%s\" already exists", cs->name);
         break;
@@ -929,7 +935,10 @@ static int tdbAlter(tdb_stmt *st) {
       if (c < 0) {
         rc = tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_COLUMN, "no such column: %s",
                          a->name2);
-      } else if (tdbIsPseudoName(a->name3) || tdbTableColumn(t, a->name3) >= 0) {
+      } else if (tdbIsPseudoName(a->name3)) {
+        rc = tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_RESERVED_NAME,
+                         "column name \"%s\" is reserved for a pseudo-column", a->name3);
+      } else if (tdbTableColumn(t, a->name3) >= 0) {
         rc = tdbDdlError(db, TDB_ERROR_SCHEMA, TDB_SQLSTATE_DUPLICATE_COLUMN,
                          "column \"%s\" already exists", a->name3);
       } else {
@@ -1065,6 +1074,7 @@ TDB_PRIVATE int tdbExecDdl(tdb_stmt *st) {
     case TDB_STMT_DROP: return tdbDrop(st);
     case TDB_STMT_ALTER: return tdbAlter(st);
     case TDB_STMT_ANALYZE: return tdbAnalyze(st);
+    case TDB_STMT_SET: return tdbExecSet(st); /* a session setting, not a write */
     default:
       return tdbErrSet(&st->db->err, TDB_INTERNAL, NULL, "statement kind %d is not DDL",
                        st->ast->kind);

@@ -31,6 +31,8 @@
 #include "planner.h"
 #include "rowcodec.h"
 #include "rows.h"
+#include "temporal.h"
+#include "temporal_session.h"
 
 typedef struct TdbDml {
   tdb_stmt *st;
@@ -66,8 +68,7 @@ static int tdbDmlTarget(tdb_stmt *st, TdbTableDef **out) {
 static int tdbDmlColumn(tdb *db, const TdbTableDef *t, const char *name, int *col) {
   *col = tdbTableColumn(t, name);
   if (*col >= 0) return TDB_OK;
-  if (strcmp(name, "_rowid") == 0 || strcmp(name, "_valid_from") == 0 ||
-      strcmp(name, "_valid_to") == 0) {
+  if (tdbPseudoColumnName(name)) {
     return tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_GENERATED_ALWAYS,
                      "column \"%s\" of table \"%s\" cannot be written", name, t->name);
   }
@@ -593,9 +594,9 @@ static void tdbDmlSetPseudo(TdbDml *d, TdbValue *row, int64_t vf, int64_t vt) {
   TdbValue *f = &row[tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM)];
   TdbValue *to = &row[tdbScanPseudo(t, TDB_PSEUDO_VALID_TO)];
   if (vf == INT64_MIN) tdbValueSetNull(f);
-  else tdbValueSetTimestamp(f, vf);
+  else tdbValueSetInt(f, vf);
   if (vt == INT64_MAX) tdbValueSetNull(to);
-  else tdbValueSetTimestamp(to, vt);
+  else tdbValueSetInt(to, vt);
 }
 
 /* ---- INSERT ------------------------------------------------------------------------ */
@@ -935,6 +936,7 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
     case TDB_STMT_UPDATE: rc = tdbDmlUpdate(&d); break;
     default: rc = tdbDmlDelete(&d); break;
   }
+  if (rc == TDB_OK && d.batch.count > 0) rc = tdbTemporalNoteWrite(d.db, &d.batch, d.ex->cvt);
   if (rc == TDB_OK && d.batch.count > 0) rc = tdbDbCommit(d.db, &d.batch);
   if (rc == TDB_OK) {
     d.db->changes = d.changes;

@@ -57,6 +57,15 @@
 #define TDB_SQLSTATE_CORRUPT          "XX001"
 #define TDB_SQLSTATE_MISUSE           "HY010"  /* function sequence error */
 #define TDB_SQLSTATE_RANGE            "22023"  /* invalid parameter value */
+/* Temporal conditions (TEMPORAL.md §1.11; docs/errors.md has the mapping). */
+#define TDB_SQLSTATE_FUTURE_EPOCH     "22T01"  /* ERR_FUTURE_EPOCH: epoch beyond the head */
+#define TDB_SQLSTATE_FUTURE_TIME      "22T02"  /* ERR_FUTURE_TIME: point at or after now */
+#define TDB_SQLSTATE_INVALID_PERIOD   "22T03"  /* ERR_INVALID_PERIOD: lower > upper, AS OF NULL */
+#define TDB_SQLSTATE_TEMPORAL_TYPE    "42804"  /* ERR_TYPE: mixed or non-temporal arguments */
+#define TDB_SQLSTATE_DUPLICATE_CLAUSE "42T01"  /* ERR_DUPLICATE_CLAUSE: two clauses, one axis */
+#define TDB_SQLSTATE_NOT_TEMPORAL     "42809"  /* ERR_NOT_TEMPORAL: clause on a non-table */
+#define TDB_SQLSTATE_RESERVED_NAME    "42939"  /* ERR_RESERVED_NAME: pseudo-column name */
+#define TDB_SQLSTATE_NOT_YET_CREATED  "42P01"  /* ERR_NOT_YET_CREATED: before the table */
 
 typedef struct TdbErr {
   TdbMem *mem;

@@ -157,17 +157,14 @@ TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
 }
 
 TDB_PRIVATE int tdbScanWidth(const TdbTableDef *t) {
-  return t->ncols + (t->npk == 0 ? 1 : 0) + 2;
+  return t->ncols + (t->npk == 0 ? 1 : 0) + TDB_PSEUDO_COUNT - 1;
 }
 
 TDB_PRIVATE int tdbScanPseudo(const TdbTableDef *t, int k) {
   int rowid = t->npk == 0;
-  switch (k) {
-    case TDB_PSEUDO_ROWID: return rowid ? t->ncols : -1;
-    case TDB_PSEUDO_VALID_FROM: return t->ncols + rowid;
-    case TDB_PSEUDO_VALID_TO: return t->ncols + rowid + 1;
-    default: return -1;
-  }
+  if (k == TDB_PSEUDO_ROWID) return rowid ? t->ncols : -1;
+  if (k > 0 && k < TDB_PSEUDO_COUNT) return t->ncols + rowid + k - 1;
+  return -1;
 }
 
 TDB_PRIVATE void tdbExecEvalCtx(TdbExec *ex, TdbEvalCtx *ctx, const TdbEvalCtx *outer,
@@ -600,12 +597,12 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     int c = tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM);
     if (!p->needed || p->needed[c]) {
       if (vf == INT64_MIN) tdbValueSetNull(&out->col[c][r]);
-      else tdbValueSetTimestamp(&out->col[c][r], vf);
+      else tdbValueSetInt(&out->col[c][r], vf);
     }
     c = tdbScanPseudo(t, TDB_PSEUDO_VALID_TO);
     if (!p->needed || p->needed[c]) {
       if (row.valid_to == INT64_MAX) tdbValueSetNull(&out->col[c][r]);
-      else tdbValueSetTimestamp(&out->col[c][r], row.valid_to);
+      else tdbValueSetInt(&out->col[c][r], row.valid_to);
     }
   }
   out->n++;
@@ -883,13 +880,19 @@ typedef struct TdbJoinState {
   int matched;          /* the left row matched some right row (LEFT JOIN) */
   int left_done;
   int nleft;
+  int right_ready;      /* lateral: the inner side is loaded for left row li */
 } TdbJoinState;
 
-static int tdbJoinOpen(TdbExec *ex, TdbPlan *p, TdbJoinState *s) {
+/* Materialize the inner side (again, for a lateral one: `lateral` is the
+** left row its temporal clauses read). */
+static int tdbJoinLoad(TdbExec *ex, TdbPlan *p, TdbJoinState *s, const TdbEvalCtx *lateral) {
   TdbChunk *b;
   int rc, i;
+  tdbRowSetFree(&s->right, ex->mem);
   tdbRowSetInit(&s->right, p->right->ncols);
+  ex->lateral = lateral;
   rc = tdbPlanOpen(ex, p->right, s->outer);
+  ex->lateral = NULL;
   while (rc == TDB_OK) {
     rc = tdbPlanNext(ex, p->right, &b);
     if (rc != TDB_OK || TDB_CHUNK_LIVE(b) == 0) break;
@@ -900,8 +903,14 @@ static int tdbJoinOpen(TdbExec *ex, TdbPlan *p, TdbJoinState *s) {
     }
   }
   tdbPlanClose(ex, p->right);
-  s->nleft = p->child->ncols;
   return rc;
+}
+
+static int tdbJoinOpen(TdbExec *ex, TdbPlan *p, TdbJoinState *s) {
+  tdbRowSetInit(&s->right, p->right->ncols);
+  s->nleft = p->child->ncols;
+  if (p->lateral) return TDB_OK; /* read for each left row */
+  return tdbJoinLoad(ex, p, s, NULL);
 }
 
 static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
@@ -917,6 +926,7 @@ static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
       rc = tdbPlanNext(ex, p->child, &s->left);
       if (rc != TDB_OK) return rc;
       s->li = 0;
+      s->right_ready = 0;
       s->rj = 0;
       s->matched = 0;
       if (TDB_CHUNK_LIVE(s->left) == 0) {
@@ -925,6 +935,14 @@ static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
       }
     }
     lr = TDB_CHUNK_ROW(s->left, s->li);
+    if (p->lateral && !s->right_ready) {
+      TdbEvalCtx lat;
+      if (out->n > 0) break; /* rows borrow from the inner rows: hand them out first */
+      tdbExecEvalCtx(ex, &lat, s->outer, s->left, lr);
+      rc = tdbJoinLoad(ex, p, s, &lat);
+      if (rc != TDB_OK) return rc;
+      s->right_ready = 1;
+    }
     if (s->rj < s->right.nrows) {
       const TdbValue *rrow = tdbRowSetRow(&s->right, s->rj++);
       int truth = 1;
@@ -957,6 +975,7 @@ static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
     s->li++;
     s->rj = 0;
     s->matched = 0;
+    s->right_ready = 0;
   }
   /* the values are borrowed: make sure batch reset does not free them */
   return TDB_OK;
@@ -1506,6 +1525,8 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   }
   switch (p->kind) {
     case TDB_PLAN_SCAN:
+      p->hactive = tdbHistoryWanted(ex, p);
+      if (p->hactive) return tdbHistoryOpen(ex, p, outer);
       return tdbScanOpen(ex, p, outer);
     case TDB_PLAN_VIEW:
       p->state = tdbMemAllocZero(ex->mem, sizeof(TdbCounterState));
@@ -1583,7 +1604,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
   if (ex->analyze) tdbNowNs(&t0);
   *out = &p->out;
   switch (p->kind) {
-    case TDB_PLAN_SCAN: rc = tdbScanNext(ex, p); break;
+    case TDB_PLAN_SCAN: rc = p->hactive ? tdbHistoryNext(ex, p) : tdbScanNext(ex, p); break;
     case TDB_PLAN_VIEW: rc = tdbViewNext(ex, p); break;
     case TDB_PLAN_ONE_ROW: rc = tdbOneRowNext(ex, p); break;
     case TDB_PLAN_FILTER: rc = tdbFilterNext(ex, p, out); break;
@@ -1608,6 +1629,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
 }
 
 static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
+  if (p->hstate) tdbHistoryFree(mem, p);
   if (!p->state) return;
   switch (p->kind) {
     case TDB_PLAN_SCAN:

@@ -118,6 +118,18 @@ struct TdbPlan {
   TdbExprList *in_values; /* IN: the values (borrowed) */
   uint8_t *needed;      /* per scan column (the table's, then its pseudo-
                         ** columns): read by the query (NULL: all) */
+  /* SCAN through the history (exec_history.c): the reference's temporal
+  ** selections (borrowed from the AST), or NULL for a current-state read;
+  ** `history` 1 makes even a default read go there (it needs a system-time
+  ** pseudo-column), -1 never (the targets of a write); `hstate` is that
+  ** operator's state */
+  const struct TdbTemporalEff *temporal;
+  int history;
+  int hactive;          /* runtime: this execution reads the history */
+  void *hstate;
+  /* JOIN: the right side reads the left row (a lateral temporal clause):
+  ** it is read again for every left row */
+  int lateral;
   /* VIEW */
   const TdbView *view;
   /* FILTER, JOIN: predicate (borrowed); JOIN: left join */
@@ -179,6 +191,10 @@ struct TdbExec {
   int64_t now;          /* statement start time (µs) */
   uint64_t serial;      /* bumped per execution: invalidates subquery caches */
   int analyze;          /* EXPLAIN ANALYZE: time operators */
+  int cvt_fixed;        /* the CVT is the session's fixed one (SET CURRENT_VALID_TIME) */
+  int current_inexact;  /* the current rows (0x03) cannot answer a default read at
+                           the CVT: default reads go through the history */
+  const TdbEvalCtx *lateral;  /* the left row a lateral right side is opened for */
   TdbVecPool *pool;     /* scratch vectors, owned by the statement */
 };
 
@@ -200,10 +216,18 @@ TDB_PRIVATE void tdbVecRelease(TdbVecCtx *vc, int mark, const uint16_t *sel, int
 TDB_PRIVATE TdbVecPool *tdbVecPoolNew(TdbMem *mem);
 TDB_PRIVATE void tdbVecPoolFree(TdbMem *mem, TdbVecPool *pool);
 
-/* Scan rows of a table: its columns, then the pseudo-columns below. */
+/* Scan rows of a table: its columns, then the pseudo-columns below
+** (TEMPORAL.md §1.5; the rowid only for a table without a declared key). */
 #define TDB_PSEUDO_ROWID 0
 #define TDB_PSEUDO_VALID_FROM 1
 #define TDB_PSEUDO_VALID_TO 2
+#define TDB_PSEUDO_SYSTEM_FROM 3
+#define TDB_PSEUDO_SYSTEM_TO 4
+#define TDB_PSEUDO_SYSTEM_FROM_TIME 5
+#define TDB_PSEUDO_SYSTEM_TO_TIME 6
+#define TDB_PSEUDO_ROW_OP 7
+#define TDB_PSEUDO_IS_DELETED 8
+#define TDB_PSEUDO_COUNT 9
 /* Width of a scan of t, and where pseudo-column k is (-1 if t has none). */
 TDB_PRIVATE int tdbScanWidth(const TdbTableDef *t);
 TDB_PRIVATE int tdbScanPseudo(const TdbTableDef *t, int k);
@@ -241,6 +265,13 @@ TDB_PRIVATE int tdbSetOpPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
 TDB_PRIVATE void tdbSetOpPlanClose(TdbExec *ex, TdbPlan *p);  /* its other inputs */
 TDB_PRIVATE void tdbSetOpFreeState(TdbMem *mem, TdbPlan *p);
 TDB_PRIVATE void tdbSetOpExplain(TdbStr *out, const TdbPlan *p);
+
+/* The history scan (exec_history.c): a SCAN whose table reference has
+** temporal selections, or a default read the current rows cannot answer. */
+TDB_PRIVATE int tdbHistoryWanted(const TdbExec *ex, const TdbPlan *p);
+TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
+TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p);
+TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p);
 
 /* EXPLAIN text of a plan tree (ANALYZE figures when measured). */
 TDB_PRIVATE void tdbPlanExplain(TdbStr *out, const TdbPlan *p, const char *sql, int analyze);

@@ -4,6 +4,7 @@
 ** function says otherwise, a NULL argument gives a NULL result.
 */
 #include "func.h"
+#include "temporal_session.h"
 
 #include <stdio.h>
 
@@ -138,7 +139,7 @@ TDB_PRIVATE const TdbFuncDef *tdbFuncFind(const char *name) {
     if (c < 0) hi = mid - 1;
     else lo = mid + 1;
   }
-  return NULL;
+  return tdbTemporalFuncFind(name); /* temporal_session.c */
 }
 
 TDB_PRIVATE int tdbEditDistance(const char *a, const char *b) {

@@ -6,6 +6,7 @@
 #define TDB_PARSER_H
 
 #include "ast.h"
+#include "temporal.h"
 
 /* Scan one token at z (NUL-terminated text). Returns its length in bytes and
 ** sets *type to its TK_* code: TK_SPACE for blanks and comments, TK_ILLEGAL

@@ -16,6 +16,7 @@
 ** Estimates use ANALYZE's row counts when there are some (planner.h).
 */
 #include "planner.h"
+#include "temporal.h"
 #include "binder.h"
 #include "stats.h"
 
@@ -452,6 +453,28 @@ static TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
   return p;
 }
 
+/* A table reference with temporal selections reads the history
+** (exec_history.c); so does a default read that needs a system-time
+** pseudo-column, which the current rows do not carry. */
+static int tdbPlanTemporal(TdbPlanner *pl, TdbPlan *leaf, const TdbSource *src) {
+  const TdbTemporalEff *eff = src->eff;
+  int k, rc = TDB_OK;
+  if (eff && (eff->sys || eff->valid || eff->including_deleted)) leaf->temporal = eff;
+  for (k = TDB_PSEUDO_SYSTEM_FROM; k < TDB_PSEUDO_COUNT; k++) {
+    int c = tdbScanPseudo(src->table, k);
+    if (leaf->needed && leaf->needed[c]) leaf->history = 1;
+  }
+  if (eff && eff->sys) {
+    rc = tdbPlanSubqueries(pl, eff->sys->a);
+    if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, eff->sys->b);
+  }
+  if (rc == TDB_OK && eff && eff->valid) {
+    rc = tdbPlanSubqueries(pl, eff->valid->a);
+    if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, eff->valid->b);
+  }
+  return rc;
+}
+
 /* The leaf plan of one FROM item, with the conjuncts that read only it. */
 static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjuncts *cj,
                          int pushable, TdbPlan **out) {
@@ -464,6 +487,8 @@ static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjun
     leaf->table = src->table;
     tdbChooseAccess(leaf, src->table, cj, src->first_column);
     leaf->needed = tdbUsedColumns(pl, s, src);
+    rc = tdbPlanTemporal(pl, leaf, src);
+    if (rc != TDB_OK) return rc;
   } else if (src->view) {
     leaf = tdbNode(pl, TDB_PLAN_VIEW, src->ncolumns, NULL);
     if (!leaf) return TDB_NOMEM;
@@ -538,6 +563,7 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     p = tdbNode(pl, TDB_PLAN_JOIN, cur->ncols + leaf->ncols, cur);
     if (!p) goto nomem;
     p->right = leaf;
+    p->lateral = src->eff && src->eff->lateral;
     p->left_join = src->join == TDB_JOIN_LEFT;
     if (p->left_join) p->pred = src->on;
     else if (src->join == TDB_JOIN_CROSS && src->on) p->pred = src->on;
@@ -643,6 +669,7 @@ TDB_PRIVATE int tdbPlanTableRows(TdbPlanner *pl, TdbSource *target, TdbExpr *whe
   if (rc == TDB_OK && !cur) rc = TDB_NOMEM;
   if (rc == TDB_OK) {
     cur->table = target->table;
+    cur->history = -1; /* a write's targets: the current rows (dml.c) */
     tdbChooseAccess(cur, target->table, &cj, 0);
     for (i = 0; i < cj.n; i++) {
       p = tdbNode(pl, TDB_PLAN_FILTER, cur->ncols, cur);

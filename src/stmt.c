@@ -5,6 +5,7 @@
 ** A statement is parsed and bound once in tdb_prepare; tdb_step runs it. A
 ** SELECT without FROM yields exactly one row, evaluated at its first step.
 */
+#include "temporal_session.h"
 #include "db.h"
 #include "binder.h"
 #include "datetime.h"
@@ -142,7 +143,8 @@ static int tdbStmtCompile(tdb_stmt *st) {
   pl.mem = &db->mem;
   pl.err = &db->err;
   pl.all = &st->plans;
-  if (st->ast->kind == TDB_STMT_SHOW_TABLES || st->ast->kind == TDB_STMT_DESCRIBE) {
+  if (st->ast->kind == TDB_STMT_SHOW_TABLES || st->ast->kind == TDB_STMT_DESCRIBE ||
+      st->ast->kind == TDB_STMT_SHOW_DRIFT) {
     char *q;
     TdbAstStmt *sel = NULL;
     size_t used;
@@ -151,7 +153,12 @@ static int tdbStmtCompile(tdb_stmt *st) {
       return tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE,
                        "no such table: %s", st->ast->name);
     }
-    q = tdbStmtRewrite(db, st->ast);
+    if (st->ast->kind == TDB_STMT_SHOW_DRIFT) {
+      rc = tdbDriftSql(db, st->ast, st->sql, &q); /* temporal_session.c */
+      if (rc != TDB_OK) return rc;
+    } else {
+      q = tdbStmtRewrite(db, st->ast);
+    }
     if (!q) return tdbErrNoMem(&db->err);
     rc = tdbStmtParse(db, q, &used, &sel, &np);
     if (rc == TDB_OK && sel) {
@@ -462,7 +469,8 @@ static int tdbStmtStart(tdb_stmt *st) {
   ex->nparams = st->nparams;
   if (tdbStorePinSnapshot(db->store, &ex->snapshot) != TDB_OK) return tdbErrNoMem(&db->err);
   st->pinned = 1;
-  ex->now = ex->cvt = tdbStatementTime(db);
+  ex->now = tdbStatementTime(db);
+  if ((rc = tdbTemporalStart(db, ex)) != TDB_OK) return rc; /* ex->cvt (temporal_session.c) */
   ex->serial = serial + 1;
   if (!st->pool && !(st->pool = tdbVecPoolNew(&db->mem))) return tdbErrNoMem(&db->err);
   ex->pool = st->pool;

@@ -56,8 +56,6 @@ TDB_PRIVATE void tdbVersionIterFree(TdbVersionIter *vi) {
   tdbMemFree(vi->mem, vi);
 }
 
-TDB_PRIVATE uint64_t tdbVersionIterAsOf(const TdbVersionIter *vi) { return vi->as_of; }
-
 /* From the internal position on: the first entry at or below as_of. */
 static void tdbVersionIterSettle(TdbVersionIter *vi) {
   vi->valid = 0;
@@ -116,14 +114,6 @@ TDB_PRIVATE int tdbVersionIterValid(const TdbVersionIter *vi) {
 TDB_PRIVATE void tdbVersionIterNext(TdbVersionIter *vi) {
   tdbIterNext(vi->in);
   tdbVersionIterSettle(vi);
-}
-
-TDB_PRIVATE void tdbVersionIterNextKey(TdbVersionIter *vi) {
-  while (tdbVersionIterValid(vi)) {
-    tdbIterNext(vi->in);
-    tdbVersionIterSettle(vi);
-    if (vi->valid && vi->next_epoch == 0) return; /* a new user key */
-  }
 }
 
 TDB_PRIVATE const unsigned char *tdbVersionIterKey(const TdbVersionIter *vi, size_t *n) {

@@ -26,14 +26,10 @@ typedef struct TdbVersionIter TdbVersionIter;
 TDB_PRIVATE int tdbVersionIterOpen(TdbStore *s, uint64_t as_of, TdbErr *err,
                                    TdbVersionIter **out);
 TDB_PRIVATE void tdbVersionIterFree(TdbVersionIter *vi);
-/* The epoch the iterator reads at (as_of resolved). */
-TDB_PRIVATE uint64_t tdbVersionIterAsOf(const TdbVersionIter *vi);
 /* Position at the newest version of the first user key >= key. */
 TDB_PRIVATE void tdbVersionIterSeek(TdbVersionIter *vi, const void *key, size_t n);
 TDB_PRIVATE int tdbVersionIterValid(const TdbVersionIter *vi);
 TDB_PRIVATE void tdbVersionIterNext(TdbVersionIter *vi);
-/* Skip the remaining (older) versions of the current user key. */
-TDB_PRIVATE void tdbVersionIterNextKey(TdbVersionIter *vi);
 TDB_PRIVATE const unsigned char *tdbVersionIterKey(const TdbVersionIter *vi, size_t *n);
 TDB_PRIVATE const unsigned char *tdbVersionIterValue(const TdbVersionIter *vi, size_t *n);
 TDB_PRIVATE uint64_t tdbVersionIterEpoch(const TdbVersionIter *vi);

@@ -1,0 +1,26 @@
+/*
+** temporal_session.h — SET CURRENT_VALID_TIME, the statement's current
+** valid time, the epoch-clock functions and SHOW DRIFT
+** (temporal_session.c).
+*/
+#ifndef TDB_TEMPORAL_SESSION_H
+#define TDB_TEMPORAL_SESSION_H
+
+#include "db.h"
+#include "func.h"
+
+/* At statement start (ex->now set): ex->cvt from the session, and whether
+** default reads must go through the history (ex->current_inexact). */
+TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex);
+/* Before a write commits batch b at valid time cvt: record cvt in b when
+** it is beyond every write CVT so far (see temporal_session.c). */
+TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t cvt);
+/* Run SET name = value | DEFAULT. */
+TDB_PRIVATE int tdbExecSet(tdb_stmt *st);
+/* EPOCH_AT, EPOCH_TIME, CURRENT_EPOCH, CURRENT_VALID_TIME, or NULL. */
+TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncFind(const char *name);
+/* The SELECT that SHOW DRIFT a stands for (TEMPORAL.md §1.9); sql is the
+** statement text its key expressions point into. *out is owned. */
+TDB_PRIVATE int tdbDriftSql(tdb *db, const TdbAstStmt *a, const char *sql, char **out);
+
+#endif /* TDB_TEMPORAL_SESSION_H */
