@@ -366,6 +366,12 @@ static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u) {
   for (i = 0; s->with && i < s->with->n; i++) tdbUsedSelect(s->with->items[i]->body, level, u);
   for (src = s->from; src; src = src->next) {
     tdbUsedExpr(src->on, level, u);
+    if (src->temporal) { /* lateral clauses read the items to their left */
+      tdbUsedExpr(src->temporal->sys.a, level, u);
+      tdbUsedExpr(src->temporal->sys.b, level, u);
+      tdbUsedExpr(src->temporal->valid.a, level, u);
+      tdbUsedExpr(src->temporal->valid.b, level, u);
+    }
     /* a derived table inside a subquery sees the scopes above it with
     ** depths this walk does not follow: keep every column */
     if (level > 0 && (src->subquery || src->view_select)) u->all = 1;
