@@ -457,8 +457,25 @@ static int tdbTemporalQuotedArg(TdbBinder *b, TdbExpr *e) {
   return TDB_OK;
 }
 
-/* Bind the arguments of clauses t in scope sc (NULL: constants only). */
-static int tdbBindTemporalArgs(TdbBinder *b, TdbScope *sc, TdbTemporal *t, int *lateral) {
+/* Does e read any column (of its row or of an enclosing query's)? */
+static int tdbExprReadsColumns(const TdbExpr *e) {
+  int i;
+  if (!e) return 0;
+  if (e->kind == TDB_EXPR_COLUMN || (e->select && e->select->correlated)) return 1;
+  if (tdbExprReadsColumns(e->left) || tdbExprReadsColumns(e->right) ||
+      tdbExprReadsColumns(e->third)) {
+    return 1;
+  }
+  for (i = 0; e->list && i < e->list->n; i++) {
+    if (tdbExprReadsColumns(e->list->items[i].expr)) return 1;
+  }
+  return 0;
+}
+
+/* Bind the arguments of clauses t in scope sc (NULL: constants only);
+** *lateral: one reads the scope's row; *correlated: one reads any row. */
+static int tdbBindTemporalArgs(TdbBinder *b, TdbScope *sc, TdbTemporal *t, int *lateral,
+                               int *correlated) {
   TdbScope none;
   TdbExpr *args[4];
   int i, rc;
@@ -475,6 +492,7 @@ static int tdbBindTemporalArgs(TdbBinder *b, TdbScope *sc, TdbTemporal *t, int *
     if (rc == TDB_OK) rc = tdbBindExpr(b, sc, args[i], 0);
     if (rc != TDB_OK) return rc;
     if (lateral && tdbExprReadsRow(args[i])) *lateral = 1;
+    if (correlated && tdbExprReadsColumns(args[i])) *correlated = 1;
   }
   return TDB_OK;
 }
@@ -483,7 +501,7 @@ static int tdbBindTemporalArgs(TdbBinder *b, TdbScope *sc, TdbTemporal *t, int *
 static void tdbTemporalOver(TdbTemporalEff *out, const TdbTemporal *t,
                             const TdbTemporalEff *base) {
   *out = *base;
-  out->lateral = out->sys_own = out->valid_own = 0;
+  out->lateral = out->correlated = out->sys_own = out->valid_own = 0;
   if (!t) return;
   if (t->sys.kind) out->sys = &t->sys;
   if (t->valid.kind) out->valid = &t->valid;
@@ -495,7 +513,8 @@ static int tdbTemporalNotTable(TdbBinder *b, const TdbSource *src, const char *w
   TdbStr msg;
   tdbStrInit(&msg, b->mem);
   tdbStrAppendf(&msg, "%s \"%s\" is not temporal: put the clause on its base tables or "
-                "write it at query level", what, src->alias ? src->alias : src->name ? src->name : "");
+                "write it at query level", what,
+                src->alias ? src->alias : src->name ? src->name : "(subquery)");
   return tdbBindFail(b, &msg, src->temporal->span, TDB_ERROR_TEMPORAL,
                      TDB_SQLSTATE_NOT_TEMPORAL);
 }
@@ -528,8 +547,8 @@ static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
   inner.sub_level = 0;
   /* defaults inside: the body's own query-level clause, then the clause on
   ** this reference, then what this reference inherits (TEMPORAL.md §1.8) */
-  rc = tdbBindTemporalArgs(b, NULL, src->temporal, NULL);
-  if (rc == TDB_OK) rc = tdbBindTemporalArgs(&inner, NULL, src->view_select->temporal, NULL);
+  rc = tdbBindTemporalArgs(b, NULL, src->temporal, NULL, NULL);
+  if (rc == TDB_OK) rc = tdbBindTemporalArgs(&inner, NULL, src->view_select->temporal, NULL, NULL);
   if (rc != TDB_OK) return rc;
   {
     TdbTemporalEff ref;
@@ -899,7 +918,7 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
     TdbSource *prev = NULL;
     for (src = s->from; src; prev = src, src = src->next) {
       TdbScope left;
-      int lateral = 0;
+      int lateral = 0, correlated = 0;
       if (!src->temporal || !src->table) continue;
       memset(&left, 0, sizeof left);
       left.sel = s;
@@ -909,10 +928,11 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
         prev->next = NULL;
         left.sources = s->from;
       }
-      rc = tdbBindTemporalArgs(b, &left, src->temporal, &lateral);
+      rc = tdbBindTemporalArgs(b, &left, src->temporal, &lateral, &correlated);
       if (prev) prev->next = src;
       if (rc != TDB_OK) return rc;
       src->eff->lateral = lateral;
+      src->eff->correlated = correlated;
     }
   }
   rc = tdbBindExpandStars(b, s);
@@ -992,7 +1012,7 @@ TDB_PRIVATE int tdbBindSelect(TdbMem *mem, TdbErr *err, const char *sql,
   int rc;
   tdbBinderInit(&b, mem, err, sql, cat);
   /* query-level clauses: constant defaults for every base table inside */
-  rc = tdbBindTemporalArgs(&b, NULL, s->temporal, NULL);
+  rc = tdbBindTemporalArgs(&b, NULL, s->temporal, NULL, NULL);
   if (rc != TDB_OK) return rc;
   tdbTemporalOver(&b.inherit, s->temporal, &b.inherit);
   return tdbBindSelectIn(&b, s, NULL);

@@ -83,9 +83,12 @@ TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p) {
 #define TDB_SYSARG_EPOCH 1
 #define TDB_SYSARG_TIME 2
 
-static int tdbHistTypeError(TdbExec *ex, const char *what, const TdbValue *v) {
-  return tdbErrSet(ex->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_TEMPORAL_TYPE,
-                   "%s must be an epoch (integer or '@seq:n') or a timestamp, not %s", what,
+static int tdbHistTypeError(TdbExec *ex, int arg, const TdbValue *v) {
+  return tdbErrSet(ex->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_TEMPORAL_TYPE, "%s, not %s",
+                   arg == TDB_TARG_EPOCH ? "AS OF EPOCH takes an epoch (integer or '@seq:n')"
+                   : arg == TDB_TARG_TIMESTAMP
+                       ? "AS OF TIMESTAMP takes a timestamp"
+                       : "a system-time argument is an epoch (integer or '@seq:n') or a timestamp",
                    tdbTypeName(v->type));
 }
 
@@ -128,9 +131,7 @@ static int tdbHistSysValue(TdbExec *ex, int arg, const TdbValue *v, int *kind, u
       return TDB_OK;
     }
   }
-  return tdbHistTypeError(ex, arg == TDB_TARG_EPOCH ? "AS OF EPOCH's argument"
-                              : arg == TDB_TARG_TIMESTAMP ? "AS OF TIMESTAMP's argument"
-                                                          : "a system-time argument", v);
+  return tdbHistTypeError(ex, arg, v);
 }
 
 /* A valid-time argument: an integer instant, or a timestamp in µs. */
@@ -156,7 +157,7 @@ static int tdbHistEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
 
 static int tdbHistNullPoint(TdbExec *ex, const TdbTemporalEff *eff, TdbHistState *h,
                             const char *axis) {
-  if (eff->lateral) { /* a NULL from the left row matches nothing (§1.13.9) */
+  if (eff->correlated) { /* a NULL read from a row matches nothing (§1.13.9) */
     h->empty = 1;
     return TDB_OK;
   }

@@ -61,6 +61,7 @@ struct TdbTemporalEff {
   const TdbTimeSel *valid;  /* NULL: the default (AS OF CVT) */
   int including_deleted;
   int lateral;              /* an argument reads a FROM item to the left */
+  int correlated;           /* an argument reads a row (to the left or outside) */
   int sys_own;              /* sys / valid come from the reference itself */
   int valid_own;
 };
