@@ -1874,6 +1874,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
         if (p->hi) tdbExprToSql(out, p->hi);
       }
       tdbStrAppendChar(out, ')');
+      if (p->temporal || p->history > 0) tdbStrAppendz(out, " through the history");
       break;
     case TDB_PLAN_VIEW: tdbStrAppendf(out, "SCAN %s (catalog view)", p->view->name); break;
     case TDB_PLAN_ONE_ROW: tdbStrAppendz(out, "ONE ROW"); break;
@@ -1883,6 +1884,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       break;
     case TDB_PLAN_JOIN:
       tdbStrAppendz(out, p->left_join ? "NESTED LOOP LEFT JOIN" : "NESTED LOOP JOIN");
+      if (p->lateral) tdbStrAppendz(out, " (inner side per outer row)");
       if (p->pred) {
         tdbStrAppendz(out, " ON ");
         tdbExprToSql(out, p->pred);
