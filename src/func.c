@@ -128,7 +128,17 @@ static const TdbFuncDef tdbFuncTable[] = {
 };
 
 TDB_PRIVATE const TdbFuncDef *tdbFuncAt(int i) {
-  return i >= 0 && i < (int)TDB_ARRAY_LEN(tdbFuncTable) ? &tdbFuncTable[i] : NULL;
+  /* this table and the time functions (temporal_session.c), merged by name */
+  int a = 0, b = 0, n = (int)TDB_ARRAY_LEN(tdbFuncTable);
+  if (i < 0) return NULL;
+  for (;;) {
+    const TdbFuncDef *x = a < n ? &tdbFuncTable[a] : NULL, *y = tdbTemporalFuncAt(b);
+    const TdbFuncDef *next = !y || (x && strcmp(x->name, y->name) < 0) ? x : y;
+    if (!next || i == 0) return next;
+    if (next == x) a++;
+    else b++;
+    i--;
+  }
 }
 
 TDB_PRIVATE const TdbFuncDef *tdbFuncFind(const char *name) {
@@ -164,13 +174,14 @@ TDB_PRIVATE int tdbEditDistance(const char *a, const char *b) {
 
 TDB_PRIVATE const char *tdbFuncSuggest(const char *name) {
   const char *best = NULL;
+  const TdbFuncDef *f;
   int best_d = 3; /* suggest only within two edits */
-  size_t i;
-  for (i = 0; i < TDB_ARRAY_LEN(tdbFuncTable); i++) {
-    int d = tdbEditDistance(name, tdbFuncTable[i].name);
+  int i;
+  for (i = 0; (f = tdbFuncAt(i)) != NULL; i++) {
+    int d = tdbEditDistance(name, f->name);
     if (d < best_d) {
       best_d = d;
-      best = tdbFuncTable[i].name;
+      best = f->name;
     }
   }
   return best;

@@ -207,6 +207,10 @@ static const TdbFuncDef tdbTemporalFuncs[] = {
     {"epoch_time", 1, 1, tdbFnEpochTime},
 };
 
+TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncAt(int i) {
+  return i >= 0 && i < (int)TDB_ARRAY_LEN(tdbTemporalFuncs) ? &tdbTemporalFuncs[i] : NULL;
+}
+
 TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncFind(const char *name) {
   size_t i;
   for (i = 0; i < TDB_ARRAY_LEN(tdbTemporalFuncs); i++) {

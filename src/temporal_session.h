@@ -17,8 +17,10 @@ TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex);
 TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t cvt);
 /* Run SET name = value | DEFAULT. */
 TDB_PRIVATE int tdbExecSet(tdb_stmt *st);
-/* EPOCH_AT, EPOCH_TIME, CURRENT_EPOCH, CURRENT_VALID_TIME, or NULL. */
+/* EPOCH_AT, EPOCH_TIME, CURRENT_EPOCH, CURRENT_VALID_TIME, or NULL; the
+** i-th of them in name order (NULL past the end), for tdb_functions. */
 TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncFind(const char *name);
+TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncAt(int i);
 /* The SELECT that SHOW DRIFT a stands for (TEMPORAL.md §1.9); sql is the
 ** statement text its key expressions point into. *out is owned. */
 TDB_PRIVATE int tdbDriftSql(tdb *db, const TdbAstStmt *a, const char *sql, char **out);
