@@ -936,7 +936,7 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
     case TDB_STMT_UPDATE: rc = tdbDmlUpdate(&d); break;
     default: rc = tdbDmlDelete(&d); break;
   }
-  if (rc == TDB_OK && d.batch.count > 0) rc = tdbTemporalNoteWrite(d.db, &d.batch, d.ex->cvt);
+  if (rc == TDB_OK && d.batch.count > 0) rc = tdbTemporalNoteWrite(d.db, &d.batch, d.ex);
   if (rc == TDB_OK && d.batch.count > 0) rc = tdbDbCommit(d.db, &d.batch);
   if (rc == TDB_OK) {
     d.db->changes = d.changes;

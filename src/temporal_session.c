@@ -10,7 +10,7 @@
 ** CVT exactly when CVT >= every CVT a write used. A default CVT is the
 ** statement time, later than wall(head) and so than every default write's
 ** CVT; a fixed CVT can be anything. The bound kept here is the largest CVT
-** any write used beyond the clock (persisted in the metadata keyspace,
+** write at a fixed CVT used beyond the clock (persisted in the metadata keyspace,
 ** written only when a write's CVT exceeds both it and wall(head)):
 **
 **   key 0x07 'C'  ->  the largest write CVT (i64 BE, sign bit flipped)
@@ -57,10 +57,13 @@ TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex) {
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t cvt) {
-  int64_t bound;
+TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, const TdbExec *ex) {
+  int64_t bound, cvt = ex->cvt;
   unsigned char v[8];
-  int rc = tdbWriteCvtMax(db, &bound);
+  int rc;
+  /* a default CVT is the statement time: never beyond later statements' */
+  if (!ex->cvt_fixed) return TDB_OK;
+  rc = tdbWriteCvtMax(db, &bound);
   if (rc != TDB_OK) return rc;
   if (cvt <= bound || cvt < tdbStoreHeadWall(db->store)) return TDB_OK;
   tdbKeyPutI64BE(v, cvt);
