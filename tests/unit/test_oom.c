@@ -196,6 +196,16 @@ static int oomRunSqlEngine(OomAlloc *a) {
       "EXPLAIN ANALYZE SELECT * FROM t WHERE id = 2",
       "DELETE FROM t WHERE id = 4 RETURNING *",
       "SELECT * FROM tdb_indexes",
+      /* temporal reads (exec_history.c, temporal_session.c) */
+      "SELECT id, name, _system_from, _system_to, _row_op FROM t FOR SYSTEM_TIME ALL "
+      "FOR APPLICATION_TIME ALL WHERE id < 5",
+      "SELECT a.name, b.name FROM t a JOIN t AS OF a.id + 4 b ON b.id = a.id WHERE a.id < 3",
+      "SELECT name FROM v WHERE id = 2 AS OF 5",
+      "SHOW DRIFT t KEY 2",
+      "SELECT epoch_time(2), epoch_at(epoch_time(3)), current_epoch()",
+      "SET CURRENT_VALID_TIME = 5",
+      "SELECT count(*) FROM t",
+      "SET CURRENT_VALID_TIME = DEFAULT",
   };
   tdb_config cfg;
   tdb *db = NULL;
