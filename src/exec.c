@@ -733,7 +733,11 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   TdbScanState *s = p->state;
   TdbScanVisit sv;
   int rc;
-  tdbChunkReset(&p->out, ex->mem);
+  /* a scan's chunk never owns a value (bytes live in s->bytes, the rest are
+  ** scalars): forgetting the rows is enough, whatever the table's width */
+  p->out.n = 0;
+  p->out.sel = NULL;
+  p->out.nsel = 0;
   tdbArenaFree(&s->bytes); /* the previous chunk's bytes */
   if (s->point) return tdbScanPoints(ex, p, s);
   if (s->empty || !s->it) return TDB_OK;

@@ -539,7 +539,11 @@ corrupt:
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
   TdbHistState *h = p->hstate;
   int rc;
-  tdbChunkReset(&p->out, ex->mem);
+  /* as for the current-rows scan: no value of the chunk is owned (bytes
+  ** live in h->bytes, _row_op names are static) */
+  p->out.n = 0;
+  p->out.sel = NULL;
+  p->out.nsel = 0;
   tdbArenaFree(&h->bytes);
   if (h->empty || !h->vi) return TDB_OK;
   while (p->out.n < TDB_CHUNK_ROWS && tdbVersionIterValid(h->vi)) {
