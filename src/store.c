@@ -19,6 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Wall-clocks of consecutive epochs first .. first + n - 1 not yet in a
+** table file: the epoch clock of one memtable's commits (store.h). */
+typedef struct TdbClockRun {
+  uint64_t first;
+  size_t n, cap;
+  int64_t *wall;
+} TdbClockRun;
+
+static size_t tdbClockEntry(const TdbClockRun *run, size_t i, unsigned char *ck,
+                            unsigned char *cv);
+
 /* One waiting committer. */
 typedef struct TdbCommitReq {
   const TdbBatch *batch;
@@ -45,6 +56,8 @@ struct TdbStore {
   uint64_t wal_number;
   TdbMemtable *active, *imm;
   uint64_t imm_last_epoch;    /* every epoch <= this is in imm or older */
+  TdbClockRun clock_active;   /* the clock of the commits in active / imm: */
+  TdbClockRun clock_imm;      /* written into the table file when it flushes */
   uint64_t head;              /* latest published epoch */
   int64_t head_wall;          /* its wall-clock */
   uint64_t unsynced_records;  /* TDB_SYNC_NORMAL bookkeeping */
@@ -167,12 +180,25 @@ static int tdbStoreFlushImm(TdbStore *s, TdbErr *err) {
   tdbMutexUnlock(&s->mu);
   it = tdbMemtableIterNew(s->mem, imm);
   if (!it) rc = tdbErrNoMem(err);
-  if (rc == TDB_OK && tdbMemtableCount(imm) > 0) {
+  if (rc == TDB_OK && (tdbMemtableCount(imm) > 0 || s->clock_imm.n > 0)) {
+    /* the memtable's entries merged with its epoch clock, in key order */
+    const TdbClockRun *run = &s->clock_imm; /* stable: only a switch changes it */
+    unsigned char ck[TDB_EPOCH_CLOCK_KEY_LEN + TDB_IKEY_TAG_SIZE], cv[8];
+    size_t ci = 0, ckn = 0;
     rc = tdbTableWriterOpen(s->mem, s->vfs, s->dir, &s->cfg, number, &w, err);
+    if (rc == TDB_OK && run->n > 0) ckn = tdbClockEntry(run, 0, ck, cv);
     for (tdbIterSeekFirst(it); rc == TDB_OK && tdbIterValid(it); tdbIterNext(it)) {
       size_t kn, vn;
       const unsigned char *k = tdbIterKey(it, &kn), *v = tdbIterValue(it, &vn);
-      rc = tdbTableWriterAdd(w, k, kn, v, vn, err);
+      while (rc == TDB_OK && ci < run->n && tdbIkeyCompare(ck, ckn, k, kn) < 0) {
+        rc = tdbTableWriterAdd(w, ck, ckn, cv, sizeof cv, err);
+        if (++ci < run->n) ckn = tdbClockEntry(run, ci, ck, cv);
+      }
+      if (rc == TDB_OK) rc = tdbTableWriterAdd(w, k, kn, v, vn, err);
+    }
+    while (rc == TDB_OK && ci < run->n) {
+      rc = tdbTableWriterAdd(w, ck, ckn, cv, sizeof cv, err);
+      if (++ci < run->n) ckn = tdbClockEntry(run, ci, ck, cv);
     }
     if (rc == TDB_OK) rc = tdbTableWriterFinish(w, &meta, err);
   }
@@ -200,6 +226,7 @@ static int tdbStoreFlushImm(TdbStore *s, TdbErr *err) {
   if (rc == TDB_OK) {
     tdbMemtableUnref(s->imm);
     s->imm = NULL;
+    s->clock_imm.n = 0; /* in the table file now */
     tdbStoreRemoveOldLogs(s, s->vs.log_number);
   }
   tdbCondBroadcast(&s->bg_cv);
@@ -581,9 +608,13 @@ static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
 ** Every committed epoch is in it or older, empty batches included, so its
 ** flush records them all. */
 static void tdbStoreSwitchMemtable(TdbStore *s, TdbMemtable *fresh) {
+  TdbClockRun spare = s->clock_imm; /* empty: no imm yet */
   s->imm = s->active;
   s->imm_last_epoch = s->head;
   s->active = fresh;
+  s->clock_imm = s->clock_active;
+  s->clock_active = spare;
+  s->clock_active.n = 0;
 }
 
 /* Make room in the memtable for a write (mu held): switch to a new memtable
@@ -598,8 +629,8 @@ static int tdbStoreMakeRoom(TdbStore *s, TdbErr *err) {
     }
     /* (an empty memtable always has room: its arena block alone may exceed
     ** a tiny memtable_bytes) */
-    if (tdbMemtableApproximateBytes(s->active) < s->cfg.memtable_bytes ||
-        tdbMemtableCount(s->active) == 0) {
+    if (tdbMemtableApproximateBytes(s->active) + s->clock_active.n * 32 < s->cfg.memtable_bytes ||
+        (tdbMemtableCount(s->active) == 0 && s->clock_active.n == 0)) {
       return TDB_OK;
     }
     if (s->imm) {
@@ -635,9 +666,12 @@ static int tdbStoreApplyOp(void *ctx, const TdbBatchOp *op) {
 }
 
 /* The epoch clock (store.h): key TDB_EPOCH_CLOCK_PREFIX | epoch (8 B BE)
-** -> wall-clock (8 B BE, sign bit flipped), written into the memtable at
-** the commit's own epoch beside the batch. The WAL record already carries
-** the wall-clock, so recovery writes it again and the log grows by nothing. */
+** -> wall-clock (8 B BE, sign bit flipped). A commit only appends its
+** wall-clock to the active memtable's clock run (no memtable insert: the
+** commit path stays one batch); the flush of that memtable writes the run
+** into the table file, merged in key order, at each entry's own epoch. The
+** WAL record carries the wall-clock, so recovery rebuilds the run and the
+** log grows by nothing. */
 static void tdbEpochClockKey(unsigned char *k, uint64_t epoch) {
   int i;
   k[0] = TDB_EPOCH_CLOCK_PREFIX0;
@@ -645,13 +679,41 @@ static void tdbEpochClockKey(unsigned char *k, uint64_t epoch) {
   for (i = 0; i < 8; i++) k[2 + i] = (unsigned char)(epoch >> (56 - 8 * i));
 }
 
-static int tdbStoreRecordWall(TdbMemtable *mt, uint64_t epoch, int64_t wall) {
-  unsigned char k[TDB_EPOCH_CLOCK_KEY_LEN], v[8];
-  uint64_t u = (uint64_t)wall ^ (UINT64_C(1) << 63);
-  int i;
+/* Entry i of a run as an internal key (ck) and value (cv); its key length. */
+static size_t tdbClockEntry(const TdbClockRun *run, size_t i, unsigned char *ck,
+                            unsigned char *cv) {
+  unsigned char k[TDB_EPOCH_CLOCK_KEY_LEN];
+  uint64_t epoch = run->first + i, u = (uint64_t)run->wall[i] ^ (UINT64_C(1) << 63);
+  int j;
   tdbEpochClockKey(k, epoch);
-  for (i = 0; i < 8; i++) v[i] = (unsigned char)(u >> (56 - 8 * i));
-  return tdbMemtableAdd(mt, epoch, TDB_KIND_VALUE, k, sizeof k, v, 8);
+  for (j = 0; j < 8; j++) cv[j] = (unsigned char)(u >> (56 - 8 * j));
+  return tdbIkeyEncode(ck, k, sizeof k, epoch, TDB_KIND_VALUE);
+}
+
+/* Room for `more` entries (before the commits that append them). */
+static int tdbClockReserve(TdbStore *s, TdbClockRun *run, size_t more) {
+  size_t cap;
+  int64_t *grown;
+  if (run->n + more <= run->cap) return TDB_OK;
+  cap = run->cap ? run->cap * 2 : 256;
+  while (cap < run->n + more) cap *= 2;
+  grown = tdbMemRealloc(s->mem, run->wall, cap * sizeof *grown);
+  if (!grown) return TDB_NOMEM;
+  run->wall = grown;
+  run->cap = cap;
+  return TDB_OK;
+}
+
+/* Append wall(epoch) to a reserved run: epochs follow each other. */
+static void tdbClockAppend(TdbClockRun *run, uint64_t epoch, int64_t wall) {
+  if (run->n == 0) run->first = epoch;
+  run->wall[run->n++] = wall;
+}
+
+static int tdbClockFind(const TdbClockRun *run, uint64_t epoch, int64_t *wall) {
+  if (run->n == 0 || epoch < run->first || epoch - run->first >= run->n) return 0;
+  *wall = run->wall[epoch - run->first];
+  return 1;
 }
 
 /* Whether this group must be synced (mu held). */
@@ -676,7 +738,7 @@ static int tdbStoreWantSync(TdbStore *s, int nrecords, int64_t now) {
 static void tdbStoreCommitGroup(TdbStore *s) {
   TdbCommitReq *group[TDB_GROUP_MAX], *r;
   size_t offs[TDB_GROUP_MAX + 1];
-  int64_t walls[TDB_GROUP_MAX];
+  int64_t walls[TDB_GROUP_MAX];  /* the group's wall-clocks, for the epoch clock */
   TdbStr rec;
   TdbErr *err;
   uint64_t first = s->head + 1;
@@ -696,6 +758,15 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     return;
   }
   for (r = s->queue; r && n < TDB_GROUP_MAX; r = r->next) group[n++] = r;
+  if (tdbClockReserve(s, &s->clock_active, (size_t)n) != TDB_OK) {
+    r = s->queue; /* as above: only the leader's request fails */
+    s->queue = r->next;
+    if (!s->queue) s->queue_tail = NULL;
+    r->rc = tdbErrNoMem(err);
+    r->done = 1;
+    tdbCondBroadcast(&s->commit_cv);
+    return;
+  }
   now = s->vfs->now_us(s->vfs);
   sync = tdbStoreWantSync(s, n, now);
   mt = s->active;
@@ -725,13 +796,15 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     a.epoch = group[i]->epoch;
     rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z + offs[i],
                              offs[i + 1] - offs[i], tdbStoreApplyOp, &a);
-    if (rc == TDB_OK) rc = tdbStoreRecordWall(mt, a.epoch, walls[i]);
   }
   tdbStrClear(&rec);
   tdbMemtableUnref(mt);
   tdbMutexLock(&s->mu);
   s->writer_busy = 0;
   if (rc == TDB_OK) {
+    /* the memtable cannot have switched: only a leader (us) or a flush
+    ** that waits for writer_busy switches it */
+    for (i = 0; i < n; i++) tdbClockAppend(&s->clock_active, first + (uint64_t)i, walls[i]);
     s->head = first + (uint64_t)n - 1;
     s->head_wall = wall;
     if (sync) {
@@ -1138,6 +1211,8 @@ TDB_PRIVATE int tdbStoreEpochWall(TdbStore *s, uint64_t epoch, int64_t *wall, in
   if (epoch == head && epoch > 0) {
     *wall = s->head_wall;
     *found = 1;
+  } else if (epoch > 0 && epoch <= head) {
+    *found = tdbClockFind(&s->clock_active, epoch, wall) || tdbClockFind(&s->clock_imm, epoch, wall);
   }
   tdbMutexUnlock(&s->mu);
   if (*found || epoch == 0 || epoch > head) return TDB_OK;
@@ -1189,7 +1264,7 @@ TDB_PRIVATE int tdbStoreFlush(TdbStore *s, TdbErr *err) {
     tdbStoreScheduleWork(s);
     tdbStoreWaitIdle(s);
   }
-  if (!s->sticky_rc && tdbMemtableCount(s->active) > 0) {
+  if (!s->sticky_rc && (tdbMemtableCount(s->active) > 0 || s->clock_active.n > 0)) {
     TdbMemtable *fresh = tdbMemtableNew(s->mem);
     if (!fresh) rc = tdbErrNoMem(err);
     if (rc == TDB_OK) rc = tdbStoreNewWal(s, err);
@@ -1358,7 +1433,8 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, uint64_t *nrecords, T
     a.mt = s->active;
     a.epoch = h.epoch;
     rc = tdbBatchForEachLast(s->mem, rec, n, tdbStoreApplyOp, &a);
-    if (rc == TDB_OK) rc = tdbStoreRecordWall(s->active, h.epoch, h.wall_us);
+    if (rc == TDB_OK && tdbClockReserve(s, &s->clock_active, 1) != TDB_OK) rc = TDB_NOMEM;
+    if (rc == TDB_OK) tdbClockAppend(&s->clock_active, h.epoch, h.wall_us);
     if (rc != TDB_OK) {
       rc = rc == TDB_NOMEM ? tdbErrNoMem(err)
                            : tdbErrSet(err, TDB_CORRUPT_WAL, NULL,
@@ -1658,6 +1734,8 @@ TDB_PRIVATE void tdbStoreClose(TdbStore *s) {
   tdbMemtableUnref(s->imm);
   tdbTableCacheFree(s->tables);
   for (l = 0; l < TDB_LEVELS_MAX; l++) tdbMemFree(s->mem, s->compact_pointer[l]);
+  tdbMemFree(s->mem, s->clock_active.wall);
+  tdbMemFree(s->mem, s->clock_imm.wall);
   if (s->lock_file) s->lock_file->methods->close_file(s->lock_file);
   if (s->sync_ready) {
     tdbCondDestroy(&s->bg_cv);
