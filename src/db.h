@@ -26,7 +26,8 @@ struct tdb {
   /* session: SET CURRENT_VALID_TIME (temporal_session.c) */
   int cvt_fixed;          /* 1: cvt is fixed; 0: DEFAULT (the statement time) */
   int64_t cvt;
-  int64_t write_cvt_max;  /* the largest CVT a write used (-1: not loaded yet) */
+  int64_t write_cvt_max;  /* the largest fixed CVT a write used beyond the clock
+                             (INT64_MIN: none); read once, when loaded is set */
   int write_cvt_loaded;
 };
 

@@ -5,8 +5,6 @@
 ** catalog, so a failing statement changes nothing. The catalog version
 ** bump makes every prepared statement re-prepare at its next step.
 */
-#include "temporal.h"
-#include "temporal_session.h"
 #include "db.h"
 #include "binder.h"
 #include "parser.h"
@@ -15,6 +13,8 @@
 #include "rows.h"
 #include "rowcodec.h"
 #include "stats.h"
+#include "temporal.h"
+#include "temporal_session.h"
 #include "planner.h"
 
 static int tdbDdlError(tdb *db, int code, const char *sqlstate, const char *fmt,

@@ -5,13 +5,13 @@
 ** A statement is parsed and bound once in tdb_prepare; tdb_step runs it. A
 ** SELECT without FROM yields exactly one row, evaluated at its first step.
 */
-#include "temporal_session.h"
 #include "db.h"
 #include "binder.h"
 #include "datetime.h"
 #include "expr.h"
 #include "parser.h"
 #include "planner.h"
+#include "temporal_session.h"
 
 #include <stdlib.h>
 

@@ -48,14 +48,16 @@ TDB_PRIVATE TdbMem *tdbStoreMem(TdbStore *s);
 /* The latest committed epoch. */
 TDB_PRIVATE uint64_t tdbStoreHead(TdbStore *s);
 
-/* The epoch clock: every commit also writes, at its own epoch and in the
-** same memtable insert as its batch (no extra WAL bytes: the record carries
-** the wall-clock and recovery writes it again), the key
+/* The epoch clock: every commit's wall-clock is stored, at the commit's own
+** epoch, as the key
 **
 **   0x07 'W' | epoch (u64 BE)  ->  wall-clock µs (i64 BE, sign bit flipped)
 **
-** so wall(e) survives flushes and reopens. 0x07 is the metadata keyspace
-** (docs/sql-storage.md); the key is never deleted (retention: every version). */
+** so wall(e) survives flushes and reopens. A commit only appends to an
+** in-memory run beside its memtable (no memtable insert, no extra WAL
+** bytes: the log record carries the wall-clock and recovery rebuilds the
+** run); the memtable's flush writes the run into the table file. 0x07 is the
+** metadata keyspace (docs/sql-storage.md); the key is never deleted. */
 #define TDB_EPOCH_CLOCK_PREFIX0 0x07
 #define TDB_EPOCH_CLOCK_PREFIX1 'W'
 #define TDB_EPOCH_CLOCK_KEY_LEN 10
