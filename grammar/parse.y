@@ -59,7 +59,7 @@ typedef struct TdbLimit {
 /* Non-reserved keywords: usable as identifiers where a keyword cannot stand. */
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
-  IF RECURSIVE.
+  IF RECURSIVE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE TRANSACTION.
 
 %left OR.
 %left AND.
@@ -177,6 +177,20 @@ column_kw ::= .
 cmd ::= SHOW TABLES. { tdbParseBegin(pParse, TDB_STMT_SHOW_TABLES); }
 cmd ::= DESCRIBE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_DESCRIBE, N, 0); }
 cmd ::= ANALYZE. { tdbParseBegin(pParse, TDB_STMT_ANALYZE); }
+
+/* Transactions (txn.c). */
+cmd ::= BEGIN trans_opt. { tdbParseBegin(pParse, TDB_STMT_BEGIN); }
+cmd ::= COMMIT trans_opt. { tdbParseBegin(pParse, TDB_STMT_COMMIT); }
+cmd ::= ROLLBACK trans_opt. { tdbParseBegin(pParse, TDB_STMT_ROLLBACK); }
+cmd ::= ROLLBACK trans_opt TO savepoint_opt nm(N). {
+  tdbParseBeginNamed(pParse, TDB_STMT_ROLLBACK_TO, N, 0);
+}
+cmd ::= SAVEPOINT nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_SAVEPOINT, N, 0); }
+cmd ::= RELEASE savepoint_opt nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_RELEASE, N, 0); }
+trans_opt ::= .
+trans_opt ::= TRANSACTION.
+savepoint_opt ::= .
+savepoint_opt ::= SAVEPOINT.
 cmd ::= ANALYZE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_ANALYZE, N, 0); }
 
 /* ---- INSERT / UPDATE / DELETE --------------------------------------------- */

@@ -227,7 +227,13 @@ typedef enum TdbStmtKind {
   TDB_STMT_DELETE,
   TDB_STMT_SHOW_TABLES,
   TDB_STMT_DESCRIBE,
-  TDB_STMT_ANALYZE
+  TDB_STMT_ANALYZE,
+  TDB_STMT_BEGIN,         /* transaction control (txn.c) */
+  TDB_STMT_COMMIT,
+  TDB_STMT_ROLLBACK,
+  TDB_STMT_SAVEPOINT,     /* name: the savepoint */
+  TDB_STMT_ROLLBACK_TO,
+  TDB_STMT_RELEASE
 } TdbStmtKind;
 
 #define TDB_OBJ_TABLE 1

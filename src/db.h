@@ -8,6 +8,7 @@
 #include "catalog.h"
 #include "exec.h"
 #include "store.h"
+#include "txn.h"
 
 /* Keyspaces: the first byte of every key the engine stores. On-disk: do not
 ** renumber. The SQL layer's keyspaces (catalog, rows, indexes) come with it. */
@@ -23,6 +24,7 @@ struct tdb {
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
   TdbCatalog catalog;     /* the schema (catalog.h) */
   int64_t last_time;      /* the last statement time handed out (µs) */
+  TdbTxn txn;             /* the open explicit transaction (txn.h) */
 };
 
 /* The time of a statement starting now: max(clock, previous + 1 µs, the

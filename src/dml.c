@@ -413,7 +413,7 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
     if (rc == TDB_OK && tdbHashSetFind(&d->added_uniq, prefix.z, prefix.n, 0, &id, NULL) == TDB_OK) {
       hit = 1;
     }
-    if (rc == TDB_OK && !hit) rc = tdbStoreIter(d->db->store, 0, &d->db->err, &it);
+    if (rc == TDB_OK && !hit) rc = tdbTxnIter(d->db, 0, &it);
     if (rc == TDB_OK && !hit) {
       for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it) && rc == TDB_OK;
            tdbDbIterNext(it)) {
@@ -430,7 +430,7 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
           break;
         }
         if (tdbHashSetFind(&d->removed, d->key2.z, d->key2.n, 0, &id, NULL) == TDB_OK) continue;
-        rc = tdbStoreGet(d->db->store, 0, d->key2.z, d->key2.n, &d->val, &found, &d->db->err);
+        rc = tdbTxnGet(d->db, 0, d->key2.z, d->key2.n, &d->val, &found);
         if (rc == TDB_OK && found) {
           TdbRow hdr;
           size_t off, rn;
@@ -608,7 +608,7 @@ static int tdbLoadRowid(TdbDml *d) {
   unsigned char next[5];
   int rc;
   if (t->rowid_loaded) return TDB_OK;
-  rc = tdbStoreIter(d->db->store, 0, &d->db->err, &it);
+  rc = tdbTxnIter(d->db, 0, &it);
   if (rc != TDB_OK) return rc;
   next[0] = TDB_KEYSPACE_HISTORY;
   tdbKeyPutU32BE(next + 1, t->id + 1);

@@ -27,6 +27,8 @@
 #define TDB_SQLSTATE_CHECK            "23514"
 #define TDB_SQLSTATE_TXN_STATE        "25000"
 #define TDB_SQLSTATE_NO_TXN           "25P01"
+#define TDB_SQLSTATE_ACTIVE_TXN       "25001"  /* BEGIN inside a transaction */
+#define TDB_SQLSTATE_NO_SAVEPOINT     "3B001"  /* no such savepoint */
 #define TDB_SQLSTATE_SERIALIZATION    "40001"
 #define TDB_SQLSTATE_DEPENDENT_OBJECTS "2BP01"
 #define TDB_SQLSTATE_SYNTAX           "42601"

@@ -536,7 +536,7 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
              ((p->access == TDB_ACCESS_PK_POINT && p->nkey == TDB_MAX(p->table->npk, 1)) ||
               (p->access == TDB_ACCESS_PK_IN && TDB_MAX(p->table->npk, 1) == 1 && s->nin > 0));
   if (s->point) return TDB_OK;
-  rc = tdbStoreIter(ex->db->store, ex->snapshot, ex->err, &s->it);
+  rc = tdbTxnIter(ex->db, ex->snapshot, &s->it);
   if (rc != TDB_OK) return rc;
   tdbDbIterSeek(s->it, s->start.z, s->start.n);
   return TDB_OK;
@@ -656,8 +656,7 @@ static int tdbScanPoints(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   int rc;
   while (!s->empty && p->out.n < TDB_CHUNK_ROWS) {
     int found = 0, emitted;
-    rc = tdbStoreGet(ex->db->store, ex->snapshot, s->prefix.z, s->prefix.n, &s->rowval, &found,
-                     ex->err);
+    rc = tdbTxnGet(ex->db, ex->snapshot, s->prefix.z, s->prefix.n, &s->rowval, &found);
     if (rc != TDB_OK) return rc;
     if (found) {
       rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->prefix.z, s->prefix.n,
@@ -701,8 +700,7 @@ static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const u
     int found = 0;
     rc = tdbIndexRowKey(ex, p, k, kn, &s->rowkey);
     if (rc == TDB_OK) {
-      rc = tdbStoreGet(ex->db->store, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval, &found,
-                       ex->err);
+      rc = tdbTxnGet(ex->db, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval, &found);
     }
     if (rc == TDB_OK && found) {
       rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->rowkey.z, s->rowkey.n,

@@ -168,7 +168,7 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     TdbStr v;
     int found = 0;
     tdbStrInit(&v, &db->mem);
-    rc = tdbStoreGet(db->store, 0, prefix.z, prefix.n, &v, &found, &db->err);
+    rc = tdbTxnGet(db, 0, prefix.z, prefix.n, &v, &found);
     if (rc == TDB_OK && found) {
       rc = tdbPieceVisit(db, t, (const unsigned char *)prefix.z, prefix.n,
                          (const unsigned char *)v.z, v.n, slots, nslots, vals, defaults, fn, ctx);
@@ -176,7 +176,7 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     tdbStrClear(&v);
     goto done;
   }
-  rc = tdbStoreIter(db->store, 0, &db->err, &it);
+  rc = tdbTxnIter(db, 0, &it);
   if (rc != TDB_OK) goto done;
   for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
     size_t kn, vn;

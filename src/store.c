@@ -1031,6 +1031,11 @@ static const TdbIterMethods tdbPinnedIterMethods = {
     tdbPiVisit};
 
 TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
+  return tdbStoreIterWith(s, as_of, NULL, err, out);
+}
+
+TDB_PRIVATE int tdbStoreIterWith(TdbStore *s, uint64_t as_of, TdbMemtable *pending, TdbErr *err,
+                                 TdbDbIter **out) {
   TdbPinnedIter *pi;
   TdbIter **kids;
   int n = 0, l, i, rc;
@@ -1044,9 +1049,13 @@ TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter
   }
   pi->base.m = &tdbPinnedIterMethods;
   pi->s = s;
-  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(2 + pi->rs.v->nfiles[0] +
+  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(3 + pi->rs.v->nfiles[0] +
                                                            pi->rs.v->nlevels));
   if (!kids) goto nomem;
+  if (pending) {
+    kids[n] = tdbMemtableIterNew(s->mem, pending);
+    if (!kids[n++]) goto nomem_kids;
+  }
   kids[n] = tdbMemtableIterNew(s->mem, pi->rs.active);
   if (!kids[n++]) goto nomem_kids;
   if (pi->rs.imm) {
@@ -1078,6 +1087,7 @@ TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter
     return tdbErrNoMem(err);
   }
   *out = tdbDbIterNew(s->mem, &pi->base, pi->rs.as_of);
+  if (*out && pending) tdbDbIterShowPending(*out);
   return *out ? TDB_OK : tdbErrNoMem(err);
 nomem_kids:
   for (i = 0; i < n; i++) tdbIterFree(kids[i]);

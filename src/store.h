@@ -52,6 +52,11 @@ TDB_PRIVATE int tdbStoreGet(TdbStore *s, uint64_t as_of, const void *key, size_t
 
 /* An iterator over the visible keys as of `as_of` (0 = head). */
 TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out);
+/* tdbStoreIter that also shows the versions of `pending` (a transaction's
+** uncommitted writes, at seq >= TDB_IKEY_PENDING_SEQ) on top of the state
+** at as_of; NULL pending is tdbStoreIter. */
+TDB_PRIVATE int tdbStoreIterWith(TdbStore *s, uint64_t as_of, struct TdbMemtable *pending,
+                                 TdbErr *err, TdbDbIter **out);
 
 /* Keys whose first byte is `first_byte` keep only the versions some reader
 ** can still see: compaction drops a version when a newer one is at or

@@ -534,6 +534,56 @@ static int oomRunSqlOpen(OomAlloc *a) {
   return a->failed;
 }
 
+/* A transaction with a savepoint, DDL, ROLLBACK TO and COMMIT, every
+** allocation failed in turn: any statement may fail cleanly, and what is
+** committed in the end reads the same through a scan and key lookups. */
+static int oomRunTxn(OomAlloc *a) {
+  static const char *const work[] = {
+      "BEGIN",
+      "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+      "SAVEPOINT s",
+      "UPDATE t SET v = 'B' WHERE id = 2",
+      "CREATE INDEX t_v ON t(v)",
+      "SELECT id FROM t WHERE v = 'B'",
+      "ROLLBACK TO s",
+      "INSERT INTO t VALUES (3, 'c')",
+      "SELECT count(*) FROM t",
+      "COMMIT",
+  };
+  tdb_config cfg;
+  tdb *db = NULL;
+  size_t i;
+  long scanned, found = 0;
+  int rc;
+  oomConfig(&cfg, a);
+  cfg.threads = 0;
+  rc = tdb_open(":memory:", &cfg, &db);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) {
+    tdb_close(db);
+    return a->failed;
+  }
+  if (oomStmt(db, a, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)") != TDB_OK) goto done;
+  for (i = 0; i < TDB_ARRAY_LEN(work); i++) (void)oomStmt(db, a, work[i]);
+  (void)tdb_exec(db, "ROLLBACK", NULL, NULL); /* when COMMIT or BEGIN did not run */
+  scanned = oomCount(db, "SELECT count(*) FROM t");
+  for (i = 1; i <= 3; i++) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM t WHERE id = %d", (int)i);
+    found += oomCount(db, sql) == 1;
+  }
+  if (scanned >= 0) CHECK(scanned == found || a->failed);
+  if (!a->failed) CHECK(scanned == 3);
+done:
+  tdb_close(db);
+  return a->failed;
+}
+
+static void testTxnOom(void) {
+  gOomRestep = 0;
+  oomSweepIsolated("txn", oomRunTxn);
+}
+
 static void testSqlOpenOom(void) {
   tdb *db = NULL;
   tdb_config cfg;
@@ -573,6 +623,7 @@ int main(void) {
   TEST_RUN(testSqlEngineOom);
   TEST_RUN(testSqlEngineRestepOom);
   TEST_RUN(testSqlOpenOom);
+  TEST_RUN(testTxnOom);
   TEST_RUN(testKvOom);
   return tdbTestFinish();
 }
