@@ -60,8 +60,9 @@ typedef struct TdbLimit {
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
   IF.
-/* Window and FILTER keywords: non-reserved too (a column may be called `rows`). */
-%fallback ID OVER PARTITION WINDOW ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT
+/* Window and FILTER keywords: non-reserved too (a column may be called `rows`),
+** except WINDOW, which could otherwise be read as an alias after FROM t. */
+%fallback ID OVER PARTITION ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT
   ROW FILTER.
 
 %left OR.
@@ -353,22 +354,29 @@ over_opt(A) ::= . { A = 0; }
 over_opt(A) ::= OVER nm(N). { A = tdbWindowRef(pParse, N); }
 over_opt(A) ::= OVER LP(L) window(W) RP(R). { A = tdbWindowWiden(pParse, L, W, R); }
 
+/* The parts of a window, spelled out so that the first token always has an
+** explicit parser action: a non-reserved word (ROWS, PARTITION) would
+** otherwise be read as a window name through the ID fallback. */
 %type window {TdbWindowDef*}
 %destructor window { tdbWindowFree(pParse->mem, $$); }
-window(A) ::= window_base(B) partition_opt(P) orderby_opt(O) frame_opt(F). { A = tdbWindowNew(pParse, B, P, O, F); }
-window_base(A) ::= . { A.z = 0; A.n = 0; }
-window_base(A) ::= nm(A).
-
-%type partition_opt {TdbExprList*}
-%destructor partition_opt { tdbExprListFree(pParse->mem, $$); }
-partition_opt(A) ::= . { A = 0; }
-partition_opt(A) ::= PARTITION BY exprlist(L). { A = L; }
+window(A) ::= . { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, 0, 0); }
+window(A) ::= window_parts(A).
+window(A) ::= nm(B). { A = tdbWindowNew(pParse, B, 0, 0, 0); }
+window(A) ::= nm(B) window_parts(W). { A = tdbWindowBase(pParse, B, W); }
+%type window_parts {TdbWindowDef*}
+%destructor window_parts { tdbWindowFree(pParse->mem, $$); }
+window_parts(A) ::= PARTITION BY exprlist(P) orderby_opt(O) frame_opt(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, P, O, F); }
+window_parts(A) ::= ORDER BY sortlist(O) frame_opt(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, O, F); }
+window_parts(A) ::= frame(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, 0, F); }
 
 %type frame_opt {TdbWindowDef*}
 %destructor frame_opt { tdbWindowFree(pParse->mem, $$); }
 frame_opt(A) ::= . { A = 0; }
-frame_opt(A) ::= frame_units(U) frame_bound(S). { A = tdbWindowFrame(pParse, U, S, 0); }
-frame_opt(A) ::= frame_units(U) BETWEEN frame_bound(S) AND frame_bound(E). { A = tdbWindowFrame(pParse, U, S, &E); }
+frame_opt(A) ::= frame(A).
+%type frame {TdbWindowDef*}
+%destructor frame { tdbWindowFree(pParse->mem, $$); }
+frame(A) ::= frame_units(U) frame_bound(S). { A = tdbWindowFrame(pParse, U, S, 0); }
+frame(A) ::= frame_units(U) BETWEEN frame_bound(S) AND frame_bound(E). { A = tdbWindowFrame(pParse, U, S, &E); }
 %type frame_units {int}
 frame_units(A) ::= ROWS. { A = TDB_FRAME_ROWS; }
 frame_units(A) ::= RANGE. { A = TDB_FRAME_RANGE; }

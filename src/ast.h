@@ -375,6 +375,8 @@ TDB_PRIVATE TdbWindowDef *tdbWindowRef(TdbParse *p, TdbToken name);
 ** frame is a def carrying only units and bounds, or NULL. */
 TDB_PRIVATE TdbWindowDef *tdbWindowNew(TdbParse *p, TdbToken base, TdbExprList *partition,
                                        TdbExprList *order, TdbWindowDef *frame);
+/* ( base parts ): w (the parts) starting from window `base`. */
+TDB_PRIVATE TdbWindowDef *tdbWindowBase(TdbParse *p, TdbToken base, TdbWindowDef *w);
 /* A frame: units with start and end bounds (end NULL: CURRENT ROW). */
 TDB_PRIVATE TdbWindowDef *tdbWindowFrame(TdbParse *p, int units, TdbFrameBound start,
                                          const TdbFrameBound *end);

@@ -78,6 +78,16 @@ TDB_PRIVATE TdbWindowDef *tdbWindowNew(TdbParse *p, TdbToken base, TdbExprList *
   return w;
 }
 
+TDB_PRIVATE TdbWindowDef *tdbWindowBase(TdbParse *p, TdbToken base, TdbWindowDef *w) {
+  if (!w) return NULL;
+  w->base = tdbIdentifier(p, base);
+  if (!w->base) {
+    tdbWindowFree(p->mem, w);
+    return NULL;
+  }
+  return w;
+}
+
 TDB_PRIVATE TdbWindowDef *tdbWindowFrame(TdbParse *p, int units, TdbFrameBound start,
                                          const TdbFrameBound *end) {
   TdbWindowDef *w = tdbWindowAlloc(p);
