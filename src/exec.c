@@ -1262,6 +1262,11 @@ TDB_PRIVATE int tdbSortKeysCompare(TdbErr *err, const TdbValue *ra, const TdbVal
     const TdbSortKey *key = &keys[k];
     const TdbValue *x = &ra[key->column], *y = &rb[key->column];
     int nx = TDB_VALUE_IS_NULL(x), ny = TDB_VALUE_IS_NULL(y), cmp = 0;
+    if (x->type == TDB_TYPE_INTEGER && y->type == TDB_TYPE_INTEGER) { /* the common case */
+      if (x->u.i == y->u.i) continue;
+      cmp = x->u.i < y->u.i ? -1 : 1;
+      return key->desc ? -cmp : cmp;
+    }
     if (nx || ny) {
       if (nx && ny) continue;
       /* NULL first or last, whatever the direction */

@@ -64,9 +64,10 @@ typedef struct TdbWinCall {
   int kind;
   int leader;           /* index of the first call with the same window */
   int np, no, na;       /* partition keys, order keys, arguments */
-  int keycol;           /* row column of the (leader's) first partition key */
-  int argcol;           /* row column of the first argument */
+  int *keycols;         /* leader: row columns of the np + no keys */
+  int argcols[3];       /* row columns of the arguments */
   int filtercol;        /* row column of the FILTER condition, or -1 */
+  int ordercol;         /* row column of the first order key (leader's), or -1 */
   int units;            /* TDB_FRAME_ROWS or TDB_FRAME_RANGE */
   int start_kind, end_kind;
   TdbValue start_off, end_off;  /* evaluated offsets (owned) */
@@ -78,6 +79,7 @@ typedef struct TdbWindowState {
   int ncalls;
   TdbWinCall *calls;
   int nin;              /* child columns */
+  int base;             /* first evaluated column: nin + calls */
   int width;            /* row width */
   TdbRowSet rows;
   size_t *order;        /* sorted row numbers of the window being computed */
@@ -93,6 +95,7 @@ static void tdbWindowStateFree(TdbMem *mem, TdbWindowState *s) {
     tdbValueClear(mem, &s->calls[c].start_off);
     tdbValueClear(mem, &s->calls[c].end_off);
     tdbMemFree(mem, s->calls[c].keys);
+    tdbMemFree(mem, s->calls[c].keycols);
   }
   tdbMemFree(mem, s->calls);
   tdbRowSetFree(&s->rows, mem);
@@ -160,6 +163,16 @@ done:
   return rc;
 }
 
+/* The row column holding the value of e: the child's column when e reads
+** one as it is, else a new evaluated column (*next, which advances). */
+static int tdbWinColumn(const TdbWindowState *s, const TdbExpr *e, int *next) {
+  if (((e->kind == TDB_EXPR_COLUMN && e->depth == 0) || e->kind == TDB_EXPR_AGGREF) &&
+      e->column >= 0 && e->column < s->nin) {
+    return e->column;
+  }
+  return (*next)++;
+}
+
 TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   TdbWindowState *s = tdbMemAllocZero(ex->mem, sizeof *s);
   int c, col, rc = TDB_OK;
@@ -175,7 +188,7 @@ TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) 
     tdbValueSetNull(&s->calls[c].start_off);
     tdbValueSetNull(&s->calls[c].end_off);
   }
-  col = s->nin + p->nwins;
+  col = s->base = s->nin + p->nwins;
   for (c = 0; c < p->nwins && rc == TDB_OK; c++) {
     TdbWinCall *call = &s->calls[c];
     const TdbExpr *e = p->wins[c];
@@ -195,23 +208,25 @@ TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) 
       }
     }
     if (call->leader == c) {
-      call->keycol = col;
-      col += call->np + call->no;
       call->keys = tdbMemAlloc(ex->mem, sizeof(TdbSortKey) * (size_t)(call->np + call->no + 1));
-      if (!call->keys) return tdbErrNoMem(ex->err);
+      call->keycols = tdbMemAlloc(ex->mem, sizeof(int) * (size_t)(call->np + call->no + 1));
+      if (!call->keys || !call->keycols) return tdbErrNoMem(ex->err);
       for (k = 0; k < call->np + call->no; k++) {
         const TdbExprItem *it = k < call->np ? &w->partition_by->items[k]
                                              : &w->order_by->items[k - call->np];
-        call->keys[k].column = call->keycol + k;
+        call->keycols[k] = tdbWinColumn(s, it->expr, &col);
+        call->keys[k].column = call->keycols[k];
         call->keys[k].desc = k < call->np ? 0 : it->desc;
         call->keys[k].nulls_first = k < call->np ? 1 : it->nulls ? it->nulls == 1 : !it->desc;
       }
+      call->ordercol = call->no > 0 ? call->keycols[call->np] : -1;
     } else {
-      call->keycol = s->calls[call->leader].keycol;
+      call->ordercol = s->calls[call->leader].ordercol;
     }
-    call->argcol = col;
-    col += call->na;
-    call->filtercol = e->filter ? col++ : -1;
+    for (k = 0; k < call->na && k < 3; k++) {
+      call->argcols[k] = tdbWinColumn(s, e->list->items[k].expr, &col);
+    }
+    call->filtercol = e->filter ? tdbWinColumn(s, e->filter, &col) : -1;
     /* the frame: the default is RANGE BETWEEN UNBOUNDED PRECEDING AND
     ** CURRENT ROW, which is the whole partition without ORDER BY */
     call->units = w->units ? w->units : TDB_FRAME_RANGE;
@@ -278,24 +293,20 @@ static int tdbWinMaterialize(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
     for (c = 0; c < s->ncalls; c++) {
       const TdbWinCall *call = &s->calls[c];
       const TdbWindowDef *w = call->e->over;
-      if (call->leader == c) {
-        for (k = 0; k < call->np; k++) {
-          rc = tdbWinEvalColumn(ex, s, b, sel, live, w->partition_by->items[k].expr,
-                                call->keycol + k, first);
-          if (rc != TDB_OK) return rc;
-        }
-        for (k = 0; k < call->no; k++) {
-          rc = tdbWinEvalColumn(ex, s, b, sel, live, w->order_by->items[k].expr,
-                                call->keycol + call->np + k, first);
-          if (rc != TDB_OK) return rc;
-        }
-      }
-      for (k = 0; k < call->na; k++) {
-        rc = tdbWinEvalColumn(ex, s, b, sel, live, call->e->list->items[k].expr,
-                              call->argcol + k, first);
+      for (k = 0; call->leader == c && k < call->np + call->no; k++) {
+        const TdbExpr *e = k < call->np ? w->partition_by->items[k].expr
+                                        : w->order_by->items[k - call->np].expr;
+        if (call->keycols[k] < s->base) continue; /* the child's column */
+        rc = tdbWinEvalColumn(ex, s, b, sel, live, e, call->keycols[k], first);
         if (rc != TDB_OK) return rc;
       }
-      if (call->filtercol >= 0) {
+      for (k = 0; k < call->na; k++) {
+        if (call->argcols[k] < s->base) continue;
+        rc = tdbWinEvalColumn(ex, s, b, sel, live, call->e->list->items[k].expr,
+                              call->argcols[k], first);
+        if (rc != TDB_OK) return rc;
+      }
+      if (call->filtercol >= s->base) {
         rc = tdbWinEvalColumn(ex, s, b, sel, live, call->e->filter, call->filtercol, first);
         if (rc != TDB_OK) return rc;
       }
@@ -439,9 +450,11 @@ static int tdbWinPasses(const TdbWinPart *pt, size_t j, TdbEvalCtx *ctx, int *pa
 static int tdbWinAggStep(const TdbWinPart *pt, TdbEvalCtx *ctx, TdbAggState *st, size_t j,
                          int remove) {
   const TdbWinCall *c = pt->call;
-  int pass, rc = tdbWinPasses(pt, j, ctx, &pass);
-  const TdbValue *argv = &tdbWinRow(pt, j)[c->argcol];
+  int pass, rc = tdbWinPasses(pt, j, ctx, &pass), k;
+  const TdbValue *row = tdbWinRow(pt, j);
+  TdbValue argv[3];
   if (rc != TDB_OK || !pass) return rc;
+  for (k = 0; k < c->na && k < 3; k++) argv[k] = row[c->argcols[k]]; /* borrowed */
   return remove ? tdbAggRemove(ctx, c->kind, st, c->na, argv)
                 : tdbAggStep(ctx, c->kind, st, c->na, argv);
 }
@@ -538,7 +551,7 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
         tdbValueSetReal(&v, (double)(s->peer_hi[i] - pt->ps) / (double)n);
         break;
       case TDB_WIN_NTILE: {
-        rc = tdbWinIntArg(pt, &row[c->argcol], "ntile", &k, &isnull);
+        rc = tdbWinIntArg(pt, &row[c->argcols[0]], "ntile", &k, &isnull);
         if (rc != TDB_OK || isnull) break;
         if (k <= 0) {
           rc = tdbErrSet(pt->ex->err, TDB_ERROR_DATA, TDB_SQLSTATE_INVALID_NTILE,
@@ -559,15 +572,15 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
       case TDB_WIN_LEAD: {
         int64_t target;
         k = 1;
-        if (c->na > 1) rc = tdbWinIntArg(pt, &row[c->argcol + 1], c->kind == TDB_WIN_LAG ? "lag" : "lead", &k, &isnull);
+        if (c->na > 1) rc = tdbWinIntArg(pt, &row[c->argcols[1]], c->kind == TDB_WIN_LAG ? "lag" : "lead", &k, &isnull);
         if (rc != TDB_OK || isnull) break;
         if (c->kind == TDB_WIN_LAG && k != INT64_MIN) k = -k;
         else if (c->kind == TDB_WIN_LAG) k = INT64_MAX;
         if (tdbAddInt((int64_t)i, k, &target) == 0 && target >= (int64_t)pt->ps &&
             target < (int64_t)pt->pe) {
-          src = &tdbWinRow(pt, (size_t)target)[c->argcol];
+          src = &tdbWinRow(pt, (size_t)target)[c->argcols[0]];
         } else if (c->na > 2) {
-          src = &row[c->argcol + 2];
+          src = &row[c->argcols[2]];
         }
         break;
       }
@@ -575,7 +588,7 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
       case TDB_WIN_LAST_VALUE:
       case TDB_WIN_NTH_VALUE:
         if (c->kind == TDB_WIN_NTH_VALUE) {
-          rc = tdbWinIntArg(pt, &row[c->argcol + 1], "nth_value", &k, &isnull);
+          rc = tdbWinIntArg(pt, &row[c->argcols[1]], "nth_value", &k, &isnull);
           if (rc != TDB_OK || isnull) break;
           if (k <= 0) {
             rc = tdbErrSet(pt->ex->err, TDB_ERROR_DATA, TDB_SQLSTATE_INVALID_NTH_VALUE,
@@ -585,9 +598,9 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
         }
         rc = tdbWinFrame(pt, i, &fs, &fe);
         if (rc != TDB_OK || fs == fe) break;
-        if (c->kind == TDB_WIN_FIRST_VALUE) src = &tdbWinRow(pt, fs)[c->argcol];
-        else if (c->kind == TDB_WIN_LAST_VALUE) src = &tdbWinRow(pt, fe - 1)[c->argcol];
-        else if ((uint64_t)k <= fe - fs) src = &tdbWinRow(pt, fs + (size_t)k - 1)[c->argcol];
+        if (c->kind == TDB_WIN_FIRST_VALUE) src = &tdbWinRow(pt, fs)[c->argcols[0]];
+        else if (c->kind == TDB_WIN_LAST_VALUE) src = &tdbWinRow(pt, fe - 1)[c->argcols[0]];
+        else if ((uint64_t)k <= fe - fs) src = &tdbWinRow(pt, fs + (size_t)k - 1)[c->argcols[0]];
         break;
       default:
         rc = tdbErrSet(pt->ex->err, TDB_INTERNAL, NULL, "unknown window function %d", c->kind);
@@ -635,10 +648,10 @@ static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
     pt.pe = pe;
     pt.nn_lo = ps;
     pt.nn_hi = pe;
-    pt.keycol = lc->keycol + lc->np;
+    pt.keycol = lc->ordercol;
     pt.desc = lc->no > 0 && lc->keys[lc->np].desc;
     if (lc->no == 1) { /* NULL order keys sit together at one end */
-      int col = lc->keycol + lc->np;
+      int col = lc->ordercol;
       while (pt.nn_lo < pe && TDB_VALUE_IS_NULL(&tdbRowSetRow(&s->rows, s->order[pt.nn_lo])[col])) pt.nn_lo++;
       while (pt.nn_hi > pt.nn_lo && TDB_VALUE_IS_NULL(&tdbRowSetRow(&s->rows, s->order[pt.nn_hi - 1])[col])) pt.nn_hi--;
     }
