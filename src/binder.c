@@ -785,6 +785,27 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
 
 /* ---- GROUP BY rewrite -------------------------------------------------------- */
 
+static int tdbListEqual(const TdbExprList *a, const TdbExprList *b) {
+  int i;
+  if (!a || !b) return (a ? a->n : 0) == (b ? b->n : 0);
+  if (a->n != b->n) return 0;
+  for (i = 0; i < a->n; i++) {
+    if (a->items[i].desc != b->items[i].desc || a->items[i].nulls != b->items[i].nulls ||
+        !tdbExprEqual(a->items[i].expr, b->items[i].expr)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Same (resolved) window: partition, order and frame. */
+static int tdbWindowEqual(const TdbWindowDef *a, const TdbWindowDef *b) {
+  if (a->base || b->base) return 0; /* not resolved yet */
+  return tdbListEqual(a->partition_by, b->partition_by) && tdbListEqual(a->order_by, b->order_by) &&
+         a->units == b->units && a->start.kind == b->start.kind && a->end.kind == b->end.kind &&
+         tdbExprEqual(a->start.offset, b->start.offset) && tdbExprEqual(a->end.offset, b->end.offset);
+}
+
 TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
   int i;
   if (a == b) return 1;
@@ -811,11 +832,7 @@ TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
     case TDB_EXPR_FUNC:
       if (strcmp(a->name, b->name) != 0 || !tdbExprEqual(a->filter, b->filter)) return 0;
       if (!a->over != !b->over) return 0;
-      if (a->over) {
-        /* window calls: equal only as the same call (their windows are
-        ** compared where it matters, by the WINDOW operator) */
-        return 0;
-      }
+      if (a->over && !tdbWindowEqual(a->over, b->over)) return 0;
       break;
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
