@@ -20,9 +20,12 @@
 **     Both frame ends only move forward, so rows enter at fe and leave at
 **     fs: a running frame (UNBOUNDED PRECEDING start) adds each row once,
 **     a sliding frame removes rows when the aggregate is invertible (count,
-**     sum, avg, total, bool_and/or, stddev/variance) and is recomputed
-**     otherwise (min, max, group_concat, approx_count_distinct). Rows whose
-**     frame equals the previous row's (peers) reuse its result.
+**     sum, avg, total, bool_and/or, stddev/variance); a frame that ends at
+**     UNBOUNDED FOLLOWING is walked backwards for min, max and
+**     approx_count_distinct (it only grows that way); other frames are
+**     recomputed when their start moves (min, max, group_concat,
+**     approx_count_distinct). Rows whose frame equals the previous row's
+**     (peers) reuse its result.
 **
 ** RANGE frames with offsets find their ends by binary search over the
 ** sorted order key, so the whole operator is O(n log n) except the
@@ -459,6 +462,38 @@ static int tdbWinAggStep(const TdbWinPart *pt, TdbEvalCtx *ctx, TdbAggState *st,
                 : tdbAggStep(ctx, c->kind, st, c->na, argv);
 }
 
+/* Frames that end at UNBOUNDED FOLLOWING for an aggregate that cannot
+** remove values but does not care about order (min, max,
+** approx_count_distinct): walk the partition backwards, where the frame only
+** grows (its start moves back), so each row is added once. */
+static int tdbWinAggregateBackwards(const TdbWinPart *pt, int callidx) {
+  TdbExec *ex = pt->ex;
+  TdbEvalCtx ctx;
+  TdbAggState st;
+  TdbValue result;
+  size_t i, j, cur_fs = pt->pe, prev_fs = pt->pe + 1;
+  int rc = TDB_OK;
+  tdbExecEvalCtx(ex, &ctx, pt->s->outer, NULL, 0);
+  tdbAggInit(&st, ex->mem);
+  tdbValueSetNull(&result);
+  for (i = pt->pe; i > pt->ps && rc == TDB_OK; i--) {
+    size_t fs, fe;
+    rc = tdbWinFrame(pt, i - 1, &fs, &fe);
+    if (rc != TDB_OK) break;
+    if (fs != prev_fs) {
+      for (j = fs; j < cur_fs && rc == TDB_OK; j++) rc = tdbWinAggStep(pt, &ctx, &st, j, 0);
+      if (fs < cur_fs) cur_fs = fs;
+      tdbValueClear(ex->mem, &result);
+      if (rc == TDB_OK) rc = tdbAggFinal(&ctx, pt->call->kind, &st, &result);
+      prev_fs = fs;
+    }
+    if (rc == TDB_OK) rc = tdbWinSet(pt, i - 1, callidx, &result);
+  }
+  tdbValueClear(ex->mem, &result);
+  tdbAggClear(ex->mem, &st);
+  return rc;
+}
+
 static int tdbWinAggregate(const TdbWinPart *pt, int callidx) {
   TdbExec *ex = pt->ex;
   TdbEvalCtx ctx;
@@ -466,6 +501,12 @@ static int tdbWinAggregate(const TdbWinPart *pt, int callidx) {
   TdbValue result;
   size_t i, j, cur_fs = pt->ps, cur_fe = pt->ps, prev_fs = 0, prev_fe = 0;
   int rc = TDB_OK, have_prev = 0, invertible = tdbAggInvertible(pt->call->kind);
+  int kind = pt->call->kind;
+  if (!invertible && pt->call->end_kind == TDB_BOUND_UNBOUNDED_FOLLOWING &&
+      pt->call->start_kind != TDB_BOUND_UNBOUNDED_PRECEDING &&
+      (kind == TDB_AGG_MIN || kind == TDB_AGG_MAX || kind == TDB_AGG_APPROX_COUNT_DISTINCT)) {
+    return tdbWinAggregateBackwards(pt, callidx);
+  }
   tdbExecEvalCtx(ex, &ctx, pt->s->outer, NULL, 0);
   tdbAggInit(&st, ex->mem);
   tdbValueSetNull(&result);
