@@ -1043,11 +1043,11 @@ static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx
   return rc;
 }
 
-/* Do some aggregates need rows one at a time (DISTINCT, FILTER)? */
+/* Do some aggregates need rows one at a time (DISTINCT)? */
 static int tdbAggNeedsRows(const TdbPlan *p) {
   int a;
   for (a = 0; a < p->naggs; a++) {
-    if (p->aggs[a]->distinct || p->aggs[a]->filter) return 1;
+    if (p->aggs[a]->distinct) return 1;
   }
   return 0;
 }
@@ -1057,8 +1057,9 @@ static int tdbAggNeedsRows(const TdbPlan *p) {
 static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
   TdbVecCtx vc;
   TdbEvalCtx ctx;
-  const uint16_t *sel;
-  int a, i, live, rc = TDB_OK;
+  const uint16_t *all;
+  uint16_t passed[TDB_CHUNK_ROWS];
+  int a, i, nall, rc = TDB_OK;
   if (s->keys.nrows == 0) {
     uint32_t gid;
     tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
@@ -1068,17 +1069,35 @@ static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *
   vc.ex = ex;
   vc.outer = s->outer;
   vc.chunk = b;
-  sel = tdbChunkSelection(b, &live);
+  all = tdbChunkSelection(b, &nall);
   tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
   for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
     const TdbExpr *e = p->aggs[a];
     TdbAggState *st = &s->states[a];
     TdbValue *v0 = NULL, *v1 = NULL, argv[2];
-    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark;
+    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark, live = nall;
+    const uint16_t *sel = all;
+    if (e->filter) { /* FILTER (WHERE ...): the rows where it is true */
+      TdbValue *f;
+      int truth;
+      mark = tdbVecMark(&vc);
+      rc = tdbVecEval(&vc, e->filter, all, nall, &f);
+      for (i = 0, live = 0; i < nall && rc == TDB_OK; i++) {
+        const TdbValue *v = &f[all[i]];
+        if (v->type == TDB_TYPE_BOOLEAN && v->u.i) passed[live++] = all[i];
+        else if (v->type != TDB_TYPE_BOOLEAN && v->type != TDB_TYPE_NULL) {
+          rc = tdbExprTruth(&ctx, v, &truth); /* fails: not a BOOLEAN */
+        }
+      }
+      tdbVecRelease(&vc, mark, all, nall);
+      if (rc != TDB_OK) break;
+      sel = passed;
+    }
     if (kind == TDB_AGG_COUNT_STAR) {
       st->count += live;
       continue;
     }
+    if (live == 0) continue;
     mark = tdbVecMark(&vc);
     rc = tdbVecEval(&vc, e->list->items[0].expr, sel, live, &v0);
     if (rc == TDB_OK && argc > 1) rc = tdbVecEval(&vc, e->list->items[1].expr, sel, live, &v1);
