@@ -10,6 +10,9 @@
 **          order keys (the first call of each window only), arguments,
 **          FILTER condition ]
 **
+** A key, argument or condition that is a child column as it is gets no
+** column of its own: the call reads the child's column in place.
+**
 ** Calls with the same PARTITION BY and ORDER BY share one sort of the row
 ** numbers (a stable merge sort, exec.c), by partition keys then order keys.
 ** Each partition of the sorted order is then walked once per call:
@@ -83,7 +86,6 @@ typedef struct TdbWindowState {
   TdbWinCall *calls;
   int nin;              /* child columns */
   int base;             /* first evaluated column: nin + calls */
-  int width;            /* row width */
   TdbRowSet rows;
   size_t *order;        /* sorted row numbers of the window being computed */
   size_t *peer_lo, *peer_hi;  /* per sorted position: its peer group [lo, hi) */
@@ -242,7 +244,6 @@ TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) 
       rc = tdbWinOffset(ex, outer, w->end.offset, call->units, "ending", &call->end_off);
     }
   }
-  s->width = col;
   s->rows.ncols = col;
   if (rc != TDB_OK) return rc;
   return tdbPlanOpen(ex, p->child, outer);
