@@ -827,8 +827,16 @@ TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
       if (a->param != b->param) return 0;
       break;
     case TDB_EXPR_COLUMN:
-    case TDB_EXPR_AGGREF:
       return a->column == b->column && a->depth == b->depth;
+    case TDB_EXPR_AGGREF:
+      if (a->column == b->column) return 1;
+      /* two calls of one aggregate over the same arguments (registered
+      ** apart, so reading different columns) have the same value */
+      if (a->agg < 0 || b->agg < 0 || a->over || b->over || strcmp(a->name, b->name) != 0 ||
+          !tdbExprEqual(a->filter, b->filter)) {
+        return 0;
+      }
+      break;
     case TDB_EXPR_FUNC:
       if (strcmp(a->name, b->name) != 0 || !tdbExprEqual(a->filter, b->filter)) return 0;
       if (!a->over != !b->over) return 0;

@@ -1827,8 +1827,9 @@ static void runIsolated(const char *name, TdbTestFn fn) {
 }
 #define TEST_ISOLATED(fn) runIsolated(#fn, fn)
 
-/* Window frame offsets from parameters: evaluated per execution, so a
-** re-bound prepared statement frames differently; a negative one is 22013. */
+/* EXPLAIN of a window query; window frame offsets from parameters:
+** evaluated per execution, so a re-bound prepared statement frames
+** differently; a negative one is 22013, NULL 22004. */
 static void testWindowFrameParameters(void) {
   tdb *db = openMemory();
   tdb_stmt *st = NULL;
@@ -1838,6 +1839,20 @@ static void testWindowFrameParameters(void) {
   if (!db) return;
   EXEC_OK(db, "CREATE TABLE w(x INT PRIMARY KEY)");
   EXEC_OK(db, "INSERT INTO w VALUES (1), (2), (3), (4), (5)");
+  /* EXPLAIN: WINDOW above HAVING and the aggregation, below projection,
+  ** DISTINCT, ORDER BY and LIMIT; calls with one window share a sort */
+  CHECK_STR(sqlExplain(db, "EXPLAIN SELECT DISTINCT x % 2, rank() OVER (ORDER BY count(*)), "
+                           "sum(x % 2) OVER (ORDER BY count(*)) FROM w GROUP BY x % 2 "
+                           "HAVING count(*) > 0 ORDER BY 1 LIMIT 5"),
+            "LIMIT  (rows=100 cost=2500.0)\n"
+            "  -> SORT (1 keys)  (rows=100 cost=2500.0)\n"
+            "    -> DISTINCT  (rows=100 cost=2300.0)\n"
+            "      -> PROJECT (3 columns)  (rows=100 cost=2300.0)\n"
+            "        -> WINDOW (2 functions, 1 sort: rank() OVER (ORDER BY count(*)), "
+            "sum(\"?column?\") OVER (ORDER BY count(*)))  (rows=100 cost=2300.0)\n"
+            "          -> FILTER (count(*) > 0)  (rows=100 cost=2000.0)\n"
+            "            -> AGGREGATE (1 group keys, 3 aggregates)  (rows=100 cost=2000.0)\n"
+            "              -> SCAN w (full scan)  (rows=1000 cost=1000.0)\n");
   CHECK_EQ(tdb_prepare(db,
                        "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) "
                        "FROM w ORDER BY x",
