@@ -60,6 +60,10 @@ typedef struct TdbLimit {
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
   IF RECURSIVE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE TRANSACTION.
+/* Window and FILTER keywords: non-reserved too (a column may be called `rows`),
+** except WINDOW, which could otherwise be read as an alias after FROM t. */
+%fallback ID OVER PARTITION ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT
+  ROW FILTER.
 
 %left OR.
 %left AND.
@@ -278,7 +282,7 @@ wqlist(A) ::= wqlist(W) COMMA nm(N) cte_cols(C) AS LP select(S) RP(R). { A = tdb
 cte_cols(A) ::= . { A = 0; }
 cte_cols(A) ::= LP idlist(L) RP. { A = L; }
 
-selectcore(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W) groupby_opt(G) having_opt(H). { A = tdbSelectNew(pParse, D, L, F, W, G, H); }
+selectcore(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W) groupby_opt(G) having_opt(H) window_opt(X). { A = tdbSelectWindows(pParse, tdbSelectNew(pParse, D, L, F, W, G, H), X); }
 
 %type from_opt {TdbSource*}
 %destructor from_opt { tdbSourceFree(pParse->mem, $$); }
@@ -398,9 +402,64 @@ typetoken(A) ::= ID(A) LP INTEGER COMMA INTEGER RP.
 casttype(A) ::= typetoken(A).
 casttype(A) ::= ID(A) ID.
 
-expr(A) ::= nm(N) LP distinct(D) exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, D, 0, R); }
-expr(A) ::= nm(N) LP RP(R). { A = tdbExprFunc(pParse, N, 0, 0, 0, R); }
-expr(A) ::= nm(N) LP STAR RP(R). { A = tdbExprFunc(pParse, N, 0, 0, 1, R); }
+expr(A) ::= nm(N) LP distinct(D) exprlist(L) RP(R) filter_opt(F) over_opt(O). { A = tdbExprWindowed(pParse, tdbExprFunc(pParse, N, L, D, 0, R), F, O); }
+expr(A) ::= nm(N) LP RP(R) filter_opt(F) over_opt(O). { A = tdbExprWindowed(pParse, tdbExprFunc(pParse, N, 0, 0, 0, R), F, O); }
+expr(A) ::= nm(N) LP STAR RP(R) filter_opt(F) over_opt(O). { A = tdbExprWindowed(pParse, tdbExprFunc(pParse, N, 0, 0, 1, R), F, O); }
+
+/* ---- aggregate FILTER, window calls (OVER) and the WINDOW clause ---------- */
+%type filter_opt {TdbExpr*}
+%destructor filter_opt { tdbExprFree(pParse->mem, $$); }
+filter_opt(A) ::= . { A = 0; }
+filter_opt(A) ::= FILTER LP(L) WHERE expr(X) RP(R). { A = tdbExprWiden(pParse, L, X, R); }
+
+%type over_opt {TdbWindowDef*}
+%destructor over_opt { tdbWindowFree(pParse->mem, $$); }
+over_opt(A) ::= . { A = 0; }
+over_opt(A) ::= OVER nm(N). { A = tdbWindowRef(pParse, N); }
+over_opt(A) ::= OVER LP(L) window(W) RP(R). { A = tdbWindowWiden(pParse, L, W, R); }
+
+/* The parts of a window, spelled out so that the first token always has an
+** explicit parser action: a non-reserved word (ROWS, PARTITION) would
+** otherwise be read as a window name through the ID fallback. */
+%type window {TdbWindowDef*}
+%destructor window { tdbWindowFree(pParse->mem, $$); }
+window(A) ::= . { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, 0, 0); }
+window(A) ::= window_parts(A).
+window(A) ::= nm(B). { A = tdbWindowNew(pParse, B, 0, 0, 0); }
+window(A) ::= nm(B) window_parts(W). { A = tdbWindowBase(pParse, B, W); }
+%type window_parts {TdbWindowDef*}
+%destructor window_parts { tdbWindowFree(pParse->mem, $$); }
+window_parts(A) ::= PARTITION BY exprlist(P) orderby_opt(O) frame_opt(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, P, O, F); }
+window_parts(A) ::= ORDER BY sortlist(O) frame_opt(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, O, F); }
+window_parts(A) ::= frame(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, 0, F); }
+
+%type frame_opt {TdbWindowDef*}
+%destructor frame_opt { tdbWindowFree(pParse->mem, $$); }
+frame_opt(A) ::= . { A = 0; }
+frame_opt(A) ::= frame(A).
+%type frame {TdbWindowDef*}
+%destructor frame { tdbWindowFree(pParse->mem, $$); }
+frame(A) ::= frame_units(U) frame_bound(S). { A = tdbWindowFrame(pParse, U, S, 0); }
+frame(A) ::= frame_units(U) BETWEEN frame_bound(S) AND frame_bound(E). { A = tdbWindowFrame(pParse, U, S, &E); }
+%type frame_units {int}
+frame_units(A) ::= ROWS. { A = TDB_FRAME_ROWS; }
+frame_units(A) ::= RANGE. { A = TDB_FRAME_RANGE; }
+%type frame_bound {TdbFrameBound}
+%destructor frame_bound { tdbExprFree(pParse->mem, $$.offset); }
+frame_bound(A) ::= UNBOUNDED PRECEDING. { A.kind = TDB_BOUND_UNBOUNDED_PRECEDING; A.offset = 0; }
+frame_bound(A) ::= UNBOUNDED FOLLOWING. { A.kind = TDB_BOUND_UNBOUNDED_FOLLOWING; A.offset = 0; }
+frame_bound(A) ::= CURRENT ROW. { A.kind = TDB_BOUND_CURRENT_ROW; A.offset = 0; }
+frame_bound(A) ::= expr(X) PRECEDING. { A.kind = TDB_BOUND_PRECEDING; A.offset = X; }
+frame_bound(A) ::= expr(X) FOLLOWING. { A.kind = TDB_BOUND_FOLLOWING; A.offset = X; }
+
+%type window_opt {TdbWindowDef*}
+%destructor window_opt { tdbWindowFree(pParse->mem, $$); }
+window_opt(A) ::= . { A = 0; }
+window_opt(A) ::= WINDOW windowlist(L). { A = L; }
+%type windowlist {TdbWindowDef*}
+%destructor windowlist { tdbWindowFree(pParse->mem, $$); }
+windowlist(A) ::= windowlist(L) COMMA nm(N) AS LP(P) window(W) RP(R). { A = tdbWindowAppend(pParse, L, N, tdbWindowWiden(pParse, P, W, R)); }
+windowlist(A) ::= nm(N) AS LP(P) window(W) RP(R). { A = tdbWindowAppend(pParse, 0, N, tdbWindowWiden(pParse, P, W, R)); }
 
 expr(A) ::= expr(L) AND expr(R). { A = tdbExprBinary(pParse, TDB_OP_AND, L, R); }
 expr(A) ::= expr(L) OR expr(R). { A = tdbExprBinary(pParse, TDB_OP_OR, L, R); }

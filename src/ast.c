@@ -31,6 +31,7 @@ static TdbExpr *tdbExprNew(TdbParse *p, int kind, TdbSpan span) {
   if (!e) return tdbAstNoMem(p);
   e->kind = (uint8_t)kind;
   e->agg = -1;
+  e->win = -1;
   tdbValueSetNull(&e->value);
   e->span = span;
   return e;
@@ -46,6 +47,8 @@ TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e) {
   tdbExprFree(mem, e->third);
   tdbExprListFree(mem, e->list);
   tdbSelectFree(mem, e->select);
+  tdbExprFree(mem, e->filter);
+  tdbWindowFree(mem, e->over);
   tdbMemFree(mem, e);
 }
 
@@ -455,6 +458,8 @@ TDB_PRIVATE TdbExpr *tdbExprCopy(TdbMem *mem, const TdbExpr *e, int *unsupported
   c->left = c->right = c->third = NULL;
   c->list = NULL;
   c->plan = NULL;
+  c->filter = NULL;
+  c->over = NULL;
   tdbValueSetNull(&c->value);
   if ((e->name && !(c->name = tdbMemStrndup(mem, e->name, strlen(e->name)))) ||
       (e->table && !(c->table = tdbMemStrndup(mem, e->table, strlen(e->table)))) ||
@@ -463,7 +468,9 @@ TDB_PRIVATE TdbExpr *tdbExprCopy(TdbMem *mem, const TdbExpr *e, int *unsupported
   }
   if ((e->left && !(c->left = tdbExprCopy(mem, e->left, unsupported))) ||
       (e->right && !(c->right = tdbExprCopy(mem, e->right, unsupported))) ||
-      (e->third && !(c->third = tdbExprCopy(mem, e->third, unsupported)))) {
+      (e->third && !(c->third = tdbExprCopy(mem, e->third, unsupported))) ||
+      (e->filter && !(c->filter = tdbExprCopy(mem, e->filter, unsupported))) ||
+      (e->over && !(c->over = tdbWindowCopy(mem, e->over, unsupported)))) {
     goto fail;
   }
   if (e->list) {
@@ -653,7 +660,9 @@ TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   tdbExprListFree(mem, s->order_by);
   tdbExprFree(mem, s->limit);
   tdbExprFree(mem, s->offset);
+  tdbWindowFree(mem, s->windows);
   tdbMemFree(mem, s->aggs);
+  tdbMemFree(mem, s->wins);
   tdbMemFree(mem, s->sort_col);
   tdbMemFree(mem, s->coltypes);
   tdbSelectFree(mem, s->left);

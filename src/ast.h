@@ -32,7 +32,9 @@ typedef enum TdbExprKind {
   TDB_EXPR_EXISTS,    /* [NOT] EXISTS (select) */
   TDB_EXPR_IN_SELECT, /* left [NOT] IN (select) */
   TDB_EXPR_AGGREF,    /* set by the binder: aggregate result `column` of the
-                         aggregation row (the FUNC it replaces stays in left) */
+                         aggregation row, or a window function's result
+                         column of the WINDOW operator's row (the FUNC keeps
+                         its name, arguments, filter and window) */
   TDB_EXPR_JSON,      /* left -> right (op 0) or left ->> right (op 1) */
   TDB_EXPR_QUANTIFIED /* left op ANY|SOME|ALL (select): op a comparison, quant_all */
 } TdbExprKind;
@@ -79,8 +81,47 @@ struct TdbExpr {
   TdbExprList *list;
   struct TdbSelect *select;  /* SUBQUERY, EXISTS, IN_SELECT, QUANTIFIED */
   struct TdbPlan *plan;      /* SUBQUERY, EXISTS, IN_SELECT: set by the planner */
+  TdbExpr *filter;    /* FUNC: aggregate FILTER (WHERE filter), or NULL (owned) */
+  struct TdbWindowDef *over;  /* FUNC: OVER window, or NULL (owned) */
+  int win;            /* FUNC with over: index of the window call (binder), -1 */
+  const struct TdbWinFuncDef *windef; /* FUNC: a window-only function (binder) */
   TdbSpan span;
 };
+
+/* Window frames: units, and the kinds of the start and end bounds. */
+#define TDB_FRAME_DEFAULT 0   /* no frame clause */
+#define TDB_FRAME_ROWS 1
+#define TDB_FRAME_RANGE 2
+#define TDB_BOUND_UNBOUNDED_PRECEDING 1
+#define TDB_BOUND_PRECEDING 2       /* offset PRECEDING */
+#define TDB_BOUND_CURRENT_ROW 3
+#define TDB_BOUND_FOLLOWING 4       /* offset FOLLOWING */
+#define TDB_BOUND_UNBOUNDED_FOLLOWING 5
+
+/* One bound of a frame as the parser hands it up. */
+typedef struct TdbFrameBound {
+  int kind;           /* TDB_BOUND_* */
+  TdbExpr *offset;    /* PRECEDING / FOLLOWING: the offset (owned), else NULL */
+} TdbFrameBound;
+
+/* A window: OVER (...), OVER name, or an item of the WINDOW clause.
+**
+**   OVER ( [base] [PARTITION BY ...] [ORDER BY ...] [ROWS|RANGE frame] )
+**
+** `base` names a window of the WINDOW clause whose parts this one starts
+** from; the binder copies them in (ast_window.c), so after binding every
+** window call owns complete partition, order and frame parts. */
+typedef struct TdbWindowDef {
+  char *name;         /* WINDOW clause item: its name (owned), else NULL */
+  char *base;         /* the referenced window (owned), or NULL */
+  int bare_ref;       /* OVER name (no parentheses): the window as it is */
+  TdbExprList *partition_by;  /* or NULL (owned) */
+  TdbExprList *order_by;      /* or NULL (owned) */
+  int units;          /* TDB_FRAME_* */
+  TdbFrameBound start, end;
+  TdbSpan span;
+  struct TdbWindowDef *next;  /* the next item of a WINDOW clause (owned) */
+} TdbWindowDef;
 
 /* One item of an expression list: an expression with an optional alias and,
 ** in ORDER BY, a direction. */
@@ -169,11 +210,14 @@ typedef struct TdbSelect {
   int op;             /* TdbSetOp: a compound of left and right (columns NULL) */
   struct TdbSelect *left, *right;
   TdbWith *with;      /* WITH queries visible in this SELECT, or NULL */
+  TdbWindowDef *windows;  /* WINDOW clause, or NULL (owned) */
   /* set by the binder: */
   int *coltypes;      /* nresult static result types, -1 unknown (owned) */
   int nsource_cols;   /* width of the FROM row */
   int naggs;          /* aggregate calls (TDB_EXPR_FUNC with agg >= 0) */
   TdbExpr **aggs;     /* borrowed pointers to them, naggs entries */
+  int nwins;          /* window function calls (TDB_EXPR_FUNC with over) */
+  TdbExpr **wins;     /* borrowed pointers to them, nwins entries */
   int grouped;        /* GROUP BY or aggregates: rows are groups */
   int nresult;        /* visible result columns (columns->n after * expansion) */
   int nsort_extra;    /* ORDER BY keys computed beside the result columns */
@@ -384,6 +428,35 @@ TDB_PRIVATE void tdbWithFree(TdbMem *mem, TdbWith *w);
 /* left op ANY|ALL (sub); op a TDB_OP_EQ..GE. */
 TDB_PRIVATE TdbExpr *tdbExprQuantified(TdbParse *p, int op, int all, TdbExpr *left,
                                        TdbSelect *sub, TdbToken end);
+/* ---- windows and aggregate FILTER (ast_window.c) ---- */
+/* Attach FILTER (WHERE filter) and OVER window to a function call (either
+** may be NULL); widens the call's span over them. */
+TDB_PRIVATE TdbExpr *tdbExprWindowed(TdbParse *p, TdbExpr *call, TdbExpr *filter,
+                                     TdbWindowDef *over);
+/* OVER name. */
+TDB_PRIVATE TdbWindowDef *tdbWindowRef(TdbParse *p, TdbToken name);
+/* ( [base] [PARTITION BY] [ORDER BY] [frame] ): base.z NULL when absent;
+** frame is a def carrying only units and bounds, or NULL. */
+TDB_PRIVATE TdbWindowDef *tdbWindowNew(TdbParse *p, TdbToken base, TdbExprList *partition,
+                                       TdbExprList *order, TdbWindowDef *frame);
+/* ( base parts ): w (the parts) starting from window `base`. */
+TDB_PRIVATE TdbWindowDef *tdbWindowBase(TdbParse *p, TdbToken base, TdbWindowDef *w);
+/* A frame: units with start and end bounds (end NULL: CURRENT ROW). */
+TDB_PRIVATE TdbWindowDef *tdbWindowFrame(TdbParse *p, int units, TdbFrameBound start,
+                                         const TdbFrameBound *end);
+TDB_PRIVATE TdbWindowDef *tdbWindowWiden(TdbParse *p, TdbToken open, TdbWindowDef *w,
+                                         TdbToken close);
+/* WINDOW clause: append `name AS (w)` to list. */
+TDB_PRIVATE TdbWindowDef *tdbWindowAppend(TdbParse *p, TdbWindowDef *list, TdbToken name,
+                                          TdbWindowDef *w);
+/* Give a SELECT its WINDOW clause (taken). */
+TDB_PRIVATE TdbSelect *tdbSelectWindows(TdbParse *p, TdbSelect *s, TdbWindowDef *windows);
+TDB_PRIVATE void tdbWindowFree(TdbMem *mem, TdbWindowDef *w);
+/* Deep copy of one unbound window (not its `next`); NULL on out-of-memory
+** or a subquery inside (*unsupported set). */
+TDB_PRIVATE TdbWindowDef *tdbWindowCopy(TdbMem *mem, const TdbWindowDef *w, int *unsupported);
+/* Deep copy of an unbound expression list; NULL as tdbExprCopy. */
+TDB_PRIVATE TdbExprList *tdbExprListCopy(TdbMem *mem, const TdbExprList *l, int *unsupported);
 
 /* Names (INSERT columns, index columns). */
 TDB_PRIVATE TdbNameList *tdbNameListAppend(TdbParse *p, TdbNameList *l, TdbToken name,

@@ -12,6 +12,7 @@
 #include "func.h"
 #include "parser.h"
 #include "views.h"
+#include "window.h"
 
 /* The names visible to an expression: the FROM items of one query, and
 ** the queries around it. */
@@ -22,6 +23,9 @@ typedef struct TdbScope {
   int allow_aggs;           /* aggregates may appear here */
   int in_agg;               /* inside an aggregate's arguments */
   const char *agg_where;    /* where aggregates are not allowed, for the message */
+  int allow_windows;        /* window calls may appear here (select list, ORDER BY) */
+  int in_window;            /* inside a window call's arguments or window */
+  const char *win_where;    /* where window calls are not allowed, for the message */
 } TdbScope;
 
 /* The WITH queries visible while binding: one frame per WITH list being
@@ -125,6 +129,9 @@ static int tdbBindQualifies(const TdbSource *src, const char *table) {
 /* ---- expressions --------------------------------------------------------------- */
 
 static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth);
+static int tdbCheckCondition(TdbBinder *b, const TdbScope *sc, const TdbExpr *e,
+                             const char *what);
+static int tdbBindWindowCall(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth);
 
 static int tdbBindList(TdbBinder *b, TdbScope *sc, TdbExprList *l, int depth) {
   int i, rc;
@@ -161,7 +168,9 @@ static int tdbBindAggregate(TdbBinder *b, TdbScope *sc, TdbExpr *e, const TdbAgg
   }
   sc->in_agg = 1;
   rc = tdbBindList(b, sc, e->list, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, sc, e->filter, depth + 1);
   sc->in_agg = 0;
+  if (rc == TDB_OK) rc = tdbCheckCondition(b, sc, e->filter, "FILTER");
   if (rc != TDB_OK) return rc;
   grown = tdbMemRealloc(b->mem, s->aggs, sizeof(TdbExpr *) * (size_t)(s->naggs + 1));
   if (!grown) return tdbErrNoMem(b->err);
@@ -177,7 +186,19 @@ static int tdbBindFunc(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   const TdbAggDef *agg = def ? NULL : tdbAggFind(e->name);
   int argc = e->list ? e->list->n : 0;
   TdbStr msg;
+  if (e->over) return tdbBindWindowCall(b, sc, e, depth);
   if (agg) return tdbBindAggregate(b, sc, e, agg, depth);
+  if (e->filter) {
+    tdbStrInit(&msg, b->mem);
+    if (tdbWinFuncFind(e->name)) tdbStrAppendf(&msg, "window function %s requires an OVER clause", e->name);
+    else tdbStrAppendf(&msg, "FILTER specified, but %s is not an aggregate function", e->name);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE);
+  }
+  if (!def && tdbWinFuncFind(e->name)) {
+    tdbStrInit(&msg, b->mem);
+    tdbStrAppendf(&msg, "window function %s requires an OVER clause", e->name);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE);
+  }
   if (def && argc >= def->min_args && (def->max_args < 0 || argc <= def->max_args) &&
       !e->star && !e->distinct) {
     e->func = def; /* evaluation calls it without looking it up again */
@@ -363,6 +384,208 @@ static int tdbCheckCondition(TdbBinder *b, const TdbScope *sc, const TdbExpr *e,
   tdbStrInit(&msg, b->mem);
   tdbStrAppendf(&msg, "argument of %s must be type BOOLEAN, not type %s", what, tdbTypeName(type));
   return tdbBindFail(b, &msg, e->span, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH);
+}
+
+/* ---- window calls ----------------------------------------------------------- */
+
+/* The window of the WINDOW clause called name, or NULL. */
+static const TdbWindowDef *tdbFindWindow(const TdbSelect *s, const char *name) {
+  const TdbWindowDef *w;
+  for (w = s->windows; w; w = w->next) {
+    if (strcmp(w->name, name) == 0) return w;
+  }
+  return NULL;
+}
+
+static int tdbWindowError(TdbBinder *b, TdbSpan span, const char *sqlstate, const char *fmt,
+                          const char *name) {
+  TdbStr msg;
+  tdbStrInit(&msg, b->mem);
+  tdbStrAppendf(&msg, fmt, name);
+  return tdbBindFail(b, &msg, span, TDB_ERROR_SCHEMA, sqlstate);
+}
+
+/* Copy list *from into *to (unbound); a subquery inside is not supported. */
+static int tdbWindowCopyList(TdbBinder *b, const TdbWindowDef *w, const TdbExprList *from,
+                             TdbExprList **to) {
+  int unsupported = 0;
+  if (!from) return TDB_OK;
+  *to = tdbExprListCopy(b->mem, from, &unsupported);
+  if (*to) return TDB_OK;
+  if (unsupported) {
+    return tdbWindowError(b, w->span, TDB_SQLSTATE_FEATURE,
+                          "a subquery in named window \"%s\" is not supported", w->name);
+  }
+  return tdbErrNoMem(b->err);
+}
+
+/* Complete the window of a call from the named windows it refers to
+** (OVER w takes w as it is; OVER (w ...) adds to w's partition and order). */
+static int tdbResolveWindow(TdbBinder *b, const TdbSelect *s, TdbWindowDef *w) {
+  int hops = 0, rc;
+  while (w->base) {
+    const TdbWindowDef *ref = tdbFindWindow(s, w->base);
+    char *next;
+    if (!ref) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_UNDEFINED_OBJECT,
+                            "window \"%s\" does not exist", w->base);
+    }
+    if (++hops > 64) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "window \"%s\" refers to itself", w->base);
+    }
+    if (w->partition_by) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "cannot override PARTITION BY clause of window \"%s\"", ref->name);
+    }
+    if (!w->bare_ref && ref->order_by && w->order_by) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "cannot override ORDER BY clause of window \"%s\"", ref->name);
+    }
+    if (!w->bare_ref && ref->units) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "cannot copy window \"%s\" because it has a frame clause", ref->name);
+    }
+    rc = tdbWindowCopyList(b, ref, ref->partition_by, &w->partition_by);
+    if (rc == TDB_OK && !w->order_by) rc = tdbWindowCopyList(b, ref, ref->order_by, &w->order_by);
+    if (rc != TDB_OK) return rc;
+    if (w->bare_ref && ref->units) {
+      int unsupported = 0;
+      w->units = ref->units;
+      w->start.kind = ref->start.kind;
+      w->end.kind = ref->end.kind;
+      if ((ref->start.offset && !(w->start.offset = tdbExprCopy(b->mem, ref->start.offset, &unsupported))) ||
+          (ref->end.offset && !(w->end.offset = tdbExprCopy(b->mem, ref->end.offset, &unsupported)))) {
+        return unsupported ? tdbWindowError(b, w->span, TDB_SQLSTATE_FEATURE,
+                                            "a subquery in named window \"%s\" is not supported",
+                                            ref->name)
+                           : tdbErrNoMem(b->err);
+      }
+    }
+    next = NULL;
+    if (ref->base && !(next = tdbMemStrndup(b->mem, ref->base, strlen(ref->base)))) {
+      return tdbErrNoMem(b->err);
+    }
+    tdbMemFree(b->mem, w->base);
+    w->base = next;
+    w->bare_ref = 0;
+  }
+  return TDB_OK;
+}
+
+/* The frame rules of SQL: where each bound may stand. */
+static int tdbCheckFrame(TdbBinder *b, const TdbWindowDef *w) {
+  int s = w->start.kind, e = w->end.kind;
+  const char *why = NULL;
+  if (!w->units) return TDB_OK;
+  if (s == TDB_BOUND_UNBOUNDED_FOLLOWING) why = "frame start cannot be UNBOUNDED FOLLOWING";
+  else if (e == TDB_BOUND_UNBOUNDED_PRECEDING) why = "frame end cannot be UNBOUNDED PRECEDING";
+  else if (s == TDB_BOUND_CURRENT_ROW && e == TDB_BOUND_PRECEDING)
+    why = "frame starting from current row cannot have preceding rows";
+  else if (s == TDB_BOUND_FOLLOWING && (e == TDB_BOUND_PRECEDING || e == TDB_BOUND_CURRENT_ROW))
+    why = "frame starting from following row cannot have preceding rows";
+  else if (w->units == TDB_FRAME_RANGE && (w->start.offset || w->end.offset) &&
+           (!w->order_by || w->order_by->n != 1))
+    why = "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column";
+  if (!why) return TDB_OK;
+  return tdbBindErrorAt(b, w->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING, why);
+}
+
+/* f(args) [FILTER (WHERE ...)] OVER window: check where it stands, resolve
+** the window, bind the arguments and the window's expressions, and
+** register the call with its SELECT. */
+static int tdbBindWindowCall(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
+  const TdbWinFuncDef *wdef = tdbWinFuncFind(e->name);
+  const TdbAggDef *agg = wdef ? NULL : tdbAggFind(e->name);
+  TdbSelect *s = sc->sel;
+  TdbWindowDef *w = e->over;
+  int argc = e->list ? e->list->n : 0, rc;
+  TdbScope empty;
+  TdbStr msg;
+  void *grown;
+  tdbStrInit(&msg, b->mem);
+  if (!sc->allow_windows || !s) {
+    tdbStrAppendf(&msg, "window functions are not allowed in %s",
+                  sc->win_where ? sc->win_where : sc->agg_where ? sc->agg_where : "this context");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING);
+  }
+  if (sc->in_agg) {
+    tdbStrAppendf(&msg, "aggregate function calls cannot contain window function calls");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING);
+  }
+  if (sc->in_window) {
+    tdbStrAppendf(&msg, "window function calls cannot be nested");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING);
+  }
+  if (!wdef && !agg) {
+    if (tdbFuncFind(e->name)) {
+      tdbStrAppendf(&msg, "OVER specified, but %s is not a window function nor an aggregate function", e->name);
+      return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE);
+    }
+    tdbStrAppendf(&msg, "no such window function: %s", e->name);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_FUNCTION);
+  }
+  if (e->star ? (!agg || agg->kind != TDB_AGG_COUNT || argc != 0)
+              : wdef ? (argc < wdef->min_args || argc > wdef->max_args)
+                     : (argc < TDB_MAX(agg->min_args, 1) || argc > agg->max_args)) {
+    if (e->star) tdbStrAppendf(&msg, "%s(*) is only valid for count", e->name);
+    else tdbStrAppendf(&msg, "wrong number of arguments to %s(): %d given", e->name, argc);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_FUNCTION);
+  }
+  if (e->distinct) {
+    tdbStrAppendf(&msg, "DISTINCT is not implemented for window functions");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR, TDB_SQLSTATE_FEATURE);
+  }
+  if (wdef && e->filter) {
+    tdbStrAppendf(&msg, "FILTER is not implemented for non-aggregate window functions");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR, TDB_SQLSTATE_FEATURE);
+  }
+  tdbStrClear(&msg);
+  rc = tdbResolveWindow(b, s, w);
+  if (rc == TDB_OK) rc = tdbCheckFrame(b, w);
+  if (rc != TDB_OK) return rc;
+  sc->in_window = 1;
+  rc = tdbBindList(b, sc, e->list, depth + 1);
+  if (rc == TDB_OK && e->filter) {
+    sc->in_agg = 1; /* no aggregates inside FILTER */
+    rc = tdbBindExpr(b, sc, e->filter, depth + 1);
+    sc->in_agg = 0;
+    if (rc == TDB_OK) rc = tdbCheckCondition(b, sc, e->filter, "FILTER");
+  }
+  if (rc == TDB_OK) rc = tdbBindList(b, sc, w->partition_by, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindList(b, sc, w->order_by, depth + 1);
+  sc->in_window = 0;
+  if (rc != TDB_OK) return rc;
+  /* frame offsets cannot read the rows they frame */
+  memset(&empty, 0, sizeof empty);
+  empty.outer = sc->outer;
+  empty.agg_where = "window frame offsets";
+  empty.win_where = "window frame offsets";
+  rc = tdbBindExpr(b, &empty, w->start.offset, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, &empty, w->end.offset, depth + 1);
+  if (rc != TDB_OK) return rc;
+  grown = tdbMemRealloc(b->mem, s->wins, sizeof(TdbExpr *) * (size_t)(s->nwins + 1));
+  if (!grown) return tdbErrNoMem(b->err);
+  s->wins = grown;
+  e->win = s->nwins;
+  e->aggdef = agg;
+  e->windef = wdef;
+  s->wins[s->nwins++] = e;
+  return TDB_OK;
+}
+
+/* The WINDOW clause: names are unique. */
+static int tdbBindWindowClause(TdbBinder *b, const TdbSelect *s) {
+  const TdbWindowDef *w, *o;
+  for (w = s->windows; w; w = w->next) {
+    for (o = w->next; o; o = o->next) {
+      if (strcmp(w->name, o->name) == 0) {
+        return tdbWindowError(b, o->span, TDB_SQLSTATE_WINDOWING,
+                              "window \"%s\" is already defined", o->name);
+      }
+    }
+  }
+  return TDB_OK;
 }
 
 /* GROUP BY 2 and GROUP BY alias stand for a result column's expression. */
@@ -596,6 +819,27 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
 
 /* ---- GROUP BY rewrite -------------------------------------------------------- */
 
+static int tdbListEqual(const TdbExprList *a, const TdbExprList *b) {
+  int i;
+  if (!a || !b) return (a ? a->n : 0) == (b ? b->n : 0);
+  if (a->n != b->n) return 0;
+  for (i = 0; i < a->n; i++) {
+    if (a->items[i].desc != b->items[i].desc || a->items[i].nulls != b->items[i].nulls ||
+        !tdbExprEqual(a->items[i].expr, b->items[i].expr)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Same (resolved) window: partition, order and frame. */
+static int tdbWindowEqual(const TdbWindowDef *a, const TdbWindowDef *b) {
+  if (a->base || b->base) return 0; /* not resolved yet */
+  return tdbListEqual(a->partition_by, b->partition_by) && tdbListEqual(a->order_by, b->order_by) &&
+         a->units == b->units && a->start.kind == b->start.kind && a->end.kind == b->end.kind &&
+         tdbExprEqual(a->start.offset, b->start.offset) && tdbExprEqual(a->end.offset, b->end.offset);
+}
+
 TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
   int i;
   if (a == b) return 1;
@@ -617,10 +861,20 @@ TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
       if (a->param != b->param) return 0;
       break;
     case TDB_EXPR_COLUMN:
-    case TDB_EXPR_AGGREF:
       return a->column == b->column && a->depth == b->depth;
+    case TDB_EXPR_AGGREF:
+      if (a->column == b->column) return 1;
+      /* two calls of one aggregate over the same arguments (registered
+      ** apart, so reading different columns) have the same value */
+      if (a->agg < 0 || b->agg < 0 || a->over || b->over || strcmp(a->name, b->name) != 0 ||
+          !tdbExprEqual(a->filter, b->filter)) {
+        return 0;
+      }
+      break;
     case TDB_EXPR_FUNC:
-      if (strcmp(a->name, b->name) != 0) return 0;
+      if (strcmp(a->name, b->name) != 0 || !tdbExprEqual(a->filter, b->filter)) return 0;
+      if (!a->over != !b->over) return 0;
+      if (a->over && !tdbWindowEqual(a->over, b->over)) return 0;
       break;
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
@@ -677,6 +931,21 @@ static int tdbBindGrouped(TdbBinder *b, TdbSelect *s, TdbExpr *e) {
   }
   switch (e->kind) {
     case TDB_EXPR_FUNC:
+      if (e->over && e->win >= 0) {
+        /* a window call reads the aggregation row: its arguments, FILTER,
+        ** PARTITION BY and ORDER BY are rewritten, the call itself stays */
+        rc = tdbBindGrouped(b, s, e->filter);
+        for (i = 0; rc == TDB_OK && e->list && i < e->list->n; i++) {
+          rc = tdbBindGrouped(b, s, e->list->items[i].expr);
+        }
+        for (i = 0; rc == TDB_OK && e->over->partition_by && i < e->over->partition_by->n; i++) {
+          rc = tdbBindGrouped(b, s, e->over->partition_by->items[i].expr);
+        }
+        for (i = 0; rc == TDB_OK && e->over->order_by && i < e->over->order_by->n; i++) {
+          rc = tdbBindGrouped(b, s, e->over->order_by->items[i].expr);
+        }
+        return rc;
+      }
       if (e->agg >= 0) {
         e->kind = TDB_EXPR_AGGREF;
         e->column = ngroup + e->agg;
@@ -722,7 +991,7 @@ static int tdbBindGrouped(TdbBinder *b, TdbSelect *s, TdbExpr *e) {
 ** after the result columns. */
 static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   TdbExprList *ob = s->order_by;
-  int i, j, rc;
+  int i, j, rc, nwins;
   if (!ob) return TDB_OK;
   s->sort_col = tdbMemAllocZero(b->mem, sizeof(int) * (size_t)ob->n);
   if (!s->sort_col) return tdbErrNoMem(b->err);
@@ -749,6 +1018,7 @@ static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
       }
       if (s->sort_col[i] >= 0) continue;
     }
+    nwins = s->nwins;
     rc = tdbBindExpr(b, sc, e, 0);
     if (rc != TDB_OK) return rc;
     for (j = 0; j < s->nresult; j++) {
@@ -757,7 +1027,10 @@ static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
         break;
       }
     }
-    if (s->sort_col[i] >= 0) continue;
+    if (s->sort_col[i] >= 0) {
+      s->nwins = nwins; /* window calls it made are not computed: the column is */
+      continue;
+    }
     if (s->distinct) {
       return tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_INVALID_COLUMN_REF,
                             "for SELECT DISTINCT, ORDER BY expressions must appear in "
@@ -780,6 +1053,7 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   sc.sources = s->from;
   sc.outer = outer;
   rc = tdbBindSources(b, s, &sc);
+  if (rc == TDB_OK) rc = tdbBindWindowClause(b, s);
   if (rc != TDB_OK) return rc;
   rc = tdbBindExpandStars(b, s);
   if (rc != TDB_OK) return rc;
@@ -804,12 +1078,18 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   if (rc == TDB_OK) rc = tdbBindList(b, &sc, s->group_by, 0);
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 1;
+  sc.allow_windows = 1;
   rc = tdbBindList(b, &sc, s->columns, 0);
+  sc.allow_windows = 0;
+  sc.win_where = "HAVING";
   if (rc == TDB_OK) rc = tdbBindExpr(b, &sc, s->having, 0);
   if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, s->having, "HAVING");
+  sc.allow_windows = 1;
+  sc.win_where = NULL;
   if (rc == TDB_OK) rc = tdbBindOrderBy(b, s, &sc);
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 0;
+  sc.allow_windows = 0;
   sc.agg_where = "LIMIT";
   {
     /* LIMIT and OFFSET cannot read the rows they limit */
@@ -845,6 +1125,13 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
       rc = tdbBindGrouped(b, s, s->order_by->items[i].expr);
       if (rc != TDB_OK) return rc;
     }
+  }
+  /* window calls read the WINDOW operator's row: its input row, then one
+  ** column per call */
+  for (i = 0; i < s->nwins; i++) {
+    TdbExpr *w = s->wins[i];
+    w->kind = TDB_EXPR_AGGREF;
+    w->column = (s->grouped ? (s->group_by ? s->group_by->n : 0) + s->naggs : s->nsource_cols) + i;
   }
   return TDB_OK;
 }

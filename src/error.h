@@ -59,6 +59,11 @@
 #define TDB_SQLSTATE_CORRUPT          "XX001"
 #define TDB_SQLSTATE_MISUSE           "HY010"  /* function sequence error */
 #define TDB_SQLSTATE_RANGE            "22023"  /* invalid parameter value */
+#define TDB_SQLSTATE_NULL_NOT_ALLOWED "22004"  /* a frame offset is NULL */
+#define TDB_SQLSTATE_INVALID_FRAME_OFFSET "22013"  /* negative frame offset */
+#define TDB_SQLSTATE_INVALID_NTILE    "22014"  /* ntile argument <= 0 */
+#define TDB_SQLSTATE_INVALID_NTH_VALUE "22016" /* nth_value argument <= 0 */
+#define TDB_SQLSTATE_WINDOWING        "42P20"  /* misplaced or invalid window clause */
 
 typedef struct TdbErr {
   TdbMem *mem;

@@ -11,6 +11,7 @@
 #include "keycodec.h"
 #include "rowcodec.h"
 #include "rows.h"
+#include "window.h"
 
 #include <math.h>
 #include <time.h>
@@ -1086,6 +1087,15 @@ static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx
     TdbValue argv[2];
     TdbAggState *st = &s->states[(size_t)gid * (size_t)p->naggs + (size_t)a];
     for (i = 0; i < 2; i++) tdbValueSetNull(&argv[i]);
+    if (e->filter) { /* FILTER (WHERE ...): only rows where it is true */
+      TdbValue f;
+      int truth = 0;
+      tdbValueSetNull(&f);
+      rc = tdbExprEval(ctx, e->filter, &f);
+      if (rc == TDB_OK) rc = tdbExprTruth(ctx, &f, &truth);
+      tdbValueClear(ex->mem, &f);
+      if (rc != TDB_OK || truth != 1) continue;
+    }
     for (i = 0; i < argc && i < 2 && rc == TDB_OK; i++) {
       rc = tdbExprEval(ctx, e->list->items[i].expr, &argv[i]);
     }
@@ -1112,7 +1122,8 @@ static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx
   return rc;
 }
 
-static int tdbAggHasDistinct(const TdbPlan *p) {
+/* Do some aggregates need rows one at a time (DISTINCT)? */
+static int tdbAggNeedsRows(const TdbPlan *p) {
   int a;
   for (a = 0; a < p->naggs; a++) {
     if (p->aggs[a]->distinct) return 1;
@@ -1125,8 +1136,9 @@ static int tdbAggHasDistinct(const TdbPlan *p) {
 static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
   TdbVecCtx vc;
   TdbEvalCtx ctx;
-  const uint16_t *sel;
-  int a, i, live, rc = TDB_OK;
+  const uint16_t *all;
+  uint16_t passed[TDB_CHUNK_ROWS];
+  int a, i, nall, rc = TDB_OK;
   if (s->keys.nrows == 0) {
     uint32_t gid;
     tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
@@ -1136,17 +1148,35 @@ static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *
   vc.ex = ex;
   vc.outer = s->outer;
   vc.chunk = b;
-  sel = tdbChunkSelection(b, &live);
+  all = tdbChunkSelection(b, &nall);
   tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
   for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
     const TdbExpr *e = p->aggs[a];
     TdbAggState *st = &s->states[a];
     TdbValue *v0 = NULL, *v1 = NULL, argv[2];
-    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark;
+    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark, live = nall;
+    const uint16_t *sel = all;
+    if (e->filter) { /* FILTER (WHERE ...): the rows where it is true */
+      TdbValue *f;
+      int truth;
+      mark = tdbVecMark(&vc);
+      rc = tdbVecEval(&vc, e->filter, all, nall, &f);
+      for (i = 0, live = 0; i < nall && rc == TDB_OK; i++) {
+        const TdbValue *v = &f[all[i]];
+        if (v->type == TDB_TYPE_BOOLEAN && v->u.i) passed[live++] = all[i];
+        else if (v->type != TDB_TYPE_BOOLEAN && v->type != TDB_TYPE_NULL) {
+          rc = tdbExprTruth(&ctx, v, &truth); /* fails: not a BOOLEAN */
+        }
+      }
+      tdbVecRelease(&vc, mark, all, nall);
+      if (rc != TDB_OK) break;
+      sel = passed;
+    }
     if (kind == TDB_AGG_COUNT_STAR) {
       st->count += live;
       continue;
     }
+    if (live == 0) continue;
     mark = tdbVecMark(&vc);
     rc = tdbVecEval(&vc, e->list->items[0].expr, sel, live, &v0);
     if (rc == TDB_OK && argc > 1) rc = tdbVecEval(&vc, e->list->items[1].expr, sel, live, &v1);
@@ -1173,7 +1203,7 @@ static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
     if (rc != TDB_OK) break;
     live = TDB_CHUNK_LIVE(b);
     if (live == 0) break;
-    if (ngroup == 0 && !tdbAggHasDistinct(p)) {
+    if (ngroup == 0 && !tdbAggNeedsRows(p)) {
       rc = tdbAggFeedChunk(ex, p, s, b, &key);
       if (rc != TDB_OK) break;
       continue;
@@ -1316,31 +1346,44 @@ typedef struct TdbSortState {
 } TdbSortState;
 
 typedef struct TdbSortCtx {
-  const TdbPlan *p;
+  const TdbSortKey *keys;
+  int nkeys;
   const TdbRowSet *rows;
   TdbErr *err;
   int failed;
 } TdbSortCtx;
 
-/* ORDER BY comparison of two materialized rows. */
-static int tdbSortCompare(TdbSortCtx *sc, size_t a, size_t b) {
-  const TdbValue *ra = tdbRowSetRow(sc->rows, a), *rb = tdbRowSetRow(sc->rows, b);
+TDB_PRIVATE int tdbSortKeysCompare(TdbErr *err, const TdbValue *ra, const TdbValue *rb,
+                                   const TdbSortKey *keys, int nkeys, int *failed) {
   int k;
-  for (k = 0; k < sc->p->nsort; k++) {
-    const TdbSortKey *key = &sc->p->sort[k];
+  for (k = 0; k < nkeys; k++) {
+    const TdbSortKey *key = &keys[k];
     const TdbValue *x = &ra[key->column], *y = &rb[key->column];
     int nx = TDB_VALUE_IS_NULL(x), ny = TDB_VALUE_IS_NULL(y), cmp = 0;
+    if (x->type == TDB_TYPE_INTEGER && y->type == TDB_TYPE_INTEGER) { /* the common case */
+      if (x->u.i == y->u.i) continue;
+      cmp = x->u.i < y->u.i ? -1 : 1;
+      return key->desc ? -cmp : cmp;
+    }
     if (nx || ny) {
       if (nx && ny) continue;
       /* NULL first or last, whatever the direction */
       return nx ? (key->nulls_first ? -1 : 1) : (key->nulls_first ? 1 : -1);
     }
-    if (tdbValueCompare(sc->err, x, y, &cmp) != TDB_OK) {
-      sc->failed = 1;
+    if (tdbValueCompare(err, x, y, &cmp) != TDB_OK) {
+      *failed = 1;
       return 0;
     }
     if (cmp != 0) return key->desc ? -cmp : cmp;
   }
+  return 0;
+}
+
+/* ORDER BY comparison of two materialized rows. */
+static int tdbSortCompare(TdbSortCtx *sc, size_t a, size_t b) {
+  int cmp = tdbSortKeysCompare(sc->err, tdbRowSetRow(sc->rows, a), tdbRowSetRow(sc->rows, b),
+                               sc->keys, sc->nkeys, &sc->failed);
+  if (cmp != 0 || sc->failed) return cmp;
   return a < b ? -1 : a > b; /* stable */
 }
 
@@ -1361,9 +1404,23 @@ static void tdbMergeSort(TdbSortCtx *sc, size_t *order, size_t *tmp, size_t n) {
   }
 }
 
-static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
+TDB_PRIVATE int tdbRowSetSort(TdbExec *ex, const TdbRowSet *rows, const TdbSortKey *keys,
+                              int nkeys, size_t *order) {
   TdbSortCtx sc;
-  size_t *tmp, i;
+  size_t *tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (rows->nrows + 1)), i;
+  if (!tmp) return tdbErrNoMem(ex->err);
+  for (i = 0; i < rows->nrows; i++) order[i] = i;
+  sc.keys = keys;
+  sc.nkeys = nkeys;
+  sc.rows = rows;
+  sc.err = ex->err;
+  sc.failed = 0;
+  tdbMergeSort(&sc, order, tmp, rows->nrows);
+  tdbMemFree(ex->mem, tmp);
+  return sc.failed ? TDB_ERROR_DATA : TDB_OK;
+}
+
+static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
   int rc = TDB_OK;
   tdbRowSetInit(&s->rows, p->child->ncols);
   for (;;) {
@@ -1380,20 +1437,10 @@ static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
     }
   }
   s->order = tdbMemAlloc(ex->mem, sizeof(size_t) * (s->rows.nrows + 1));
-  tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (s->rows.nrows + 1));
-  if (!s->order || !tmp) {
-    tdbMemFree(ex->mem, tmp);
-    return tdbErrNoMem(ex->err);
-  }
-  for (i = 0; i < s->rows.nrows; i++) s->order[i] = i;
-  sc.p = p;
-  sc.rows = &s->rows;
-  sc.err = ex->err;
-  sc.failed = 0;
-  tdbMergeSort(&sc, s->order, tmp, s->rows.nrows);
-  tdbMemFree(ex->mem, tmp);
+  if (!s->order) return tdbErrNoMem(ex->err);
+  rc = tdbRowSetSort(ex, &s->rows, p->sort, p->nsort, s->order);
   s->built = 1;
-  return sc.failed ? TDB_ERROR_DATA : rc;
+  return rc;
 }
 
 static int tdbSortNext(TdbExec *ex, TdbPlan *p) {
@@ -1554,6 +1601,8 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       p->state = tdbMemAllocZero(ex->mem, sizeof(TdbSortState));
       if (!p->state) return tdbErrNoMem(ex->err);
       return tdbPlanOpen(ex, p->child, outer);
+    case TDB_PLAN_WINDOW:
+      return tdbWindowOpen(ex, p, outer);
     case TDB_PLAN_LIMIT: {
       TdbLimitState *s = tdbMemAllocZero(ex->mem, sizeof *s);
       if (!s) return tdbErrNoMem(ex->err);
@@ -1595,6 +1644,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     case TDB_PLAN_WITH:
     case TDB_PLAN_CTE:
     case TDB_PLAN_CTE_SCAN: rc = tdbSetOpPlanNext(ex, p, out); break;
+    case TDB_PLAN_WINDOW: rc = tdbWindowNext(ex, p); break;
     default: rc = tdbErrSet(ex->err, TDB_INTERNAL, NULL, "unknown plan node %d", p->kind);
   }
   if (rc == TDB_OK) p->actual_rows += TDB_CHUNK_LIVE(*out);
@@ -1626,6 +1676,9 @@ static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
       tdbRowSetFree(&((TdbSortState *)p->state)->rows, mem);
       tdbMemFree(mem, ((TdbSortState *)p->state)->order);
       tdbMemFree(mem, p->state);
+      break;
+    case TDB_PLAN_WINDOW:
+      tdbWindowFreeState(mem, p);
       break;
     case TDB_PLAN_FILTER:
     case TDB_PLAN_PROJECT:
@@ -1878,6 +1931,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
     case TDB_PLAN_WITH:
     case TDB_PLAN_CTE:
     case TDB_PLAN_CTE_SCAN: tdbSetOpExplain(out, p); break;
+    case TDB_PLAN_WINDOW: tdbWindowExplain(out, p); break;
     default: tdbStrAppendz(out, "?"); break;
   }
   tdbStrAppendf(out, "  (rows=%.0f cost=%.1f)", p->est_rows, p->est_cost);

@@ -67,7 +67,8 @@ typedef enum TdbPlanKind {
   TDB_PLAN_WITH,        /* the child, with the WITH queries `ctes` in scope */
   TDB_PLAN_CTE,         /* one WITH query, materialized on first use: child (and,
                            recursive, right: the recursive term) */
-  TDB_PLAN_CTE_SCAN     /* the rows of `cte` (cte_self: its working table) */
+  TDB_PLAN_CTE_SCAN,    /* the rows of `cte` (cte_self: its working table) */
+  TDB_PLAN_WINDOW       /* child rows + one column per window call (exec_window.c) */
 } TdbPlanKind;
 
 /* Table access paths. */
@@ -99,6 +100,14 @@ TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem);
 /* A new row at the end (values NULL); NULL on out-of-memory. */
 TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem);
 TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i);
+/* Compare rows ra and rb by keys (ORDER BY rules: NULLs first or last as
+** each key says, equal to each other): <0, 0, >0. An incomparable pair sets
+** *failed (the error is in err) and returns 0. */
+TDB_PRIVATE int tdbSortKeysCompare(TdbErr *err, const TdbValue *ra, const TdbValue *rb,
+                                   const struct TdbSortKey *keys, int nkeys, int *failed);
+/* Stable sort of the row numbers of rows by keys into order[0..nrows). */
+TDB_PRIVATE int tdbRowSetSort(struct TdbExec *ex, const TdbRowSet *rows,
+                              const struct TdbSortKey *keys, int nkeys, size_t *order);
 typedef struct TdbExec TdbExec;
 typedef struct TdbPlan TdbPlan;
 
@@ -127,6 +136,9 @@ struct TdbPlan {
   TdbExprList *group_by;  /* borrowed */
   int naggs;
   TdbExpr **aggs;         /* borrowed FUNC nodes */
+  /* WINDOW: the window calls (borrowed FUNC nodes, kind AGGREF) */
+  int nwins;
+  TdbExpr **wins;
   /* PROJECT */
   int nexprs;
   TdbExpr **exprs;        /* borrowed, ncols of them */

@@ -6,7 +6,8 @@
 ** derived table / view body), joined left-deep by nested loops; conjuncts
 ** that read only one FROM item are filtered right above its leaf (before
 ** the join materializes it); the rest filter the joined rows. Then
-** aggregation, HAVING, projection, DISTINCT, ORDER BY and LIMIT.
+** aggregation, HAVING, window functions, projection, DISTINCT, ORDER BY
+** and LIMIT.
 **
 ** Access paths, cheapest first: primary-key point (every key column equal
 ** to a value known before the scan: a constant, a parameter, an outer
@@ -328,6 +329,7 @@ typedef struct TdbUsed {
 } TdbUsed;
 
 static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u);
+static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u);
 
 /* Mark the columns of the scope `level` queries up that e reads. */
 static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
@@ -341,7 +343,14 @@ static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
   tdbUsedExpr(e->left, level, u);
   tdbUsedExpr(e->right, level, u);
   tdbUsedExpr(e->third, level, u);
+  tdbUsedExpr(e->filter, level, u);
   for (i = 0; e->list && i < e->list->n; i++) tdbUsedExpr(e->list->items[i].expr, level, u);
+  if (e->over) {
+    tdbUsedList(e->over->partition_by, level, u);
+    tdbUsedList(e->over->order_by, level, u);
+    tdbUsedExpr(e->over->start.offset, level, u);
+    tdbUsedExpr(e->over->end.offset, level, u);
+  }
 }
 
 static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u) {
@@ -409,7 +418,12 @@ static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e) {
   rc = tdbPlanSubqueries(pl, e->left);
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->right);
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->third);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->filter);
   if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, e->list);
+  if (rc == TDB_OK && e->over) {
+    rc = tdbPlanListSubqueries(pl, e->over->partition_by);
+    if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, e->over->order_by);
+  }
   return rc;
 }
 
@@ -574,6 +588,14 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
       p->pred = s->having;
       cur = p;
     }
+  }
+  if (s->nwins > 0) { /* window calls: after HAVING, before the projection */
+    p = tdbNode(pl, TDB_PLAN_WINDOW, cur->ncols + s->nwins, cur);
+    if (!p) goto nomem;
+    p->nwins = s->nwins;
+    p->wins = s->wins;
+    p->est_cost = cur->est_cost + cur->est_rows * 3;
+    cur = p;
   }
   p = tdbNode(pl, TDB_PLAN_PROJECT, s->nresult + s->nsort_extra, cur);
   if (!p) goto nomem;

@@ -196,6 +196,12 @@ static int oomRunSqlEngine(OomAlloc *a) {
       "EXPLAIN ANALYZE SELECT * FROM t WHERE id = 2",
       "DELETE FROM t WHERE id = 4 RETURNING *",
       "SELECT * FROM tdb_indexes",
+      ("SELECT id, row_number() OVER (PARTITION BY name ORDER BY id), sum(score) OVER "
+       "(ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), lag(name, 1, 'none') OVER w, "
+       "min(name) OVER w, group_concat(name) OVER (w RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) "
+       "FROM t WINDOW w AS (ORDER BY score) ORDER BY id"),
+      ("SELECT name, count(*) FILTER (WHERE score > 1), stddev(score), approx_count_distinct(id), "
+       "rank() OVER (ORDER BY count(*) DESC) FROM t GROUP BY name"),
   };
   tdb_config cfg;
   tdb *db = NULL;

@@ -1812,6 +1812,59 @@ static void runIsolated(const char *name, TdbTestFn fn) {
 }
 #define TEST_ISOLATED(fn) runIsolated(#fn, fn)
 
+/* EXPLAIN of a window query; window frame offsets from parameters:
+** evaluated per execution, so a re-bound prepared statement frames
+** differently; a negative one is 22013, NULL 22004. */
+static void testWindowFrameParameters(void) {
+  tdb *db = openMemory();
+  tdb_stmt *st = NULL;
+  int64_t sums[3][5] = {{1, 2, 3, 4, 5}, {1, 3, 5, 7, 9}, {1, 3, 6, 10, 15}};
+  int k, i;
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE w(x INT PRIMARY KEY)");
+  EXEC_OK(db, "INSERT INTO w VALUES (1), (2), (3), (4), (5)");
+  /* EXPLAIN: WINDOW above HAVING and the aggregation, below projection,
+  ** DISTINCT, ORDER BY and LIMIT; calls with one window share a sort */
+  CHECK_STR(sqlExplain(db, "EXPLAIN SELECT DISTINCT x % 2, rank() OVER (ORDER BY count(*)), "
+                           "sum(x % 2) OVER (ORDER BY count(*)) FROM w GROUP BY x % 2 "
+                           "HAVING count(*) > 0 ORDER BY 1 LIMIT 5"),
+            "LIMIT  (rows=100 cost=2500.0)\n"
+            "  -> SORT (1 keys)  (rows=100 cost=2500.0)\n"
+            "    -> DISTINCT  (rows=100 cost=2300.0)\n"
+            "      -> PROJECT (3 columns)  (rows=100 cost=2300.0)\n"
+            "        -> WINDOW (2 functions, 1 sort: rank() OVER (ORDER BY count(*)), "
+            "sum(\"?column?\") OVER (ORDER BY count(*)))  (rows=100 cost=2300.0)\n"
+            "          -> FILTER (count(*) > 0)  (rows=100 cost=2000.0)\n"
+            "            -> AGGREGATE (1 group keys, 3 aggregates)  (rows=100 cost=2000.0)\n"
+            "              -> SCAN w (full scan)  (rows=1000 cost=1000.0)\n");
+  CHECK_EQ(tdb_prepare(db,
+                       "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) "
+                       "FROM w ORDER BY x",
+                       -1, &st, NULL),
+           TDB_OK);
+  if (!st) goto done;
+  for (k = 0; k < 3; k++) {
+    CHECK_EQ(tdb_bind_int64(st, 1, k == 2 ? 100 : k), TDB_OK);
+    for (i = 0; i < 5; i++) {
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), sums[k][i]);
+    }
+    CHECK_EQ(tdb_step(st), TDB_DONE);
+    CHECK_EQ(tdb_reset(st), TDB_OK);
+  }
+  CHECK_EQ(tdb_bind_int64(st, 1, -1), TDB_OK);
+  CHECK(tdb_step(st) != TDB_ROW);
+  CHECK_STR(tdb_sqlstate(db), "22013");
+  CHECK_EQ(tdb_reset(st), TDB_OK);
+  CHECK_EQ(tdb_bind_null(st, 1), TDB_OK);
+  CHECK(tdb_step(st) != TDB_ROW);
+  CHECK_STR(tdb_sqlstate(db), "22004");
+done:
+  tdb_finalize(st);
+  tdb_close(db);
+}
+
 int main(void) {
   snprintf(gTmp, sizeof gTmp, "/tmp/tdb-sqlapi-XXXXXX");
   if (!mkdtemp(gTmp)) {
@@ -1819,6 +1872,7 @@ int main(void) {
     return 1;
   }
   TEST_ISOLATED(testPrepareBindReuse);
+  TEST_ISOLATED(testWindowFrameParameters);
   TEST_ISOLATED(testColumnTypes);
   TEST_ISOLATED(testReprepare);
   TEST_ISOLATED(testStepAfterFailedReprepareSelect);
