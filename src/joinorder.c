@@ -792,12 +792,203 @@ done:
   return rc;
 }
 
+/* ---- decorrelation ------------------------------------------------------------ */
+
+static int tdbRefsBeyondSelect(const TdbSelect *sel, int k);
+
+/* Does e read a column more than k queries out (beyond the subquery)? */
+static int tdbRefsBeyond(const TdbExpr *e, int k) {
+  int i;
+  if (!e) return 0;
+  if (e->kind == TDB_EXPR_COLUMN) return e->depth > k;
+  if (e->select && tdbRefsBeyondSelect(e->select, k + 1)) return 1;
+  if (tdbRefsBeyond(e->left, k) || tdbRefsBeyond(e->right, k) || tdbRefsBeyond(e->third, k)) {
+    return 1;
+  }
+  for (i = 0; e->list && i < e->list->n; i++) {
+    if (tdbRefsBeyond(e->list->items[i].expr, k)) return 1;
+  }
+  return 0;
+}
+
+static int tdbRefsBeyondList(const TdbExprList *l, int k) {
+  int i;
+  for (i = 0; l && i < l->n; i++) {
+    if (tdbRefsBeyond(l->items[i].expr, k)) return 1;
+  }
+  return 0;
+}
+
+static int tdbRefsBeyondSelect(const TdbSelect *sel, int k) {
+  const TdbSource *src;
+  if (tdbRefsBeyondList(sel->columns, k) || tdbRefsBeyond(sel->where, k) ||
+      tdbRefsBeyondList(sel->group_by, k) || tdbRefsBeyond(sel->having, k) ||
+      tdbRefsBeyondList(sel->order_by, k) || tdbRefsBeyond(sel->limit, k) ||
+      tdbRefsBeyond(sel->offset, k)) {
+    return 1;
+  }
+  for (src = sel->from; src; src = src->next) {
+    if (tdbRefsBeyond(src->on, k)) return 1;
+    /* a derived table counts depths from the same place as sel */
+    if (src->subquery && src->subquery->correlated && tdbRefsBeyondSelect(src->subquery, k)) return 1;
+  }
+  return 0;
+}
+
+/* Depth range of the column references of e: *lo..*hi; *sub when it holds
+** a subquery. */
+static void tdbDepths(const TdbExpr *e, int *lo, int *hi, int *sub) {
+  int i;
+  if (!e) return;
+  if (e->kind == TDB_EXPR_COLUMN) {
+    if (e->depth < *lo) *lo = e->depth;
+    if (e->depth > *hi) *hi = e->depth;
+    return;
+  }
+  if (e->select || e->kind == TDB_EXPR_AGGREF) *sub = 1;
+  tdbDepths(e->left, lo, hi, sub);
+  tdbDepths(e->right, lo, hi, sub);
+  tdbDepths(e->third, lo, hi, sub);
+  for (i = 0; e->list && i < e->list->n; i++) tdbDepths(e->list->items[i].expr, lo, hi, sub);
+}
+
+/* Read one level less: the outer side of a correlation, evaluated on the
+** outer query's own rows. */
+static void tdbDepthDown(TdbExpr *e) {
+  int i;
+  if (!e) return;
+  if (e->kind == TDB_EXPR_COLUMN) {
+    e->depth--;
+    return;
+  }
+  tdbDepthDown(e->left);
+  tdbDepthDown(e->right);
+  tdbDepthDown(e->third);
+  for (i = 0; e->list && i < e->list->n; i++) tdbDepthDown(e->list->items[i].expr);
+}
+
+/* Is e `inner = outer`: one side over the subquery's own columns only, the
+** other over enclosing queries only (no subqueries)? */
+static int tdbCorrelationPair(TdbExpr *e, TdbExpr **inner, TdbExpr **outer) {
+  int llo = 1 << 30, lhi = -1, rlo = 1 << 30, rhi = -1, ls = 0, rs = 0;
+  if (e->kind != TDB_EXPR_BINARY || e->op != TDB_OP_EQ) return 0;
+  tdbDepths(e->left, &llo, &lhi, &ls);
+  tdbDepths(e->right, &rlo, &rhi, &rs);
+  if (ls || rs || lhi < 0 || rhi < 0) return 0;
+  if (lhi == 0 && rlo >= 1) {
+    *inner = e->left;
+    *outer = e->right;
+    return 1;
+  }
+  if (rhi == 0 && llo >= 1) {
+    *inner = e->right;
+    *outer = e->left;
+    return 1;
+  }
+  return 0;
+}
+
+/* [NOT] EXISTS (SELECT ... WHERE inner = outer AND local ...), x IN (SELECT
+** y ... [WHERE inner = outer ...]) and uncorrelated x NOT IN (SELECT y ...)
+** become hash SEMI / ANTI / NOT_IN joins of `below` with the subquery's
+** FROM and local conditions. A subquery that aggregates, limits, or reads
+** the outer query any other way stays a per-row subquery. */
 TDB_PRIVATE int tdbPlanSubqueryJoin(TdbPlanner *pl, TdbSelect *s, TdbExpr *conj, TdbPlan *below,
                                     TdbPlan **out) {
-  (void)pl;
+  TdbExpr *e = conj, *y = NULL;
+  TdbSelect *sub;
+  TdbConjuncts cj, local;
+  TdbExpr *inner[TDB_MAX_KEY_COLUMNS], *outer[TDB_MAX_KEY_COLUMNS];
+  TdbPlan *bplan = NULL, *p;
+  int negated = 0, npairs = 0, i, rc = TDB_OK, type;
   (void)s;
-  (void)conj;
-  (void)below;
   *out = NULL;
-  return TDB_OK;
+  if (e->kind == TDB_EXPR_UNARY && e->op == TDB_OP_NOT && e->left &&
+      (e->left->kind == TDB_EXPR_EXISTS || e->left->kind == TDB_EXPR_IN_SELECT)) {
+    negated = 1;
+    e = e->left;
+  }
+  if (e->kind != TDB_EXPR_EXISTS && e->kind != TDB_EXPR_IN_SELECT) return TDB_OK;
+  if (e->kind == TDB_EXPR_IN_SELECT && e->negated) negated = !negated;
+  sub = e->select;
+  if (!sub || !sub->from || sub->grouped || sub->limit || sub->offset) return TDB_OK;
+  if (e->kind == TDB_EXPR_IN_SELECT) {
+    int lo = 1 << 30, hi = -1, hs = 0;
+    y = sub->columns->items[0].expr;
+    tdbDepths(y, &lo, &hi, &hs);
+    if (hs || hi != 0 || lo != 0) return TDB_OK;
+    lo = 1 << 30, hi = -1, hs = 0;
+    tdbDepths(e->left, &lo, &hi, &hs);
+    if (hs) return TDB_OK;
+  }
+  memset(&cj, 0, sizeof cj);
+  memset(&local, 0, sizeof local);
+  if (tdbConjAdd(pl->mem, &cj, sub->where) != TDB_OK) goto nomem;
+  for (i = 0; i < cj.n; i++) {
+    TdbExpr *in, *ou;
+    if (!tdbRefsBeyond(cj.e[i], 0)) {
+      if (tdbConjAdd(pl->mem, &local, cj.e[i]) != TDB_OK) goto nomem;
+    } else if (npairs < TDB_MAX_KEY_COLUMNS - 1 && tdbCorrelationPair(cj.e[i], &in, &ou)) {
+      inner[npairs] = in;
+      outer[npairs++] = ou;
+    } else {
+      goto done; /* read the outer query some other way */
+    }
+  }
+  {
+    const TdbSource *src;
+    for (src = sub->from; src; src = src->next) {
+      if (tdbRefsBeyond(src->on, 0)) goto done;
+      if (src->subquery && src->subquery->correlated) goto done;
+    }
+  }
+  if (e->kind == TDB_EXPR_EXISTS) {
+    if (npairs == 0) goto done; /* uncorrelated: computed once anyway */
+    type = negated ? TDB_JTYPE_ANTI : TDB_JTYPE_SEMI;
+  } else if (negated) {
+    if (npairs > 0) goto done; /* NOT IN per outer row: NULLs per group, left correlated */
+    type = TDB_JTYPE_NOT_IN;
+  } else {
+    type = TDB_JTYPE_SEMI;
+  }
+  /* decided: the subquery's rows, without the correlation terms */
+  rc = tdbPlanFrom(pl, sub, &local, &bplan);
+  for (i = 0; rc == TDB_OK && i < local.n; i++) {
+    if (local.used[i]) continue;
+    p = tdbNode(pl, TDB_PLAN_FILTER, bplan->ncols, bplan);
+    if (!p) goto nomem;
+    p->pred = local.e[i];
+    p->est_rows = TDB_MAX(1.0, bplan->est_rows * 0.33);
+    p->est_cost = bplan->est_cost + bplan->est_rows;
+    bplan = p;
+  }
+  if (rc != TDB_OK) goto done;
+  p = tdbNode(pl, TDB_PLAN_JOIN, below->ncols, below);
+  if (!p) goto nomem;
+  p->right = bplan;
+  p->join_algo = TDB_JALGO_HASH;
+  p->join_type = type;
+  p->nkeys = npairs + (y ? 1 : 0);
+  p->lkeys = tdbMemAlloc(pl->mem, sizeof(TdbExpr *) * (size_t)(p->nkeys + 1));
+  p->rkeys = tdbMemAlloc(pl->mem, sizeof(TdbExpr *) * (size_t)(p->nkeys + 1));
+  if (!p->lkeys || !p->rkeys) goto nomem;
+  for (i = 0; i < npairs; i++) {
+    tdbDepthDown(outer[i]);
+    p->lkeys[i] = outer[i];
+    p->rkeys[i] = inner[i];
+  }
+  if (y) {
+    p->lkeys[npairs] = e->left;
+    p->rkeys[npairs] = y;
+  }
+  p->est_rows = TDB_MAX(1.0, below->est_rows * 0.5);
+  p->est_cost = below->est_cost + bplan->est_cost + 2 * bplan->est_rows + below->est_rows;
+  *out = p;
+  goto done;
+nomem:
+  rc = tdbErrNoMem(pl->err);
+done:
+  tdbConjFree(pl->mem, &cj);
+  tdbConjFree(pl->mem, &local);
+  return rc;
 }
