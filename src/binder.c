@@ -700,10 +700,10 @@ static int tdbJoinResolveUsing(TdbBinder *b, TdbJoinTree *jt, int i, int *nslots
       for (m = 0; m < k; m++) {
         if (strcmp(names[m], names[k]) == 0) {
           TdbStr msg;
-          tdbMemFree(b->mem, names);
           tdbStrInit(&msg, b->mem);
           tdbStrAppendf(&msg, "column name \"%s\" appears more than once in USING clause",
                         names[k]);
+          tdbMemFree(b->mem, names);
           return tdbBindFail(b, &msg, src->using_names->spans[k], TDB_ERROR_SCHEMA,
                              TDB_SQLSTATE_DUPLICATE_COLUMN);
         }
