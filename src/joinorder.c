@@ -26,8 +26,9 @@
 ** joins the set before it through a condition when one exists, else as a
 ** cross product); more: greedy, cheapest next join first. Estimated rows of
 ** a set are the product of its units' rows and of its conditions'
-** selectivities (1/distinct of the equality's columns with ANALYZE
-** statistics, else 0.1; 0.33 for other conditions), so they do not depend
+** selectivities (an equality: 1 / the larger distinct count of its columns,
+** from ANALYZE statistics, else 1 / rows for a one-column primary key or
+** unique index, else 0.1; 0.33 for other conditions), so they do not depend
 ** on the order. Each join step takes the cheapest algorithm:
 **
 **   algorithm           when                                   cost (+ inputs)
@@ -171,14 +172,30 @@ static int tdbJTableColumn(const TdbJPlan *jp, const TdbExpr *e, const TdbSource
   return 0;
 }
 
-/* Selectivity of a join condition. */
+/* Fraction of rows of a table column's table equal to one value: a unique
+** column (a one-column primary key or unique index) has one row per value. */
+static double tdbJColumnEq(const TdbSource *src, int col) {
+  const TdbTableDef *t = src->table;
+  int k;
+  if (t->stats) return tdbStatsSelectivity(t, col, TDB_OP_EQ, NULL);
+  if (t->npk == 1 && t->pk[0] == col) return 1.0 / tdbTableRows(t);
+  for (k = 0; k < t->nindexes; k++) {
+    if (t->indexes[k]->unique && t->indexes[k]->ncols == 1 && t->indexes[k]->col[0] == col) {
+      return 1.0 / tdbTableRows(t);
+    }
+  }
+  return 0.1;
+}
+
+/* Selectivity of a join condition: an equality keeps 1 / the larger
+** number of distinct values of its two columns. */
 static double tdbJSelectivity(const TdbJPlan *jp, TdbExpr *e) {
   const TdbSource *sa, *sb;
   int ca, cb;
   if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_EQ) {
     double fa = 0.1, fb = 0.1;
-    if (tdbJTableColumn(jp, e->left, &sa, &ca)) fa = tdbStatsSelectivity(sa->table, ca, TDB_OP_EQ, NULL);
-    if (tdbJTableColumn(jp, e->right, &sb, &cb)) fb = tdbStatsSelectivity(sb->table, cb, TDB_OP_EQ, NULL);
+    if (tdbJTableColumn(jp, e->left, &sa, &ca)) fa = tdbJColumnEq(sa, ca);
+    if (tdbJTableColumn(jp, e->right, &sb, &cb)) fb = tdbJColumnEq(sb, cb);
     if (fa <= 0) fa = 0.1;
     if (fb <= 0) fb = 0.1;
     return TDB_MIN(fa, fb);
