@@ -126,15 +126,6 @@ static int tdbJLocal(TdbJPlan *jp, TdbExpr *e, TdbConjuncts **out) {
   return tdbConjAdd(jp->pl->mem, c, e);
 }
 
-static int tdbPopCount(uint64_t m) {
-  int n = 0;
-  while (m) {
-    m &= m - 1;
-    n++;
-  }
-  return n;
-}
-
 /* Is e `A = B` with A over lmask and B over rmask (either way round)? */
 static int tdbJEqui(const TdbJPlan *jp, TdbExpr *e, uint64_t lmask, uint64_t rmask,
                     TdbExpr **l, TdbExpr **r) {
@@ -625,7 +616,7 @@ static int tdbJOrder(TdbJPlan *jp, TdbJBlockState *b, int *order) {
     int last[1 << TDB_JOIN_DP_MAX];
     uint64_t masks[1 << TDB_JOIN_DP_MAX];
     for (S = 1; S <= full; S++) {
-      int connected = 0, pass;
+      int pass;
       masks[S] = 0;
       for (i = 0; i < n; i++) {
         if (S & (1 << i)) masks[S] |= b->units[i].leaves;
@@ -651,7 +642,6 @@ static int tdbJOrder(TdbJPlan *jp, TdbJBlockState *b, int *order) {
           if (!(S & (1 << i)) || cost[prev] < 0) continue;
           ne = tdbJEdges(b, masks[prev], u, edges);
           if (pass == 0 && ne == 0) continue;
-          if (ne) connected = 1;
           if ((prev & (prev - 1)) == 0) {
             int j;
             for (j = 0; !(prev & (1 << j)); j++) {
@@ -667,7 +657,6 @@ static int tdbJOrder(TdbJPlan *jp, TdbJBlockState *b, int *order) {
             last[S] = i;
           }
         }
-        (void)connected;
       }
     }
     for (S = full, i = n - 1; i >= 0; i--) {
@@ -805,7 +794,6 @@ done:
   tdbMemFree(pl->mem, jp.locals);
   tdbMemFree(pl->mem, jp.colmask);
   tdbMemFree(pl->mem, in);
-  (void)tdbPopCount;
   return rc;
 }
 
