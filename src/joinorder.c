@@ -238,7 +238,9 @@ static int tdbJSegments(TdbJPlan *jp, uint64_t mask, const TdbSource *leaf, int 
 }
 
 /* The cheapest way to join a left side (lrows, lcost; lleaf/lplan when it
-** is one FROM item) with unit u under conditions conds. */
+** is one FROM item) with unit u under conditions conds. Costs include both
+** inputs' costs; large intermediate results cost through the next join's
+** input rows. */
 static void tdbJChoose(TdbJPlan *jp, uint64_t lmask, double lrows, double lcost,
                        const TdbSource *lleaf, TdbPlan *lplan, const TdbJUnit *u, int type,
                        TdbJc *cs, int ncs, TdbJChoice *ch) {
@@ -335,7 +337,6 @@ static void tdbJChoose(TdbJPlan *jp, uint64_t lmask, double lrows, double lcost,
       }
     }
   }
-  ch->cost += ch->rows;
 }
 
 /* Make the right side's scan an index nested-loop lookup: its key values
@@ -941,10 +942,13 @@ TDB_PRIVATE int tdbPlanSubqueryJoin(TdbPlanner *pl, TdbSelect *s, TdbExpr *conj,
     }
   }
   {
+    /* tables and catalog views only: the subquery's FROM is planned again
+    ** here, outside its own plan (which would set up derived tables and
+    ** views the way the statement runs them) */
     const TdbSource *src;
     for (src = sub->from; src; src = src->next) {
       if (tdbRefsBeyond(src->on, 0)) goto done;
-      if (src->subquery && src->subquery->correlated) goto done;
+      if (!src->table && !src->view) goto done;
     }
   }
   if (e->kind == TDB_EXPR_EXISTS) {
