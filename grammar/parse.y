@@ -46,8 +46,6 @@ static int tdbParserFallback(int token) TDB_MAYBE_UNUSED;
 
 /* Tokens the lexer produces that no rule uses. */
 %token SPACE ILLEGAL SEMI.
-/* Reserved for joins not supported yet: never read as an alias. */
-%token NATURAL RIGHT FULL USING.
 
 %include {
 /* LIMIT and OFFSET travel up the parser stack together. */
@@ -292,25 +290,44 @@ from_opt(A) ::= FROM seltablist(X). { A = X; }
 %type seltablist {TdbSource*}
 %destructor seltablist { tdbSourceFree(pParse->mem, $$); }
 seltablist(A) ::= fromitem(A).
-seltablist(A) ::= seltablist(L) COMMA fromitem(I). { A = tdbSourceJoin(pParse, L, TDB_JOIN_CROSS, I, 0); }
-seltablist(A) ::= seltablist(L) joinop(J) fromitem(I) on_opt(O). { A = tdbSourceJoin(pParse, L, J, I, O); }
+seltablist(A) ::= seltablist(L) COMMA fromitem(I). { A = tdbSourceJoin(pParse, L, TDB_JOIN_CROSS, I, 0, 0); }
+seltablist(A) ::= seltablist(L) joinop(J) fromitem(I) joincond(C). { A = tdbSourceJoin(pParse, L, J, I, C.on, C.names); }
 
 %type fromitem {TdbSource*}
 %destructor fromitem { tdbSourceFree(pParse->mem, $$); }
 fromitem(A) ::= nm(T) as(N). { A = tdbSourceNew(pParse, T, N.z ? &N : 0); }
-fromitem(A) ::= LP(P) select(S) RP as(N). { A = tdbSourceSubquery(pParse, P, S, N.z ? &N : 0); }
+fromitem(A) ::= LP(P) subselect(S) RP as(N). { A = tdbSourceSubquery(pParse, P, S, N.z ? &N : 0); }
+/* a parenthesized join: its items join each other first */
+fromitem(A) ::= LP seltablist(L) RP. { A = tdbSourceGroup(pParse, L); }
 
+/* join kinds; TDB_JOIN_NATURAL is or-ed in for NATURAL */
 %type joinop {int}
 joinop(A) ::= JOIN. { A = TDB_JOIN_INNER; }
 joinop(A) ::= INNER JOIN. { A = TDB_JOIN_INNER; }
 joinop(A) ::= CROSS JOIN. { A = TDB_JOIN_CROSS; }
-joinop(A) ::= LEFT JOIN. { A = TDB_JOIN_LEFT; }
-joinop(A) ::= LEFT OUTER JOIN. { A = TDB_JOIN_LEFT; }
+joinop(A) ::= outerkind(K) JOIN. { A = K; }
+joinop(A) ::= outerkind(K) OUTER JOIN. { A = K; }
+joinop(A) ::= NATURAL JOIN. { A = TDB_JOIN_INNER | TDB_JOIN_NATURAL; }
+joinop(A) ::= NATURAL INNER JOIN. { A = TDB_JOIN_INNER | TDB_JOIN_NATURAL; }
+joinop(A) ::= NATURAL outerkind(K) JOIN. { A = K | TDB_JOIN_NATURAL; }
+joinop(A) ::= NATURAL outerkind(K) OUTER JOIN. { A = K | TDB_JOIN_NATURAL; }
+%type outerkind {int}
+outerkind(A) ::= LEFT. { A = TDB_JOIN_LEFT; }
+outerkind(A) ::= RIGHT. { A = TDB_JOIN_RIGHT; }
+outerkind(A) ::= FULL. { A = TDB_JOIN_FULL; }
 
-%type on_opt {TdbExpr*}
-%destructor on_opt { tdbExprFree(pParse->mem, $$); }
-on_opt(A) ::= . { A = 0; }
-on_opt(A) ::= ON expr(E). { A = E; }
+%include {
+/* ON condition or USING column list of a join (at most one is set). */
+typedef struct TdbJoinCond {
+  TdbExpr *on;
+  TdbNameList *names;
+} TdbJoinCond;
+}
+%type joincond {TdbJoinCond}
+%destructor joincond { tdbExprFree(pParse->mem, $$.on); tdbNameListFree(pParse->mem, $$.names); }
+joincond(A) ::= . { A.on = 0; A.names = 0; }
+joincond(A) ::= ON expr(E). { A.on = E; A.names = 0; }
+joincond(A) ::= USING LP idlist(L) RP. { A.on = 0; A.names = L; }
 
 %type where_opt {TdbExpr*}
 %destructor where_opt { tdbExprFree(pParse->mem, $$); }

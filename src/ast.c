@@ -583,26 +583,61 @@ TDB_PRIVATE TdbSource *tdbSourceSubquery(TdbParse *p, TdbToken open, TdbSelect *
 }
 
 TDB_PRIVATE TdbSource *tdbSourceJoin(TdbParse *p, TdbSource *list, int join,
-                                     TdbSource *item, TdbExpr *on) {
+                                     TdbSource *item, TdbExpr *on, TdbNameList *names) {
   TdbSource *last;
-  (void)p;
   if (!list || !item) {
     tdbSourceFree(p->mem, list);
     tdbSourceFree(p->mem, item);
     tdbExprFree(p->mem, on);
+    tdbNameListFree(p->mem, names);
     return NULL;
   }
-  item->join = join;
+  /* item may be a group: its first item carries the join with the list */
+  item->join = join & ~TDB_JOIN_NATURAL;
+  item->natural = (join & TDB_JOIN_NATURAL) != 0;
   item->on = on;
+  item->using_names = names;
   for (last = list; last->next; last = last->next) {
   }
   last->next = item;
   return list;
 }
 
+TDB_PRIVATE TdbSource *tdbSourceGroup(TdbParse *p, TdbSource *list) {
+  TdbSource *last;
+  if (!list) return NULL;
+  for (last = list; last->next; last = last->next) {
+  }
+  if (list->nopen == 255 || last->nclose == 255) {
+    tdbSourceFree(p->mem, list);
+    if (p->rc == TDB_OK) {
+      p->rc = tdbErrSet(p->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_TOO_COMPLEX,
+                        "parenthesized joins nested too deeply (at most 255)");
+    }
+    return NULL;
+  }
+  list->nopen++;
+  last->nclose++;
+  return list;
+}
+
+TDB_PRIVATE void tdbJoinTreeFree(TdbMem *mem, TdbJoinTree *jt) {
+  int i;
+  if (!jt) return;
+  for (i = 0; i < jt->n; i++) {
+    tdbMemFree(mem, jt->nodes[i].use_left);
+    tdbMemFree(mem, jt->nodes[i].use_right);
+    tdbMemFree(mem, jt->nodes[i].use_out);
+  }
+  tdbMemFree(mem, jt->nodes);
+  tdbMemFree(mem, jt->leaf);
+  tdbMemFree(mem, jt);
+}
+
 TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src) {
   while (src) {
     TdbSource *next = src->next;
+    tdbNameListFree(mem, src->using_names);
     tdbMemFree(mem, src->name);
     tdbMemFree(mem, src->alias);
     tdbSelectFree(mem, src->subquery);
@@ -668,6 +703,7 @@ TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   tdbSelectFree(mem, s->left);
   tdbSelectFree(mem, s->right);
   tdbWithFree(mem, s->with);
+  tdbJoinTreeFree(mem, s->jtree);
   if (s->colnames) {
     int i;
     for (i = 0; i < s->nresult; i++) tdbMemFree(mem, s->colnames[i]);

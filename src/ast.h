@@ -141,8 +141,39 @@ struct TdbExprList {
 typedef enum TdbJoinKind {
   TDB_JOIN_CROSS,     /* `,` or CROSS JOIN */
   TDB_JOIN_INNER,     /* [INNER] JOIN ... ON */
-  TDB_JOIN_LEFT       /* LEFT [OUTER] JOIN ... ON */
+  TDB_JOIN_LEFT,      /* LEFT [OUTER] JOIN ... ON */
+  TDB_JOIN_RIGHT,     /* RIGHT [OUTER] JOIN ... ON */
+  TDB_JOIN_FULL       /* FULL [OUTER] JOIN ... ON */
 } TdbJoinKind;
+/* Or-ed into the parser's join kind for NATURAL joins. */
+#define TDB_JOIN_NATURAL 16
+
+/* The join tree of a FROM clause, built by the binder (binder.c, "joins").
+** FROM items are the leaves, numbered in FROM order; a join node joins the
+** items of its left subtree with those of its right one. A join's USING
+** columns (also NATURAL's) appear once in the joined row: INNER and LEFT
+** take the left side's column, RIGHT and FULL a merged column (the left
+** value unless NULL, else the right one) kept in an extra slot of the scope
+** row after every item's columns. */
+typedef struct TdbJoinNode {
+  int kind;           /* TdbJoinKind, or -1 for a leaf */
+  int left, right;    /* join: child node indexes */
+  struct TdbSource *src;  /* leaf: the item; join: the item that holds on/using */
+  struct TdbExpr *on; /* join: the condition (borrowed from src->on), or NULL */
+  uint64_t leaves;    /* bit i: FROM item i is below */
+  int nusing;         /* USING / NATURAL columns */
+  int *use_left, *use_right, *use_out; /* scope columns: the two sides, the result */
+} TdbJoinNode;
+
+typedef struct TdbJoinTree {
+  int n, root;
+  TdbJoinNode *nodes;
+  int nleaves;
+  int has_using;      /* some join has USING / NATURAL columns */
+  int slot_first, nslots; /* merged-column slots in the scope row */
+  struct TdbSource **leaf; /* leaf i's item */
+} TdbJoinTree;
+TDB_PRIVATE void tdbJoinTreeFree(TdbMem *mem, TdbJoinTree *jt);
 
 /* An item of FROM: a named relation (table, view, catalog view) or a
 ** derived table, with an optional alias; joined to the items before it. */
@@ -151,7 +182,11 @@ typedef struct TdbSource {
   char *alias;        /* owned, or NULL */
   struct TdbSelect *subquery;  /* derived table (owned), or NULL */
   int join;           /* TdbJoinKind with the items before it */
-  struct TdbExpr *on; /* join condition, or NULL */
+  int natural;        /* NATURAL join */
+  struct TdbExpr *on; /* join condition, or NULL (USING: made by the binder) */
+  struct TdbNameList *using_names; /* USING (columns), or NULL */
+  /* parenthesized joins: groups that open before this item / close after it */
+  uint8_t nopen, nclose;
   TdbSpan span;
   struct TdbSource *next;      /* the next item of the FROM list (owned) */
   /* set by the binder: */
@@ -224,6 +259,7 @@ typedef struct TdbSelect {
   int *sort_col;      /* ORDER BY item i sorts by projected column sort_col[i] */
   char **colnames;    /* nresult result column names (owned) */
   int correlated;     /* refers to columns of an enclosing query */
+  TdbJoinTree *jtree; /* the FROM clause's joins (binder; owned), or NULL */
   struct TdbPlan *plan;
 } TdbSelect;
 
@@ -403,7 +439,9 @@ TDB_PRIVATE TdbSource *tdbSourceSubquery(TdbParse *p, TdbToken open, TdbSelect *
                                          TdbToken *alias);
 /* Append item (joined with `join`, condition on) to list; returns the list. */
 TDB_PRIVATE TdbSource *tdbSourceJoin(TdbParse *p, TdbSource *list, int join,
-                                     TdbSource *item, TdbExpr *on);
+                                     TdbSource *item, TdbExpr *on, struct TdbNameList *names);
+/* A parenthesized list of items: it joins as one item. */
+TDB_PRIVATE TdbSource *tdbSourceGroup(TdbParse *p, TdbSource *list);
 TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src);
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s);
 /* Subquery expressions: kind TDB_EXPR_SUBQUERY / EXISTS / IN_SELECT. */

@@ -128,6 +128,9 @@ static int tdbBindQualifies(const TdbSource *src, const char *table) {
 
 /* ---- expressions --------------------------------------------------------------- */
 
+static void tdbJoinLookup(const TdbJoinTree *jt, int node, const char *name, int *count,
+                          int *col);
+
 static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth);
 static int tdbCheckCondition(TdbBinder *b, const TdbScope *sc, const TdbExpr *e,
                              const char *what);
@@ -228,6 +231,26 @@ static int tdbBindColumn(TdbBinder *b, TdbScope *sc, TdbExpr *e) {
   for (s = sc; s; s = s->outer, depth++) {
     TdbSource *src, *found_src = NULL;
     int found = -1;
+    if (!e->table && s->sel && s->sel->jtree && s->sel->jtree->has_using &&
+        s->sources == s->sel->from) {
+      /* USING columns show once: look the name up through the join tree */
+      int count = 0, col = -1;
+      tdbJoinLookup(s->sel->jtree, s->sel->jtree->root, e->name, &count, &col);
+      if (count > 1) {
+        tdbStrInit(&msg, b->mem);
+        tdbStrAppendf(&msg, "column reference \"%s\" is ambiguous", e->name);
+        return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_AMBIGUOUS_COLUMN);
+      }
+      if (count == 1) {
+        TdbScope *t;
+        e->depth = depth;
+        e->column = col;
+        for (t = sc; t != s; t = t->outer) {
+          if (t->sel) t->sel->correlated = 1;
+        }
+        return TDB_OK;
+      }
+    }
     for (src = s->sources; src; src = src->next) {
       int i, w;
       if (e->table && !tdbBindQualifies(src, e->table)) continue;
@@ -660,6 +683,426 @@ static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
   return tdbBindSelectIn(&inner, src->view_select, NULL);
 }
 
+/* ---- joins: the join tree, USING / NATURAL, ON scope ---------------------------------
+**
+** The parser keeps FROM flat: items in order, each with the join that links
+** it to what comes before, and counts of parentheses opening before it and
+** closing after it. The tree is rebuilt here, left-deep within each group:
+**
+**   a JOIN (b JOIN c ON p) ON q        items: a | (b | c ON p) | ON q on b
+**        join(q)                         the join of a group with what is
+**        /     \                         before it sits on the group's first
+**       a     join(p)                    item
+**             /   \
+**            b     c
+*/
+
+typedef struct TdbJoinBuild {
+  TdbBinder *b;
+  TdbJoinTree *jt;
+  uint8_t *opens, *closes; /* remaining parentheses per leaf */
+  int pos, last;           /* next leaf to read, last leaf read */
+  int *parent;
+} TdbJoinBuild;
+
+static int tdbJoinGroup(TdbJoinBuild *jb, int *out);
+
+static int tdbJoinNodeNew(TdbJoinBuild *jb, int kind) {
+  TdbJoinNode *n = &jb->jt->nodes[jb->jt->n];
+  memset(n, 0, sizeof *n);
+  n->kind = kind;
+  n->left = n->right = -1;
+  return jb->jt->n++;
+}
+
+static int tdbJoinItem(TdbJoinBuild *jb, int *out) {
+  int i = jb->pos, node;
+  if (jb->opens[i] > 0) {
+    jb->opens[i]--;
+    return tdbJoinGroup(jb, out);
+  }
+  node = tdbJoinNodeNew(jb, -1);
+  jb->jt->nodes[node].src = jb->jt->leaf[i];
+  jb->jt->nodes[node].leaves = (uint64_t)1 << i;
+  jb->pos++;
+  jb->last = i;
+  *out = node;
+  return TDB_OK;
+}
+
+static int tdbJoinGroup(TdbJoinBuild *jb, int *out) {
+  int left, right, rc, node;
+  rc = tdbJoinItem(jb, &left);
+  if (rc != TDB_OK) return rc;
+  for (;;) {
+    TdbSource *src;
+    TdbJoinNode *n;
+    if (jb->closes[jb->last] > 0) {
+      jb->closes[jb->last]--;
+      break;
+    }
+    if (jb->pos >= jb->jt->nleaves) break;
+    src = jb->jt->leaf[jb->pos];
+    rc = tdbJoinItem(jb, &right);
+    if (rc != TDB_OK) return rc;
+    node = tdbJoinNodeNew(jb, src->join);
+    n = &jb->jt->nodes[node];
+    n->left = left;
+    n->right = right;
+    n->src = src;
+    n->on = src->on;
+    n->leaves = jb->jt->nodes[left].leaves | jb->jt->nodes[right].leaves;
+    jb->parent[left] = jb->parent[right] = node;
+    left = node;
+  }
+  *out = left;
+  return TDB_OK;
+}
+
+/* The leaf of the FROM row holding scope column col, or -1 (a merged slot). */
+static int tdbJoinLeafOf(const TdbJoinTree *jt, int col) {
+  int i;
+  for (i = 0; i < jt->nleaves; i++) {
+    const TdbSource *s = jt->leaf[i];
+    if (col >= s->first_column && col < s->first_column + s->ncolumns) return i;
+  }
+  return -1;
+}
+
+/* The leaves a scope column stands for (a merged slot: both sides). */
+static uint64_t tdbJoinColLeaves(const TdbJoinTree *jt, int col) {
+  int i, k, leaf = tdbJoinLeafOf(jt, col);
+  if (leaf >= 0) return (uint64_t)1 << leaf;
+  for (i = 0; i < jt->n; i++) {
+    for (k = 0; k < jt->nodes[i].nusing; k++) {
+      if (jt->nodes[i].use_out[k] == col) return jt->nodes[i].leaves;
+    }
+  }
+  return 0;
+}
+
+/* The name of scope column col. */
+static const char *tdbJoinColName(const TdbJoinTree *jt, int col) {
+  int i, k, leaf = tdbJoinLeafOf(jt, col);
+  if (leaf >= 0) return tdbSrcColName(jt->leaf[leaf], col - jt->leaf[leaf]->first_column);
+  for (i = 0; i < jt->n; i++) {
+    for (k = 0; k < jt->nodes[i].nusing; k++) {
+      if (jt->nodes[i].use_out[k] == col) return tdbJoinColName(jt, jt->nodes[i].use_left[k]);
+    }
+  }
+  return "?";
+}
+
+/* Count the columns named `name` that node shows unqualified (a join's
+** USING columns hide the two they merge); *col is the last one found. */
+static void tdbJoinLookup(const TdbJoinTree *jt, int node, const char *name, int *count,
+                          int *col) {
+  const TdbJoinNode *n = &jt->nodes[node];
+  int k;
+  if (n->kind < 0) {
+    int w = tdbSrcWidth(n->src);
+    for (k = 0; k < w; k++) {
+      if (strcmp(tdbSrcColName(n->src, k), name) == 0) {
+        (*count)++;
+        *col = n->src->first_column + k;
+      }
+    }
+    return;
+  }
+  for (k = 0; k < n->nusing; k++) {
+    if (strcmp(tdbJoinColName(jt, n->use_left[k]), name) == 0) {
+      (*count)++;
+      *col = n->use_out[k];
+      return;
+    }
+  }
+  tdbJoinLookup(jt, n->left, name, count, col);
+  tdbJoinLookup(jt, n->right, name, count, col);
+}
+
+/* The columns `*` shows for node, in order: a join's USING columns first,
+** then the left side's other columns, then the right side's (SQL standard). */
+static void tdbJoinStar(const TdbJoinTree *jt, int node, int *cols, int *n) {
+  const TdbJoinNode *jn = &jt->nodes[node];
+  int k, j, start;
+  if (jn->kind < 0) {
+    for (k = 0; k < tdbSrcVisible(jn->src); k++) {
+      cols[(*n)++] = jn->src->first_column + tdbSrcVisibleColumn(jn->src, k);
+    }
+    return;
+  }
+  for (k = 0; k < jn->nusing; k++) cols[(*n)++] = jn->use_out[k];
+  start = *n;
+  tdbJoinStar(jt, jn->left, cols, n);
+  tdbJoinStar(jt, jn->right, cols, n);
+  /* drop the merged columns' sources */
+  for (k = j = start; k < *n; k++) {
+    int m, hidden = 0;
+    for (m = 0; m < jn->nusing && !hidden; m++) {
+      hidden = cols[k] == jn->use_left[m] || cols[k] == jn->use_right[m];
+    }
+    if (!hidden) cols[j++] = cols[k];
+  }
+  *n = j;
+}
+
+/* A bound reference to scope column col, qualified for EXPLAIN. */
+static TdbExpr *tdbJoinColumnRef(TdbBinder *b, const TdbJoinTree *jt, int col, TdbSpan span) {
+  TdbExpr *e = tdbMemAllocZero(b->mem, sizeof *e);
+  const char *name = tdbJoinColName(jt, col);
+  int leaf = tdbJoinLeafOf(jt, col);
+  if (!e) return NULL;
+  e->kind = TDB_EXPR_COLUMN;
+  e->agg = -1;
+  tdbValueSetNull(&e->value);
+  e->span = span;
+  e->column = col;
+  e->resolved = 1;
+  e->name = tdbMemStrndup(b->mem, name, strlen(name));
+  if (leaf >= 0) {
+    const TdbSource *s = jt->leaf[leaf];
+    const char *q = s->alias ? s->alias : s->name;
+    if (q) e->table = tdbMemStrndup(b->mem, q, strlen(q));
+    if (q && !e->table) e->name = (tdbMemFree(b->mem, e->name), NULL);
+  }
+  if (!e->name) {
+    tdbMemFree(b->mem, e->table);
+    tdbMemFree(b->mem, e);
+    return NULL;
+  }
+  return e;
+}
+
+/* AND `l = r` onto *cond (a USING / NATURAL condition). */
+static int tdbJoinAddEq(TdbBinder *b, const TdbJoinTree *jt, TdbExpr **cond, int l, int r,
+                        TdbSpan span) {
+  TdbExpr *eq = tdbMemAllocZero(b->mem, sizeof *eq);
+  if (!eq) return tdbErrNoMem(b->err);
+  eq->kind = TDB_EXPR_BINARY;
+  eq->op = TDB_OP_EQ;
+  eq->agg = -1;
+  eq->span = span;
+  tdbValueSetNull(&eq->value);
+  eq->left = tdbJoinColumnRef(b, jt, l, span);
+  eq->right = tdbJoinColumnRef(b, jt, r, span);
+  if (!eq->left || !eq->right) {
+    tdbExprFree(b->mem, eq);
+    return tdbErrNoMem(b->err);
+  }
+  if (*cond) {
+    TdbExpr *and = tdbMemAllocZero(b->mem, sizeof *and);
+    if (!and) {
+      tdbExprFree(b->mem, eq);
+      return tdbErrNoMem(b->err);
+    }
+    and->kind = TDB_EXPR_BINARY;
+    and->op = TDB_OP_AND;
+    and->agg = -1;
+    and->span = span;
+    tdbValueSetNull(&and->value);
+    and->left = *cond;
+    and->right = eq;
+    *cond = and;
+  } else {
+    *cond = eq;
+  }
+  return TDB_OK;
+}
+
+/* Find USING column `name` on one side of a join: exactly one. */
+static int tdbJoinUsingSide(TdbBinder *b, const TdbJoinTree *jt, int node, const char *name,
+                            const char *side, TdbSpan span, int *col) {
+  int count = 0;
+  TdbStr msg;
+  tdbJoinLookup(jt, node, name, &count, col);
+  if (count == 1) return TDB_OK;
+  tdbStrInit(&msg, b->mem);
+  if (count == 0) {
+    tdbStrAppendf(&msg, "column \"%s\" specified in USING clause does not exist in %s table",
+                  name, side);
+    return tdbBindFail(b, &msg, span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_COLUMN);
+  }
+  tdbStrAppendf(&msg, "column reference \"%s\" in USING clause is ambiguous in %s table", name,
+                side);
+  return tdbBindFail(b, &msg, span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_AMBIGUOUS_COLUMN);
+}
+
+/* Resolve the USING / NATURAL columns of join node i: the pairs it merges,
+** the slot of a merged column, and the equality condition. */
+static int tdbJoinResolveUsing(TdbBinder *b, TdbJoinTree *jt, int i, int *nslots) {
+  TdbJoinNode *n = &jt->nodes[i];
+  TdbSource *src = n->src;
+  const char **names = NULL;
+  int k, m, nnames = 0, rc = TDB_OK;
+  int *lstar = NULL, nl = 0;
+  if (src->natural && (src->on || src->using_names)) {
+    return tdbBindErrorAt(b, src->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                          "a NATURAL join cannot have an ON or USING clause");
+  }
+  if (!src->natural && !src->using_names) return TDB_OK;
+  if (src->join == TDB_JOIN_CROSS) {
+    return tdbBindErrorAt(b, src->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                          "a CROSS JOIN cannot have a USING clause");
+  }
+  if (src->using_names) {
+    nnames = src->using_names->n;
+    names = tdbMemAlloc(b->mem, sizeof(char *) * (size_t)nnames);
+    if (!names) return tdbErrNoMem(b->err);
+    for (k = 0; k < nnames; k++) {
+      names[k] = src->using_names->names[k];
+      for (m = 0; m < k; m++) {
+        if (strcmp(names[m], names[k]) == 0) {
+          TdbStr msg;
+          tdbStrInit(&msg, b->mem);
+          tdbStrAppendf(&msg, "column name \"%s\" appears more than once in USING clause",
+                        names[k]);
+          tdbMemFree(b->mem, names);
+          return tdbBindFail(b, &msg, src->using_names->spans[k], TDB_ERROR_SCHEMA,
+                             TDB_SQLSTATE_DUPLICATE_COLUMN);
+        }
+      }
+    }
+  } else {
+    /* NATURAL: the names `*` shows on both sides, in the left side's order */
+    int *rstar, nr = 0;
+    lstar = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(2 * jt->slot_first + 2));
+    names = tdbMemAlloc(b->mem, sizeof(char *) * (size_t)(jt->slot_first + 1));
+    if (!lstar || !names) {
+      tdbMemFree(b->mem, lstar);
+      tdbMemFree(b->mem, names);
+      return tdbErrNoMem(b->err);
+    }
+    rstar = lstar + jt->slot_first + 1;
+    tdbJoinStar(jt, n->left, lstar, &nl);
+    tdbJoinStar(jt, n->right, rstar, &nr);
+    for (k = 0; k < nl; k++) {
+      const char *ln = tdbJoinColName(jt, lstar[k]);
+      for (m = 0; m < nr; m++) {
+        if (strcmp(ln, tdbJoinColName(jt, rstar[m])) == 0) {
+          int d;
+          for (d = 0; d < nnames && strcmp(names[d], ln) != 0; d++) {
+          }
+          if (d == nnames) names[nnames++] = ln;
+          break;
+        }
+      }
+    }
+    tdbMemFree(b->mem, lstar);
+  }
+  n->use_left = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(nnames + 1));
+  n->use_right = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(nnames + 1));
+  n->use_out = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(nnames + 1));
+  if (!n->use_left || !n->use_right || !n->use_out) rc = tdbErrNoMem(b->err);
+  for (k = 0; k < nnames && rc == TDB_OK; k++) {
+    TdbSpan sp = src->using_names ? src->using_names->spans[k] : src->span;
+    int l = -1, r = -1;
+    rc = tdbJoinUsingSide(b, jt, n->left, names[k], "left", sp, &l);
+    if (rc == TDB_OK) rc = tdbJoinUsingSide(b, jt, n->right, names[k], "right", sp, &r);
+    if (rc == TDB_OK) rc = tdbJoinAddEq(b, jt, &src->on, l, r, src->span);
+    if (rc != TDB_OK) break;
+    n->use_left[k] = l;
+    n->use_right[k] = r;
+    n->use_out[k] = n->kind == TDB_JOIN_RIGHT || n->kind == TDB_JOIN_FULL
+                        ? jt->slot_first + (*nslots)++ : l;
+    n->nusing = k + 1;
+  }
+  tdbMemFree(b->mem, names);
+  n->on = src->on;
+  if (nnames > 0) jt->has_using = 1;
+  return rc;
+}
+
+/* Check that the ON of join node i reads only the items it joins (outer
+** joins and joins inside parentheses; SQLite's rule). */
+static int tdbJoinCheckOn(TdbBinder *b, const TdbJoinTree *jt, const TdbJoinNode *n,
+                          const TdbExpr *e) {
+  int i, rc;
+  if (!e) return TDB_OK;
+  if (e->kind == TDB_EXPR_COLUMN && e->depth == 0) {
+    uint64_t m = tdbJoinColLeaves(jt, e->column);
+    if (m & ~n->leaves) {
+      TdbStr msg;
+      int leaf = tdbJoinLeafOf(jt, e->column);
+      const TdbSource *s = leaf >= 0 ? jt->leaf[leaf] : NULL;
+      tdbStrInit(&msg, b->mem);
+      tdbStrAppendf(&msg, "ON clause references table \"%s\" outside its join",
+                    s ? (s->alias ? s->alias : s->name ? s->name : "?") : "?");
+      return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE);
+    }
+    return TDB_OK;
+  }
+  if (e->select) return TDB_OK; /* a subquery's reads are its own */
+  rc = tdbJoinCheckOn(b, jt, n, e->left);
+  if (rc == TDB_OK) rc = tdbJoinCheckOn(b, jt, n, e->right);
+  if (rc == TDB_OK) rc = tdbJoinCheckOn(b, jt, n, e->third);
+  for (i = 0; rc == TDB_OK && e->list && i < e->list->n; i++) {
+    rc = tdbJoinCheckOn(b, jt, n, e->list->items[i].expr);
+  }
+  return rc;
+}
+
+/* After ON is bound: every ON outside the top run of inner joins reads only
+** its own items. */
+static int tdbJoinCheckScopes(TdbBinder *b, const TdbJoinTree *jt, int node, int top) {
+  const TdbJoinNode *n = &jt->nodes[node];
+  int inner, rc;
+  if (n->kind < 0) return TDB_OK;
+  inner = n->kind == TDB_JOIN_INNER || n->kind == TDB_JOIN_CROSS;
+  if (!(top && inner)) {
+    rc = tdbJoinCheckOn(b, jt, n, n->on);
+    if (rc != TDB_OK) return rc;
+  }
+  rc = tdbJoinCheckScopes(b, jt, n->left, top && inner);
+  return rc == TDB_OK ? tdbJoinCheckScopes(b, jt, n->right, 0) : rc;
+}
+
+/* Build s->jtree over the bound FROM items (offsets set); merged USING
+** columns get slots from *width on, which grows by their number. */
+static int tdbBindJoinTree(TdbBinder *b, TdbSelect *s, int *width) {
+  TdbJoinBuild jb;
+  TdbJoinTree *jt;
+  TdbSource *src;
+  int n = 0, i, rc, nslots = 0;
+  for (src = s->from; src; src = src->next) n++;
+  if (n > 64) {
+    return tdbErrSet(b->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
+                     "too many tables in FROM: %d (at most 64)", n);
+  }
+  jt = tdbMemAllocZero(b->mem, sizeof *jt);
+  if (!jt) return tdbErrNoMem(b->err);
+  s->jtree = jt;
+  jt->nleaves = n;
+  jt->nodes = tdbMemAllocZero(b->mem, sizeof(TdbJoinNode) * (size_t)(2 * n));
+  jt->leaf = tdbMemAllocZero(b->mem, sizeof(TdbSource *) * (size_t)n);
+  memset(&jb, 0, sizeof jb);
+  jb.b = b;
+  jb.jt = jt;
+  jb.opens = tdbMemAlloc(b->mem, (size_t)n * 2);
+  jb.parent = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(2 * n));
+  if (!jt->nodes || !jt->leaf || !jb.opens || !jb.parent) {
+    tdbMemFree(b->mem, jb.opens);
+    tdbMemFree(b->mem, jb.parent);
+    return tdbErrNoMem(b->err);
+  }
+  jb.closes = jb.opens + n;
+  for (src = s->from, i = 0; src; src = src->next, i++) {
+    jt->leaf[i] = src;
+    jb.opens[i] = src->nopen;
+    jb.closes[i] = src->nclose;
+  }
+  jt->slot_first = *width;
+  rc = tdbJoinGroup(&jb, &jt->root);
+  /* the parser pairs every parenthesis, so the whole list is read */
+  tdbMemFree(b->mem, jb.opens);
+  tdbMemFree(b->mem, jb.parent);
+  for (i = 0; rc == TDB_OK && i < jt->n; i++) {
+    if (jt->nodes[i].kind >= 0) rc = tdbJoinResolveUsing(b, jt, i, &nslots);
+  }
+  jt->nslots = nslots;
+  *width += nslots;
+  return rc;
+}
+
 static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   TdbSource *src;
   int offset = 0, rc;
@@ -717,6 +1160,10 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
       }
     }
   }
+  if (s->from && s->from->next) {
+    rc = tdbBindJoinTree(b, s, &offset);
+    if (rc != TDB_OK) return rc;
+  }
   s->nsource_cols = offset;
   return TDB_OK;
 }
@@ -758,6 +1205,10 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
       return tdbBindErrorAt(b, e->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
                             "SELECT * needs a FROM clause");
     }
+    if (!e->table && s->jtree && s->jtree->has_using) {
+      total += s->nsource_cols; /* at most; counted exactly below */
+      continue;
+    }
     for (src = s->from; src; src = src->next) {
       if (e->table && !tdbBindQualifies(src, e->table)) continue;
       matched = 1;
@@ -783,24 +1234,27 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
       items[n++] = *it;
       continue;
     }
+    if (!it->expr->table && s->jtree && s->jtree->has_using) {
+      /* USING columns once, first (the SQL standard's order) */
+      int *star = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(s->nsource_cols + 1));
+      int nstar = 0;
+      if (star) tdbJoinStar(s->jtree, s->jtree->root, star, &nstar);
+      for (j = 0; star && j < nstar; j++) {
+        TdbExpr *ref = tdbJoinColumnRef(b, s->jtree, star[j], it->expr->span);
+        if (!ref) break;
+        tdbMemFree(b->mem, ref->table); /* the result column is named by the column alone */
+        ref->table = NULL;
+        items[n++].expr = ref;
+      }
+      tdbMemFree(b->mem, star);
+      if (!star || j < nstar) goto nomem;
+      continue;
+    }
     for (src = s->from; src; src = src->next) {
       if (it->expr->table && !tdbBindQualifies(src, it->expr->table)) continue;
       for (j = 0; j < tdbSrcVisible(src); j++) {
         items[n].expr = tdbBindColumnRef(b->mem, src, tdbSrcVisibleColumn(src, j), it->expr->span);
-        if (!items[n].expr) {
-          /* free only the references made here; the list stays intact */
-          int k, m;
-          for (k = 0, m = 0; k < n; k++) {
-            while (m < cols->n && cols->items[m].expr->kind == TDB_EXPR_STAR) m++;
-            if (m < cols->n && items[k].expr == cols->items[m].expr) {
-              m++;
-              continue;
-            }
-            tdbExprFree(b->mem, items[k].expr);
-          }
-          tdbMemFree(b->mem, items);
-          return tdbErrNoMem(b->err);
-        }
+        if (!items[n].expr) goto nomem;
         n++;
       }
     }
@@ -815,6 +1269,21 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
   cols->items = items;
   cols->n = cols->cap = n;
   return TDB_OK;
+nomem:
+  {
+    /* free only the references made here; the list stays intact */
+    int k, m;
+    for (k = 0, m = 0; k < n; k++) {
+      while (m < cols->n && cols->items[m].expr->kind == TDB_EXPR_STAR) m++;
+      if (m < cols->n && items[k].expr == cols->items[m].expr) {
+        m++;
+        continue;
+      }
+      tdbExprFree(b->mem, items[k].expr);
+    }
+    tdbMemFree(b->mem, items);
+    return tdbErrNoMem(b->err);
+  }
 }
 
 /* ---- GROUP BY rewrite -------------------------------------------------------- */
@@ -1067,6 +1536,10 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   for (src = s->from; src; src = src->next) {
     rc = tdbBindExpr(b, &sc, src->on, 0);
     if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, src->on, "JOIN/ON");
+    if (rc != TDB_OK) return rc;
+  }
+  if (s->jtree) {
+    rc = tdbJoinCheckScopes(b, s->jtree, s->jtree->root, 1);
     if (rc != TDB_OK) return rc;
   }
   sc.agg_where = "WHERE";

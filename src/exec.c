@@ -152,6 +152,11 @@ TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
     tdbMemFree(mem, all->sort);
     tdbMemFree(mem, all->needed);
     tdbMemFree(mem, all->ctes);
+    tdbMemFree(mem, all->lkeys);
+    tdbMemFree(mem, all->rkeys);
+    tdbMemFree(mem, all->lseg);
+    tdbMemFree(mem, all->rseg);
+    tdbMemFree(mem, all->merge);
     tdbMemFree(mem, all);
     all = next;
   }
@@ -184,21 +189,6 @@ TDB_PRIVATE void tdbExecEvalCtx(TdbExec *ex, TdbEvalCtx *ctx, const TdbEvalCtx *
   ctx->outer = outer;
   ctx->exec = ex;
   ctx->now_micros = ex->now;
-}
-
-/* Evaluate a boolean condition for row r of b: 1 true, 0 false or NULL. */
-static int tdbEvalCondition(TdbExec *ex, const TdbEvalCtx *outer, const TdbExpr *e,
-                            const TdbChunk *b, int r, int *truth) {
-  TdbEvalCtx ctx;
-  TdbValue v;
-  int rc, t = 0;
-  tdbExecEvalCtx(ex, &ctx, outer, b, r);
-  tdbValueSetNull(&v);
-  rc = tdbExprEval(&ctx, e, &v);
-  if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &v, &t);
-  tdbValueClear(ex->mem, &v);
-  *truth = t == 1;
-  return rc;
 }
 
 /* ---- scan -------------------------------------------------------------------------- */
@@ -390,6 +380,7 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   tdbKeyPutU32BE(tid + 1, p->index ? p->index->id : p->table->id);
   tdbStrAppend(&s->prefix, (const char *)tid, 5);
   tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+  if (p->param_row) ctx = *p->param_row; /* INDEX join: keys from the outer row */
   if (p->access == TDB_ACCESS_PK_POINT || p->access == TDB_ACCESS_INDEX_POINT) {
     TdbStr key;
     tdbStrInit(&key, ex->mem);
@@ -812,7 +803,7 @@ typedef struct TdbOuterState {
 } TdbOuterState;
 
 /* The live rows of c as a selection (the identity when c has none). */
-static const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
+TDB_PRIVATE const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
   int i;
   *n = TDB_CHUNK_LIVE(c);
   if (c->sel) return c->sel;
@@ -871,99 +862,10 @@ static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
   }
 }
 
-/* ---- nested loop join ------------------------------------------------------------- */
-
-typedef struct TdbJoinState {
-  const TdbEvalCtx *outer;
-  TdbRowSet right;      /* the inner side, materialized */
-  TdbChunk *left;       /* current left batch */
-  int li;               /* its live row being joined */
-  size_t rj;            /* next right row */
-  int matched;          /* the left row matched some right row (LEFT JOIN) */
-  int left_done;
-  int nleft;
-} TdbJoinState;
-
-static int tdbJoinOpen(TdbExec *ex, TdbPlan *p, TdbJoinState *s) {
-  TdbChunk *b;
-  int rc, i;
-  tdbRowSetInit(&s->right, p->right->ncols);
-  rc = tdbPlanOpen(ex, p->right, s->outer);
-  while (rc == TDB_OK) {
-    rc = tdbPlanNext(ex, p->right, &b);
-    if (rc != TDB_OK || TDB_CHUNK_LIVE(b) == 0) break;
-    for (i = 0; i < TDB_CHUNK_LIVE(b) && rc == TDB_OK; i++) {
-      if (tdbRowSetAppendBatchRow(&s->right, ex->mem, b, TDB_CHUNK_ROW(b, i)) != TDB_OK) {
-        rc = tdbErrNoMem(ex->err);
-      }
-    }
-  }
-  tdbPlanClose(ex, p->right);
-  s->nleft = p->child->ncols;
-  return rc;
-}
-
-static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
-  TdbJoinState *s = p->state;
-  TdbChunk *out = &p->out;
-  int rc, c;
-  tdbChunkReset(out, ex->mem);
-  while (out->n < TDB_CHUNK_ROWS) {
-    int lr;
-    if (!s->left || s->li >= TDB_CHUNK_LIVE(s->left)) {
-      if (s->left_done) break;
-      if (out->n > 0 && s->left) break; /* rows borrow from the left batch: hand them out first */
-      rc = tdbPlanNext(ex, p->child, &s->left);
-      if (rc != TDB_OK) return rc;
-      s->li = 0;
-      s->rj = 0;
-      s->matched = 0;
-      if (TDB_CHUNK_LIVE(s->left) == 0) {
-        s->left_done = 1;
-        break;
-      }
-    }
-    lr = TDB_CHUNK_ROW(s->left, s->li);
-    if (s->rj < s->right.nrows) {
-      const TdbValue *rrow = tdbRowSetRow(&s->right, s->rj++);
-      int truth = 1;
-      for (c = 0; c < s->nleft; c++) {
-        out->col[c][out->n] = s->left->col[c][lr];
-        out->col[c][out->n].owned = 0;
-      }
-      for (c = 0; c < s->right.ncols; c++) {
-        out->col[s->nleft + c][out->n] = rrow[c];
-        out->col[s->nleft + c][out->n].owned = 0;
-      }
-      if (p->pred) {
-        rc = tdbEvalCondition(ex, s->outer, p->pred, out, out->n, &truth);
-        if (rc != TDB_OK) return rc;
-      }
-      if (truth) {
-        out->n++;
-        s->matched = 1;
-      }
-      continue;
-    }
-    if (p->left_join && !s->matched) {
-      for (c = 0; c < s->nleft; c++) {
-        out->col[c][out->n] = s->left->col[c][lr];
-        out->col[c][out->n].owned = 0;
-      }
-      for (c = 0; c < s->right.ncols; c++) tdbValueSetNull(&out->col[s->nleft + c][out->n]);
-      out->n++;
-    }
-    s->li++;
-    s->rj = 0;
-    s->matched = 0;
-  }
-  /* the values are borrowed: make sure batch reset does not free them */
-  return TDB_OK;
-}
-
 /* ---- aggregation ----------------------------------------------------------------- */
 
-/* Integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
+/* Append a hashable, equality-preserving encoding of v (GROUP BY, DISTINCT):
+** integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
 TDB_PRIVATE void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
   unsigned char buf[9];
   int type = v->type;
@@ -1535,7 +1437,7 @@ static int tdbNowNs(int64_t *ns) {
 
 static int tdbPlanOwnsBatch(const TdbPlan *p) {
   return p->kind != TDB_PLAN_FILTER && p->kind != TDB_PLAN_DISTINCT &&
-         p->kind != TDB_PLAN_SETOP && p->kind != TDB_PLAN_WITH;
+         p->kind != TDB_PLAN_SETOP && p->kind != TDB_PLAN_WITH && !TDB_JOIN_PASSES_LEFT(p);
 }
 
 TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
@@ -1570,15 +1472,8 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       }
       return tdbPlanOpen(ex, p->child, outer);
     }
-    case TDB_PLAN_JOIN: {
-      TdbJoinState *s = tdbMemAllocZero(ex->mem, sizeof *s);
-      if (!s) return tdbErrNoMem(ex->err);
-      s->outer = outer;
-      p->state = s;
-      rc = tdbJoinOpen(ex, p, s);
-      if (rc == TDB_OK) rc = tdbPlanOpen(ex, p->child, outer);
-      return rc;
-    }
+    case TDB_PLAN_JOIN:
+      return tdbJoinOpen(ex, p, outer);
     case TDB_PLAN_AGGREGATE: {
       TdbAggOpState *s = tdbMemAllocZero(ex->mem, sizeof *s);
       if (!s) return tdbErrNoMem(ex->err);
@@ -1634,7 +1529,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     case TDB_PLAN_VIEW: rc = tdbViewNext(ex, p); break;
     case TDB_PLAN_ONE_ROW: rc = tdbOneRowNext(ex, p); break;
     case TDB_PLAN_FILTER: rc = tdbFilterNext(ex, p, out); break;
-    case TDB_PLAN_JOIN: rc = tdbJoinNext(ex, p); break;
+    case TDB_PLAN_JOIN: rc = tdbJoinNext(ex, p, out); break;
     case TDB_PLAN_AGGREGATE: rc = tdbAggNext(ex, p); break;
     case TDB_PLAN_PROJECT: rc = tdbProjectNext(ex, p); break;
     case TDB_PLAN_DISTINCT: rc = tdbDistinctNext(ex, p, out); break;
@@ -1662,8 +1557,7 @@ static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
       tdbScanFree(mem, p->state);
       break;
     case TDB_PLAN_JOIN:
-      tdbRowSetFree(&((TdbJoinState *)p->state)->right, mem);
-      tdbMemFree(mem, p->state);
+      tdbJoinFree(mem, p);
       break;
     case TDB_PLAN_AGGREGATE:
       tdbAggOpFree(mem, p->state, p->naggs);
@@ -1710,6 +1604,7 @@ TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p) {
     tdbSetOpPlanClose(ex, p); /* the inputs beside `child` */
   }
   if (p->child) tdbPlanClose(ex, p->child);
+  if (p->kind == TDB_PLAN_JOIN && p->right) tdbPlanClose(ex, p->right);
 }
 
 /* ---- subqueries ------------------------------------------------------------------- */
@@ -1911,11 +1806,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       tdbExprToSql(out, p->pred);
       break;
     case TDB_PLAN_JOIN:
-      tdbStrAppendz(out, p->left_join ? "NESTED LOOP LEFT JOIN" : "NESTED LOOP JOIN");
-      if (p->pred) {
-        tdbStrAppendz(out, " ON ");
-        tdbExprToSql(out, p->pred);
-      }
+      tdbJoinExplain(out, p);
       break;
     case TDB_PLAN_AGGREGATE:
       tdbStrAppendf(out, "AGGREGATE (%d group keys, %d aggregates)",

@@ -56,7 +56,7 @@ typedef enum TdbPlanKind {
   TDB_PLAN_VIEW,        /* a catalog view */
   TDB_PLAN_ONE_ROW,     /* no FROM: one row without columns */
   TDB_PLAN_FILTER,      /* child rows where pred is true */
-  TDB_PLAN_JOIN,        /* nested loop: child x right, on / left join */
+  TDB_PLAN_JOIN,        /* child x right by join_algo / join_type (exec_join.c) */
   TDB_PLAN_AGGREGATE,   /* groups of child rows: [group keys..., aggregates...] */
   TDB_PLAN_PROJECT,     /* exprs over child rows */
   TDB_PLAN_DISTINCT,    /* first `key_cols` columns distinct */
@@ -129,9 +129,25 @@ struct TdbPlan {
                         ** columns): read by the query (NULL: all) */
   /* VIEW */
   const TdbView *view;
-  /* FILTER, JOIN: predicate (borrowed); JOIN: left join */
+  /* FILTER, JOIN: predicate (borrowed; JOIN: the residual of the condition) */
   TdbExpr *pred;
-  int left_join;
+  /* JOIN (exec_join.c). Its rows are scope rows of the query: every FROM
+  ** item's columns at their place (first_column), items not joined yet
+  ** NULL. A child that is one FROM item's own plan has its columns from
+  ** scope column loff / roff on; a join child is a scope row (offset 0). */
+  int join_algo;        /* TDB_JALGO_* */
+  int join_type;        /* TDB_JTYPE_*: which unmatched rows are kept */
+  int build_left;       /* HASH: the left child is the build side */
+  int nkeys;            /* equi-join keys: lkeys[i] = rkeys[i] (owned arrays) */
+  TdbExpr **lkeys, **rkeys;
+  int loff, roff;
+  int nlseg, nrseg;     /* column copies child -> output: (from, to, count) triples */
+  int *lseg, *rseg;
+  int nmerge;           /* merged USING columns: (out, left, right) triples */
+  int *merge;
+  TdbPlan *param_scan;  /* INDEX: the inner SCAN keyed by the outer row */
+  /* SCAN under an INDEX join: key values are read from this row */
+  const TdbEvalCtx *param_row;
   /* AGGREGATE */
   TdbExprList *group_by;  /* borrowed */
   int naggs;
@@ -176,6 +192,20 @@ struct TdbPlan {
   int opened, done;
   void *state;          /* operator-specific (exec.c) */
 };
+
+/* Join algorithms. */
+#define TDB_JALGO_NL 0      /* nested loop over the materialized right side */
+#define TDB_JALGO_HASH 1    /* hash table over the build side, probed by chunks */
+#define TDB_JALGO_MERGE 2   /* both sides ordered on the key */
+#define TDB_JALGO_INDEX 3   /* the right side's key looked up per left row */
+/* Join types (which rows come out besides the matched pairs). */
+#define TDB_JTYPE_INNER 0
+#define TDB_JTYPE_LEFT 1    /* left rows without a match, right side NULL */
+#define TDB_JTYPE_FULL 2    /* also right rows without a match */
+#define TDB_JTYPE_SEMI 3    /* left rows with a match (left columns only) */
+#define TDB_JTYPE_ANTI 4    /* left rows without a match */
+#define TDB_JTYPE_NOT_IN 5  /* ANTI with NOT IN's NULLs: one key; nothing when the
+                               right side has a NULL, everything when it is empty */
 
 typedef struct TdbVecPool TdbVecPool;  /* scratch vectors (vexpr.c) */
 
@@ -253,6 +283,18 @@ TDB_PRIVATE int tdbSetOpPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
 TDB_PRIVATE void tdbSetOpPlanClose(TdbExec *ex, TdbPlan *p);  /* its other inputs */
 TDB_PRIVATE void tdbSetOpFreeState(TdbMem *mem, TdbPlan *p);
 TDB_PRIVATE void tdbSetOpExplain(TdbStr *out, const TdbPlan *p);
+
+/* Join operator (exec_join.c). */
+TDB_PRIVATE int tdbJoinOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
+TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
+TDB_PRIVATE void tdbJoinFree(TdbMem *mem, TdbPlan *p);
+TDB_PRIVATE void tdbJoinExplain(TdbStr *out, const TdbPlan *p);
+/* A SEMI / ANTI / NOT_IN join hands out its left child's chunks. */
+#define TDB_JOIN_PASSES_LEFT(p) \
+  ((p)->kind == TDB_PLAN_JOIN && (p)->join_type >= TDB_JTYPE_SEMI)
+
+/* Chunk live rows as a selection (identity when c has none). */
+TDB_PRIVATE const uint16_t *tdbChunkSelection(TdbChunk *c, int *n);
 
 /* EXPLAIN text of a plan tree (ANALYZE figures when measured). */
 TDB_PRIVATE void tdbPlanExplain(TdbStr *out, const TdbPlan *p, const char *sql, int analyze);

@@ -202,6 +202,12 @@ static int oomRunSqlEngine(OomAlloc *a) {
        "FROM t WINDOW w AS (ORDER BY score) ORDER BY id"),
       ("SELECT name, count(*) FILTER (WHERE score > 1), stddev(score), approx_count_distinct(id), "
        "rank() OVER (ORDER BY count(*) DESC) FROM t GROUP BY name"),
+      /* joins: hash (FULL, USING), index nested loop, merge, nested loop, SEMI / NOT IN */
+      "SELECT * FROM t a FULL JOIN t b USING (name) WHERE a.id < 5 OR b.id IS NULL",
+      "SELECT a.id, b.id FROM t a JOIN t b ON b.id = a.id + 1 JOIN t c ON c.id = b.id",
+      "SELECT count(*) FROM t a LEFT JOIN (t b JOIN v ON v.id = b.id) ON a.id > b.id",
+      "SELECT id FROM t x WHERE EXISTS (SELECT 1 FROM t y WHERE y.name = x.name AND y.id <> x.id)",
+      "SELECT id FROM t WHERE name NOT IN (SELECT tag FROM t) AND id IN (SELECT id FROM v)",
   };
   tdb_config cfg;
   tdb *db = NULL;
