@@ -201,7 +201,7 @@ TDB_FN(tdbFnSubstr) {
                        "negative substring length not allowed");
     }
   }
-  stop = (count > INT64_MAX - start) ? INT64_MAX : start + count; /* exclusive */
+  stop = (start > 0 && count > INT64_MAX - start) ? INT64_MAX : start + count; /* exclusive */
   first = start < 1 ? 1 : start;
   if (stop <= first) return tdbFuncSetBytes(ctx, out, s->type, "", 0);
   if (s->type == TDB_TYPE_BLOB) {
