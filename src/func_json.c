@@ -306,7 +306,8 @@ static int tdbJsonAt(TdbEvalCtx *ctx, const char *fn, int argc, const TdbValue *
   return TDB_OK;
 }
 
-/* json_type(json [, path]): object array string integer real true false null. */
+/* json_type(json [, path]): object array text integer real true false null
+** (SQLite's names: a JSON string is "text"). */
 TDB_FN(tdbFnJsonType) {
   TdbValue found;
   const char *name = NULL;
@@ -320,7 +321,7 @@ TDB_FN(tdbFnJsonType) {
     switch (n ? z[0] : 0) {
       case '{': name = "object"; break;
       case '[': name = "array"; break;
-      case '"': name = "string"; break;
+      case '"': name = "text"; break;
       case 't': name = "true"; break;
       case 'f': name = "false"; break;
       case 'n': name = "null"; break;
