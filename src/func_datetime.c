@@ -36,7 +36,8 @@ static int64_t tdbDivFloor(int64_t a, int64_t b) {
 static void tdbCivilOf(int64_t ts, TdbCivil *c) {
   int64_t rem;
   c->days = tdbDivFloor(ts, TDB_MICROS_PER_DAY);
-  rem = ts - c->days * TDB_MICROS_PER_DAY;
+  rem = ts % TDB_MICROS_PER_DAY; /* not ts - days * DAY: that overflows near INT64_MIN */
+  if (rem < 0) rem += TDB_MICROS_PER_DAY;
   tdbTimeCivilFromDays(c->days, &c->year, &c->month, &c->day);
   c->hour = (int)(rem / TDB_US_HOUR);
   c->minute = (int)(rem / TDB_US_MIN % 60);
@@ -215,11 +216,15 @@ TDB_FN(tdbFnDateTrunc) {
     tdbValueSetTimestamp(out, ts);
     return TDB_OK;
   }
-  if (!strcmp(f, "milliseconds") || !strcmp(f, "millisecond")) r = tdbDivFloor(ts, 1000) * 1000;
-  else if (!strcmp(f, "second")) r = tdbDivFloor(ts, TDB_MICROS_PER_SEC) * TDB_MICROS_PER_SEC;
-  else if (!strcmp(f, "minute")) r = tdbDivFloor(ts, TDB_US_MIN) * TDB_US_MIN;
-  else if (!strcmp(f, "hour")) r = tdbDivFloor(ts, TDB_US_HOUR) * TDB_US_HOUR;
-  else {
+  if (!strcmp(f, "milliseconds") || !strcmp(f, "millisecond") || !strcmp(f, "second") ||
+      !strcmp(f, "minute") || !strcmp(f, "hour")) {
+    int64_t unit = f[0] == 'm' && f[1] == 'i' && f[2] == 'l' ? 1000
+                   : f[0] == 's'                              ? TDB_MICROS_PER_SEC
+                   : f[0] == 'm'                              ? TDB_US_MIN
+                                                              : TDB_US_HOUR;
+    /* rounding down can step below the range near its lower end */
+    if (tdbMulInt(tdbDivFloor(ts, unit), unit, &r) != 0) return tdbDtRange(ctx);
+  } else {
     if (!strcmp(f, "day")) days = c.days;
     else if (!strcmp(f, "week")) days = c.days - (c.dow == 0 ? 6 : c.dow - 1); /* Monday */
     else if (!strcmp(f, "month")) days = tdbTimeDaysFromCivil(c.year, c.month, 1);
