@@ -62,6 +62,8 @@ static int tdbRoundTo(TdbEvalCtx *ctx, const char *fn, int argc, const TdbValue 
   int64_t places = 0;
   if (TDB_VALUE_IS_NULL(&argv[0]) || (argc > 1 && TDB_VALUE_IS_NULL(&argv[1]))) return TDB_OK;
   if (argc > 1 && tdbFuncInt(ctx, fn, &argv[1], &places) != TDB_OK) return ctx->err->code;
+  if (places > 400) places = 400; /* beyond every digit of both types: no change */
+  if (places < -400) places = -400; /* below every digit: 0 */
   if (argv[0].type == TDB_TYPE_INTEGER) {
     int64_t x = argv[0].u.i, unit = 1, q, r;
     int64_t k;

@@ -77,6 +77,17 @@ static uint32_t tdbToLower(uint32_t c) {
   return c;
 }
 
+/* Is code point c part of a word for initcap? ASCII letters and digits, and
+** the non-ASCII characters outside the punctuation and symbol blocks
+** (Latin-1 signs, general punctuation to miscellaneous symbols, CJK
+** punctuation, emoji). */
+static int tdbIsWordChar(uint32_t c) {
+  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  if ((c >= 0xa0 && c <= 0xbf) || c == 0xd7 || c == 0xf7) return 0;
+  if ((c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) || c >= 0x1f000) return 0;
+  return 1;
+}
+
 /* A TEXT argument, or 42883 naming the function. */
 static int tdbNeedText(TdbEvalCtx *ctx, const char *fn, const TdbValue *v) {
   return v->type == TDB_TYPE_TEXT ? TDB_OK : tdbFuncArgType(ctx, fn, v, "TEXT");
@@ -94,8 +105,7 @@ static int tdbMapCase(TdbEvalCtx *ctx, const char *fn, const TdbValue *v, int mo
   while (i < v->n) {
     size_t len = tdbUtf8CharLen(v->u.z + i, v->n - i);
     uint32_t c = tdbUtf8Decode(v->u.z + i, len);
-    int alnum = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                (c >= 'A' && c <= 'Z');
+    int alnum = tdbIsWordChar(c);
     if (len == 1 && c >= 0x80) {
       tdbStrAppendChar(&s, v->u.z[i]); /* a stray byte stays as it is */
     } else {
@@ -478,7 +488,7 @@ TDB_FN(tdbFnSplitPart) {
       fields++;
       at += (int64_t)d;
     }
-    if (-n > fields) return tdbFuncSetBytes(ctx, out, TDB_TYPE_TEXT, "", 0);
+    if (n < -fields) return tdbFuncSetBytes(ctx, out, TDB_TYPE_TEXT, "", 0);
     n = fields + n + 1;
   }
   while (field < n) {
