@@ -349,6 +349,7 @@ expr(A) ::= nm(N) LP trimside(S) expr(X) FROM expr(Y) RP(R). { A = tdbExprFuncFo
 expr(A) ::= nm(N) LP trimside(S) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_TRIM, S, 0, Y, 0, R); }
 expr(A) ::= POSITION(N) LP posarg(X) IN expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_POSITION, 0, X, Y, 0, R); }
 expr(A) ::= POSITION(X). { A = tdbExprColumn(pParse, 0, X); }
+expr(A) ::= POSITION(T) DOT nm(X). { A = tdbExprColumn(pParse, &T, X); }
 expr(A) ::= INTERVAL(C) STRING(S). { A = tdbExprCast(pParse, C, tdbExprString(pParse, S), C, S); }
 term(A) ::= CURRENT_TIMESTAMP(X). { A = tdbExprFuncForm(pParse, X, TDB_FORM_NOW, 0, 0, 0, 0, X); }
 
