@@ -57,7 +57,8 @@ typedef struct TdbLimit {
 /* Non-reserved keywords: usable as identifiers where a keyword cannot stand. */
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
-  IF RECURSIVE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE TRANSACTION.
+  IF RECURSIVE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE TRANSACTION FOR LEADING TRAILING
+  BOTH POSITION INTERVAL CURRENT_TIMESTAMP.
 /* Window and FILTER keywords: non-reserved too (a column may be called `rows`),
 ** except WINDOW, which could otherwise be read as an alias after FROM t. */
 %fallback ID OVER PARTITION ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT
@@ -477,6 +478,38 @@ window_opt(A) ::= WINDOW windowlist(L). { A = L; }
 %destructor windowlist { tdbWindowFree(pParse->mem, $$); }
 windowlist(A) ::= windowlist(L) COMMA nm(N) AS LP(P) window(W) RP(R). { A = tdbWindowAppend(pParse, L, N, tdbWindowWiden(pParse, P, W, R)); }
 windowlist(A) ::= nm(N) AS LP(P) window(W) RP(R). { A = tdbWindowAppend(pParse, 0, N, tdbWindowWiden(pParse, P, W, R)); }
+
+/* Keyword-named calls, the SQL-standard call forms (src/ast_func.c) and
+** INTERVAL 'text'. POSITION stays usable as a column name. */
+expr(A) ::= LEFT(N) LP exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, 0, 0, R); }
+expr(A) ::= RIGHT(N) LP exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, 0, 0, R); }
+expr(A) ::= nm(N) LP distinct(D) expr(X) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FROM, D, X, Y, 0, R); }
+expr(A) ::= nm(N) LP distinct(D) expr(X) FROM expr(Y) FOR expr(Z) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FROM, D, X, Y, Z, R); }
+expr(A) ::= nm(N) LP distinct(D) expr(X) FOR expr(Z) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FOR, D, X, 0, Z, R); }
+expr(A) ::= nm(N) LP FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FROM, 0, 0, Y, 0, R); }
+expr(A) ::= nm(N) LP trimside(S) expr(X) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_TRIM, S, X, Y, 0, R); }
+expr(A) ::= nm(N) LP trimside(S) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_TRIM, S, 0, Y, 0, R); }
+expr(A) ::= POSITION(N) LP posarg(X) IN expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_POSITION, 0, X, Y, 0, R); }
+expr(A) ::= POSITION(X). { A = tdbExprColumn(pParse, 0, X); }
+expr(A) ::= POSITION(T) DOT nm(X). { A = tdbExprColumn(pParse, &T, X); }
+expr(A) ::= INTERVAL(C) STRING(S). { A = tdbExprCast(pParse, C, tdbExprString(pParse, S), C, S); }
+term(A) ::= CURRENT_TIMESTAMP(X). { A = tdbExprFuncForm(pParse, X, TDB_FORM_NOW, 0, 0, 0, 0, X); }
+
+%type trimside {int}
+trimside(A) ::= BOTH. { A = 0; }
+trimside(A) ::= LEADING. { A = 1; }
+trimside(A) ::= TRAILING. { A = 2; }
+
+/* POSITION's first operand: no bare IN-expression, so `a IN b` can follow. */
+%type posarg {TdbExpr*}
+%destructor posarg { tdbExprFree(pParse->mem, $$); }
+posarg(A) ::= term(A).
+posarg(A) ::= nm(X). { A = tdbExprColumn(pParse, 0, X); }
+posarg(A) ::= nm(T) DOT nm(X). { A = tdbExprColumn(pParse, &T, X); }
+posarg(A) ::= VARIABLE(X). { A = tdbExprParam(pParse, X); }
+posarg(A) ::= LP(L) expr(X) RP(R). { A = tdbExprWiden(pParse, L, X, R); }
+posarg(A) ::= nm(N) LP distinct(D) exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, D, 0, R); }
+posarg(A) ::= nm(N) LP RP(R). { A = tdbExprFunc(pParse, N, 0, 0, 0, R); }
 
 expr(A) ::= expr(L) AND expr(R). { A = tdbExprBinary(pParse, TDB_OP_AND, L, R); }
 expr(A) ::= expr(L) OR expr(R). { A = tdbExprBinary(pParse, TDB_OP_OR, L, R); }

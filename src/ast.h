@@ -411,6 +411,19 @@ TDB_PRIVATE TdbExpr *tdbExprCast(TdbParse *p, TdbToken start, TdbExpr *e,
                                  TdbToken type, TdbToken end);
 TDB_PRIVATE TdbExpr *tdbExprFunc(TdbParse *p, TdbToken name, TdbExprList *args,
                                  int distinct, int star, TdbToken end);
+/* SQL-standard call forms (ast_func.c), rewritten into plain calls:
+** TDB_FORM_FROM f(x FROM y [FOR z]) for substring, trim and extract;
+** TDB_FORM_FOR substring(x FOR z); TDB_FORM_TRIM trim(side [x] FROM y) with
+** flag 0 BOTH, 1 LEADING, 2 TRAILING; TDB_FORM_POSITION position(x IN y);
+** TDB_FORM_NOW CURRENT_TIMESTAMP. For the other forms flag is DISTINCT
+** (an error). Takes ownership of x, y, z (any may be NULL). */
+#define TDB_FORM_FROM 1
+#define TDB_FORM_FOR 2
+#define TDB_FORM_TRIM 3
+#define TDB_FORM_POSITION 4
+#define TDB_FORM_NOW 5
+TDB_PRIVATE TdbExpr *tdbExprFuncForm(TdbParse *p, TdbToken name, int form, int flag,
+                                     TdbExpr *x, TdbExpr *y, TdbExpr *z, TdbToken end);
 /* Widen an expression's span to include tokens around it (parentheses). */
 TDB_PRIVATE TdbExpr *tdbExprWiden(TdbParse *p, TdbToken open, TdbExpr *e, TdbToken close);
 TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e);

@@ -177,6 +177,11 @@ static int tdbAssign(TdbDml *d, int c, const TdbValue *v, TdbValue *out) {
   TdbErr *err = &d->db->err;
   int rc;
   tdbValueSetNull(out);
+  if (v->type == TDB_TYPE_INTERVAL) {
+    return tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_FEATURE,
+                     "INTERVAL values cannot be stored (column \"%s\" of table \"%s\")",
+                     col->name, d->t->name);
+  }
   if (col->type == TDB_TYPE_NULL && v->type == TDB_TYPE_REAL && v->u.r >= -9.2e18 &&
       v->u.r <= 9.2e18 && v->u.r == (double)(int64_t)v->u.r) {
     /* an untyped column stores integral numbers as INTEGER, so 1.0 and 1 are

@@ -18,10 +18,15 @@
 #define TDB_SQLSTATE_DATETIME_FORMAT  "22007"  /* invalid datetime format */
 #define TDB_SQLSTATE_DATETIME_RANGE   "22008"
 #define TDB_SQLSTATE_DIVISION_BY_ZERO "22012"
+#define TDB_SQLSTATE_SUBSTRING        "22011"  /* negative substring length */
+#define TDB_SQLSTATE_LOG_ARGUMENT     "2201E"  /* logarithm of zero or a negative number */
+#define TDB_SQLSTATE_POWER_ARGUMENT   "2201F"  /* invalid argument for power function
+                                                  (and sqrt of a negative, as PostgreSQL) */
 #define TDB_SQLSTATE_INVALID_ESCAPE   "22025"
 #define TDB_SQLSTATE_INVALID_TEXT     "22P02"  /* invalid input syntax for a type */
 #define TDB_SQLSTATE_INVALID_JSON     "22032"
 #define TDB_SQLSTATE_INVALID_ROW_COUNT "2201W" /* negative LIMIT / OFFSET */
+#define TDB_SQLSTATE_NULL_NOT_ALLOWED "22004" /* a NULL JSON object key */
 #define TDB_SQLSTATE_NOT_NULL         "23502"
 #define TDB_SQLSTATE_UNIQUE           "23505"
 #define TDB_SQLSTATE_CHECK            "23514"

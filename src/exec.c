@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "db.h"
 #include "hashset.h"
+#include "interval.h"
 #include "keycodec.h"
 #include "rowcodec.h"
 #include "rows.h"
@@ -870,6 +871,12 @@ TDB_PRIVATE void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
   unsigned char buf[9];
   int type = v->type;
   int64_t i = 0;
+  if (type == TDB_TYPE_INTERVAL) { /* equal intervals (1 mon = 30 days) share a key */
+    unsigned char key[17];
+    tdbIntervalHashKey(key, TDB_INTERVAL_MONTHS(v), v->u.i);
+    tdbStrAppend(out, (const char *)key, sizeof key);
+    return;
+  }
   if (type == TDB_TYPE_REAL) {
     double r = v->u.r;
     if (r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0) {

@@ -129,7 +129,11 @@ TDB_PRIVATE int tdbTableDefaults(TdbMem *mem, TdbErr *err, int64_t now, const Td
     if (!t->cols[i].dflt) continue;
     tdbValueSetNull(&v);
     rc = tdbExprEval(&ctx, t->cols[i].dflt, &v);
-    if (rc == TDB_OK) {
+    if (rc == TDB_OK && v.type == TDB_TYPE_INTERVAL) {
+      rc = tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_FEATURE,
+                     "INTERVAL values cannot be stored (the default of column \"%s\")",
+                     t->cols[i].name);
+    } else if (rc == TDB_OK) {
       if (!TDB_VALUE_IS_NULL(&v) && type != TDB_TYPE_NULL && v.type != type) {
         rc = tdbValueCast(mem, err, &v, type, &out[i]);
       } else if (tdbValueCopy(mem, &out[i], &v) != TDB_OK) {

@@ -80,6 +80,15 @@ static const char *const oomStatements[] = {
     "SELECT 'unterminated",
     "SELECT *, f.*, upper(name) FROM tdb_functions f WHERE f.min_args > 0", /* `*` expansion */
     "SELECT nmae FROM tdb_keywords",  /* unknown column with a suggestion */
+    /* the function library: strings, JSON, date/time, INTERVAL, call forms */
+    "SELECT lpad('x', 5, 'ab'), replace('aXa', 'X', 'yy'), split_part('a,b', ',', 2), "
+    "concat_ws('-', 'a', 1), reverse('h\xc3\xa9llo'), initcap('ab cd'), repeat('ab', 3)",
+    "SELECT json_object('a', json_array(1, 'x', now())), json_extract('{\"a\": [1, \"s\"]}', "
+    "'$.a[1]', '$.a'), json_extract('{\"a\": \"s\"}', '$.a'), json_type('[1]', '$[0]')",
+    "SELECT to_char(now(), 'YYYY-MM-DD Day'), CAST('2025-01-31' AS TIMESTAMP) + INTERVAL "
+    "'1 month', date_trunc('week', now()), EXTRACT(dow FROM now()), INTERVAL '1 day 2 hours'",
+    "SELECT substring('hello' FROM 2 FOR 2), trim(LEADING 'x' FROM 'xa'), position('b' IN 'abc'), "
+    "coalesce(NULL, upper('a')), iif(TRUE, lower('B'), 'c'), greatest('a', 'b')",
 };
 
 /* Prepare, bind and step every statement; returns 0 when all went as they
