@@ -7,6 +7,7 @@
 **            [--load auto|txn|multirow] [--load-batch N] [--cache-mb N]
 **            [--max-secs S] [--timeout S] [--sqlite-locking exclusive|normal]
 **            [--seed S] [--md] [--md-file PATH] [--note TEXT]
+**            [--phases read,insert,insert-full,olap]
 **
 ** The table, for both engines:
 **   CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)
@@ -36,6 +37,20 @@
 **  4  SELECT id, v FROM t WHERE k = ?               random k, ~4 rows, µs/op
 **  5  SELECT count(*), sum(k) FROM t WHERE k % 10 = 3
 **                                                   full scan, mean of --scans, ms/op
+**  6-9  the analytical workloads of issue 5 (target: TensorDB at least 3x
+**     SQLite), in bench/sqlbench_olap.c (included below; its top comment has
+**     the schema and the SQL): on a fact table f of N rows, a dimension d of
+**     N/100 rows and a third table c of N/1000 rows (1M x 10k x 1k at the
+**     default), loaded in id order with the same multi-row INSERTs (each
+**     table in one transaction when the load is), settled, then ANALYZEd:
+**       6  hash join f JOIN d, aggregated by d.g
+**       7  GROUP BY over f into N/1000 groups: count, sum, avg
+**       8  running sum(v) OVER (PARTITION BY g ORDER BY id) over all N rows,
+**          folded into count, sum and max of the running sums
+**       9  f JOIN d JOIN c with filters on f and c, aggregated by c.region
+**     each the mean of --scans runs (ms/op), every run's rows checked against
+**     sums computed from the generator; the report prints both engines'
+**     plans (TensorDB EXPLAIN, SQLite EXPLAIN QUERY PLAN) under the table.
 ** Ops per workload 2-4: --ops (default 100000). Every result row is read
 ** (integers with column_int64, text with column_text + column_bytes) and
 ** checked against the generator: a wrong answer is reported as such and gets
@@ -55,7 +70,8 @@
 ** tdb_config_default() with block_cache_bytes = cache-mb MiB (default 256 MiB
 ** for both) and the sync mode; its API copies bound text.
 **
-** Every engine x phase (read: load + 2-5; insert; insert with full sync) runs
+** Every engine x phase (read: load + 2-5; insert: 1; insert-full: 1f; olap:
+** load + 6-9; --phases picks some, default all) runs
 ** in its own child process on a fresh directory under --dir (default: a new
 ** build/bench/sql.XXXXXX, removed afterwards), so a crash or a hang (--timeout,
 ** default 1800 s per child) of one engine still leaves a table: a failing
@@ -65,8 +81,9 @@
 ** marked "without the index on k" (no ratio). With --dir, the databases go
 ** in subdirectories of DIR (removed afterwards; DIR stays). The table goes to
 ** stdout (markdown); --md also writes it to bench/results/sql-YYYY-MM-DD.md
-** (sql-YYYY-MM-DD-<N>rows.md when --rows is not 1000000; relative to the
-** working directory), --md-file PATH to PATH.
+** (sql-YYYY-MM-DD-<N>rows.md when --rows is not 1000000, and -olap.md or
+** -partial.md after it when --phases runs only olap or another subset;
+** relative to the working directory), --md-file PATH to PATH.
 **
 ** Build (bench/run.sh --sql does this):
 **   cc -std=c11 -O2 -Wall -Wextra -Iamalgamation bench/sqlbench.c \
@@ -1293,14 +1310,20 @@ int main(int argc, char **argv) {
 
   elapsed = now_secs() - t0;
   report(stdout, txn, fstype, load0, load1, elapsed);
+  fflush(stdout);
   if (opt.md || opt.md_file) {
     char path[4096], date[32];
     FILE *f;
     time_t t = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&t));
     if (opt.md_file) setf(path, sizeof path, "%s", opt.md_file);
-    else if (opt.rows == 1000000) setf(path, sizeof path, "bench/results/sql-%s.md", date);
-    else setf(path, sizeof path, "bench/results/sql-%s-%llurows.md", date, (unsigned long long)opt.rows);
+    else {
+      /* sql-DATE[-Nrows][-olap|-partial].md: a run of some phases does not overwrite the full table */
+      char rows[40] = "";
+      const char *part = opt.phases == (1 << N_P) - 1 ? "" : opt.phases == 1 << P_OLAP ? "-olap" : "-partial";
+      if (opt.rows != 1000000) setf(rows, sizeof rows, "-%llurows", (unsigned long long)opt.rows);
+      setf(path, sizeof path, "bench/results/sql-%s%s%s.md", date, rows, part);
+    }
     f = fopen(path, "w");
     if (!f) {
       fprintf(stderr, "sqlbench: cannot write %s: %s\n", path, strerror(errno));
