@@ -46,7 +46,8 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
 # ---- SQL benchmark: bash bench/run.sh --sql [sqlbench options] -------------------
-# Builds build/bench/sqlbench (bench/sqlbench.c) against build/libtensordb.a and
+# Builds build/bench/sqlbench (bench/sqlbench.c, which #includes the issue-5
+# analytical workloads of bench/sqlbench_olap.c) against build/libtensordb.a and
 # libsqlite3, then runs it with the remaining options (--rows, --ops, --sync,
 # --md, ...; see bench/README.md). If the TensorDB side does not compile or link,
 # sqlbench is built for SQLite alone and its TensorDB column says so.

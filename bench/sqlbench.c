@@ -7,6 +7,7 @@
 **            [--load auto|txn|multirow] [--load-batch N] [--cache-mb N]
 **            [--max-secs S] [--timeout S] [--sqlite-locking exclusive|normal]
 **            [--seed S] [--md] [--md-file PATH] [--note TEXT]
+**            [--phases read,insert,insert-full,olap]
 **
 ** The table, for both engines:
 **   CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)
@@ -36,6 +37,20 @@
 **  4  SELECT id, v FROM t WHERE k = ?               random k, ~4 rows, µs/op
 **  5  SELECT count(*), sum(k) FROM t WHERE k % 10 = 3
 **                                                   full scan, mean of --scans, ms/op
+**  6-9  the analytical workloads of issue 5 (target: TensorDB at least 3x
+**     SQLite), in bench/sqlbench_olap.c (included below; its top comment has
+**     the schema and the SQL): on a fact table f of N rows, a dimension d of
+**     N/100 rows and a third table c of N/1000 rows (1M x 10k x 1k at the
+**     default), loaded in id order with the same multi-row INSERTs (each
+**     table in one transaction when the load is), settled, then ANALYZEd:
+**       6  hash join f JOIN d, aggregated by d.g
+**       7  GROUP BY over f into N/1000 groups: count, sum, avg
+**       8  running sum(v) OVER (PARTITION BY g ORDER BY id) over all N rows,
+**          folded into count, sum and max of the running sums
+**       9  f JOIN d JOIN c with filters on f and c, aggregated by c.region
+**     each the mean of --scans runs (ms/op), every run's rows checked against
+**     sums computed from the generator; the report prints both engines'
+**     plans (TensorDB EXPLAIN, SQLite EXPLAIN QUERY PLAN) under the table.
 ** Ops per workload 2-4: --ops (default 100000). Every result row is read
 ** (integers with column_int64, text with column_text + column_bytes) and
 ** checked against the generator: a wrong answer is reported as such and gets
@@ -55,7 +70,8 @@
 ** tdb_config_default() with block_cache_bytes = cache-mb MiB (default 256 MiB
 ** for both) and the sync mode; its API copies bound text.
 **
-** Every engine x phase (read: load + 2-5; insert; insert with full sync) runs
+** Every engine x phase (read: load + 2-5; insert: 1; insert-full: 1f; olap:
+** load + 6-9; --phases picks some, default all) runs
 ** in its own child process on a fresh directory under --dir (default: a new
 ** build/bench/sql.XXXXXX, removed afterwards), so a crash or a hang (--timeout,
 ** default 1800 s per child) of one engine still leaves a table: a failing
@@ -65,8 +81,9 @@
 ** marked "without the index on k" (no ratio). With --dir, the databases go
 ** in subdirectories of DIR (removed afterwards; DIR stays). The table goes to
 ** stdout (markdown); --md also writes it to bench/results/sql-YYYY-MM-DD.md
-** (sql-YYYY-MM-DD-<N>rows.md when --rows is not 1000000; relative to the
-** working directory), --md-file PATH to PATH.
+** (sql-YYYY-MM-DD-<N>rows.md when --rows is not 1000000, and -olap.md or
+** -partial.md after it when --phases runs only olap or another subset;
+** relative to the working directory), --md-file PATH to PATH.
 **
 ** Build (bench/run.sh --sql does this):
 **   cc -std=c11 -O2 -Wall -Wextra -Iamalgamation bench/sqlbench.c \
@@ -119,8 +136,9 @@ static struct {
   int md;
   const char *md_file;
   const char *note;
+  int phases; /* bit mask of P_*; 0 (the default) is all of them */
 } opt = {1000000, 100000, UINT64_MAX, 10000, 5, 0x5eed5eedull, 1000, 0, -1, 3, 256, 120.0, 1800,
-         NULL, 1, 0, NULL, NULL};
+         NULL, 1, 0, NULL, NULL, 0};
 
 /* snprintf into a fixed buffer, truncating silently (paths and messages). */
 static void setf(char *buf, size_t cap, const char *fmt, ...)
@@ -385,6 +403,23 @@ static int64_t col_int(eng *e, stmt *st, int i) {
   return sqlite3_column_int64(st, i);
 }
 
+static double col_double(eng *e, stmt *st, int i) {
+#ifndef SQLBENCH_NO_TENSORDB
+  if (e->which == E_TDB) return tdb_column_double(st, i);
+#endif
+  (void)e;
+  return sqlite3_column_double(st, i);
+}
+
+/* Column i as text (NULL for SQL NULL), valid until the next step/reset. */
+static const char *col_text(eng *e, stmt *st, int i) {
+#ifndef SQLBENCH_NO_TENSORDB
+  if (e->which == E_TDB) return tdb_column_text(st, i);
+#endif
+  (void)e;
+  return (const char *)sqlite3_column_text(st, i);
+}
+
 /* The text of column i: its first byte (0 if none) plus its length. */
 static int64_t col_text_sig(eng *e, stmt *st, int i) {
   const unsigned char *t;
@@ -419,11 +454,16 @@ static int eng_settle(eng *e) {
 /* ---- results, passed from the child to the parent over a pipe ---------------------- */
 
 enum { W_INSERT, W_INSERT_FULL, W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY, W_AGG,
-       W_DISK, W_RSS_READ, W_RSS_INSERT, W_NOINDEX, N_W };
+       W_DISK, W_RSS_READ, W_RSS_INSERT, W_NOINDEX,
+       /* issue 5, sqlbench_olap.c; W_PLAN records carry a line of a plan */
+       W_OLAP_LOAD, W_OLAP_SETTLE, W_OLAP_ANALYZE, W_JOIN, W_GROUP, W_WINDOW, W_JOIN3, W_OLAP_DISK,
+       W_RSS_OLAP, W_PLAN, N_W };
 enum { ST_NONE = 0, ST_OK, ST_ERR, ST_WRONG, ST_CRASH, ST_SKIP };
 
 static const char *const w_short[N_W] = {"insert", "insert (sync full)", "load", "settle", "point",
-                                         "range", "secondary", "aggregate", "disk", "rss", "rss", "index"};
+                                         "range", "secondary", "aggregate", "disk", "rss", "rss", "index",
+                                         "olap load", "olap settle", "ANALYZE", "hash join",
+                                         "GROUP BY", "window", "3-table join", "disk", "rss", "plan"};
 
 typedef struct rec {
   int eng, w, status, capped;
@@ -544,54 +584,88 @@ fail:
   eng_finalize(e, st);
 }
 
-/* The load: rows in random order, --load-batch rows per INSERT, optionally in one
-** transaction. Returns 0 when the table is complete. */
-static int w_load(eng *e, int txn) {
-  char *sql;
-  const uint64_t batch = opt.load_batch;
-  size_t cap = 64 + (size_t)batch * 12;
-  stmt *full = NULL, *st;
-  uint32_t *ids;
-  uint64_t i = 0, n = opt.rows;
-  double t0, secs;
-  current = "load";
-  if (create_schema(e, W_LOAD) != 0) return -1;
-  sql = malloc(cap);
-  ids = permutation(n, opt.seed ^ 0x6c6f6164ull);
+/* Binds the ncols values of row id at parameters first, first+1, ... of st. */
+typedef int (*bind_row_fn)(eng *e, stmt *st, int first, uint64_t id);
+
+/* Inserts n rows into `table(cols)` (ncols columns) with multi-row INSERT ...
+** VALUES statements of up to `batch` rows (one prepared statement for the full
+** batches, one for the remainder); row j has id ids[j], or j + 1 when ids is
+** NULL; bind fills in its values. With txn, all of them inside one BEGIN ...
+** COMMIT. Returns 0, or -1 with e->msg set and *done = the rows inserted
+** before the failing statement. */
+static int insert_rows(eng *e, const char *table, const char *cols, int ncols, uint64_t n, const uint32_t *ids,
+                       bind_row_fn bind, uint64_t batch, int txn, uint64_t *done) {
+  size_t cap = 64 + strlen(table) + strlen(cols) + (size_t)batch * (size_t)(4 + 3 * ncols);
+  char *sql = malloc(cap);
+  stmt *full = NULL, *st = NULL;
+  uint64_t i = 0;
   if (!sql) { fprintf(stderr, "sqlbench: out of memory\n"); exit(2); }
-  t0 = now_secs();
   if (txn && eng_exec(e, "BEGIN") != 0) goto fail;
   while (i < n) {
     uint64_t m = n - i < batch ? n - i : batch, j;
     st = m == batch ? full : NULL;
     if (!st) {
-      size_t len = (size_t)snprintf(sql, cap, "INSERT INTO t(id, k, v) VALUES ");
-      for (j = 0; j < m; j++) len += (size_t)snprintf(sql + len, cap - len, "%s(?, ?, ?)", j ? ", " : "");
+      size_t len = (size_t)snprintf(sql, cap, "INSERT INTO %s(%s) VALUES ", table, cols);
+      for (j = 0; j < m; j++) {
+        len += (size_t)snprintf(sql + len, cap - len, "%s(?", j ? ", " : "");
+        for (int c = 1; c < ncols; c++) len += (size_t)snprintf(sql + len, cap - len, ", ?");
+        len += (size_t)snprintf(sql + len, cap - len, ")");
+      }
       st = eng_prepare(e, sql);
       if (!st) goto fail;
       if (m == batch) full = st;
     }
     for (j = 0; j < m; j++) {
-      uint64_t id = ids[i + j];
-      if (bind_int(e, st, (int)(3 * j + 1), (int64_t)id) || bind_int(e, st, (int)(3 * j + 2), k_of(id)) ||
-          bind_text(e, st, (int)(3 * j + 3), v_of(id), VLEN)) {
+      if (bind(e, st, (int)((uint64_t)ncols * j + 1), ids ? ids[i + j] : i + j + 1) != 0) {
         eng_err(e, "bind");
-        if (st != full) eng_finalize(e, st);
         goto fail;
       }
     }
     if (step(e, st) != STEP_DONE || reset(e, st) != 0) {
       eng_err(e, "multi-row INSERT");
-      if (st != full) eng_finalize(e, st);
       goto fail;
     }
     if (st != full) eng_finalize(e, st);
+    st = NULL;
     i += m;
   }
   if (txn && eng_exec(e, "COMMIT") != 0) goto fail;
-  secs = now_secs() - t0;
   eng_finalize(e, full);
   free(sql);
+  *done = n;
+  return 0;
+fail:
+  if (st && st != full) eng_finalize(e, st);
+  eng_finalize(e, full);
+  free(sql);
+  *done = i;
+  return -1;
+}
+
+static int bind_t_row(eng *e, stmt *st, int first, uint64_t id) {
+  return bind_int(e, st, first, (int64_t)id) || bind_int(e, st, first + 1, k_of(id)) ||
+                 bind_text(e, st, first + 2, v_of(id), VLEN)
+             ? -1
+             : 0;
+}
+
+/* The load: rows in random order, --load-batch rows per INSERT, optionally in one
+** transaction. Returns 0 when the table is complete. */
+static int w_load(eng *e, int txn) {
+  uint32_t *ids;
+  uint64_t done = 0, n = opt.rows;
+  double t0, secs;
+  current = "load";
+  if (create_schema(e, W_LOAD) != 0) return -1;
+  ids = permutation(n, opt.seed ^ 0x6c6f6164ull);
+  t0 = now_secs();
+  if (insert_rows(e, "t", "id, k, v", 3, n, ids, bind_t_row, opt.load_batch, txn, &done) != 0) {
+    emit_fail(e, W_LOAD, ST_ERR, "%s (at row %llu of %llu)", e->msg, (unsigned long long)done,
+              (unsigned long long)n);
+    free(ids);
+    return -1;
+  }
+  secs = now_secs() - t0;
   free(ids);
   progress(e, "load", n, secs, "us/row", secs * 1e6 / (double)(n ? n : 1));
   emit_ok(e, W_LOAD, n, secs, 0);
@@ -603,13 +677,6 @@ static int w_load(eng *e, int txn) {
   }
   emit_ok(e, W_SETTLE, 1, now_secs() - t0, 0);
   return 0;
-fail:
-  emit_fail(e, W_LOAD, ST_ERR, "%s (at row %llu of %llu)", e->msg, (unsigned long long)i,
-            (unsigned long long)n);
-  eng_finalize(e, full);
-  free(sql);
-  free(ids);
-  return -1;
 }
 
 /* Workloads 2-4: ops executions of one SELECT with 1 or 2 bound integers, every
@@ -742,15 +809,28 @@ static void w_agg(eng *e) {
   emit_ok(e, W_AGG, i, secs, capped);
 }
 
+/* The phases, each one child process per engine (--phases picks them). */
+enum { P_READ, P_INSERT, P_INSERT_FULL, P_OLAP, N_P };
+static const char *const phase_name[N_P] = {"read", "insert", "insert-full", "olap"};
+
+static void row(FILE *f, const char *label, int w, double scale, const char *unit);
+
+#include "sqlbench_olap.c" /* workloads 6-9 (issue 5): hash join, GROUP BY, window, 3-table join */
+
 static long peak_rss_kb(void) {
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru) != 0) return -1;
   return ru.ru_maxrss;
 }
 
-/* The phases, each one child process per engine. */
-enum { P_READ, P_INSERT, P_INSERT_FULL, N_P };
-static const char *const phase_name[N_P] = {"read", "insert", "insert-full"};
+/* The workloads of each phase, in the order they run (-1: none). */
+#define PHASE_WS 8
+static const int phase_ws[N_P][PHASE_WS] = {
+    {W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY, W_AGG, -1, -1},
+    {W_INSERT, -1, -1, -1, -1, -1, -1, -1},
+    {W_INSERT_FULL, -1, -1, -1, -1, -1, -1, -1},
+    {W_OLAP_LOAD, W_OLAP_SETTLE, W_OLAP_ANALYZE, W_JOIN, W_GROUP, W_WINDOW, W_JOIN3, -1},
+};
 
 static void run_phase(int which, int phase, const char *dir, int txn) {
   eng e;
@@ -758,19 +838,23 @@ static void run_phase(int which, int phase, const char *dir, int txn) {
   int sync_full = phase == P_INSERT_FULL ? 1 : opt.sync_full;
   memset(&e, 0, sizeof e);
   e.which = which;
-  current = phase == P_READ ? "load" : phase == P_INSERT ? "insert" : "insert-full";
+  const int first_w = phase_ws[phase][0];
+  current = phase_name[phase];
   if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
     setf(e.msg, sizeof e.msg, "mkdir %s: %s", dir, strerror(errno));
-    emit_fail(&e, phase == P_READ ? W_LOAD : phase == P_INSERT ? W_INSERT : W_INSERT_FULL, ST_ERR, "%s", e.msg);
+    emit_fail(&e, first_w, ST_ERR, "%s", e.msg);
     return;
   }
   setf(path, sizeof path, "%s/%s", dir, which == E_TDB ? "db.tdb" : "db.sqlite");
   if (eng_open(&e, path, sync_full) != 0) {
-    emit_fail(&e, phase == P_READ ? W_LOAD : phase == P_INSERT ? W_INSERT : W_INSERT_FULL, ST_ERR, "%s", e.msg);
+    emit_fail(&e, first_w, ST_ERR, "%s", e.msg);
     eng_close(&e);
     return;
   }
-  if (phase == P_READ) {
+  if (phase == P_OLAP) {
+    run_olap(&e, dir, txn);
+    emit_value(&e, W_RSS_OLAP, (double)peak_rss_kb());
+  } else if (phase == P_READ) {
     if (w_load(&e, txn) == 0) {
       emit_value(&e, W_DISK, (double)dir_bytes(dir));
       w_select(&e, Q_POINT);
@@ -788,12 +872,6 @@ static void run_phase(int which, int phase, const char *dir, int txn) {
 }
 
 /* ---- the parent ----------------------------------------------------------------------- */
-
-static const int phase_ws[N_P][6] = {
-    {W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY, W_AGG},
-    {W_INSERT, -1, -1, -1, -1, -1},
-    {W_INSERT_FULL, -1, -1, -1, -1, -1},
-};
 
 /* Fork a child for (engine, phase); collect its records; explain a crash. */
 static void spawn(int which, int phase, const char *base, int txn) {
@@ -821,6 +899,7 @@ static void spawn(int which, int phase, const char *base, int txn) {
     ssize_t got = read(fds[0], &r, sizeof r);
     if (got < 0 && errno == EINTR) continue;
     if (got != (ssize_t)sizeof r) break;
+    if (r.w == W_PLAN) { olap_collect_plan(&r); continue; }
     if (r.eng >= 0 && r.eng < N_ENG && r.w >= 0 && r.w < N_W) results[r.eng][r.w] = r;
   }
   close(fds[0]);
@@ -837,7 +916,7 @@ static void spawn(int which, int phase, const char *base, int txn) {
     else if (crashed)
       setf(why, sizeof why, "exit status %d", WEXITSTATUS(status));
     if (crashed) fprintf(stderr, "[sqlbench] %s %s: %s\n", eng_id[which], phase_name[phase], why);
-    for (int j = 0; j < 6; j++) {
+    for (int j = 0; j < PHASE_WS; j++) {
       int w = phase_ws[phase][j];
       rec *x;
       if (w < 0) continue;
@@ -912,28 +991,35 @@ static void fmt_num(char *out, size_t cap, double x) {
   else setf(out, cap, "%.2f", x);
 }
 
+/* The workload whose success a side figure (settle, ANALYZE, disk, RSS)
+** depends on, or -1 for a workload of its own. */
+static int figure_depends_on(int w) {
+  switch (w) {
+  case W_SETTLE: case W_DISK: case W_RSS_READ: return W_LOAD;
+  case W_RSS_INSERT: return W_INSERT;
+  case W_OLAP_SETTLE: case W_OLAP_ANALYZE: case W_OLAP_DISK: case W_RSS_OLAP: return W_OLAP_LOAD;
+  default: return -1;
+  }
+}
+static int figure_is_value(int w) {
+  return w == W_DISK || w == W_RSS_READ || w == W_RSS_INSERT || w == W_OLAP_DISK || w == W_RSS_OLAP;
+}
+
 /* The figure of one cell and whether it is a number (for the ratio). */
 static int figure(int which, int w, double scale, const char *unit, char *out, size_t cap, double *val) {
   rec *r = &results[which][w];
   char num[32], m[140];
+  int dep = figure_depends_on(w);
 #ifdef SQLBENCH_NO_TENSORDB
   if (which == E_TDB) { setf(out, cap, "n/a (sqlbench built without TensorDB)"); return 0; }
 #endif
   if (!(opt.engines & (1 << which))) { setf(out, cap, "not run"); return 0; }
-  if (r->status == ST_NONE && (w == W_DISK || w == W_RSS_READ || w == W_RSS_INSERT || w == W_SETTLE)) {
+  if (dep >= 0 && (r->status == ST_NONE || results[which][dep].status != ST_OK)) {
     setf(out, cap, "—");
     return 0;
   }
   if (r->status == ST_NONE) { setf(out, cap, "n/a (not run)"); return 0; }
-  if ((w == W_DISK || w == W_RSS_READ || w == W_SETTLE) && results[which][W_LOAD].status != ST_OK) {
-    setf(out, cap, "—");
-    return 0;
-  }
-  if (w == W_RSS_INSERT && results[which][W_INSERT].status != ST_OK) {
-    setf(out, cap, "—");
-    return 0;
-  }
-  if (r->status != ST_OK && (w == W_DISK || w == W_RSS_READ || w == W_RSS_INSERT)) {
+  if (r->status != ST_OK && figure_is_value(w)) {
     setf(out, cap, "—");
     return 0;
   }
@@ -943,8 +1029,8 @@ static int figure(int which, int w, double scale, const char *unit, char *out, s
     setf(out, cap, "n/a (%s%s)", pre[r->status], m);
     return 0;
   }
-  if (w == W_DISK || w == W_RSS_READ || w == W_RSS_INSERT) *val = r->value * scale;
-  else if (w == W_SETTLE) *val = r->secs * scale;
+  if (figure_is_value(w)) *val = r->value * scale;
+  else if (dep >= 0) *val = r->secs * scale; /* settle, ANALYZE: one timed step */
   else *val = r->secs * scale / (double)(r->ops ? r->ops : 1);
   fmt_num(num, sizeof num, *val);
   if (r->capped)
@@ -1022,40 +1108,48 @@ static void report(FILE *f, int txn, const char *fstype, const char *load0, cons
           "?",
 #endif
           elapsed);
-  fprintf(f, "Table `t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)` + `CREATE INDEX t_k ON t(k)`, %llu rows for 2-5;\n"
-             "k pseudo-random in [0, %llu) (~%d rows per value), v 100 letters. Fixed seed 0x%llx, the same\n"
-             "random orders and arguments for both engines. %llu ops for 2-4, %llu scans for 5.\n",
-          (unsigned long long)opt.rows, (unsigned long long)kmax, K_DIV, (unsigned long long)opt.seed,
-          (unsigned long long)opt.ops, (unsigned long long)opt.scans);
-  fprintf(f, "Load for 2-5: `INSERT ... VALUES` of %llu rows each (%llu bound parameters), in random id order, %s,\n"
-             "the same for both engines; then settle (TensorDB flush + compact, SQLite WAL checkpoint).\n",
-          (unsigned long long)opt.load_batch, (unsigned long long)opt.load_batch * 3,
-          txn ? "all inside one BEGIN ... COMMIT"
-          : opt.load_txn < 0 ? "each statement its own autocommit transaction (TensorDB has no BEGIN/COMMIT yet)"
-                             : "each statement its own autocommit transaction (--load multirow)");
+  if (opt.phases & ((1 << P_READ) | (1 << P_INSERT) | (1 << P_INSERT_FULL))) {
+    fprintf(f, "Table `t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)` + `CREATE INDEX t_k ON t(k)`, %llu rows for 2-5;\n"
+               "k pseudo-random in [0, %llu) (~%d rows per value), v 100 letters. Fixed seed 0x%llx, the same\n"
+               "random orders and arguments for both engines. %llu ops for 2-4, %llu scans for 5.\n",
+            (unsigned long long)opt.rows, (unsigned long long)kmax, K_DIV, (unsigned long long)opt.seed,
+            (unsigned long long)opt.ops, (unsigned long long)opt.scans);
+    fprintf(f, "Load for 2-5: `INSERT ... VALUES` of %llu rows each (%llu bound parameters), in random id order, %s,\n"
+               "the same for both engines; then settle (TensorDB flush + compact, SQLite WAL checkpoint).\n",
+            (unsigned long long)opt.load_batch, (unsigned long long)opt.load_batch * 3,
+            txn ? "all inside one BEGIN ... COMMIT"
+            : opt.load_txn < 0 ? "each statement its own autocommit transaction (TensorDB has no BEGIN/COMMIT yet)"
+                               : "each statement its own autocommit transaction (--load multirow)");
+  }
   fprintf(f, "Ratio = SQLite / TensorDB: above 1x TensorDB is faster (or smaller).\n\n");
   fprintf(f, "| workload | TensorDB | SQLite | ratio |\n|---|---:|---:|---:|\n");
-  setf(label, sizeof label, "1. INSERT one row per statement, autocommit, random ids (%llu rows), sync %s",
-           (unsigned long long)opt.insert_rows, syn);
-  row(f, label, W_INSERT, 1e6, "µs/insert");
-  if (!opt.sync_full && opt.sync_rows > 0) {
+  if (opt.phases & (1 << P_INSERT)) {
+    setf(label, sizeof label, "1. INSERT one row per statement, autocommit, random ids (%llu rows), sync %s",
+         (unsigned long long)opt.insert_rows, syn);
+    row(f, label, W_INSERT, 1e6, "µs/insert");
+  }
+  if ((opt.phases & (1 << P_INSERT_FULL)) && !opt.sync_full && opt.sync_rows > 0) {
     setf(label, sizeof label, "1f. the same, sync full (%llu rows)", (unsigned long long)opt.sync_rows);
     row(f, label, W_INSERT_FULL, 1e6, "µs/insert");
   }
-  setf(label, sizeof label, "2. point SELECT by id (`WHERE id = ?`), sync %s", syn);
-  row(f, label, W_POINT, 1e6, "µs/op");
-  row(f, "3. range SELECT of 100 rows (`WHERE id BETWEEN ? AND ? + 99`)", W_RANGE, 1e6, "µs/op");
-  row(f, "4. secondary index lookup (`WHERE k = ?`)", W_SECONDARY, 1e6, "µs/op");
-  setf(label, sizeof label, "5. full-scan aggregate `count(*), sum(k) WHERE k %% 10 = 3` (%llu rows)",
-           (unsigned long long)opt.rows);
-  row(f, label, W_AGG, 1e3, "ms/op");
-  setf(label, sizeof label, "load for 2-5 (%llu-row INSERTs%s), sync %s", (unsigned long long)opt.load_batch, txn ? ", one transaction" : "",
-           syn);
-  row(f, label, W_LOAD, 1e6, "µs/row");
-  row(f, "settle after the load", W_SETTLE, 1e3, "ms");
-  row(f, "on disk after load + settle", W_DISK, 1.0 / 1048576, "MiB");
-  row(f, "peak RSS, load + 2-5", W_RSS_READ, 1.0 / 1024, "MiB");
-  row(f, "peak RSS, workload 1", W_RSS_INSERT, 1.0 / 1024, "MiB");
+  if (opt.phases & (1 << P_READ)) {
+    setf(label, sizeof label, "2. point SELECT by id (`WHERE id = ?`), sync %s", syn);
+    row(f, label, W_POINT, 1e6, "µs/op");
+    row(f, "3. range SELECT of 100 rows (`WHERE id BETWEEN ? AND ? + 99`)", W_RANGE, 1e6, "µs/op");
+    row(f, "4. secondary index lookup (`WHERE k = ?`)", W_SECONDARY, 1e6, "µs/op");
+    setf(label, sizeof label, "5. full-scan aggregate `count(*), sum(k) WHERE k %% 10 = 3` (%llu rows)",
+         (unsigned long long)opt.rows);
+    row(f, label, W_AGG, 1e3, "ms/op");
+    setf(label, sizeof label, "load for 2-5 (%llu-row INSERTs%s), sync %s", (unsigned long long)opt.load_batch,
+         txn ? ", one transaction" : "", syn);
+    row(f, label, W_LOAD, 1e6, "µs/row");
+    row(f, "settle after the load", W_SETTLE, 1e3, "ms");
+    row(f, "on disk after load + settle", W_DISK, 1.0 / 1048576, "MiB");
+    row(f, "peak RSS, load + 2-5", W_RSS_READ, 1.0 / 1024, "MiB");
+  }
+  if (opt.phases & (1 << P_INSERT)) row(f, "peak RSS, workload 1", W_RSS_INSERT, 1.0 / 1024, "MiB");
+  if (opt.phases & (1 << P_OLAP)) olap_report_rows(f);
+  if (opt.phases & (1 << P_OLAP)) olap_report_text(f, txn);
   fprintf(f, "\nDurability, the same for both engines in each row: **off** = TensorDB `TDB_SYNC_OFF`, SQLite\n"
              "`synchronous=OFF`; **full** = TensorDB `TDB_SYNC_FULL` (a commit returns once on disk), SQLite\n"
              "`synchronous=FULL` (WAL fsynced at every commit). SQLite: `journal_mode=WAL`, `page_size=4096`,\n"
@@ -1069,6 +1163,7 @@ static void report(FILE *f, int txn, const char *fstype, const char *load0, cons
               ? " (one process owns the database, as TensorDB's\nflock does; SQLite's default NORMAL pays file-lock system calls on every autocommit\nstatement: `--sqlite-locking normal`)"
               : " (SQLite's default: file-lock system calls on every\nautocommit statement, although TensorDB lets only one process open a database)",
           (unsigned long long)opt.cache_mb, opt.max_secs);
+  olap_report_plans(f);
 }
 
 /* ---- main ------------------------------------------------------------------------------------ */
@@ -1079,7 +1174,8 @@ static void usage(void) {
           "                [--sync off|full] [--dir DIR] [--engines tensordb,sqlite]\n"
           "                [--load auto|txn|multirow] [--load-batch N] [--cache-mb N]\n"
           "                [--max-secs S] [--timeout S] [--sqlite-locking exclusive|normal]\n"
-          "                [--seed S] [--md] [--md-file PATH] [--note TEXT]\n");
+          "                [--seed S] [--md] [--md-file PATH] [--note TEXT]\n"
+          "                [--phases read,insert,insert-full,olap]\n");
   exit(2);
 }
 
@@ -1133,6 +1229,18 @@ int main(int argc, char **argv) {
       else if (strcmp(v, "multirow") == 0) opt.load_txn = 0;
       else usage();
       i++;
+    } else if (strcmp(a, "--phases") == 0 && v) {
+      char list[256], *tok, *save = NULL;
+      setf(list, sizeof list, "%s", v);
+      opt.phases = 0;
+      for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int p = 0;
+        while (p < N_P && strcmp(tok, phase_name[p]) != 0) p++;
+        if (p == N_P) usage();
+        opt.phases |= 1 << p;
+      }
+      if (!opt.phases) usage();
+      i++;
     } else if (strcmp(a, "--engines") == 0 && v) {
       opt.engines = 0;
       if (strstr(v, "tensordb")) opt.engines |= 1 << E_TDB;
@@ -1152,7 +1260,9 @@ int main(int argc, char **argv) {
   }
   if (opt.insert_rows == UINT64_MAX) opt.insert_rows = opt.rows;
   if (opt.insert_rows > UINT32_MAX || opt.sync_rows > UINT32_MAX) return 2;
+  if (!opt.phases) opt.phases = (1 << N_P) - 1;
   kmax = opt.rows / K_DIV ? opt.rows / K_DIV : 1;
+  olap_init();
   make_letters();
 
   /* the run directory */
@@ -1188,6 +1298,7 @@ int main(int argc, char **argv) {
           (unsigned long long)opt.sync_rows, opt.sync_full ? "full" : "off", (unsigned long long)opt.load_batch,
           txn ? "in one transaction" : "autocommit each", base);
   for (int p = 0; p < N_P; p++) {
+    if (!(opt.phases & (1 << p))) continue;
     if (p == P_INSERT_FULL && (opt.sync_full || opt.sync_rows == 0)) continue;
     if (p == P_INSERT && opt.insert_rows == 0) continue;
     for (int e = 0; e < N_ENG; e++)
@@ -1199,14 +1310,20 @@ int main(int argc, char **argv) {
 
   elapsed = now_secs() - t0;
   report(stdout, txn, fstype, load0, load1, elapsed);
+  fflush(stdout);
   if (opt.md || opt.md_file) {
     char path[4096], date[32];
     FILE *f;
     time_t t = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&t));
     if (opt.md_file) setf(path, sizeof path, "%s", opt.md_file);
-    else if (opt.rows == 1000000) setf(path, sizeof path, "bench/results/sql-%s.md", date);
-    else setf(path, sizeof path, "bench/results/sql-%s-%llurows.md", date, (unsigned long long)opt.rows);
+    else {
+      /* sql-DATE[-Nrows][-olap|-partial].md: a run of some phases does not overwrite the full table */
+      char rows[40] = "";
+      const char *part = opt.phases == (1 << N_P) - 1 ? "" : opt.phases == 1 << P_OLAP ? "-olap" : "-partial";
+      if (opt.rows != 1000000) setf(rows, sizeof rows, "-%llurows", (unsigned long long)opt.rows);
+      setf(path, sizeof path, "bench/results/sql-%s%s%s.md", date, rows, part);
+    }
     f = fopen(path, "w");
     if (!f) {
       fprintf(stderr, "sqlbench: cannot write %s: %s\n", path, strerror(errno));

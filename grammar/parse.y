@@ -46,8 +46,6 @@ static int tdbParserFallback(int token) TDB_MAYBE_UNUSED;
 
 /* Tokens the lexer produces that no rule uses. */
 %token SPACE ILLEGAL SEMI.
-/* Reserved for joins not supported yet: never read as an alias. */
-%token NATURAL RIGHT FULL USING.
 
 %include {
 /* LIMIT and OFFSET travel up the parser stack together. */
@@ -59,8 +57,13 @@ typedef struct TdbLimit {
 /* Non-reserved keywords: usable as identifiers where a keyword cannot stand. */
 %fallback ID ESCAPE GLOB ILIKE ISNULL NOTNULL KEY FIRST LAST NULLS TEMP TEMPORARY
   TABLES COLUMN ADD RENAME ANALYZE EXPLAIN DESCRIBE SHOW REPLACE ASC DESC IGNORE
-  IF RECURSIVE
+  IF RECURSIVE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE TRANSACTION LEADING TRAILING
+  BOTH POSITION INTERVAL CURRENT_TIMESTAMP
   AT DELETED DRIFT EPOCH INCLUDING SYSTEM_TIME APPLICATION_TIME VALID VALID_TIME TIMESTAMP.
+/* Window and FILTER keywords: non-reserved too (a column may be called `rows`),
+** except WINDOW, which could otherwise be read as an alias after FROM t. */
+%fallback ID OVER PARTITION ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT
+  ROW FILTER.
 
 /* Temporal clauses (temporal.h): a FROM item or a query may be followed by
 ** AS OF / FOR / VALID AT / INCLUDING DELETED. Where an empty alias could
@@ -187,6 +190,20 @@ column_kw ::= .
 cmd ::= SHOW TABLES. { tdbParseBegin(pParse, TDB_STMT_SHOW_TABLES); }
 cmd ::= DESCRIBE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_DESCRIBE, N, 0); }
 cmd ::= ANALYZE. { tdbParseBegin(pParse, TDB_STMT_ANALYZE); }
+
+/* Transactions (txn.c). */
+cmd ::= BEGIN trans_opt. { tdbParseBegin(pParse, TDB_STMT_BEGIN); }
+cmd ::= COMMIT trans_opt. { tdbParseBegin(pParse, TDB_STMT_COMMIT); }
+cmd ::= ROLLBACK trans_opt. { tdbParseBegin(pParse, TDB_STMT_ROLLBACK); }
+cmd ::= ROLLBACK trans_opt TO savepoint_opt nm(N). {
+  tdbParseBeginNamed(pParse, TDB_STMT_ROLLBACK_TO, N, 0);
+}
+cmd ::= SAVEPOINT nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_SAVEPOINT, N, 0); }
+cmd ::= RELEASE savepoint_opt nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_RELEASE, N, 0); }
+trans_opt ::= .
+trans_opt ::= TRANSACTION.
+savepoint_opt ::= .
+savepoint_opt ::= SAVEPOINT.
 cmd ::= ANALYZE nm(N). { tdbParseBeginNamed(pParse, TDB_STMT_ANALYZE, N, 0); }
 
 /* ---- SET, SHOW DRIFT (temporal.c) ------------------------------------------ */
@@ -286,7 +303,7 @@ wqlist(A) ::= wqlist(W) COMMA nm(N) cte_cols(C) AS LP select(S) RP(R). { A = tdb
 cte_cols(A) ::= . { A = 0; }
 cte_cols(A) ::= LP idlist(L) RP. { A = L; }
 
-selectcore(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W) groupby_opt(G) having_opt(H). { A = tdbSelectNew(pParse, D, L, F, W, G, H); }
+selectcore(A) ::= SELECT distinct(D) selcollist(L) from_opt(F) where_opt(W) groupby_opt(G) having_opt(H) window_opt(X). { A = tdbSelectWindows(pParse, tdbSelectNew(pParse, D, L, F, W, G, H), X); }
 
 %type from_opt {TdbSource*}
 %destructor from_opt { tdbSourceFree(pParse->mem, $$); }
@@ -296,15 +313,17 @@ from_opt(A) ::= FROM seltablist(X). { A = X; }
 %type seltablist {TdbSource*}
 %destructor seltablist { tdbSourceFree(pParse->mem, $$); }
 seltablist(A) ::= fromitem(A).
-seltablist(A) ::= seltablist(L) COMMA fromitem(I). { A = tdbSourceJoin(pParse, L, TDB_JOIN_CROSS, I, 0); }
-seltablist(A) ::= seltablist(L) joinop(J) fromitem(I) on_opt(O). { A = tdbSourceJoin(pParse, L, J, I, O); }
+seltablist(A) ::= seltablist(L) COMMA fromitem(I). { A = tdbSourceJoin(pParse, L, TDB_JOIN_CROSS, I, 0, 0); }
+seltablist(A) ::= seltablist(L) joinop(J) fromitem(I) joincond(C). { A = tdbSourceJoin(pParse, L, J, I, C.on, C.names); }
 
 %type fromitem {TdbSource*}
 %destructor fromitem { tdbSourceFree(pParse->mem, $$); }
 fromitem(A) ::= nm(T) as(N). { A = tdbSourceNew(pParse, T, N.z ? &N : 0); }
-fromitem(A) ::= LP(P) select(S) RP as(N). { A = tdbSourceSubquery(pParse, P, S, N.z ? &N : 0); }
+fromitem(A) ::= LP(P) subselect(S) RP as(N). { A = tdbSourceSubquery(pParse, P, S, N.z ? &N : 0); }
+/* a parenthesized join: its items join each other first */
+fromitem(A) ::= LP seltablist(L) RP. { A = tdbSourceGroup(pParse, L); }
 fromitem(A) ::= nm(T) tclauses(C) as(N). { A = tdbSourceSetTemporal(pParse, tdbSourceNew(pParse, T, N.z ? &N : 0), C); }
-fromitem(A) ::= LP(P) select(S) RP tclauses(C) as(N). { A = tdbSourceSetTemporal(pParse, tdbSourceSubquery(pParse, P, S, N.z ? &N : 0), C); }
+fromitem(A) ::= LP(P) subselect(S) RP tclauses(C) as(N). { A = tdbSourceSetTemporal(pParse, tdbSourceSubquery(pParse, P, S, N.z ? &N : 0), C); }
 
 /* Temporal clauses (temporal.h), any order, at most one per axis. */
 %type tclauses {TdbTemporal*}
@@ -329,17 +348,34 @@ taxis(A) ::= SYSTEM_TIME. { A = TDB_AXIS_SYSTEM; }
 taxis(A) ::= APPLICATION_TIME. { A = TDB_AXIS_VALID; }
 taxis(A) ::= VALID_TIME. { A = TDB_AXIS_VALID; }
 
+/* join kinds; TDB_JOIN_NATURAL is or-ed in for NATURAL */
 %type joinop {int}
 joinop(A) ::= JOIN. { A = TDB_JOIN_INNER; }
 joinop(A) ::= INNER JOIN. { A = TDB_JOIN_INNER; }
 joinop(A) ::= CROSS JOIN. { A = TDB_JOIN_CROSS; }
-joinop(A) ::= LEFT JOIN. { A = TDB_JOIN_LEFT; }
-joinop(A) ::= LEFT OUTER JOIN. { A = TDB_JOIN_LEFT; }
+joinop(A) ::= outerkind(K) JOIN. { A = K; }
+joinop(A) ::= outerkind(K) OUTER JOIN. { A = K; }
+joinop(A) ::= NATURAL JOIN. { A = TDB_JOIN_INNER | TDB_JOIN_NATURAL; }
+joinop(A) ::= NATURAL INNER JOIN. { A = TDB_JOIN_INNER | TDB_JOIN_NATURAL; }
+joinop(A) ::= NATURAL outerkind(K) JOIN. { A = K | TDB_JOIN_NATURAL; }
+joinop(A) ::= NATURAL outerkind(K) OUTER JOIN. { A = K | TDB_JOIN_NATURAL; }
+%type outerkind {int}
+outerkind(A) ::= LEFT. { A = TDB_JOIN_LEFT; }
+outerkind(A) ::= RIGHT. { A = TDB_JOIN_RIGHT; }
+outerkind(A) ::= FULL. { A = TDB_JOIN_FULL; }
 
-%type on_opt {TdbExpr*}
-%destructor on_opt { tdbExprFree(pParse->mem, $$); }
-on_opt(A) ::= . { A = 0; }
-on_opt(A) ::= ON expr(E). { A = E; }
+%include {
+/* ON condition or USING column list of a join (at most one is set). */
+typedef struct TdbJoinCond {
+  TdbExpr *on;
+  TdbNameList *names;
+} TdbJoinCond;
+}
+%type joincond {TdbJoinCond}
+%destructor joincond { tdbExprFree(pParse->mem, $$.on); tdbNameListFree(pParse->mem, $$.names); }
+joincond(A) ::= . { A.on = 0; A.names = 0; }
+joincond(A) ::= ON expr(E). { A.on = E; A.names = 0; }
+joincond(A) ::= USING LP idlist(L) RP. { A.on = 0; A.names = L; }
 
 %type where_opt {TdbExpr*}
 %destructor where_opt { tdbExprFree(pParse->mem, $$); }
@@ -431,9 +467,96 @@ typetoken(A) ::= ID(A) LP INTEGER COMMA INTEGER RP.
 casttype(A) ::= typetoken(A).
 casttype(A) ::= ID(A) ID.
 
-expr(A) ::= nm(N) LP distinct(D) exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, D, 0, R); }
-expr(A) ::= nm(N) LP RP(R). { A = tdbExprFunc(pParse, N, 0, 0, 0, R); }
-expr(A) ::= nm(N) LP STAR RP(R). { A = tdbExprFunc(pParse, N, 0, 0, 1, R); }
+expr(A) ::= nm(N) LP distinct(D) exprlist(L) RP(R) filter_opt(F) over_opt(O). { A = tdbExprWindowed(pParse, tdbExprFunc(pParse, N, L, D, 0, R), F, O); }
+expr(A) ::= nm(N) LP RP(R) filter_opt(F) over_opt(O). { A = tdbExprWindowed(pParse, tdbExprFunc(pParse, N, 0, 0, 0, R), F, O); }
+expr(A) ::= nm(N) LP STAR RP(R) filter_opt(F) over_opt(O). { A = tdbExprWindowed(pParse, tdbExprFunc(pParse, N, 0, 0, 1, R), F, O); }
+
+/* ---- aggregate FILTER, window calls (OVER) and the WINDOW clause ---------- */
+%type filter_opt {TdbExpr*}
+%destructor filter_opt { tdbExprFree(pParse->mem, $$); }
+filter_opt(A) ::= . { A = 0; }
+filter_opt(A) ::= FILTER LP(L) WHERE expr(X) RP(R). { A = tdbExprWiden(pParse, L, X, R); }
+
+%type over_opt {TdbWindowDef*}
+%destructor over_opt { tdbWindowFree(pParse->mem, $$); }
+over_opt(A) ::= . { A = 0; }
+over_opt(A) ::= OVER nm(N). { A = tdbWindowRef(pParse, N); }
+over_opt(A) ::= OVER LP(L) window(W) RP(R). { A = tdbWindowWiden(pParse, L, W, R); }
+
+/* The parts of a window, spelled out so that the first token always has an
+** explicit parser action: a non-reserved word (ROWS, PARTITION) would
+** otherwise be read as a window name through the ID fallback. */
+%type window {TdbWindowDef*}
+%destructor window { tdbWindowFree(pParse->mem, $$); }
+window(A) ::= . { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, 0, 0); }
+window(A) ::= window_parts(A).
+window(A) ::= nm(B). { A = tdbWindowNew(pParse, B, 0, 0, 0); }
+window(A) ::= nm(B) window_parts(W). { A = tdbWindowBase(pParse, B, W); }
+%type window_parts {TdbWindowDef*}
+%destructor window_parts { tdbWindowFree(pParse->mem, $$); }
+window_parts(A) ::= PARTITION BY exprlist(P) orderby_opt(O) frame_opt(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, P, O, F); }
+window_parts(A) ::= ORDER BY sortlist(O) frame_opt(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, O, F); }
+window_parts(A) ::= frame(F). { TdbToken none = {0, 0}; A = tdbWindowNew(pParse, none, 0, 0, F); }
+
+%type frame_opt {TdbWindowDef*}
+%destructor frame_opt { tdbWindowFree(pParse->mem, $$); }
+frame_opt(A) ::= . { A = 0; }
+frame_opt(A) ::= frame(A).
+%type frame {TdbWindowDef*}
+%destructor frame { tdbWindowFree(pParse->mem, $$); }
+frame(A) ::= frame_units(U) frame_bound(S). { A = tdbWindowFrame(pParse, U, S, 0); }
+frame(A) ::= frame_units(U) BETWEEN frame_bound(S) AND frame_bound(E). { A = tdbWindowFrame(pParse, U, S, &E); }
+%type frame_units {int}
+frame_units(A) ::= ROWS. { A = TDB_FRAME_ROWS; }
+frame_units(A) ::= RANGE. { A = TDB_FRAME_RANGE; }
+%type frame_bound {TdbFrameBound}
+%destructor frame_bound { tdbExprFree(pParse->mem, $$.offset); }
+frame_bound(A) ::= UNBOUNDED PRECEDING. { A.kind = TDB_BOUND_UNBOUNDED_PRECEDING; A.offset = 0; }
+frame_bound(A) ::= UNBOUNDED FOLLOWING. { A.kind = TDB_BOUND_UNBOUNDED_FOLLOWING; A.offset = 0; }
+frame_bound(A) ::= CURRENT ROW. { A.kind = TDB_BOUND_CURRENT_ROW; A.offset = 0; }
+frame_bound(A) ::= expr(X) PRECEDING. { A.kind = TDB_BOUND_PRECEDING; A.offset = X; }
+frame_bound(A) ::= expr(X) FOLLOWING. { A.kind = TDB_BOUND_FOLLOWING; A.offset = X; }
+
+%type window_opt {TdbWindowDef*}
+%destructor window_opt { tdbWindowFree(pParse->mem, $$); }
+window_opt(A) ::= . { A = 0; }
+window_opt(A) ::= WINDOW windowlist(L). { A = L; }
+%type windowlist {TdbWindowDef*}
+%destructor windowlist { tdbWindowFree(pParse->mem, $$); }
+windowlist(A) ::= windowlist(L) COMMA nm(N) AS LP(P) window(W) RP(R). { A = tdbWindowAppend(pParse, L, N, tdbWindowWiden(pParse, P, W, R)); }
+windowlist(A) ::= nm(N) AS LP(P) window(W) RP(R). { A = tdbWindowAppend(pParse, 0, N, tdbWindowWiden(pParse, P, W, R)); }
+
+/* Keyword-named calls, the SQL-standard call forms (src/ast_func.c) and
+** INTERVAL 'text'. POSITION stays usable as a column name. */
+expr(A) ::= LEFT(N) LP exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, 0, 0, R); }
+expr(A) ::= RIGHT(N) LP exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, 0, 0, R); }
+expr(A) ::= nm(N) LP distinct(D) expr(X) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FROM, D, X, Y, 0, R); }
+expr(A) ::= nm(N) LP distinct(D) expr(X) FROM expr(Y) FOR expr(Z) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FROM, D, X, Y, Z, R); }
+expr(A) ::= nm(N) LP distinct(D) expr(X) FOR expr(Z) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FOR, D, X, 0, Z, R); }
+expr(A) ::= nm(N) LP FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_FROM, 0, 0, Y, 0, R); }
+expr(A) ::= nm(N) LP trimside(S) expr(X) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_TRIM, S, X, Y, 0, R); }
+expr(A) ::= nm(N) LP trimside(S) FROM expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_TRIM, S, 0, Y, 0, R); }
+expr(A) ::= POSITION(N) LP posarg(X) IN expr(Y) RP(R). { A = tdbExprFuncForm(pParse, N, TDB_FORM_POSITION, 0, X, Y, 0, R); }
+expr(A) ::= POSITION(X). { A = tdbExprColumn(pParse, 0, X); }
+expr(A) ::= POSITION(T) DOT nm(X). { A = tdbExprColumn(pParse, &T, X); }
+expr(A) ::= INTERVAL(C) STRING(S). { A = tdbExprCast(pParse, C, tdbExprString(pParse, S), C, S); }
+term(A) ::= CURRENT_TIMESTAMP(X). { A = tdbExprFuncForm(pParse, X, TDB_FORM_NOW, 0, 0, 0, 0, X); }
+
+%type trimside {int}
+trimside(A) ::= BOTH. { A = 0; }
+trimside(A) ::= LEADING. { A = 1; }
+trimside(A) ::= TRAILING. { A = 2; }
+
+/* POSITION's first operand: no bare IN-expression, so `a IN b` can follow. */
+%type posarg {TdbExpr*}
+%destructor posarg { tdbExprFree(pParse->mem, $$); }
+posarg(A) ::= term(A).
+posarg(A) ::= nm(X). { A = tdbExprColumn(pParse, 0, X); }
+posarg(A) ::= nm(T) DOT nm(X). { A = tdbExprColumn(pParse, &T, X); }
+posarg(A) ::= VARIABLE(X). { A = tdbExprParam(pParse, X); }
+posarg(A) ::= LP(L) expr(X) RP(R). { A = tdbExprWiden(pParse, L, X, R); }
+posarg(A) ::= nm(N) LP distinct(D) exprlist(L) RP(R). { A = tdbExprFunc(pParse, N, L, D, 0, R); }
+posarg(A) ::= nm(N) LP RP(R). { A = tdbExprFunc(pParse, N, 0, 0, 0, R); }
 
 expr(A) ::= expr(L) AND expr(R). { A = tdbExprBinary(pParse, TDB_OP_AND, L, R); }
 expr(A) ::= expr(L) OR expr(R). { A = tdbExprBinary(pParse, TDB_OP_OR, L, R); }

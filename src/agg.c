@@ -5,10 +5,23 @@
 **
 ** sum over INTEGER stays exact and fails with 22003 on overflow; once a REAL
 ** is fed the sum continues in double. avg is always REAL.
+**
+** Variance and standard deviation use Welford's method: a running mean and
+** the sum m2 of squared deviations from it, updated per value, which does
+** not lose precision the way sum(x^2) - sum(x)^2/n does when the values are
+** large and close together. var_pop = m2 / n, var_samp = m2 / (n - 1) (NULL
+** for fewer than 2 values), stddev_* the square roots. Removal (for sliding
+** window frames) runs the update backwards.
+**
+** approx_count_distinct feeds value hashes into a HyperLogLog sketch (hll.h:
+** exact up to 256 distinct values, then 0.81 % standard error).
 */
 #include "agg.h"
 
+#include <math.h>
+
 static const TdbAggDef tdbAggDefs[] = {
+  {"approx_count_distinct", 1, 1, TDB_AGG_APPROX_COUNT_DISTINCT},
   {"avg", 1, 1, TDB_AGG_AVG},
   {"bool_and", 1, 1, TDB_AGG_BOOL_AND},
   {"bool_or", 1, 1, TDB_AGG_BOOL_OR},
@@ -17,9 +30,15 @@ static const TdbAggDef tdbAggDefs[] = {
   {"group_concat", 1, 2, TDB_AGG_GROUP_CONCAT},
   {"max", 1, 1, TDB_AGG_MAX},
   {"min", 1, 1, TDB_AGG_MIN},
+  {"stddev", 1, 1, TDB_AGG_STDDEV_SAMP},
+  {"stddev_pop", 1, 1, TDB_AGG_STDDEV_POP},
+  {"stddev_samp", 1, 1, TDB_AGG_STDDEV_SAMP},
   {"string_agg", 2, 2, TDB_AGG_GROUP_CONCAT},
   {"sum", 1, 1, TDB_AGG_SUM},
   {"total", 1, 1, TDB_AGG_TOTAL},
+  {"var_pop", 1, 1, TDB_AGG_VAR_POP},
+  {"var_samp", 1, 1, TDB_AGG_VAR_SAMP},
+  {"variance", 1, 1, TDB_AGG_VAR_SAMP},
 };
 
 TDB_PRIVATE const TdbAggDef *tdbAggFind(const char *name) {
@@ -34,12 +53,31 @@ TDB_PRIVATE void tdbAggInit(TdbAggState *st, TdbMem *mem) {
   memset(st, 0, sizeof *st);
   tdbValueSetNull(&st->best);
   tdbStrInit(&st->text, mem);
-  st->truth = -1;
+  tdbHllInit(&st->hll);
 }
 
 TDB_PRIVATE void tdbAggClear(TdbMem *mem, TdbAggState *st) {
   tdbValueClear(mem, &st->best);
   tdbStrClear(&st->text);
+  tdbHllClear(mem, &st->hll);
+}
+
+/* The value of a numeric argument as a double, or an error for other types. */
+static int tdbAggReal(TdbEvalCtx *ctx, const TdbValue *v, const char *fn, double *x) {
+  if (v->type == TDB_TYPE_INTEGER) *x = (double)v->u.i;
+  else if (v->type == TDB_TYPE_REAL) *x = v->u.r;
+  else return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_UNDEFINED_FUNCTION,
+                        "function %s(%s) does not exist", fn, tdbTypeName(v->type));
+  return TDB_OK;
+}
+
+static const char *tdbAggWelfordName(int kind) {
+  switch (kind) {
+    case TDB_AGG_STDDEV_POP: return "stddev_pop";
+    case TDB_AGG_STDDEV_SAMP: return "stddev_samp";
+    case TDB_AGG_VAR_POP: return "var_pop";
+    default: return "var_samp";
+  }
 }
 
 static int tdbAggNotNumeric(TdbEvalCtx *ctx, const char *fn, int type) {
@@ -132,14 +170,106 @@ TDB_PRIVATE int tdbAggStep(TdbEvalCtx *ctx, int kind, TdbAggState *st, int argc,
       int truth;
       rc = tdbExprTruth(ctx, v, &truth);
       if (rc != TDB_OK) return rc;
-      if (st->truth < 0) st->truth = truth;
-      else if (kind == TDB_AGG_BOOL_AND) st->truth = st->truth && truth;
-      else st->truth = st->truth || truth;
+      st->ntrue += truth == 1;
       st->count++;
       return TDB_OK;
     }
+    case TDB_AGG_STDDEV_POP:
+    case TDB_AGG_STDDEV_SAMP:
+    case TDB_AGG_VAR_POP:
+    case TDB_AGG_VAR_SAMP: {
+      double x = 0.0, delta;
+      rc = tdbAggReal(ctx, v, tdbAggWelfordName(kind), &x);
+      if (rc != TDB_OK) return rc;
+      st->count++;
+      delta = x - st->mean;
+      st->mean += delta / (double)st->count;
+      st->m2 += delta * (x - st->mean);
+      return TDB_OK;
+    }
+    case TDB_AGG_APPROX_COUNT_DISTINCT:
+      if (tdbHllAdd(ctx->mem, &st->hll, tdbHashValue(v)) != TDB_OK) return tdbErrNoMem(ctx->err);
+      st->count++;
+      return TDB_OK;
     default:
       return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "unknown aggregate %d", kind);
+  }
+}
+
+TDB_PRIVATE int tdbAggInvertible(int kind) {
+  switch (kind) {
+    case TDB_AGG_COUNT_STAR:
+    case TDB_AGG_COUNT:
+    case TDB_AGG_SUM:
+    case TDB_AGG_TOTAL:
+    case TDB_AGG_AVG:
+    case TDB_AGG_BOOL_AND:
+    case TDB_AGG_BOOL_OR:
+    case TDB_AGG_STDDEV_POP:
+    case TDB_AGG_STDDEV_SAMP:
+    case TDB_AGG_VAR_POP:
+    case TDB_AGG_VAR_SAMP:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+TDB_PRIVATE int tdbAggRemove(TdbEvalCtx *ctx, int kind, TdbAggState *st, int argc,
+                             const TdbValue *argv) {
+  const TdbValue *v = argc > 0 ? &argv[0] : NULL;
+  if (kind == TDB_AGG_COUNT_STAR) {
+    st->count--;
+    return TDB_OK;
+  }
+  if (!v || TDB_VALUE_IS_NULL(v)) return TDB_OK;
+  switch (kind) {
+    case TDB_AGG_COUNT:
+      st->count--;
+      return TDB_OK;
+    case TDB_AGG_SUM:
+    case TDB_AGG_TOTAL:
+    case TDB_AGG_AVG:
+      if (--st->count == 0) { /* empty again: start over exactly */
+        st->isum = 0;
+        st->rsum = 0.0;
+        st->is_real = 0;
+        return TDB_OK;
+      }
+      if (!st->is_real && v->type == TDB_TYPE_INTEGER) {
+        int64_t r;
+        if (tdbSubInt(st->isum, v->u.i, &r) != 0) {
+          return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_OUT_OF_RANGE,
+                           "integer out of range in %s()",
+                           kind == TDB_AGG_SUM ? "sum" : kind == TDB_AGG_AVG ? "avg" : "total");
+        }
+        st->isum = r;
+      } else {
+        st->rsum -= v->type == TDB_TYPE_INTEGER ? (double)v->u.i : v->u.r;
+      }
+      return TDB_OK;
+    case TDB_AGG_BOOL_AND:
+    case TDB_AGG_BOOL_OR:
+      st->ntrue -= v->type == TDB_TYPE_BOOLEAN && v->u.i;
+      st->count--;
+      return TDB_OK;
+    case TDB_AGG_STDDEV_POP:
+    case TDB_AGG_STDDEV_SAMP:
+    case TDB_AGG_VAR_POP:
+    case TDB_AGG_VAR_SAMP: {
+      double x = v->type == TDB_TYPE_INTEGER ? (double)v->u.i : v->u.r, delta;
+      if (--st->count == 0) {
+        st->mean = st->m2 = 0.0;
+        return TDB_OK;
+      }
+      delta = x - st->mean;
+      st->mean -= delta / (double)st->count;
+      st->m2 -= delta * (x - st->mean);
+      if (st->m2 < 0.0) st->m2 = 0.0; /* rounding */
+      return TDB_OK;
+    }
+    default:
+      return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "aggregate %d cannot remove values", kind);
   }
 }
 
@@ -165,9 +295,7 @@ TDB_PRIVATE int tdbAggFinal(TdbEvalCtx *ctx, int kind, TdbAggState *st, TdbValue
     case TDB_AGG_MIN:
     case TDB_AGG_MAX:
       if (st->count == 0) return TDB_OK;
-      *out = st->best; /* hand the owned copy over */
-      tdbValueSetNull(&st->best);
-      return TDB_OK;
+      return tdbValueCopy(ctx->mem, out, &st->best) == TDB_OK ? TDB_OK : tdbErrNoMem(ctx->err);
     case TDB_AGG_GROUP_CONCAT:
       if (st->count == 0) return TDB_OK;
       if (st->text.oom) return tdbErrNoMem(ctx->err);
@@ -176,8 +304,25 @@ TDB_PRIVATE int tdbAggFinal(TdbEvalCtx *ctx, int kind, TdbAggState *st, TdbValue
                  ? TDB_OK
                  : tdbErrNoMem(ctx->err);
     case TDB_AGG_BOOL_AND:
+      if (st->count > 0) tdbValueSetBool(out, st->ntrue == st->count);
+      return TDB_OK;
     case TDB_AGG_BOOL_OR:
-      if (st->truth >= 0) tdbValueSetBool(out, st->truth);
+      if (st->count > 0) tdbValueSetBool(out, st->ntrue > 0);
+      return TDB_OK;
+    case TDB_AGG_STDDEV_POP:
+    case TDB_AGG_VAR_POP:
+      if (st->count == 0) return TDB_OK;
+      tdbValueSetReal(out, kind == TDB_AGG_VAR_POP ? st->m2 / (double)st->count
+                                                   : sqrt(st->m2 / (double)st->count));
+      return TDB_OK;
+    case TDB_AGG_STDDEV_SAMP:
+    case TDB_AGG_VAR_SAMP:
+      if (st->count < 2) return TDB_OK;
+      tdbValueSetReal(out, kind == TDB_AGG_VAR_SAMP ? st->m2 / (double)(st->count - 1)
+                                                    : sqrt(st->m2 / (double)(st->count - 1)));
+      return TDB_OK;
+    case TDB_AGG_APPROX_COUNT_DISTINCT:
+      tdbValueSetInt(out, tdbHllEstimate(&st->hll));
       return TDB_OK;
     default:
       return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "unknown aggregate %d", kind);

@@ -32,6 +32,7 @@ static TdbExpr *tdbExprNew(TdbParse *p, int kind, TdbSpan span) {
   if (!e) return tdbAstNoMem(p);
   e->kind = (uint8_t)kind;
   e->agg = -1;
+  e->win = -1;
   tdbValueSetNull(&e->value);
   e->span = span;
   return e;
@@ -47,6 +48,8 @@ TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e) {
   tdbExprFree(mem, e->third);
   tdbExprListFree(mem, e->list);
   tdbSelectFree(mem, e->select);
+  tdbExprFree(mem, e->filter);
+  tdbWindowFree(mem, e->over);
   tdbMemFree(mem, e);
 }
 
@@ -456,6 +459,8 @@ TDB_PRIVATE TdbExpr *tdbExprCopy(TdbMem *mem, const TdbExpr *e, int *unsupported
   c->left = c->right = c->third = NULL;
   c->list = NULL;
   c->plan = NULL;
+  c->filter = NULL;
+  c->over = NULL;
   tdbValueSetNull(&c->value);
   if ((e->name && !(c->name = tdbMemStrndup(mem, e->name, strlen(e->name)))) ||
       (e->table && !(c->table = tdbMemStrndup(mem, e->table, strlen(e->table)))) ||
@@ -464,7 +469,9 @@ TDB_PRIVATE TdbExpr *tdbExprCopy(TdbMem *mem, const TdbExpr *e, int *unsupported
   }
   if ((e->left && !(c->left = tdbExprCopy(mem, e->left, unsupported))) ||
       (e->right && !(c->right = tdbExprCopy(mem, e->right, unsupported))) ||
-      (e->third && !(c->third = tdbExprCopy(mem, e->third, unsupported)))) {
+      (e->third && !(c->third = tdbExprCopy(mem, e->third, unsupported))) ||
+      (e->filter && !(c->filter = tdbExprCopy(mem, e->filter, unsupported))) ||
+      (e->over && !(c->over = tdbWindowCopy(mem, e->over, unsupported)))) {
     goto fail;
   }
   if (e->list) {
@@ -577,26 +584,61 @@ TDB_PRIVATE TdbSource *tdbSourceSubquery(TdbParse *p, TdbToken open, TdbSelect *
 }
 
 TDB_PRIVATE TdbSource *tdbSourceJoin(TdbParse *p, TdbSource *list, int join,
-                                     TdbSource *item, TdbExpr *on) {
+                                     TdbSource *item, TdbExpr *on, TdbNameList *names) {
   TdbSource *last;
-  (void)p;
   if (!list || !item) {
     tdbSourceFree(p->mem, list);
     tdbSourceFree(p->mem, item);
     tdbExprFree(p->mem, on);
+    tdbNameListFree(p->mem, names);
     return NULL;
   }
-  item->join = join;
+  /* item may be a group: its first item carries the join with the list */
+  item->join = join & ~TDB_JOIN_NATURAL;
+  item->natural = (join & TDB_JOIN_NATURAL) != 0;
   item->on = on;
+  item->using_names = names;
   for (last = list; last->next; last = last->next) {
   }
   last->next = item;
   return list;
 }
 
+TDB_PRIVATE TdbSource *tdbSourceGroup(TdbParse *p, TdbSource *list) {
+  TdbSource *last;
+  if (!list) return NULL;
+  for (last = list; last->next; last = last->next) {
+  }
+  if (list->nopen == 255 || last->nclose == 255) {
+    tdbSourceFree(p->mem, list);
+    if (p->rc == TDB_OK) {
+      p->rc = tdbErrSet(p->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_TOO_COMPLEX,
+                        "parenthesized joins nested too deeply (at most 255)");
+    }
+    return NULL;
+  }
+  list->nopen++;
+  last->nclose++;
+  return list;
+}
+
+TDB_PRIVATE void tdbJoinTreeFree(TdbMem *mem, TdbJoinTree *jt) {
+  int i;
+  if (!jt) return;
+  for (i = 0; i < jt->n; i++) {
+    tdbMemFree(mem, jt->nodes[i].use_left);
+    tdbMemFree(mem, jt->nodes[i].use_right);
+    tdbMemFree(mem, jt->nodes[i].use_out);
+  }
+  tdbMemFree(mem, jt->nodes);
+  tdbMemFree(mem, jt->leaf);
+  tdbMemFree(mem, jt);
+}
+
 TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src) {
   while (src) {
     TdbSource *next = src->next;
+    tdbNameListFree(mem, src->using_names);
     tdbMemFree(mem, src->name);
     tdbMemFree(mem, src->alias);
     tdbSelectFree(mem, src->subquery);
@@ -656,13 +698,16 @@ TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s) {
   tdbExprListFree(mem, s->order_by);
   tdbExprFree(mem, s->limit);
   tdbExprFree(mem, s->offset);
+  tdbWindowFree(mem, s->windows);
   tdbMemFree(mem, s->aggs);
+  tdbMemFree(mem, s->wins);
   tdbMemFree(mem, s->sort_col);
   tdbMemFree(mem, s->coltypes);
   tdbSelectFree(mem, s->left);
   tdbSelectFree(mem, s->right);
   tdbWithFree(mem, s->with);
   tdbTemporalFree(mem, s->temporal);
+  tdbJoinTreeFree(mem, s->jtree);
   if (s->colnames) {
     int i;
     for (i = 0; i < s->nresult; i++) tdbMemFree(mem, s->colnames[i]);

@@ -32,7 +32,9 @@ typedef enum TdbExprKind {
   TDB_EXPR_EXISTS,    /* [NOT] EXISTS (select) */
   TDB_EXPR_IN_SELECT, /* left [NOT] IN (select) */
   TDB_EXPR_AGGREF,    /* set by the binder: aggregate result `column` of the
-                         aggregation row (the FUNC it replaces stays in left) */
+                         aggregation row, or a window function's result
+                         column of the WINDOW operator's row (the FUNC keeps
+                         its name, arguments, filter and window) */
   TDB_EXPR_JSON,      /* left -> right (op 0) or left ->> right (op 1) */
   TDB_EXPR_QUANTIFIED /* left op ANY|SOME|ALL (select): op a comparison, quant_all */
 } TdbExprKind;
@@ -79,8 +81,47 @@ struct TdbExpr {
   TdbExprList *list;
   struct TdbSelect *select;  /* SUBQUERY, EXISTS, IN_SELECT, QUANTIFIED */
   struct TdbPlan *plan;      /* SUBQUERY, EXISTS, IN_SELECT: set by the planner */
+  TdbExpr *filter;    /* FUNC: aggregate FILTER (WHERE filter), or NULL (owned) */
+  struct TdbWindowDef *over;  /* FUNC: OVER window, or NULL (owned) */
+  int win;            /* FUNC with over: index of the window call (binder), -1 */
+  const struct TdbWinFuncDef *windef; /* FUNC: a window-only function (binder) */
   TdbSpan span;
 };
+
+/* Window frames: units, and the kinds of the start and end bounds. */
+#define TDB_FRAME_DEFAULT 0   /* no frame clause */
+#define TDB_FRAME_ROWS 1
+#define TDB_FRAME_RANGE 2
+#define TDB_BOUND_UNBOUNDED_PRECEDING 1
+#define TDB_BOUND_PRECEDING 2       /* offset PRECEDING */
+#define TDB_BOUND_CURRENT_ROW 3
+#define TDB_BOUND_FOLLOWING 4       /* offset FOLLOWING */
+#define TDB_BOUND_UNBOUNDED_FOLLOWING 5
+
+/* One bound of a frame as the parser hands it up. */
+typedef struct TdbFrameBound {
+  int kind;           /* TDB_BOUND_* */
+  TdbExpr *offset;    /* PRECEDING / FOLLOWING: the offset (owned), else NULL */
+} TdbFrameBound;
+
+/* A window: OVER (...), OVER name, or an item of the WINDOW clause.
+**
+**   OVER ( [base] [PARTITION BY ...] [ORDER BY ...] [ROWS|RANGE frame] )
+**
+** `base` names a window of the WINDOW clause whose parts this one starts
+** from; the binder copies them in (ast_window.c), so after binding every
+** window call owns complete partition, order and frame parts. */
+typedef struct TdbWindowDef {
+  char *name;         /* WINDOW clause item: its name (owned), else NULL */
+  char *base;         /* the referenced window (owned), or NULL */
+  int bare_ref;       /* OVER name (no parentheses): the window as it is */
+  TdbExprList *partition_by;  /* or NULL (owned) */
+  TdbExprList *order_by;      /* or NULL (owned) */
+  int units;          /* TDB_FRAME_* */
+  TdbFrameBound start, end;
+  TdbSpan span;
+  struct TdbWindowDef *next;  /* the next item of a WINDOW clause (owned) */
+} TdbWindowDef;
 
 /* One item of an expression list: an expression with an optional alias and,
 ** in ORDER BY, a direction. */
@@ -100,8 +141,39 @@ struct TdbExprList {
 typedef enum TdbJoinKind {
   TDB_JOIN_CROSS,     /* `,` or CROSS JOIN */
   TDB_JOIN_INNER,     /* [INNER] JOIN ... ON */
-  TDB_JOIN_LEFT       /* LEFT [OUTER] JOIN ... ON */
+  TDB_JOIN_LEFT,      /* LEFT [OUTER] JOIN ... ON */
+  TDB_JOIN_RIGHT,     /* RIGHT [OUTER] JOIN ... ON */
+  TDB_JOIN_FULL       /* FULL [OUTER] JOIN ... ON */
 } TdbJoinKind;
+/* Or-ed into the parser's join kind for NATURAL joins. */
+#define TDB_JOIN_NATURAL 16
+
+/* The join tree of a FROM clause, built by the binder (binder.c, "joins").
+** FROM items are the leaves, numbered in FROM order; a join node joins the
+** items of its left subtree with those of its right one. A join's USING
+** columns (also NATURAL's) appear once in the joined row: INNER and LEFT
+** take the left side's column, RIGHT and FULL a merged column (the left
+** value unless NULL, else the right one) kept in an extra slot of the scope
+** row after every item's columns. */
+typedef struct TdbJoinNode {
+  int kind;           /* TdbJoinKind, or -1 for a leaf */
+  int left, right;    /* join: child node indexes */
+  struct TdbSource *src;  /* leaf: the item; join: the item that holds on/using */
+  struct TdbExpr *on; /* join: the condition (borrowed from src->on), or NULL */
+  uint64_t leaves;    /* bit i: FROM item i is below */
+  int nusing;         /* USING / NATURAL columns */
+  int *use_left, *use_right, *use_out; /* scope columns: the two sides, the result */
+} TdbJoinNode;
+
+typedef struct TdbJoinTree {
+  int n, root;
+  TdbJoinNode *nodes;
+  int nleaves;
+  int has_using;      /* some join has USING / NATURAL columns */
+  int slot_first, nslots; /* merged-column slots in the scope row */
+  struct TdbSource **leaf; /* leaf i's item */
+} TdbJoinTree;
+TDB_PRIVATE void tdbJoinTreeFree(TdbMem *mem, TdbJoinTree *jt);
 
 /* An item of FROM: a named relation (table, view, catalog view) or a
 ** derived table, with an optional alias; joined to the items before it. */
@@ -110,7 +182,11 @@ typedef struct TdbSource {
   char *alias;        /* owned, or NULL */
   struct TdbSelect *subquery;  /* derived table (owned), or NULL */
   int join;           /* TdbJoinKind with the items before it */
-  struct TdbExpr *on; /* join condition, or NULL */
+  int natural;        /* NATURAL join */
+  struct TdbExpr *on; /* join condition, or NULL (USING: made by the binder) */
+  struct TdbNameList *using_names; /* USING (columns), or NULL */
+  /* parenthesized joins: groups that open before this item / close after it */
+  uint8_t nopen, nclose;
   TdbSpan span;
   struct TdbSource *next;      /* the next item of the FROM list (owned) */
   /* set by the binder: */
@@ -173,17 +249,21 @@ typedef struct TdbSelect {
   int op;             /* TdbSetOp: a compound of left and right (columns NULL) */
   struct TdbSelect *left, *right;
   TdbWith *with;      /* WITH queries visible in this SELECT, or NULL */
+  TdbWindowDef *windows;  /* WINDOW clause, or NULL (owned) */
   /* set by the binder: */
   int *coltypes;      /* nresult static result types, -1 unknown (owned) */
   int nsource_cols;   /* width of the FROM row */
   int naggs;          /* aggregate calls (TDB_EXPR_FUNC with agg >= 0) */
   TdbExpr **aggs;     /* borrowed pointers to them, naggs entries */
+  int nwins;          /* window function calls (TDB_EXPR_FUNC with over) */
+  TdbExpr **wins;     /* borrowed pointers to them, nwins entries */
   int grouped;        /* GROUP BY or aggregates: rows are groups */
   int nresult;        /* visible result columns (columns->n after * expansion) */
   int nsort_extra;    /* ORDER BY keys computed beside the result columns */
   int *sort_col;      /* ORDER BY item i sorts by projected column sort_col[i] */
   char **colnames;    /* nresult result column names (owned) */
   int correlated;     /* refers to columns of an enclosing query */
+  TdbJoinTree *jtree; /* the FROM clause's joins (binder; owned), or NULL */
   struct TdbPlan *plan;
   struct TdbTemporal *temporal;  /* query-level temporal clauses (temporal.h), or NULL */
 } TdbSelect;
@@ -234,7 +314,13 @@ typedef enum TdbStmtKind {
   TDB_STMT_DESCRIBE,
   TDB_STMT_ANALYZE,
   TDB_STMT_SET,           /* SET name = where (NULL: DEFAULT) (temporal.c) */
-  TDB_STMT_SHOW_DRIFT     /* SHOW DRIFT name KEY set (temporal.c) */
+  TDB_STMT_SHOW_DRIFT,    /* SHOW DRIFT name KEY set (temporal.c) */
+  TDB_STMT_BEGIN,         /* transaction control (txn.c) */
+  TDB_STMT_COMMIT,
+  TDB_STMT_ROLLBACK,
+  TDB_STMT_SAVEPOINT,     /* name: the savepoint */
+  TDB_STMT_ROLLBACK_TO,
+  TDB_STMT_RELEASE
 } TdbStmtKind;
 
 #define TDB_OBJ_TABLE 1
@@ -332,6 +418,19 @@ TDB_PRIVATE TdbExpr *tdbExprCast(TdbParse *p, TdbToken start, TdbExpr *e,
                                  TdbToken type, TdbToken end);
 TDB_PRIVATE TdbExpr *tdbExprFunc(TdbParse *p, TdbToken name, TdbExprList *args,
                                  int distinct, int star, TdbToken end);
+/* SQL-standard call forms (ast_func.c), rewritten into plain calls:
+** TDB_FORM_FROM f(x FROM y [FOR z]) for substring, trim and extract;
+** TDB_FORM_FOR substring(x FOR z); TDB_FORM_TRIM trim(side [x] FROM y) with
+** flag 0 BOTH, 1 LEADING, 2 TRAILING; TDB_FORM_POSITION position(x IN y);
+** TDB_FORM_NOW CURRENT_TIMESTAMP. For the other forms flag is DISTINCT
+** (an error). Takes ownership of x, y, z (any may be NULL). */
+#define TDB_FORM_FROM 1
+#define TDB_FORM_FOR 2
+#define TDB_FORM_TRIM 3
+#define TDB_FORM_POSITION 4
+#define TDB_FORM_NOW 5
+TDB_PRIVATE TdbExpr *tdbExprFuncForm(TdbParse *p, TdbToken name, int form, int flag,
+                                     TdbExpr *x, TdbExpr *y, TdbExpr *z, TdbToken end);
 /* Widen an expression's span to include tokens around it (parentheses). */
 TDB_PRIVATE TdbExpr *tdbExprWiden(TdbParse *p, TdbToken open, TdbExpr *e, TdbToken close);
 TDB_PRIVATE void tdbExprFree(TdbMem *mem, TdbExpr *e);
@@ -360,7 +459,9 @@ TDB_PRIVATE TdbSource *tdbSourceSubquery(TdbParse *p, TdbToken open, TdbSelect *
                                          TdbToken *alias);
 /* Append item (joined with `join`, condition on) to list; returns the list. */
 TDB_PRIVATE TdbSource *tdbSourceJoin(TdbParse *p, TdbSource *list, int join,
-                                     TdbSource *item, TdbExpr *on);
+                                     TdbSource *item, TdbExpr *on, struct TdbNameList *names);
+/* A parenthesized list of items: it joins as one item. */
+TDB_PRIVATE TdbSource *tdbSourceGroup(TdbParse *p, TdbSource *list);
 TDB_PRIVATE void tdbSourceFree(TdbMem *mem, TdbSource *src);
 TDB_PRIVATE void tdbSelectFree(TdbMem *mem, TdbSelect *s);
 /* Subquery expressions: kind TDB_EXPR_SUBQUERY / EXISTS / IN_SELECT. */
@@ -385,6 +486,35 @@ TDB_PRIVATE void tdbWithFree(TdbMem *mem, TdbWith *w);
 /* left op ANY|ALL (sub); op a TDB_OP_EQ..GE. */
 TDB_PRIVATE TdbExpr *tdbExprQuantified(TdbParse *p, int op, int all, TdbExpr *left,
                                        TdbSelect *sub, TdbToken end);
+/* ---- windows and aggregate FILTER (ast_window.c) ---- */
+/* Attach FILTER (WHERE filter) and OVER window to a function call (either
+** may be NULL); widens the call's span over them. */
+TDB_PRIVATE TdbExpr *tdbExprWindowed(TdbParse *p, TdbExpr *call, TdbExpr *filter,
+                                     TdbWindowDef *over);
+/* OVER name. */
+TDB_PRIVATE TdbWindowDef *tdbWindowRef(TdbParse *p, TdbToken name);
+/* ( [base] [PARTITION BY] [ORDER BY] [frame] ): base.z NULL when absent;
+** frame is a def carrying only units and bounds, or NULL. */
+TDB_PRIVATE TdbWindowDef *tdbWindowNew(TdbParse *p, TdbToken base, TdbExprList *partition,
+                                       TdbExprList *order, TdbWindowDef *frame);
+/* ( base parts ): w (the parts) starting from window `base`. */
+TDB_PRIVATE TdbWindowDef *tdbWindowBase(TdbParse *p, TdbToken base, TdbWindowDef *w);
+/* A frame: units with start and end bounds (end NULL: CURRENT ROW). */
+TDB_PRIVATE TdbWindowDef *tdbWindowFrame(TdbParse *p, int units, TdbFrameBound start,
+                                         const TdbFrameBound *end);
+TDB_PRIVATE TdbWindowDef *tdbWindowWiden(TdbParse *p, TdbToken open, TdbWindowDef *w,
+                                         TdbToken close);
+/* WINDOW clause: append `name AS (w)` to list. */
+TDB_PRIVATE TdbWindowDef *tdbWindowAppend(TdbParse *p, TdbWindowDef *list, TdbToken name,
+                                          TdbWindowDef *w);
+/* Give a SELECT its WINDOW clause (taken). */
+TDB_PRIVATE TdbSelect *tdbSelectWindows(TdbParse *p, TdbSelect *s, TdbWindowDef *windows);
+TDB_PRIVATE void tdbWindowFree(TdbMem *mem, TdbWindowDef *w);
+/* Deep copy of one unbound window (not its `next`); NULL on out-of-memory
+** or a subquery inside (*unsupported set). */
+TDB_PRIVATE TdbWindowDef *tdbWindowCopy(TdbMem *mem, const TdbWindowDef *w, int *unsupported);
+/* Deep copy of an unbound expression list; NULL as tdbExprCopy. */
+TDB_PRIVATE TdbExprList *tdbExprListCopy(TdbMem *mem, const TdbExprList *l, int *unsupported);
 
 /* Names (INSERT columns, index columns). */
 TDB_PRIVATE TdbNameList *tdbNameListAppend(TdbParse *p, TdbNameList *l, TdbToken name,

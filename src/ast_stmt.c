@@ -137,6 +137,15 @@ TDB_PRIVATE void tdbParseAddColumn(TdbParse *p, TdbToken name, TdbToken type, Td
                         type.z, line, c);
       return;
     }
+    if (col->type == TDB_TYPE_INTERVAL) {
+      int line, c;
+      tdbErrLineCol(p->sql, (size_t)(type.z - p->sql), &line, &c);
+      p->rc = tdbErrSet(p->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_FEATURE,
+                        "type INTERVAL cannot be used for a table column (column \"%s\" at "
+                        "line %d, column %d): intervals are computed values only",
+                        col->name, line, c);
+      return;
+    }
   }
   if (dim && dim->z) {
     int64_t n = 0;

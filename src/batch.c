@@ -61,6 +61,33 @@ TDB_PRIVATE int tdbBatchDelete(TdbBatch *b, const void *key, size_t klen) {
   return tdbBatchAppendOp(b, TDB_KIND_DELETE, key, klen, NULL, 0);
 }
 
+TDB_PRIVATE int tdbBatchAppendBatch(TdbBatch *dst, const TdbBatch *src) {
+  void *buf = dst->buf;
+  if (dst->oom || src->oom) return TDB_NOMEM;
+  if (src->count > UINT32_MAX - dst->count) return TDB_TOOBIG;
+  if (src->len == 0) return TDB_OK;
+  if (tdbMemGrow(dst->mem, &buf, &dst->cap, dst->len + src->len, 1) != 0) return TDB_NOMEM;
+  dst->buf = buf;
+  memcpy(dst->buf + dst->len, src->buf, src->len);
+  dst->len += src->len;
+  dst->count += src->count;
+  return TDB_OK;
+}
+
+TDB_PRIVATE TdbBatchMark tdbBatchMarkOf(const TdbBatch *b) {
+  TdbBatchMark m;
+  m.len = b->len;
+  m.count = b->count;
+  return m;
+}
+
+TDB_PRIVATE void tdbBatchTruncate(TdbBatch *b, TdbBatchMark m) {
+  if (m.len <= b->len && m.count <= b->count) {
+    b->len = m.len;
+    b->count = m.count;
+  }
+}
+
 TDB_PRIVATE int tdbBatchEncode(const TdbBatch *b, uint64_t epoch, int64_t wall_us,
                                TdbStr *out) {
   unsigned char head[TDB_BATCH_HEADER + TDB_VARINT32_MAX];
@@ -98,6 +125,19 @@ static int tdbBatchNextOp(const unsigned char **p, const unsigned char *end,
     q += len;
   }
   *p = q;
+  return 0;
+}
+
+TDB_PRIVATE int tdbBatchForEach(const TdbBatch *b, TdbBatchOpFn fn, void *ctx) {
+  const unsigned char *p = b->buf, *end = b->buf + b->len;
+  uint32_t i;
+  TdbBatchOp op;
+  int rc;
+  for (i = 0; i < b->count; i++) {
+    if (tdbBatchNextOp(&p, end, &op) != 0) return TDB_CORRUPT; /* built here: cannot */
+    rc = fn(ctx, &op);
+    if (rc) return rc;
+  }
   return 0;
 }
 

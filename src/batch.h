@@ -37,6 +37,19 @@ TDB_PRIVATE int tdbBatchPut(TdbBatch *b, const void *key, size_t klen, const voi
                             size_t vlen);
 TDB_PRIVATE int tdbBatchDelete(TdbBatch *b, const void *key, size_t klen);
 
+/* Append every op of src to dst, in order. TDB_OK, TDB_NOMEM (dst keeps
+** what it had) or TDB_TOOBIG. */
+TDB_PRIVATE int tdbBatchAppendBatch(TdbBatch *dst, const TdbBatch *src);
+
+/* Where a batch ends now, to cut it back there later (a savepoint). */
+typedef struct TdbBatchMark {
+  size_t len;
+  uint32_t count;
+} TdbBatchMark;
+TDB_PRIVATE TdbBatchMark tdbBatchMarkOf(const TdbBatch *b);
+/* Drop the ops appended after mark m (taken from b). */
+TDB_PRIVATE void tdbBatchTruncate(TdbBatch *b, TdbBatchMark m);
+
 /* Append the batch, encoded as a WAL record with its epoch and wall-clock,
 ** to out. Returns TDB_OK or TDB_NOMEM. */
 TDB_PRIVATE int tdbBatchEncode(const TdbBatch *b, uint64_t epoch, int64_t wall_us,
@@ -58,6 +71,10 @@ typedef struct TdbBatchHeader {
 
 /* Callback for each operation; a non-zero return stops and is returned. */
 typedef int (*TdbBatchOpFn)(void *ctx, const TdbBatchOp *op);
+
+/* Call fn for every op of a batch (not an encoded record) in order; a
+** non-zero return stops and is returned. */
+TDB_PRIVATE int tdbBatchForEach(const TdbBatch *b, TdbBatchOpFn fn, void *ctx);
 
 /* Validate a record and decode its header: TDB_OK or TDB_CORRUPT (malformed
 ** or trailing bytes). Every op is checked, so a corrupt record is rejected

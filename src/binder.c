@@ -14,6 +14,7 @@
 #include "parser.h"
 #include "temporal.h"
 #include "views.h"
+#include "window.h"
 
 /* The names visible to an expression: the FROM items of one query, and
 ** the queries around it. */
@@ -24,6 +25,9 @@ typedef struct TdbScope {
   int allow_aggs;           /* aggregates may appear here */
   int in_agg;               /* inside an aggregate's arguments */
   const char *agg_where;    /* where aggregates are not allowed, for the message */
+  int allow_windows;        /* window calls may appear here (select list, ORDER BY) */
+  int in_window;            /* inside a window call's arguments or window */
+  const char *win_where;    /* where window calls are not allowed, for the message */
 } TdbScope;
 
 /* The WITH queries visible while binding: one frame per WITH list being
@@ -131,7 +135,13 @@ static int tdbBindQualifies(const TdbSource *src, const char *table) {
 
 /* ---- expressions --------------------------------------------------------------- */
 
+static void tdbJoinLookup(const TdbJoinTree *jt, int node, const char *name, int *count,
+                          int *col);
+
 static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth);
+static int tdbCheckCondition(TdbBinder *b, const TdbScope *sc, const TdbExpr *e,
+                             const char *what);
+static int tdbBindWindowCall(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth);
 
 static int tdbBindList(TdbBinder *b, TdbScope *sc, TdbExprList *l, int depth) {
   int i, rc;
@@ -168,7 +178,9 @@ static int tdbBindAggregate(TdbBinder *b, TdbScope *sc, TdbExpr *e, const TdbAgg
   }
   sc->in_agg = 1;
   rc = tdbBindList(b, sc, e->list, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, sc, e->filter, depth + 1);
   sc->in_agg = 0;
+  if (rc == TDB_OK) rc = tdbCheckCondition(b, sc, e->filter, "FILTER");
   if (rc != TDB_OK) return rc;
   grown = tdbMemRealloc(b->mem, s->aggs, sizeof(TdbExpr *) * (size_t)(s->naggs + 1));
   if (!grown) return tdbErrNoMem(b->err);
@@ -184,7 +196,19 @@ static int tdbBindFunc(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   const TdbAggDef *agg = def ? NULL : tdbAggFind(e->name);
   int argc = e->list ? e->list->n : 0;
   TdbStr msg;
+  if (e->over) return tdbBindWindowCall(b, sc, e, depth);
   if (agg) return tdbBindAggregate(b, sc, e, agg, depth);
+  if (e->filter) {
+    tdbStrInit(&msg, b->mem);
+    if (tdbWinFuncFind(e->name)) tdbStrAppendf(&msg, "window function %s requires an OVER clause", e->name);
+    else tdbStrAppendf(&msg, "FILTER specified, but %s is not an aggregate function", e->name);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE);
+  }
+  if (!def && tdbWinFuncFind(e->name)) {
+    tdbStrInit(&msg, b->mem);
+    tdbStrAppendf(&msg, "window function %s requires an OVER clause", e->name);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE);
+  }
   if (def && argc >= def->min_args && (def->max_args < 0 || argc <= def->max_args) &&
       !e->star && !e->distinct) {
     e->func = def; /* evaluation calls it without looking it up again */
@@ -214,6 +238,26 @@ static int tdbBindColumn(TdbBinder *b, TdbScope *sc, TdbExpr *e) {
   for (s = sc; s; s = s->outer, depth++) {
     TdbSource *src, *found_src = NULL;
     int found = -1;
+    if (!e->table && s->sel && s->sel->jtree && s->sel->jtree->has_using &&
+        s->sources == s->sel->from) {
+      /* USING columns show once: look the name up through the join tree */
+      int count = 0, col = -1;
+      tdbJoinLookup(s->sel->jtree, s->sel->jtree->root, e->name, &count, &col);
+      if (count > 1) {
+        tdbStrInit(&msg, b->mem);
+        tdbStrAppendf(&msg, "column reference \"%s\" is ambiguous", e->name);
+        return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_AMBIGUOUS_COLUMN);
+      }
+      if (count == 1) {
+        TdbScope *t;
+        e->depth = depth;
+        e->column = col;
+        for (t = sc; t != s; t = t->outer) {
+          if (t->sel) t->sel->correlated = 1;
+        }
+        return TDB_OK;
+      }
+    }
     for (src = s->sources; src; src = src->next) {
       int i, w;
       if (e->table && !tdbBindQualifies(src, e->table)) continue;
@@ -370,6 +414,208 @@ static int tdbCheckCondition(TdbBinder *b, const TdbScope *sc, const TdbExpr *e,
   tdbStrInit(&msg, b->mem);
   tdbStrAppendf(&msg, "argument of %s must be type BOOLEAN, not type %s", what, tdbTypeName(type));
   return tdbBindFail(b, &msg, e->span, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH);
+}
+
+/* ---- window calls ----------------------------------------------------------- */
+
+/* The window of the WINDOW clause called name, or NULL. */
+static const TdbWindowDef *tdbFindWindow(const TdbSelect *s, const char *name) {
+  const TdbWindowDef *w;
+  for (w = s->windows; w; w = w->next) {
+    if (strcmp(w->name, name) == 0) return w;
+  }
+  return NULL;
+}
+
+static int tdbWindowError(TdbBinder *b, TdbSpan span, const char *sqlstate, const char *fmt,
+                          const char *name) {
+  TdbStr msg;
+  tdbStrInit(&msg, b->mem);
+  tdbStrAppendf(&msg, fmt, name);
+  return tdbBindFail(b, &msg, span, TDB_ERROR_SCHEMA, sqlstate);
+}
+
+/* Copy list *from into *to (unbound); a subquery inside is not supported. */
+static int tdbWindowCopyList(TdbBinder *b, const TdbWindowDef *w, const TdbExprList *from,
+                             TdbExprList **to) {
+  int unsupported = 0;
+  if (!from) return TDB_OK;
+  *to = tdbExprListCopy(b->mem, from, &unsupported);
+  if (*to) return TDB_OK;
+  if (unsupported) {
+    return tdbWindowError(b, w->span, TDB_SQLSTATE_FEATURE,
+                          "a subquery in named window \"%s\" is not supported", w->name);
+  }
+  return tdbErrNoMem(b->err);
+}
+
+/* Complete the window of a call from the named windows it refers to
+** (OVER w takes w as it is; OVER (w ...) adds to w's partition and order). */
+static int tdbResolveWindow(TdbBinder *b, const TdbSelect *s, TdbWindowDef *w) {
+  int hops = 0, rc;
+  while (w->base) {
+    const TdbWindowDef *ref = tdbFindWindow(s, w->base);
+    char *next;
+    if (!ref) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_UNDEFINED_OBJECT,
+                            "window \"%s\" does not exist", w->base);
+    }
+    if (++hops > 64) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "window \"%s\" refers to itself", w->base);
+    }
+    if (w->partition_by) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "cannot override PARTITION BY clause of window \"%s\"", ref->name);
+    }
+    if (!w->bare_ref && ref->order_by && w->order_by) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "cannot override ORDER BY clause of window \"%s\"", ref->name);
+    }
+    if (!w->bare_ref && ref->units) {
+      return tdbWindowError(b, w->span, TDB_SQLSTATE_WINDOWING,
+                            "cannot copy window \"%s\" because it has a frame clause", ref->name);
+    }
+    rc = tdbWindowCopyList(b, ref, ref->partition_by, &w->partition_by);
+    if (rc == TDB_OK && !w->order_by) rc = tdbWindowCopyList(b, ref, ref->order_by, &w->order_by);
+    if (rc != TDB_OK) return rc;
+    if (w->bare_ref && ref->units) {
+      int unsupported = 0;
+      w->units = ref->units;
+      w->start.kind = ref->start.kind;
+      w->end.kind = ref->end.kind;
+      if ((ref->start.offset && !(w->start.offset = tdbExprCopy(b->mem, ref->start.offset, &unsupported))) ||
+          (ref->end.offset && !(w->end.offset = tdbExprCopy(b->mem, ref->end.offset, &unsupported)))) {
+        return unsupported ? tdbWindowError(b, w->span, TDB_SQLSTATE_FEATURE,
+                                            "a subquery in named window \"%s\" is not supported",
+                                            ref->name)
+                           : tdbErrNoMem(b->err);
+      }
+    }
+    next = NULL;
+    if (ref->base && !(next = tdbMemStrndup(b->mem, ref->base, strlen(ref->base)))) {
+      return tdbErrNoMem(b->err);
+    }
+    tdbMemFree(b->mem, w->base);
+    w->base = next;
+    w->bare_ref = 0;
+  }
+  return TDB_OK;
+}
+
+/* The frame rules of SQL: where each bound may stand. */
+static int tdbCheckFrame(TdbBinder *b, const TdbWindowDef *w) {
+  int s = w->start.kind, e = w->end.kind;
+  const char *why = NULL;
+  if (!w->units) return TDB_OK;
+  if (s == TDB_BOUND_UNBOUNDED_FOLLOWING) why = "frame start cannot be UNBOUNDED FOLLOWING";
+  else if (e == TDB_BOUND_UNBOUNDED_PRECEDING) why = "frame end cannot be UNBOUNDED PRECEDING";
+  else if (s == TDB_BOUND_CURRENT_ROW && e == TDB_BOUND_PRECEDING)
+    why = "frame starting from current row cannot have preceding rows";
+  else if (s == TDB_BOUND_FOLLOWING && (e == TDB_BOUND_PRECEDING || e == TDB_BOUND_CURRENT_ROW))
+    why = "frame starting from following row cannot have preceding rows";
+  else if (w->units == TDB_FRAME_RANGE && (w->start.offset || w->end.offset) &&
+           (!w->order_by || w->order_by->n != 1))
+    why = "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column";
+  if (!why) return TDB_OK;
+  return tdbBindErrorAt(b, w->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING, why);
+}
+
+/* f(args) [FILTER (WHERE ...)] OVER window: check where it stands, resolve
+** the window, bind the arguments and the window's expressions, and
+** register the call with its SELECT. */
+static int tdbBindWindowCall(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
+  const TdbWinFuncDef *wdef = tdbWinFuncFind(e->name);
+  const TdbAggDef *agg = wdef ? NULL : tdbAggFind(e->name);
+  TdbSelect *s = sc->sel;
+  TdbWindowDef *w = e->over;
+  int argc = e->list ? e->list->n : 0, rc;
+  TdbScope empty;
+  TdbStr msg;
+  void *grown;
+  tdbStrInit(&msg, b->mem);
+  if (!sc->allow_windows || !s) {
+    tdbStrAppendf(&msg, "window functions are not allowed in %s",
+                  sc->win_where ? sc->win_where : sc->agg_where ? sc->agg_where : "this context");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING);
+  }
+  if (sc->in_agg) {
+    tdbStrAppendf(&msg, "aggregate function calls cannot contain window function calls");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING);
+  }
+  if (sc->in_window) {
+    tdbStrAppendf(&msg, "window function calls cannot be nested");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WINDOWING);
+  }
+  if (!wdef && !agg) {
+    if (tdbFuncFind(e->name)) {
+      tdbStrAppendf(&msg, "OVER specified, but %s is not a window function nor an aggregate function", e->name);
+      return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_WRONG_OBJECT_TYPE);
+    }
+    tdbStrAppendf(&msg, "no such window function: %s", e->name);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_FUNCTION);
+  }
+  if (e->star ? (!agg || agg->kind != TDB_AGG_COUNT || argc != 0)
+              : wdef ? (argc < wdef->min_args || argc > wdef->max_args)
+                     : (argc < TDB_MAX(agg->min_args, 1) || argc > agg->max_args)) {
+    if (e->star) tdbStrAppendf(&msg, "%s(*) is only valid for count", e->name);
+    else tdbStrAppendf(&msg, "wrong number of arguments to %s(): %d given", e->name, argc);
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_FUNCTION);
+  }
+  if (e->distinct) {
+    tdbStrAppendf(&msg, "DISTINCT is not implemented for window functions");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR, TDB_SQLSTATE_FEATURE);
+  }
+  if (wdef && e->filter) {
+    tdbStrAppendf(&msg, "FILTER is not implemented for non-aggregate window functions");
+    return tdbBindFail(b, &msg, e->span, TDB_ERROR, TDB_SQLSTATE_FEATURE);
+  }
+  tdbStrClear(&msg);
+  rc = tdbResolveWindow(b, s, w);
+  if (rc == TDB_OK) rc = tdbCheckFrame(b, w);
+  if (rc != TDB_OK) return rc;
+  sc->in_window = 1;
+  rc = tdbBindList(b, sc, e->list, depth + 1);
+  if (rc == TDB_OK && e->filter) {
+    sc->in_agg = 1; /* no aggregates inside FILTER */
+    rc = tdbBindExpr(b, sc, e->filter, depth + 1);
+    sc->in_agg = 0;
+    if (rc == TDB_OK) rc = tdbCheckCondition(b, sc, e->filter, "FILTER");
+  }
+  if (rc == TDB_OK) rc = tdbBindList(b, sc, w->partition_by, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindList(b, sc, w->order_by, depth + 1);
+  sc->in_window = 0;
+  if (rc != TDB_OK) return rc;
+  /* frame offsets cannot read the rows they frame */
+  memset(&empty, 0, sizeof empty);
+  empty.outer = sc->outer;
+  empty.agg_where = "window frame offsets";
+  empty.win_where = "window frame offsets";
+  rc = tdbBindExpr(b, &empty, w->start.offset, depth + 1);
+  if (rc == TDB_OK) rc = tdbBindExpr(b, &empty, w->end.offset, depth + 1);
+  if (rc != TDB_OK) return rc;
+  grown = tdbMemRealloc(b->mem, s->wins, sizeof(TdbExpr *) * (size_t)(s->nwins + 1));
+  if (!grown) return tdbErrNoMem(b->err);
+  s->wins = grown;
+  e->win = s->nwins;
+  e->aggdef = agg;
+  e->windef = wdef;
+  s->wins[s->nwins++] = e;
+  return TDB_OK;
+}
+
+/* The WINDOW clause: names are unique. */
+static int tdbBindWindowClause(TdbBinder *b, const TdbSelect *s) {
+  const TdbWindowDef *w, *o;
+  for (w = s->windows; w; w = w->next) {
+    for (o = w->next; o; o = o->next) {
+      if (strcmp(w->name, o->name) == 0) {
+        return tdbWindowError(b, o->span, TDB_SQLSTATE_WINDOWING,
+                              "window \"%s\" is already defined", o->name);
+      }
+    }
+  }
+  return TDB_OK;
 }
 
 /* GROUP BY 2 and GROUP BY alias stand for a result column's expression. */
@@ -558,6 +804,426 @@ static int tdbBindView(TdbBinder *b, TdbSource *src, const TdbViewDef *v) {
   return tdbBindSelectIn(&inner, src->view_select, NULL);
 }
 
+/* ---- joins: the join tree, USING / NATURAL, ON scope ---------------------------------
+**
+** The parser keeps FROM flat: items in order, each with the join that links
+** it to what comes before, and counts of parentheses opening before it and
+** closing after it. The tree is rebuilt here, left-deep within each group:
+**
+**   a JOIN (b JOIN c ON p) ON q        items: a | (b | c ON p) | ON q on b
+**        join(q)                         the join of a group with what is
+**        /     \                         before it sits on the group's first
+**       a     join(p)                    item
+**             /   \
+**            b     c
+*/
+
+typedef struct TdbJoinBuild {
+  TdbBinder *b;
+  TdbJoinTree *jt;
+  uint8_t *opens, *closes; /* remaining parentheses per leaf */
+  int pos, last;           /* next leaf to read, last leaf read */
+  int *parent;
+} TdbJoinBuild;
+
+static int tdbJoinGroup(TdbJoinBuild *jb, int *out);
+
+static int tdbJoinNodeNew(TdbJoinBuild *jb, int kind) {
+  TdbJoinNode *n = &jb->jt->nodes[jb->jt->n];
+  memset(n, 0, sizeof *n);
+  n->kind = kind;
+  n->left = n->right = -1;
+  return jb->jt->n++;
+}
+
+static int tdbJoinItem(TdbJoinBuild *jb, int *out) {
+  int i = jb->pos, node;
+  if (jb->opens[i] > 0) {
+    jb->opens[i]--;
+    return tdbJoinGroup(jb, out);
+  }
+  node = tdbJoinNodeNew(jb, -1);
+  jb->jt->nodes[node].src = jb->jt->leaf[i];
+  jb->jt->nodes[node].leaves = (uint64_t)1 << i;
+  jb->pos++;
+  jb->last = i;
+  *out = node;
+  return TDB_OK;
+}
+
+static int tdbJoinGroup(TdbJoinBuild *jb, int *out) {
+  int left, right, rc, node;
+  rc = tdbJoinItem(jb, &left);
+  if (rc != TDB_OK) return rc;
+  for (;;) {
+    TdbSource *src;
+    TdbJoinNode *n;
+    if (jb->closes[jb->last] > 0) {
+      jb->closes[jb->last]--;
+      break;
+    }
+    if (jb->pos >= jb->jt->nleaves) break;
+    src = jb->jt->leaf[jb->pos];
+    rc = tdbJoinItem(jb, &right);
+    if (rc != TDB_OK) return rc;
+    node = tdbJoinNodeNew(jb, src->join);
+    n = &jb->jt->nodes[node];
+    n->left = left;
+    n->right = right;
+    n->src = src;
+    n->on = src->on;
+    n->leaves = jb->jt->nodes[left].leaves | jb->jt->nodes[right].leaves;
+    jb->parent[left] = jb->parent[right] = node;
+    left = node;
+  }
+  *out = left;
+  return TDB_OK;
+}
+
+/* The leaf of the FROM row holding scope column col, or -1 (a merged slot). */
+static int tdbJoinLeafOf(const TdbJoinTree *jt, int col) {
+  int i;
+  for (i = 0; i < jt->nleaves; i++) {
+    const TdbSource *s = jt->leaf[i];
+    if (col >= s->first_column && col < s->first_column + s->ncolumns) return i;
+  }
+  return -1;
+}
+
+/* The leaves a scope column stands for (a merged slot: both sides). */
+static uint64_t tdbJoinColLeaves(const TdbJoinTree *jt, int col) {
+  int i, k, leaf = tdbJoinLeafOf(jt, col);
+  if (leaf >= 0) return (uint64_t)1 << leaf;
+  for (i = 0; i < jt->n; i++) {
+    for (k = 0; k < jt->nodes[i].nusing; k++) {
+      if (jt->nodes[i].use_out[k] == col) return jt->nodes[i].leaves;
+    }
+  }
+  return 0;
+}
+
+/* The name of scope column col. */
+static const char *tdbJoinColName(const TdbJoinTree *jt, int col) {
+  int i, k, leaf = tdbJoinLeafOf(jt, col);
+  if (leaf >= 0) return tdbSrcColName(jt->leaf[leaf], col - jt->leaf[leaf]->first_column);
+  for (i = 0; i < jt->n; i++) {
+    for (k = 0; k < jt->nodes[i].nusing; k++) {
+      if (jt->nodes[i].use_out[k] == col) return tdbJoinColName(jt, jt->nodes[i].use_left[k]);
+    }
+  }
+  return "?";
+}
+
+/* Count the columns named `name` that node shows unqualified (a join's
+** USING columns hide the two they merge); *col is the last one found. */
+static void tdbJoinLookup(const TdbJoinTree *jt, int node, const char *name, int *count,
+                          int *col) {
+  const TdbJoinNode *n = &jt->nodes[node];
+  int k;
+  if (n->kind < 0) {
+    int w = tdbSrcWidth(n->src);
+    for (k = 0; k < w; k++) {
+      if (strcmp(tdbSrcColName(n->src, k), name) == 0) {
+        (*count)++;
+        *col = n->src->first_column + k;
+      }
+    }
+    return;
+  }
+  for (k = 0; k < n->nusing; k++) {
+    if (strcmp(tdbJoinColName(jt, n->use_left[k]), name) == 0) {
+      (*count)++;
+      *col = n->use_out[k];
+      return;
+    }
+  }
+  tdbJoinLookup(jt, n->left, name, count, col);
+  tdbJoinLookup(jt, n->right, name, count, col);
+}
+
+/* The columns `*` shows for node, in order: a join's USING columns first,
+** then the left side's other columns, then the right side's (SQL standard). */
+static void tdbJoinStar(const TdbJoinTree *jt, int node, int *cols, int *n) {
+  const TdbJoinNode *jn = &jt->nodes[node];
+  int k, j, start;
+  if (jn->kind < 0) {
+    for (k = 0; k < tdbSrcVisible(jn->src); k++) {
+      cols[(*n)++] = jn->src->first_column + tdbSrcVisibleColumn(jn->src, k);
+    }
+    return;
+  }
+  for (k = 0; k < jn->nusing; k++) cols[(*n)++] = jn->use_out[k];
+  start = *n;
+  tdbJoinStar(jt, jn->left, cols, n);
+  tdbJoinStar(jt, jn->right, cols, n);
+  /* drop the merged columns' sources */
+  for (k = j = start; k < *n; k++) {
+    int m, hidden = 0;
+    for (m = 0; m < jn->nusing && !hidden; m++) {
+      hidden = cols[k] == jn->use_left[m] || cols[k] == jn->use_right[m];
+    }
+    if (!hidden) cols[j++] = cols[k];
+  }
+  *n = j;
+}
+
+/* A bound reference to scope column col, qualified for EXPLAIN. */
+static TdbExpr *tdbJoinColumnRef(TdbBinder *b, const TdbJoinTree *jt, int col, TdbSpan span) {
+  TdbExpr *e = tdbMemAllocZero(b->mem, sizeof *e);
+  const char *name = tdbJoinColName(jt, col);
+  int leaf = tdbJoinLeafOf(jt, col);
+  if (!e) return NULL;
+  e->kind = TDB_EXPR_COLUMN;
+  e->agg = -1;
+  tdbValueSetNull(&e->value);
+  e->span = span;
+  e->column = col;
+  e->resolved = 1;
+  e->name = tdbMemStrndup(b->mem, name, strlen(name));
+  if (leaf >= 0) {
+    const TdbSource *s = jt->leaf[leaf];
+    const char *q = s->alias ? s->alias : s->name;
+    if (q) e->table = tdbMemStrndup(b->mem, q, strlen(q));
+    if (q && !e->table) e->name = (tdbMemFree(b->mem, e->name), NULL);
+  }
+  if (!e->name) {
+    tdbMemFree(b->mem, e->table);
+    tdbMemFree(b->mem, e);
+    return NULL;
+  }
+  return e;
+}
+
+/* AND `l = r` onto *cond (a USING / NATURAL condition). */
+static int tdbJoinAddEq(TdbBinder *b, const TdbJoinTree *jt, TdbExpr **cond, int l, int r,
+                        TdbSpan span) {
+  TdbExpr *eq = tdbMemAllocZero(b->mem, sizeof *eq);
+  if (!eq) return tdbErrNoMem(b->err);
+  eq->kind = TDB_EXPR_BINARY;
+  eq->op = TDB_OP_EQ;
+  eq->agg = -1;
+  eq->span = span;
+  tdbValueSetNull(&eq->value);
+  eq->left = tdbJoinColumnRef(b, jt, l, span);
+  eq->right = tdbJoinColumnRef(b, jt, r, span);
+  if (!eq->left || !eq->right) {
+    tdbExprFree(b->mem, eq);
+    return tdbErrNoMem(b->err);
+  }
+  if (*cond) {
+    TdbExpr *and = tdbMemAllocZero(b->mem, sizeof *and);
+    if (!and) {
+      tdbExprFree(b->mem, eq);
+      return tdbErrNoMem(b->err);
+    }
+    and->kind = TDB_EXPR_BINARY;
+    and->op = TDB_OP_AND;
+    and->agg = -1;
+    and->span = span;
+    tdbValueSetNull(&and->value);
+    and->left = *cond;
+    and->right = eq;
+    *cond = and;
+  } else {
+    *cond = eq;
+  }
+  return TDB_OK;
+}
+
+/* Find USING column `name` on one side of a join: exactly one. */
+static int tdbJoinUsingSide(TdbBinder *b, const TdbJoinTree *jt, int node, const char *name,
+                            const char *side, TdbSpan span, int *col) {
+  int count = 0;
+  TdbStr msg;
+  tdbJoinLookup(jt, node, name, &count, col);
+  if (count == 1) return TDB_OK;
+  tdbStrInit(&msg, b->mem);
+  if (count == 0) {
+    tdbStrAppendf(&msg, "column \"%s\" specified in USING clause does not exist in %s table",
+                  name, side);
+    return tdbBindFail(b, &msg, span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_COLUMN);
+  }
+  tdbStrAppendf(&msg, "column reference \"%s\" in USING clause is ambiguous in %s table", name,
+                side);
+  return tdbBindFail(b, &msg, span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_AMBIGUOUS_COLUMN);
+}
+
+/* Resolve the USING / NATURAL columns of join node i: the pairs it merges,
+** the slot of a merged column, and the equality condition. */
+static int tdbJoinResolveUsing(TdbBinder *b, TdbJoinTree *jt, int i, int *nslots) {
+  TdbJoinNode *n = &jt->nodes[i];
+  TdbSource *src = n->src;
+  const char **names = NULL;
+  int k, m, nnames = 0, rc = TDB_OK;
+  int *lstar = NULL, nl = 0;
+  if (src->natural && (src->on || src->using_names)) {
+    return tdbBindErrorAt(b, src->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                          "a NATURAL join cannot have an ON or USING clause");
+  }
+  if (!src->natural && !src->using_names) return TDB_OK;
+  if (src->join == TDB_JOIN_CROSS) {
+    return tdbBindErrorAt(b, src->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                          "a CROSS JOIN cannot have a USING clause");
+  }
+  if (src->using_names) {
+    nnames = src->using_names->n;
+    names = tdbMemAlloc(b->mem, sizeof(char *) * (size_t)nnames);
+    if (!names) return tdbErrNoMem(b->err);
+    for (k = 0; k < nnames; k++) {
+      names[k] = src->using_names->names[k];
+      for (m = 0; m < k; m++) {
+        if (strcmp(names[m], names[k]) == 0) {
+          TdbStr msg;
+          tdbStrInit(&msg, b->mem);
+          tdbStrAppendf(&msg, "column name \"%s\" appears more than once in USING clause",
+                        names[k]);
+          tdbMemFree(b->mem, names);
+          return tdbBindFail(b, &msg, src->using_names->spans[k], TDB_ERROR_SCHEMA,
+                             TDB_SQLSTATE_DUPLICATE_COLUMN);
+        }
+      }
+    }
+  } else {
+    /* NATURAL: the names `*` shows on both sides, in the left side's order */
+    int *rstar, nr = 0;
+    lstar = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(2 * jt->slot_first + 2));
+    names = tdbMemAlloc(b->mem, sizeof(char *) * (size_t)(jt->slot_first + 1));
+    if (!lstar || !names) {
+      tdbMemFree(b->mem, lstar);
+      tdbMemFree(b->mem, names);
+      return tdbErrNoMem(b->err);
+    }
+    rstar = lstar + jt->slot_first + 1;
+    tdbJoinStar(jt, n->left, lstar, &nl);
+    tdbJoinStar(jt, n->right, rstar, &nr);
+    for (k = 0; k < nl; k++) {
+      const char *ln = tdbJoinColName(jt, lstar[k]);
+      for (m = 0; m < nr; m++) {
+        if (strcmp(ln, tdbJoinColName(jt, rstar[m])) == 0) {
+          int d;
+          for (d = 0; d < nnames && strcmp(names[d], ln) != 0; d++) {
+          }
+          if (d == nnames) names[nnames++] = ln;
+          break;
+        }
+      }
+    }
+    tdbMemFree(b->mem, lstar);
+  }
+  n->use_left = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(nnames + 1));
+  n->use_right = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(nnames + 1));
+  n->use_out = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(nnames + 1));
+  if (!n->use_left || !n->use_right || !n->use_out) rc = tdbErrNoMem(b->err);
+  for (k = 0; k < nnames && rc == TDB_OK; k++) {
+    TdbSpan sp = src->using_names ? src->using_names->spans[k] : src->span;
+    int l = -1, r = -1;
+    rc = tdbJoinUsingSide(b, jt, n->left, names[k], "left", sp, &l);
+    if (rc == TDB_OK) rc = tdbJoinUsingSide(b, jt, n->right, names[k], "right", sp, &r);
+    if (rc == TDB_OK) rc = tdbJoinAddEq(b, jt, &src->on, l, r, src->span);
+    if (rc != TDB_OK) break;
+    n->use_left[k] = l;
+    n->use_right[k] = r;
+    n->use_out[k] = n->kind == TDB_JOIN_RIGHT || n->kind == TDB_JOIN_FULL
+                        ? jt->slot_first + (*nslots)++ : l;
+    n->nusing = k + 1;
+  }
+  tdbMemFree(b->mem, names);
+  n->on = src->on;
+  if (nnames > 0) jt->has_using = 1;
+  return rc;
+}
+
+/* Check that the ON of join node i reads only the items it joins (outer
+** joins and joins inside parentheses; SQLite's rule). */
+static int tdbJoinCheckOn(TdbBinder *b, const TdbJoinTree *jt, const TdbJoinNode *n,
+                          const TdbExpr *e) {
+  int i, rc;
+  if (!e) return TDB_OK;
+  if (e->kind == TDB_EXPR_COLUMN && e->depth == 0) {
+    uint64_t m = tdbJoinColLeaves(jt, e->column);
+    if (m & ~n->leaves) {
+      TdbStr msg;
+      int leaf = tdbJoinLeafOf(jt, e->column);
+      const TdbSource *s = leaf >= 0 ? jt->leaf[leaf] : NULL;
+      tdbStrInit(&msg, b->mem);
+      tdbStrAppendf(&msg, "ON clause references table \"%s\" outside its join",
+                    s ? (s->alias ? s->alias : s->name ? s->name : "?") : "?");
+      return tdbBindFail(b, &msg, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_TABLE);
+    }
+    return TDB_OK;
+  }
+  if (e->select) return TDB_OK; /* a subquery's reads are its own */
+  rc = tdbJoinCheckOn(b, jt, n, e->left);
+  if (rc == TDB_OK) rc = tdbJoinCheckOn(b, jt, n, e->right);
+  if (rc == TDB_OK) rc = tdbJoinCheckOn(b, jt, n, e->third);
+  for (i = 0; rc == TDB_OK && e->list && i < e->list->n; i++) {
+    rc = tdbJoinCheckOn(b, jt, n, e->list->items[i].expr);
+  }
+  return rc;
+}
+
+/* After ON is bound: every ON outside the top run of inner joins reads only
+** its own items. */
+static int tdbJoinCheckScopes(TdbBinder *b, const TdbJoinTree *jt, int node, int top) {
+  const TdbJoinNode *n = &jt->nodes[node];
+  int inner, rc;
+  if (n->kind < 0) return TDB_OK;
+  inner = n->kind == TDB_JOIN_INNER || n->kind == TDB_JOIN_CROSS;
+  if (!(top && inner)) {
+    rc = tdbJoinCheckOn(b, jt, n, n->on);
+    if (rc != TDB_OK) return rc;
+  }
+  rc = tdbJoinCheckScopes(b, jt, n->left, top && inner);
+  return rc == TDB_OK ? tdbJoinCheckScopes(b, jt, n->right, 0) : rc;
+}
+
+/* Build s->jtree over the bound FROM items (offsets set); merged USING
+** columns get slots from *width on, which grows by their number. */
+static int tdbBindJoinTree(TdbBinder *b, TdbSelect *s, int *width) {
+  TdbJoinBuild jb;
+  TdbJoinTree *jt;
+  TdbSource *src;
+  int n = 0, i, rc, nslots = 0;
+  for (src = s->from; src; src = src->next) n++;
+  if (n > 64) {
+    return tdbErrSet(b->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_LIMIT,
+                     "too many tables in FROM: %d (at most 64)", n);
+  }
+  jt = tdbMemAllocZero(b->mem, sizeof *jt);
+  if (!jt) return tdbErrNoMem(b->err);
+  s->jtree = jt;
+  jt->nleaves = n;
+  jt->nodes = tdbMemAllocZero(b->mem, sizeof(TdbJoinNode) * (size_t)(2 * n));
+  jt->leaf = tdbMemAllocZero(b->mem, sizeof(TdbSource *) * (size_t)n);
+  memset(&jb, 0, sizeof jb);
+  jb.b = b;
+  jb.jt = jt;
+  jb.opens = tdbMemAlloc(b->mem, (size_t)n * 2);
+  jb.parent = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(2 * n));
+  if (!jt->nodes || !jt->leaf || !jb.opens || !jb.parent) {
+    tdbMemFree(b->mem, jb.opens);
+    tdbMemFree(b->mem, jb.parent);
+    return tdbErrNoMem(b->err);
+  }
+  jb.closes = jb.opens + n;
+  for (src = s->from, i = 0; src; src = src->next, i++) {
+    jt->leaf[i] = src;
+    jb.opens[i] = src->nopen;
+    jb.closes[i] = src->nclose;
+  }
+  jt->slot_first = *width;
+  rc = tdbJoinGroup(&jb, &jt->root);
+  /* the parser pairs every parenthesis, so the whole list is read */
+  tdbMemFree(b->mem, jb.opens);
+  tdbMemFree(b->mem, jb.parent);
+  for (i = 0; rc == TDB_OK && i < jt->n; i++) {
+    if (jt->nodes[i].kind >= 0) rc = tdbJoinResolveUsing(b, jt, i, &nslots);
+  }
+  jt->nslots = nslots;
+  *width += nslots;
+  return rc;
+}
+
 static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   TdbSource *src;
   int offset = 0, rc;
@@ -626,6 +1292,10 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
       }
     }
   }
+  if (s->from && s->from->next) {
+    rc = tdbBindJoinTree(b, s, &offset);
+    if (rc != TDB_OK) return rc;
+  }
   s->nsource_cols = offset;
   return TDB_OK;
 }
@@ -667,6 +1337,10 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
       return tdbBindErrorAt(b, e->span, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
                             "SELECT * needs a FROM clause");
     }
+    if (!e->table && s->jtree && s->jtree->has_using) {
+      total += s->nsource_cols; /* at most; counted exactly below */
+      continue;
+    }
     for (src = s->from; src; src = src->next) {
       if (e->table && !tdbBindQualifies(src, e->table)) continue;
       matched = 1;
@@ -692,24 +1366,27 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
       items[n++] = *it;
       continue;
     }
+    if (!it->expr->table && s->jtree && s->jtree->has_using) {
+      /* USING columns once, first (the SQL standard's order) */
+      int *star = tdbMemAlloc(b->mem, sizeof(int) * (size_t)(s->nsource_cols + 1));
+      int nstar = 0;
+      if (star) tdbJoinStar(s->jtree, s->jtree->root, star, &nstar);
+      for (j = 0; star && j < nstar; j++) {
+        TdbExpr *ref = tdbJoinColumnRef(b, s->jtree, star[j], it->expr->span);
+        if (!ref) break;
+        tdbMemFree(b->mem, ref->table); /* the result column is named by the column alone */
+        ref->table = NULL;
+        items[n++].expr = ref;
+      }
+      tdbMemFree(b->mem, star);
+      if (!star || j < nstar) goto nomem;
+      continue;
+    }
     for (src = s->from; src; src = src->next) {
       if (it->expr->table && !tdbBindQualifies(src, it->expr->table)) continue;
       for (j = 0; j < tdbSrcVisible(src); j++) {
         items[n].expr = tdbBindColumnRef(b->mem, src, tdbSrcVisibleColumn(src, j), it->expr->span);
-        if (!items[n].expr) {
-          /* free only the references made here; the list stays intact */
-          int k, m;
-          for (k = 0, m = 0; k < n; k++) {
-            while (m < cols->n && cols->items[m].expr->kind == TDB_EXPR_STAR) m++;
-            if (m < cols->n && items[k].expr == cols->items[m].expr) {
-              m++;
-              continue;
-            }
-            tdbExprFree(b->mem, items[k].expr);
-          }
-          tdbMemFree(b->mem, items);
-          return tdbErrNoMem(b->err);
-        }
+        if (!items[n].expr) goto nomem;
         n++;
       }
     }
@@ -724,9 +1401,45 @@ static int tdbBindExpandStars(TdbBinder *b, TdbSelect *s) {
   cols->items = items;
   cols->n = cols->cap = n;
   return TDB_OK;
+nomem:
+  {
+    /* free only the references made here; the list stays intact */
+    int k, m;
+    for (k = 0, m = 0; k < n; k++) {
+      while (m < cols->n && cols->items[m].expr->kind == TDB_EXPR_STAR) m++;
+      if (m < cols->n && items[k].expr == cols->items[m].expr) {
+        m++;
+        continue;
+      }
+      tdbExprFree(b->mem, items[k].expr);
+    }
+    tdbMemFree(b->mem, items);
+    return tdbErrNoMem(b->err);
+  }
 }
 
 /* ---- GROUP BY rewrite -------------------------------------------------------- */
+
+static int tdbListEqual(const TdbExprList *a, const TdbExprList *b) {
+  int i;
+  if (!a || !b) return (a ? a->n : 0) == (b ? b->n : 0);
+  if (a->n != b->n) return 0;
+  for (i = 0; i < a->n; i++) {
+    if (a->items[i].desc != b->items[i].desc || a->items[i].nulls != b->items[i].nulls ||
+        !tdbExprEqual(a->items[i].expr, b->items[i].expr)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Same (resolved) window: partition, order and frame. */
+static int tdbWindowEqual(const TdbWindowDef *a, const TdbWindowDef *b) {
+  if (a->base || b->base) return 0; /* not resolved yet */
+  return tdbListEqual(a->partition_by, b->partition_by) && tdbListEqual(a->order_by, b->order_by) &&
+         a->units == b->units && a->start.kind == b->start.kind && a->end.kind == b->end.kind &&
+         tdbExprEqual(a->start.offset, b->start.offset) && tdbExprEqual(a->end.offset, b->end.offset);
+}
 
 TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
   int i;
@@ -749,10 +1462,20 @@ TDB_PRIVATE int tdbExprEqual(const TdbExpr *a, const TdbExpr *b) {
       if (a->param != b->param) return 0;
       break;
     case TDB_EXPR_COLUMN:
-    case TDB_EXPR_AGGREF:
       return a->column == b->column && a->depth == b->depth;
+    case TDB_EXPR_AGGREF:
+      if (a->column == b->column) return 1;
+      /* two calls of one aggregate over the same arguments (registered
+      ** apart, so reading different columns) have the same value */
+      if (a->agg < 0 || b->agg < 0 || a->over || b->over || strcmp(a->name, b->name) != 0 ||
+          !tdbExprEqual(a->filter, b->filter)) {
+        return 0;
+      }
+      break;
     case TDB_EXPR_FUNC:
-      if (strcmp(a->name, b->name) != 0) return 0;
+      if (strcmp(a->name, b->name) != 0 || !tdbExprEqual(a->filter, b->filter)) return 0;
+      if (!a->over != !b->over) return 0;
+      if (a->over && !tdbWindowEqual(a->over, b->over)) return 0;
       break;
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
@@ -809,6 +1532,21 @@ static int tdbBindGrouped(TdbBinder *b, TdbSelect *s, TdbExpr *e) {
   }
   switch (e->kind) {
     case TDB_EXPR_FUNC:
+      if (e->over && e->win >= 0) {
+        /* a window call reads the aggregation row: its arguments, FILTER,
+        ** PARTITION BY and ORDER BY are rewritten, the call itself stays */
+        rc = tdbBindGrouped(b, s, e->filter);
+        for (i = 0; rc == TDB_OK && e->list && i < e->list->n; i++) {
+          rc = tdbBindGrouped(b, s, e->list->items[i].expr);
+        }
+        for (i = 0; rc == TDB_OK && e->over->partition_by && i < e->over->partition_by->n; i++) {
+          rc = tdbBindGrouped(b, s, e->over->partition_by->items[i].expr);
+        }
+        for (i = 0; rc == TDB_OK && e->over->order_by && i < e->over->order_by->n; i++) {
+          rc = tdbBindGrouped(b, s, e->over->order_by->items[i].expr);
+        }
+        return rc;
+      }
       if (e->agg >= 0) {
         e->kind = TDB_EXPR_AGGREF;
         e->column = ngroup + e->agg;
@@ -854,7 +1592,7 @@ static int tdbBindGrouped(TdbBinder *b, TdbSelect *s, TdbExpr *e) {
 ** after the result columns. */
 static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   TdbExprList *ob = s->order_by;
-  int i, j, rc;
+  int i, j, rc, nwins;
   if (!ob) return TDB_OK;
   s->sort_col = tdbMemAllocZero(b->mem, sizeof(int) * (size_t)ob->n);
   if (!s->sort_col) return tdbErrNoMem(b->err);
@@ -881,6 +1619,7 @@ static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
       }
       if (s->sort_col[i] >= 0) continue;
     }
+    nwins = s->nwins;
     rc = tdbBindExpr(b, sc, e, 0);
     if (rc != TDB_OK) return rc;
     for (j = 0; j < s->nresult; j++) {
@@ -889,7 +1628,10 @@ static int tdbBindOrderBy(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
         break;
       }
     }
-    if (s->sort_col[i] >= 0) continue;
+    if (s->sort_col[i] >= 0) {
+      s->nwins = nwins; /* window calls it made are not computed: the column is */
+      continue;
+    }
     if (s->distinct) {
       return tdbBindErrorAt(b, e->span, TDB_ERROR_SCHEMA, TDB_SQLSTATE_INVALID_COLUMN_REF,
                             "for SELECT DISTINCT, ORDER BY expressions must appear in "
@@ -912,6 +1654,7 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   sc.sources = s->from;
   sc.outer = outer;
   rc = tdbBindSources(b, s, &sc);
+  if (rc == TDB_OK) rc = tdbBindWindowClause(b, s);
   if (rc != TDB_OK) return rc;
   {
     /* clauses on base tables may read the FROM items to their left */
@@ -949,6 +1692,10 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
     if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, src->on, "JOIN/ON");
     if (rc != TDB_OK) return rc;
   }
+  if (s->jtree) {
+    rc = tdbJoinCheckScopes(b, s->jtree, s->jtree->root, 1);
+    if (rc != TDB_OK) return rc;
+  }
   sc.agg_where = "WHERE";
   rc = tdbBindExpr(b, &sc, s->where, 0);
   if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, s->where, "WHERE");
@@ -958,12 +1705,18 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
   if (rc == TDB_OK) rc = tdbBindList(b, &sc, s->group_by, 0);
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 1;
+  sc.allow_windows = 1;
   rc = tdbBindList(b, &sc, s->columns, 0);
+  sc.allow_windows = 0;
+  sc.win_where = "HAVING";
   if (rc == TDB_OK) rc = tdbBindExpr(b, &sc, s->having, 0);
   if (rc == TDB_OK) rc = tdbCheckCondition(b, &sc, s->having, "HAVING");
+  sc.allow_windows = 1;
+  sc.win_where = NULL;
   if (rc == TDB_OK) rc = tdbBindOrderBy(b, s, &sc);
   if (rc != TDB_OK) return rc;
   sc.allow_aggs = 0;
+  sc.allow_windows = 0;
   sc.agg_where = "LIMIT";
   {
     /* LIMIT and OFFSET cannot read the rows they limit */
@@ -999,6 +1752,13 @@ static int tdbBindSelectCore(TdbBinder *b, TdbSelect *s, TdbScope *outer) {
       rc = tdbBindGrouped(b, s, s->order_by->items[i].expr);
       if (rc != TDB_OK) return rc;
     }
+  }
+  /* window calls read the WINDOW operator's row: its input row, then one
+  ** column per call */
+  for (i = 0; i < s->nwins; i++) {
+    TdbExpr *w = s->wins[i];
+    w->kind = TDB_EXPR_AGGREF;
+    w->column = (s->grouped ? (s->group_by ? s->group_by->n : 0) + s->naggs : s->nsource_cols) + i;
   }
   return TDB_OK;
 }

@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#define TDB_MICROS_PER_SEC INT64_C(1000000)
-#define TDB_MICROS_PER_DAY (INT64_C(86400) * TDB_MICROS_PER_SEC)
-
 TDB_PRIVATE int64_t tdbTimeDaysFromCivil(int64_t y, int m, int d) {
   int64_t era, yoe, doy, doe;
   y -= m <= 2;
@@ -35,11 +32,11 @@ TDB_PRIVATE void tdbTimeCivilFromDays(int64_t days, int64_t *y, int *m, int *d) 
   *y = yoe + era * 400 + (*m <= 2);
 }
 
-static int tdbTimeIsLeap(int64_t y) {
+TDB_PRIVATE int tdbTimeIsLeap(int64_t y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int tdbTimeDaysInMonth(int64_t y, int m) {
+TDB_PRIVATE int tdbTimeDaysInMonth(int64_t y, int m) {
   static const unsigned char tdbTimeMonthDays[12] = {31, 28, 31, 30, 31, 30,
                                                      31, 31, 30, 31, 30, 31};
   return m == 2 && tdbTimeIsLeap(y) ? 29 : tdbTimeMonthDays[m - 1];

@@ -7,6 +7,9 @@
 
 #include "tdb_internal.h"
 
+#define TDB_MICROS_PER_SEC INT64_C(1000000)
+#define TDB_MICROS_PER_DAY (INT64_C(86400) * TDB_MICROS_PER_SEC)
+
 /* Room for the longest formatted timestamp plus NUL. */
 #define TDB_TIME_ISO_MAX 40
 
@@ -22,6 +25,10 @@ TDB_PRIVATE int tdbTimeFormatIso(int64_t micros, char *buf);
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 TDB_PRIVATE int64_t tdbTimeDaysFromCivil(int64_t y, int m, int d);
 TDB_PRIVATE void tdbTimeCivilFromDays(int64_t days, int64_t *y, int *m, int *d);
+
+/* Leap year of the proleptic Gregorian calendar; days in month m (1..12). */
+TDB_PRIVATE int tdbTimeIsLeap(int64_t y);
+TDB_PRIVATE int tdbTimeDaysInMonth(int64_t y, int m);
 
 /* The wall clock in microseconds since the epoch (UTC). */
 TDB_PRIVATE int64_t tdbTimeNowMicros(void);

@@ -121,13 +121,14 @@ TDB_PRIVATE int64_t tdbStatementTime(tdb *db) {
 }
 
 TDB_PRIVATE int tdbDbCommit(tdb *db, TdbBatch *b) {
-  return tdbStoreWrite(db->store, b, NULL, &db->err);
+  return tdbTxnWrite(db, b);
 }
 
 TDB_API int tdb_close(tdb *db) {
   TdbMem mem;
   if (!db) return TDB_OK;
   while (db->stmts) tdb_finalize(db->stmts);
+  if (db->store) tdbTxnAbandon(db); /* an open transaction is rolled back */
   tdbStoreClose(db->store);
   if (db->catalog.mem) tdbCatalogFree(&db->catalog);
   mem = db->mem;

@@ -8,6 +8,7 @@
 #include "catalog.h"
 #include "exec.h"
 #include "store.h"
+#include "txn.h"
 
 /* Keyspaces: the first byte of every key the engine stores. On-disk: do not
 ** renumber. The SQL layer's keyspaces (catalog, rows, indexes) come with it. */
@@ -29,6 +30,7 @@ struct tdb {
   int64_t write_cvt_max;  /* the largest fixed CVT a write used beyond the clock
                              (INT64_MIN: none); read once, when loaded is set */
   int write_cvt_loaded;
+  TdbTxn txn;             /* the open explicit transaction (txn.h) */
 };
 
 /* The time of a statement starting now: max(clock, previous + 1 µs, the

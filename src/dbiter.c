@@ -14,6 +14,7 @@ struct TdbDbIter {
                         ** backward: `in` sits before the yielded key, which
                         ** is held in saved_key/saved_value */
   int rc;
+  uint64_t pending_from;  /* versions at seq >= it are visible at any as_of */
   int visiting;         /* tdbDbIterVisit is reading: `in` is past the last
                         ** entry handed out */
   int visit_have;       /* visiting: saved_key is a user key already
@@ -36,11 +37,20 @@ TDB_PRIVATE TdbDbIter *tdbDbIterNew(TdbMem *mem, TdbIter *internal, uint64_t as_
   it->mem = mem;
   it->in = internal;
   it->as_of = as_of;
+  it->pending_from = UINT64_MAX;
   it->forward = 1;
   tdbStrInit(&it->saved_key, mem);
   tdbStrInit(&it->saved_value, mem);
   return it;
 }
+
+TDB_PRIVATE void tdbDbIterShowPending(TdbDbIter *it) {
+  it->pending_from = TDB_IKEY_PENDING_SEQ;
+}
+
+/* Is a version at seq hidden from this iterator (newer than as_of, and not
+** a pending write it shows)? */
+#define TDB_DBITER_HIDES(it, seq) ((seq) > (it)->as_of && (seq) < (it)->pending_from)
 
 TDB_PRIVATE void tdbDbIterFree(TdbDbIter *it) {
   if (!it) return;
@@ -64,8 +74,10 @@ static int tdbDbIterParse(TdbDbIter *it, TdbIkeyParsed *pk) {
   return 0;
 }
 
-/* Seek `in` to the first version of user_key visible at as_of. */
-static void tdbDbIterSeekVisible(TdbDbIter *it, const unsigned char *ukey, size_t n) {
+/* Seek `in` to the first version of user_key visible at as_of (with
+** `from_newest`, to its newest version: pending ones come first). */
+static void tdbDbIterSeekAt(TdbDbIter *it, const unsigned char *ukey, size_t n,
+                            int from_newest) {
   size_t len;
   if (n + TDB_IKEY_TAG_SIZE > it->seek_cap) {
     void *buf = it->seek_key;
@@ -76,8 +88,14 @@ static void tdbDbIterSeekVisible(TdbDbIter *it, const unsigned char *ukey, size_
     }
     it->seek_key = buf;
   }
-  len = tdbIkeySeekKey(it->seek_key, ukey, n, it->as_of);
+  len = tdbIkeySeekKey(it->seek_key, ukey, n, from_newest ? TDB_IKEY_MAX_SEQ : it->as_of);
   tdbIterSeek(it->in, it->seek_key, len);
+}
+
+/* Seek `in` to where the versions of user_key that this iterator may show
+** begin: its pending ones when it shows them, else the first at as_of. */
+static void tdbDbIterSeekVisible(TdbDbIter *it, const unsigned char *ukey, size_t n) {
+  tdbDbIterSeekAt(it, ukey, n, it->pending_from != UINT64_MAX);
 }
 
 /* Forward: from the current internal position, find the next user key whose
@@ -93,13 +111,13 @@ static void tdbDbIterFindNextVisible(TdbDbIter *it, const unsigned char *skip_ke
       tdbIterNext(it->in);
       continue;
     }
-    if (pk.seq > it->as_of) {
+    if (TDB_DBITER_HIDES(it, pk.seq)) {
       /* newer than the epoch: jump to the first version visible at as_of */
-      tdbDbIterSeekVisible(it, pk.user_key, pk.user_len);
+      tdbDbIterSeekAt(it, pk.user_key, pk.user_len, 0);
       if (it->rc) return;
       if (!tdbIterValid(it->in)) break;
       if (tdbDbIterParse(it, &pk) != 0) return;
-      if (pk.seq > it->as_of) continue; /* landed on a later key: check it too */
+      if (TDB_DBITER_HIDES(it, pk.seq)) continue; /* landed on a later key: check it too */
     }
     if (pk.kind == TDB_KIND_VALUE) {
       it->valid = 1;
@@ -139,7 +157,7 @@ static void tdbDbIterFindPrevVisible(TdbDbIter *it) {
       }
       have = 0;
     }
-    if (pk.seq <= it->as_of) {
+    if (!TDB_DBITER_HIDES(it, pk.seq)) {
       size_t vn;
       const unsigned char *v = tdbIterValue(it->in, &vn);
       it->saved_key.n = 0;
@@ -284,7 +302,7 @@ static int tdbDbIterVisitEntry(void *c, const unsigned char *k, size_t kn,
       tdbDbIterSameBytes(pk.user_key, it->saved_key.z, pk.user_len)) {
     return 0; /* an older version of a key already decided */
   }
-  if (pk.seq > it->as_of) return 0; /* not yet visible: an older version may be */
+  if (TDB_DBITER_HIDES(it, pk.seq)) return 0; /* not yet visible: an older version may be */
   if (pk.user_len < it->saved_key.cap) { /* the usual case: no growth */
     memcpy(it->saved_key.z, pk.user_key, pk.user_len);
     it->saved_key.z[pk.user_len] = '\0';

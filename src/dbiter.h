@@ -21,6 +21,10 @@ typedef struct TdbDbIter TdbDbIter;
 
 /* Wrap `internal` (ownership taken) to show the state as of epoch `as_of`. */
 TDB_PRIVATE TdbDbIter *tdbDbIterNew(TdbMem *mem, TdbIter *internal, uint64_t as_of);
+/* Also show the versions at seq >= TDB_IKEY_PENDING_SEQ (a transaction's
+** own writes, newer than every committed one), whatever as_of is. Call
+** before the first positioning. */
+TDB_PRIVATE void tdbDbIterShowPending(TdbDbIter *it);
 TDB_PRIVATE void tdbDbIterFree(TdbDbIter *it);
 TDB_PRIVATE int tdbDbIterValid(const TdbDbIter *it);
 TDB_PRIVATE void tdbDbIterSeekLast(TdbDbIter *it);

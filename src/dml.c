@@ -178,6 +178,11 @@ static int tdbAssign(TdbDml *d, int c, const TdbValue *v, TdbValue *out) {
   TdbErr *err = &d->db->err;
   int rc;
   tdbValueSetNull(out);
+  if (v->type == TDB_TYPE_INTERVAL) {
+    return tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_FEATURE,
+                     "INTERVAL values cannot be stored (column \"%s\" of table \"%s\")",
+                     col->name, d->t->name);
+  }
   if (col->type == TDB_TYPE_NULL && v->type == TDB_TYPE_REAL && v->u.r >= -9.2e18 &&
       v->u.r <= 9.2e18 && v->u.r == (double)(int64_t)v->u.r) {
     /* an untyped column stores integral numbers as INTEGER, so 1.0 and 1 are
@@ -414,7 +419,7 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
     if (rc == TDB_OK && tdbHashSetFind(&d->added_uniq, prefix.z, prefix.n, 0, &id, NULL) == TDB_OK) {
       hit = 1;
     }
-    if (rc == TDB_OK && !hit) rc = tdbStoreIter(d->db->store, 0, &d->db->err, &it);
+    if (rc == TDB_OK && !hit) rc = tdbTxnIter(d->db, 0, &it);
     if (rc == TDB_OK && !hit) {
       for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it) && rc == TDB_OK;
            tdbDbIterNext(it)) {
@@ -431,7 +436,7 @@ static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) 
           break;
         }
         if (tdbHashSetFind(&d->removed, d->key2.z, d->key2.n, 0, &id, NULL) == TDB_OK) continue;
-        rc = tdbStoreGet(d->db->store, 0, d->key2.z, d->key2.n, &d->val, &found, &d->db->err);
+        rc = tdbTxnGet(d->db, 0, d->key2.z, d->key2.n, &d->val, &found);
         if (rc == TDB_OK && found) {
           TdbRow hdr;
           size_t off, rn;
@@ -609,7 +614,7 @@ static int tdbLoadRowid(TdbDml *d) {
   unsigned char next[5];
   int rc;
   if (t->rowid_loaded) return TDB_OK;
-  rc = tdbStoreIter(d->db->store, 0, &d->db->err, &it);
+  rc = tdbTxnIter(d->db, 0, &it);
   if (rc != TDB_OK) return rc;
   next[0] = TDB_KEYSPACE_HISTORY;
   tdbKeyPutU32BE(next + 1, t->id + 1);

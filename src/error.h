@@ -18,15 +18,22 @@
 #define TDB_SQLSTATE_DATETIME_FORMAT  "22007"  /* invalid datetime format */
 #define TDB_SQLSTATE_DATETIME_RANGE   "22008"
 #define TDB_SQLSTATE_DIVISION_BY_ZERO "22012"
+#define TDB_SQLSTATE_SUBSTRING        "22011"  /* negative substring length */
+#define TDB_SQLSTATE_LOG_ARGUMENT     "2201E"  /* logarithm of zero or a negative number */
+#define TDB_SQLSTATE_POWER_ARGUMENT   "2201F"  /* invalid argument for power function
+                                                  (and sqrt of a negative, as PostgreSQL) */
 #define TDB_SQLSTATE_INVALID_ESCAPE   "22025"
 #define TDB_SQLSTATE_INVALID_TEXT     "22P02"  /* invalid input syntax for a type */
 #define TDB_SQLSTATE_INVALID_JSON     "22032"
 #define TDB_SQLSTATE_INVALID_ROW_COUNT "2201W" /* negative LIMIT / OFFSET */
+#define TDB_SQLSTATE_NULL_NOT_ALLOWED "22004" /* a NULL JSON object key */
 #define TDB_SQLSTATE_NOT_NULL         "23502"
 #define TDB_SQLSTATE_UNIQUE           "23505"
 #define TDB_SQLSTATE_CHECK            "23514"
 #define TDB_SQLSTATE_TXN_STATE        "25000"
 #define TDB_SQLSTATE_NO_TXN           "25P01"
+#define TDB_SQLSTATE_ACTIVE_TXN       "25001"  /* BEGIN inside a transaction */
+#define TDB_SQLSTATE_NO_SAVEPOINT     "3B001"  /* no such savepoint */
 #define TDB_SQLSTATE_SERIALIZATION    "40001"
 #define TDB_SQLSTATE_DEPENDENT_OBJECTS "2BP01"
 #define TDB_SQLSTATE_SYNTAX           "42601"
@@ -66,6 +73,11 @@
 #define TDB_SQLSTATE_NOT_TEMPORAL     "42809"  /* ERR_NOT_TEMPORAL: clause on a non-table */
 #define TDB_SQLSTATE_RESERVED_NAME    "42939"  /* ERR_RESERVED_NAME: pseudo-column name */
 #define TDB_SQLSTATE_NOT_YET_CREATED  "42P01"  /* ERR_NOT_YET_CREATED: before the table */
+#define TDB_SQLSTATE_NULL_NOT_ALLOWED "22004"  /* a frame offset is NULL */
+#define TDB_SQLSTATE_INVALID_FRAME_OFFSET "22013"  /* negative frame offset */
+#define TDB_SQLSTATE_INVALID_NTILE    "22014"  /* ntile argument <= 0 */
+#define TDB_SQLSTATE_INVALID_NTH_VALUE "22016" /* nth_value argument <= 0 */
+#define TDB_SQLSTATE_WINDOWING        "42P20"  /* misplaced or invalid window clause */
 
 typedef struct TdbErr {
   TdbMem *mem;

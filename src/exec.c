@@ -8,9 +8,11 @@
 #include "arena.h"
 #include "db.h"
 #include "hashset.h"
+#include "interval.h"
 #include "keycodec.h"
 #include "rowcodec.h"
 #include "rows.h"
+#include "window.h"
 
 #include <math.h>
 #include <time.h>
@@ -151,6 +153,11 @@ TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
     tdbMemFree(mem, all->sort);
     tdbMemFree(mem, all->needed);
     tdbMemFree(mem, all->ctes);
+    tdbMemFree(mem, all->lkeys);
+    tdbMemFree(mem, all->rkeys);
+    tdbMemFree(mem, all->lseg);
+    tdbMemFree(mem, all->rseg);
+    tdbMemFree(mem, all->merge);
     tdbMemFree(mem, all);
     all = next;
   }
@@ -180,21 +187,6 @@ TDB_PRIVATE void tdbExecEvalCtx(TdbExec *ex, TdbEvalCtx *ctx, const TdbEvalCtx *
   ctx->outer = outer;
   ctx->exec = ex;
   ctx->now_micros = ex->now;
-}
-
-/* Evaluate a boolean condition for row r of b: 1 true, 0 false or NULL. */
-static int tdbEvalCondition(TdbExec *ex, const TdbEvalCtx *outer, const TdbExpr *e,
-                            const TdbChunk *b, int r, int *truth) {
-  TdbEvalCtx ctx;
-  TdbValue v;
-  int rc, t = 0;
-  tdbExecEvalCtx(ex, &ctx, outer, b, r);
-  tdbValueSetNull(&v);
-  rc = tdbExprEval(&ctx, e, &v);
-  if (rc == TDB_OK) rc = tdbExprTruth(&ctx, &v, &t);
-  tdbValueClear(ex->mem, &v);
-  *truth = t == 1;
-  return rc;
 }
 
 /* ---- scan -------------------------------------------------------------------------- */
@@ -386,6 +378,7 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   tdbKeyPutU32BE(tid + 1, p->index ? p->index->id : p->table->id);
   tdbStrAppend(&s->prefix, (const char *)tid, 5);
   tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+  if (p->param_row) ctx = *p->param_row; /* INDEX join: keys from the outer row */
   if (p->access == TDB_ACCESS_PK_POINT || p->access == TDB_ACCESS_INDEX_POINT) {
     TdbStr key;
     tdbStrInit(&key, ex->mem);
@@ -533,7 +526,7 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
              ((p->access == TDB_ACCESS_PK_POINT && p->nkey == TDB_MAX(p->table->npk, 1)) ||
               (p->access == TDB_ACCESS_PK_IN && TDB_MAX(p->table->npk, 1) == 1 && s->nin > 0));
   if (s->point) return TDB_OK;
-  rc = tdbStoreIter(ex->db->store, ex->snapshot, ex->err, &s->it);
+  rc = tdbTxnIter(ex->db, ex->snapshot, &s->it);
   if (rc != TDB_OK) return rc;
   tdbDbIterSeek(s->it, s->start.z, s->start.n);
   return TDB_OK;
@@ -653,8 +646,7 @@ static int tdbScanPoints(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   int rc;
   while (!s->empty && p->out.n < TDB_CHUNK_ROWS) {
     int found = 0, emitted;
-    rc = tdbStoreGet(ex->db->store, ex->snapshot, s->prefix.z, s->prefix.n, &s->rowval, &found,
-                     ex->err);
+    rc = tdbTxnGet(ex->db, ex->snapshot, s->prefix.z, s->prefix.n, &s->rowval, &found);
     if (rc != TDB_OK) return rc;
     if (found) {
       rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->prefix.z, s->prefix.n,
@@ -698,8 +690,7 @@ static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const u
     int found = 0;
     rc = tdbIndexRowKey(ex, p, k, kn, &s->rowkey);
     if (rc == TDB_OK) {
-      rc = tdbStoreGet(ex->db->store, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval, &found,
-                       ex->err);
+      rc = tdbTxnGet(ex->db, ex->snapshot, s->rowkey.z, s->rowkey.n, &s->rowval, &found);
     }
     if (rc == TDB_OK && found) {
       rc = tdbScanEmit(ex, p, s, (const unsigned char *)s->rowkey.z, s->rowkey.n,
@@ -814,7 +805,7 @@ typedef struct TdbOuterState {
 } TdbOuterState;
 
 /* The live rows of c as a selection (the identity when c has none). */
-static const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
+TDB_PRIVATE const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
   int i;
   *n = TDB_CHUNK_LIVE(c);
   if (c->sel) return c->sel;
@@ -873,125 +864,20 @@ static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
   }
 }
 
-/* ---- nested loop join ------------------------------------------------------------- */
-
-typedef struct TdbJoinState {
-  const TdbEvalCtx *outer;
-  TdbRowSet right;      /* the inner side, materialized */
-  TdbChunk *left;       /* current left batch */
-  int li;               /* its live row being joined */
-  size_t rj;            /* next right row */
-  int matched;          /* the left row matched some right row (LEFT JOIN) */
-  int left_done;
-  int nleft;
-  int right_ready;      /* lateral: the inner side is loaded for left row li */
-} TdbJoinState;
-
-/* Materialize the inner side (again, for a lateral one: `lateral` is the
-** left row its temporal clauses read). */
-static int tdbJoinLoad(TdbExec *ex, TdbPlan *p, TdbJoinState *s, const TdbEvalCtx *lateral) {
-  TdbChunk *b;
-  int rc, i;
-  tdbRowSetFree(&s->right, ex->mem);
-  tdbRowSetInit(&s->right, p->right->ncols);
-  ex->lateral = lateral;
-  rc = tdbPlanOpen(ex, p->right, s->outer);
-  ex->lateral = NULL;
-  while (rc == TDB_OK) {
-    rc = tdbPlanNext(ex, p->right, &b);
-    if (rc != TDB_OK || TDB_CHUNK_LIVE(b) == 0) break;
-    for (i = 0; i < TDB_CHUNK_LIVE(b) && rc == TDB_OK; i++) {
-      if (tdbRowSetAppendBatchRow(&s->right, ex->mem, b, TDB_CHUNK_ROW(b, i)) != TDB_OK) {
-        rc = tdbErrNoMem(ex->err);
-      }
-    }
-  }
-  tdbPlanClose(ex, p->right);
-  return rc;
-}
-
-static int tdbJoinOpen(TdbExec *ex, TdbPlan *p, TdbJoinState *s) {
-  tdbRowSetInit(&s->right, p->right->ncols);
-  s->nleft = p->child->ncols;
-  if (p->lateral) return TDB_OK; /* read for each left row */
-  return tdbJoinLoad(ex, p, s, NULL);
-}
-
-static int tdbJoinNext(TdbExec *ex, TdbPlan *p) {
-  TdbJoinState *s = p->state;
-  TdbChunk *out = &p->out;
-  int rc, c;
-  tdbChunkReset(out, ex->mem);
-  while (out->n < TDB_CHUNK_ROWS) {
-    int lr;
-    if (!s->left || s->li >= TDB_CHUNK_LIVE(s->left)) {
-      if (s->left_done) break;
-      if (out->n > 0 && s->left) break; /* rows borrow from the left batch: hand them out first */
-      rc = tdbPlanNext(ex, p->child, &s->left);
-      if (rc != TDB_OK) return rc;
-      s->li = 0;
-      s->right_ready = 0;
-      s->rj = 0;
-      s->matched = 0;
-      if (TDB_CHUNK_LIVE(s->left) == 0) {
-        s->left_done = 1;
-        break;
-      }
-    }
-    lr = TDB_CHUNK_ROW(s->left, s->li);
-    if (p->lateral && !s->right_ready) {
-      TdbEvalCtx lat;
-      if (out->n > 0) break; /* rows borrow from the inner rows: hand them out first */
-      tdbExecEvalCtx(ex, &lat, s->outer, s->left, lr);
-      rc = tdbJoinLoad(ex, p, s, &lat);
-      if (rc != TDB_OK) return rc;
-      s->right_ready = 1;
-    }
-    if (s->rj < s->right.nrows) {
-      const TdbValue *rrow = tdbRowSetRow(&s->right, s->rj++);
-      int truth = 1;
-      for (c = 0; c < s->nleft; c++) {
-        out->col[c][out->n] = s->left->col[c][lr];
-        out->col[c][out->n].owned = 0;
-      }
-      for (c = 0; c < s->right.ncols; c++) {
-        out->col[s->nleft + c][out->n] = rrow[c];
-        out->col[s->nleft + c][out->n].owned = 0;
-      }
-      if (p->pred) {
-        rc = tdbEvalCondition(ex, s->outer, p->pred, out, out->n, &truth);
-        if (rc != TDB_OK) return rc;
-      }
-      if (truth) {
-        out->n++;
-        s->matched = 1;
-      }
-      continue;
-    }
-    if (p->left_join && !s->matched) {
-      for (c = 0; c < s->nleft; c++) {
-        out->col[c][out->n] = s->left->col[c][lr];
-        out->col[c][out->n].owned = 0;
-      }
-      for (c = 0; c < s->right.ncols; c++) tdbValueSetNull(&out->col[s->nleft + c][out->n]);
-      out->n++;
-    }
-    s->li++;
-    s->rj = 0;
-    s->matched = 0;
-    s->right_ready = 0;
-  }
-  /* the values are borrowed: make sure batch reset does not free them */
-  return TDB_OK;
-}
-
 /* ---- aggregation ----------------------------------------------------------------- */
 
-/* Integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
+/* Append a hashable, equality-preserving encoding of v (GROUP BY, DISTINCT):
+** integral REALs encode as the INTEGER they equal, -0.0 as 0.0. */
 TDB_PRIVATE void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
   unsigned char buf[9];
   int type = v->type;
   int64_t i = 0;
+  if (type == TDB_TYPE_INTERVAL) { /* equal intervals (1 mon = 30 days) share a key */
+    unsigned char key[17];
+    tdbIntervalHashKey(key, TDB_INTERVAL_MONTHS(v), v->u.i);
+    tdbStrAppend(out, (const char *)key, sizeof key);
+    return;
+  }
   if (type == TDB_TYPE_REAL) {
     double r = v->u.r;
     if (r == floor(r) && r >= -9223372036854775808.0 && r < 9223372036854775808.0) {
@@ -1111,6 +997,15 @@ static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx
     TdbValue argv[2];
     TdbAggState *st = &s->states[(size_t)gid * (size_t)p->naggs + (size_t)a];
     for (i = 0; i < 2; i++) tdbValueSetNull(&argv[i]);
+    if (e->filter) { /* FILTER (WHERE ...): only rows where it is true */
+      TdbValue f;
+      int truth = 0;
+      tdbValueSetNull(&f);
+      rc = tdbExprEval(ctx, e->filter, &f);
+      if (rc == TDB_OK) rc = tdbExprTruth(ctx, &f, &truth);
+      tdbValueClear(ex->mem, &f);
+      if (rc != TDB_OK || truth != 1) continue;
+    }
     for (i = 0; i < argc && i < 2 && rc == TDB_OK; i++) {
       rc = tdbExprEval(ctx, e->list->items[i].expr, &argv[i]);
     }
@@ -1137,7 +1032,8 @@ static int tdbAggFeed(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx
   return rc;
 }
 
-static int tdbAggHasDistinct(const TdbPlan *p) {
+/* Do some aggregates need rows one at a time (DISTINCT)? */
+static int tdbAggNeedsRows(const TdbPlan *p) {
   int a;
   for (a = 0; a < p->naggs; a++) {
     if (p->aggs[a]->distinct) return 1;
@@ -1150,8 +1046,9 @@ static int tdbAggHasDistinct(const TdbPlan *p) {
 static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
   TdbVecCtx vc;
   TdbEvalCtx ctx;
-  const uint16_t *sel;
-  int a, i, live, rc = TDB_OK;
+  const uint16_t *all;
+  uint16_t passed[TDB_CHUNK_ROWS];
+  int a, i, nall, rc = TDB_OK;
   if (s->keys.nrows == 0) {
     uint32_t gid;
     tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
@@ -1161,17 +1058,35 @@ static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *
   vc.ex = ex;
   vc.outer = s->outer;
   vc.chunk = b;
-  sel = tdbChunkSelection(b, &live);
+  all = tdbChunkSelection(b, &nall);
   tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
   for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
     const TdbExpr *e = p->aggs[a];
     TdbAggState *st = &s->states[a];
     TdbValue *v0 = NULL, *v1 = NULL, argv[2];
-    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark;
+    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark, live = nall;
+    const uint16_t *sel = all;
+    if (e->filter) { /* FILTER (WHERE ...): the rows where it is true */
+      TdbValue *f;
+      int truth;
+      mark = tdbVecMark(&vc);
+      rc = tdbVecEval(&vc, e->filter, all, nall, &f);
+      for (i = 0, live = 0; i < nall && rc == TDB_OK; i++) {
+        const TdbValue *v = &f[all[i]];
+        if (v->type == TDB_TYPE_BOOLEAN && v->u.i) passed[live++] = all[i];
+        else if (v->type != TDB_TYPE_BOOLEAN && v->type != TDB_TYPE_NULL) {
+          rc = tdbExprTruth(&ctx, v, &truth); /* fails: not a BOOLEAN */
+        }
+      }
+      tdbVecRelease(&vc, mark, all, nall);
+      if (rc != TDB_OK) break;
+      sel = passed;
+    }
     if (kind == TDB_AGG_COUNT_STAR) {
       st->count += live;
       continue;
     }
+    if (live == 0) continue;
     mark = tdbVecMark(&vc);
     rc = tdbVecEval(&vc, e->list->items[0].expr, sel, live, &v0);
     if (rc == TDB_OK && argc > 1) rc = tdbVecEval(&vc, e->list->items[1].expr, sel, live, &v1);
@@ -1198,7 +1113,7 @@ static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
     if (rc != TDB_OK) break;
     live = TDB_CHUNK_LIVE(b);
     if (live == 0) break;
-    if (ngroup == 0 && !tdbAggHasDistinct(p)) {
+    if (ngroup == 0 && !tdbAggNeedsRows(p)) {
       rc = tdbAggFeedChunk(ex, p, s, b, &key);
       if (rc != TDB_OK) break;
       continue;
@@ -1341,31 +1256,44 @@ typedef struct TdbSortState {
 } TdbSortState;
 
 typedef struct TdbSortCtx {
-  const TdbPlan *p;
+  const TdbSortKey *keys;
+  int nkeys;
   const TdbRowSet *rows;
   TdbErr *err;
   int failed;
 } TdbSortCtx;
 
-/* ORDER BY comparison of two materialized rows. */
-static int tdbSortCompare(TdbSortCtx *sc, size_t a, size_t b) {
-  const TdbValue *ra = tdbRowSetRow(sc->rows, a), *rb = tdbRowSetRow(sc->rows, b);
+TDB_PRIVATE int tdbSortKeysCompare(TdbErr *err, const TdbValue *ra, const TdbValue *rb,
+                                   const TdbSortKey *keys, int nkeys, int *failed) {
   int k;
-  for (k = 0; k < sc->p->nsort; k++) {
-    const TdbSortKey *key = &sc->p->sort[k];
+  for (k = 0; k < nkeys; k++) {
+    const TdbSortKey *key = &keys[k];
     const TdbValue *x = &ra[key->column], *y = &rb[key->column];
     int nx = TDB_VALUE_IS_NULL(x), ny = TDB_VALUE_IS_NULL(y), cmp = 0;
+    if (x->type == TDB_TYPE_INTEGER && y->type == TDB_TYPE_INTEGER) { /* the common case */
+      if (x->u.i == y->u.i) continue;
+      cmp = x->u.i < y->u.i ? -1 : 1;
+      return key->desc ? -cmp : cmp;
+    }
     if (nx || ny) {
       if (nx && ny) continue;
       /* NULL first or last, whatever the direction */
       return nx ? (key->nulls_first ? -1 : 1) : (key->nulls_first ? 1 : -1);
     }
-    if (tdbValueCompare(sc->err, x, y, &cmp) != TDB_OK) {
-      sc->failed = 1;
+    if (tdbValueCompare(err, x, y, &cmp) != TDB_OK) {
+      *failed = 1;
       return 0;
     }
     if (cmp != 0) return key->desc ? -cmp : cmp;
   }
+  return 0;
+}
+
+/* ORDER BY comparison of two materialized rows. */
+static int tdbSortCompare(TdbSortCtx *sc, size_t a, size_t b) {
+  int cmp = tdbSortKeysCompare(sc->err, tdbRowSetRow(sc->rows, a), tdbRowSetRow(sc->rows, b),
+                               sc->keys, sc->nkeys, &sc->failed);
+  if (cmp != 0 || sc->failed) return cmp;
   return a < b ? -1 : a > b; /* stable */
 }
 
@@ -1386,9 +1314,23 @@ static void tdbMergeSort(TdbSortCtx *sc, size_t *order, size_t *tmp, size_t n) {
   }
 }
 
-static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
+TDB_PRIVATE int tdbRowSetSort(TdbExec *ex, const TdbRowSet *rows, const TdbSortKey *keys,
+                              int nkeys, size_t *order) {
   TdbSortCtx sc;
-  size_t *tmp, i;
+  size_t *tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (rows->nrows + 1)), i;
+  if (!tmp) return tdbErrNoMem(ex->err);
+  for (i = 0; i < rows->nrows; i++) order[i] = i;
+  sc.keys = keys;
+  sc.nkeys = nkeys;
+  sc.rows = rows;
+  sc.err = ex->err;
+  sc.failed = 0;
+  tdbMergeSort(&sc, order, tmp, rows->nrows);
+  tdbMemFree(ex->mem, tmp);
+  return sc.failed ? TDB_ERROR_DATA : TDB_OK;
+}
+
+static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
   int rc = TDB_OK;
   tdbRowSetInit(&s->rows, p->child->ncols);
   for (;;) {
@@ -1405,20 +1347,10 @@ static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
     }
   }
   s->order = tdbMemAlloc(ex->mem, sizeof(size_t) * (s->rows.nrows + 1));
-  tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (s->rows.nrows + 1));
-  if (!s->order || !tmp) {
-    tdbMemFree(ex->mem, tmp);
-    return tdbErrNoMem(ex->err);
-  }
-  for (i = 0; i < s->rows.nrows; i++) s->order[i] = i;
-  sc.p = p;
-  sc.rows = &s->rows;
-  sc.err = ex->err;
-  sc.failed = 0;
-  tdbMergeSort(&sc, s->order, tmp, s->rows.nrows);
-  tdbMemFree(ex->mem, tmp);
+  if (!s->order) return tdbErrNoMem(ex->err);
+  rc = tdbRowSetSort(ex, &s->rows, p->sort, p->nsort, s->order);
   s->built = 1;
-  return sc.failed ? TDB_ERROR_DATA : rc;
+  return rc;
 }
 
 static int tdbSortNext(TdbExec *ex, TdbPlan *p) {
@@ -1513,7 +1445,7 @@ static int tdbNowNs(int64_t *ns) {
 
 static int tdbPlanOwnsBatch(const TdbPlan *p) {
   return p->kind != TDB_PLAN_FILTER && p->kind != TDB_PLAN_DISTINCT &&
-         p->kind != TDB_PLAN_SETOP && p->kind != TDB_PLAN_WITH;
+         p->kind != TDB_PLAN_SETOP && p->kind != TDB_PLAN_WITH && !TDB_JOIN_PASSES_LEFT(p);
 }
 
 TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
@@ -1550,15 +1482,8 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       }
       return tdbPlanOpen(ex, p->child, outer);
     }
-    case TDB_PLAN_JOIN: {
-      TdbJoinState *s = tdbMemAllocZero(ex->mem, sizeof *s);
-      if (!s) return tdbErrNoMem(ex->err);
-      s->outer = outer;
-      p->state = s;
-      rc = tdbJoinOpen(ex, p, s);
-      if (rc == TDB_OK) rc = tdbPlanOpen(ex, p->child, outer);
-      return rc;
-    }
+    case TDB_PLAN_JOIN:
+      return tdbJoinOpen(ex, p, outer);
     case TDB_PLAN_AGGREGATE: {
       TdbAggOpState *s = tdbMemAllocZero(ex->mem, sizeof *s);
       if (!s) return tdbErrNoMem(ex->err);
@@ -1581,6 +1506,8 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       p->state = tdbMemAllocZero(ex->mem, sizeof(TdbSortState));
       if (!p->state) return tdbErrNoMem(ex->err);
       return tdbPlanOpen(ex, p->child, outer);
+    case TDB_PLAN_WINDOW:
+      return tdbWindowOpen(ex, p, outer);
     case TDB_PLAN_LIMIT: {
       TdbLimitState *s = tdbMemAllocZero(ex->mem, sizeof *s);
       if (!s) return tdbErrNoMem(ex->err);
@@ -1612,7 +1539,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     case TDB_PLAN_VIEW: rc = tdbViewNext(ex, p); break;
     case TDB_PLAN_ONE_ROW: rc = tdbOneRowNext(ex, p); break;
     case TDB_PLAN_FILTER: rc = tdbFilterNext(ex, p, out); break;
-    case TDB_PLAN_JOIN: rc = tdbJoinNext(ex, p); break;
+    case TDB_PLAN_JOIN: rc = tdbJoinNext(ex, p, out); break;
     case TDB_PLAN_AGGREGATE: rc = tdbAggNext(ex, p); break;
     case TDB_PLAN_PROJECT: rc = tdbProjectNext(ex, p); break;
     case TDB_PLAN_DISTINCT: rc = tdbDistinctNext(ex, p, out); break;
@@ -1622,6 +1549,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     case TDB_PLAN_WITH:
     case TDB_PLAN_CTE:
     case TDB_PLAN_CTE_SCAN: rc = tdbSetOpPlanNext(ex, p, out); break;
+    case TDB_PLAN_WINDOW: rc = tdbWindowNext(ex, p); break;
     default: rc = tdbErrSet(ex->err, TDB_INTERNAL, NULL, "unknown plan node %d", p->kind);
   }
   if (rc == TDB_OK) p->actual_rows += TDB_CHUNK_LIVE(*out);
@@ -1640,8 +1568,7 @@ static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
       tdbScanFree(mem, p->state);
       break;
     case TDB_PLAN_JOIN:
-      tdbRowSetFree(&((TdbJoinState *)p->state)->right, mem);
-      tdbMemFree(mem, p->state);
+      tdbJoinFree(mem, p);
       break;
     case TDB_PLAN_AGGREGATE:
       tdbAggOpFree(mem, p->state, p->naggs);
@@ -1654,6 +1581,9 @@ static void tdbPlanFreeState(TdbMem *mem, TdbPlan *p) {
       tdbRowSetFree(&((TdbSortState *)p->state)->rows, mem);
       tdbMemFree(mem, ((TdbSortState *)p->state)->order);
       tdbMemFree(mem, p->state);
+      break;
+    case TDB_PLAN_WINDOW:
+      tdbWindowFreeState(mem, p);
       break;
     case TDB_PLAN_FILTER:
     case TDB_PLAN_PROJECT:
@@ -1685,6 +1615,7 @@ TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p) {
     tdbSetOpPlanClose(ex, p); /* the inputs beside `child` */
   }
   if (p->child) tdbPlanClose(ex, p->child);
+  if (p->kind == TDB_PLAN_JOIN && p->right) tdbPlanClose(ex, p->right);
 }
 
 /* ---- subqueries ------------------------------------------------------------------- */
@@ -1887,12 +1818,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       tdbExprToSql(out, p->pred);
       break;
     case TDB_PLAN_JOIN:
-      tdbStrAppendz(out, p->left_join ? "NESTED LOOP LEFT JOIN" : "NESTED LOOP JOIN");
-      if (p->lateral) tdbStrAppendz(out, " (inner side per outer row)");
-      if (p->pred) {
-        tdbStrAppendz(out, " ON ");
-        tdbExprToSql(out, p->pred);
-      }
+      tdbJoinExplain(out, p);
       break;
     case TDB_PLAN_AGGREGATE:
       tdbStrAppendf(out, "AGGREGATE (%d group keys, %d aggregates)",
@@ -1908,6 +1834,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
     case TDB_PLAN_WITH:
     case TDB_PLAN_CTE:
     case TDB_PLAN_CTE_SCAN: tdbSetOpExplain(out, p); break;
+    case TDB_PLAN_WINDOW: tdbWindowExplain(out, p); break;
     default: tdbStrAppendz(out, "?"); break;
   }
   tdbStrAppendf(out, "  (rows=%.0f cost=%.1f)", p->est_rows, p->est_cost);

@@ -56,7 +56,7 @@ typedef enum TdbPlanKind {
   TDB_PLAN_VIEW,        /* a catalog view */
   TDB_PLAN_ONE_ROW,     /* no FROM: one row without columns */
   TDB_PLAN_FILTER,      /* child rows where pred is true */
-  TDB_PLAN_JOIN,        /* nested loop: child x right, on / left join */
+  TDB_PLAN_JOIN,        /* child x right by join_algo / join_type (exec_join.c) */
   TDB_PLAN_AGGREGATE,   /* groups of child rows: [group keys..., aggregates...] */
   TDB_PLAN_PROJECT,     /* exprs over child rows */
   TDB_PLAN_DISTINCT,    /* first `key_cols` columns distinct */
@@ -67,7 +67,8 @@ typedef enum TdbPlanKind {
   TDB_PLAN_WITH,        /* the child, with the WITH queries `ctes` in scope */
   TDB_PLAN_CTE,         /* one WITH query, materialized on first use: child (and,
                            recursive, right: the recursive term) */
-  TDB_PLAN_CTE_SCAN     /* the rows of `cte` (cte_self: its working table) */
+  TDB_PLAN_CTE_SCAN,    /* the rows of `cte` (cte_self: its working table) */
+  TDB_PLAN_WINDOW       /* child rows + one column per window call (exec_window.c) */
 } TdbPlanKind;
 
 /* Table access paths. */
@@ -99,6 +100,14 @@ TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem);
 /* A new row at the end (values NULL); NULL on out-of-memory. */
 TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem);
 TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i);
+/* Compare rows ra and rb by keys (ORDER BY rules: NULLs first or last as
+** each key says, equal to each other): <0, 0, >0. An incomparable pair sets
+** *failed (the error is in err) and returns 0. */
+TDB_PRIVATE int tdbSortKeysCompare(TdbErr *err, const TdbValue *ra, const TdbValue *rb,
+                                   const struct TdbSortKey *keys, int nkeys, int *failed);
+/* Stable sort of the row numbers of rows by keys into order[0..nrows). */
+TDB_PRIVATE int tdbRowSetSort(struct TdbExec *ex, const TdbRowSet *rows,
+                              const struct TdbSortKey *keys, int nkeys, size_t *order);
 typedef struct TdbExec TdbExec;
 typedef struct TdbPlan TdbPlan;
 
@@ -132,13 +141,32 @@ struct TdbPlan {
   int lateral;
   /* VIEW */
   const TdbView *view;
-  /* FILTER, JOIN: predicate (borrowed); JOIN: left join */
+  /* FILTER, JOIN: predicate (borrowed; JOIN: the residual of the condition) */
   TdbExpr *pred;
-  int left_join;
+  /* JOIN (exec_join.c). Its rows are scope rows of the query: every FROM
+  ** item's columns at their place (first_column), items not joined yet
+  ** NULL. A child that is one FROM item's own plan has its columns from
+  ** scope column loff / roff on; a join child is a scope row (offset 0). */
+  int join_algo;        /* TDB_JALGO_* */
+  int join_type;        /* TDB_JTYPE_*: which unmatched rows are kept */
+  int build_left;       /* HASH: the left child is the build side */
+  int nkeys;            /* equi-join keys: lkeys[i] = rkeys[i] (owned arrays) */
+  TdbExpr **lkeys, **rkeys;
+  int loff, roff;
+  int nlseg, nrseg;     /* column copies child -> output: (from, to, count) triples */
+  int *lseg, *rseg;
+  int nmerge;           /* merged USING columns: (out, left, right) triples */
+  int *merge;
+  TdbPlan *param_scan;  /* INDEX: the inner SCAN keyed by the outer row */
+  /* SCAN under an INDEX join: key values are read from this row */
+  const TdbEvalCtx *param_row;
   /* AGGREGATE */
   TdbExprList *group_by;  /* borrowed */
   int naggs;
   TdbExpr **aggs;         /* borrowed FUNC nodes */
+  /* WINDOW: the window calls (borrowed FUNC nodes, kind AGGREF) */
+  int nwins;
+  TdbExpr **wins;
   /* PROJECT */
   int nexprs;
   TdbExpr **exprs;        /* borrowed, ncols of them */
@@ -176,6 +204,22 @@ struct TdbPlan {
   int opened, done;
   void *state;          /* operator-specific (exec.c) */
 };
+
+/* Join algorithms. */
+#define TDB_JALGO_NL 0      /* nested loop over the materialized right side */
+#define TDB_JALGO_HASH 1    /* hash table over the build side, probed by chunks */
+#define TDB_JALGO_MERGE 2   /* both sides ordered on the key */
+#define TDB_JALGO_INDEX 3   /* the right side's key looked up per left row */
+#define TDB_JALGO_LATERAL 4 /* the right side opened again per left row: its temporal
+                               clause reads the left row (ex->lateral) */
+/* Join types (which rows come out besides the matched pairs). */
+#define TDB_JTYPE_INNER 0
+#define TDB_JTYPE_LEFT 1    /* left rows without a match, right side NULL */
+#define TDB_JTYPE_FULL 2    /* also right rows without a match */
+#define TDB_JTYPE_SEMI 3    /* left rows with a match (left columns only) */
+#define TDB_JTYPE_ANTI 4    /* left rows without a match */
+#define TDB_JTYPE_NOT_IN 5  /* ANTI with NOT IN's NULLs: one key; nothing when the
+                               right side has a NULL, everything when it is empty */
 
 typedef struct TdbVecPool TdbVecPool;  /* scratch vectors (vexpr.c) */
 
@@ -272,6 +316,17 @@ TDB_PRIVATE int tdbHistoryWanted(const TdbExec *ex, const TdbPlan *p);
 TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p);
 TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p);
+/* Join operator (exec_join.c). */
+TDB_PRIVATE int tdbJoinOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
+TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
+TDB_PRIVATE void tdbJoinFree(TdbMem *mem, TdbPlan *p);
+TDB_PRIVATE void tdbJoinExplain(TdbStr *out, const TdbPlan *p);
+/* A SEMI / ANTI / NOT_IN join hands out its left child's chunks. */
+#define TDB_JOIN_PASSES_LEFT(p) \
+  ((p)->kind == TDB_PLAN_JOIN && (p)->join_type >= TDB_JTYPE_SEMI)
+
+/* Chunk live rows as a selection (identity when c has none). */
+TDB_PRIVATE const uint16_t *tdbChunkSelection(TdbChunk *c, int *n);
 
 /* EXPLAIN text of a plan tree (ANALYZE figures when measured). */
 TDB_PRIVATE void tdbPlanExplain(TdbStr *out, const TdbPlan *p, const char *sql, int analyze);

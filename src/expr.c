@@ -8,6 +8,7 @@
 #include "exec.h"
 #include "json.h"
 #include "func.h"
+#include "interval.h"
 
 #include <math.h>
 
@@ -133,6 +134,11 @@ TDB_PRIVATE int tdbExprArith(TdbEvalCtx *ctx, int op, const TdbValue *a,
     double y = tb == TDB_TYPE_REAL ? b->u.r : (double)b->u.i;
     return tdbExprArithReal(ctx, op, x, y, out);
   }
+  if (op <= TDB_OP_DIV) {
+    static const char tdbArithChar[] = {'+', '-', '*', '/'};
+    int rc = tdbDatetimeArith(ctx->err, tdbArithChar[op], a, b, out);
+    if (rc != 1) return rc;
+  }
   return tdbExprNoOperator(ctx, op, ta, tb);
 }
 
@@ -249,6 +255,9 @@ static int tdbExprUnaryEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
     else tdbValueSetInt(out, e->op == TDB_OP_NEG ? -v.u.i : v.u.i);
   } else if (v.type == TDB_TYPE_REAL) {
     tdbValueSetReal(out, e->op == TDB_OP_NEG ? -v.u.r : v.u.r);
+  } else if (v.type == TDB_TYPE_INTERVAL) {
+    if (e->op == TDB_OP_NEG) rc = tdbIntervalNegate(ctx->err, &v, out);
+    else *out = v;
   } else {
     rc = tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_UNDEFINED_FUNCTION,
                    "operator does not exist: %s%s", e->op == TDB_OP_NEG ? "-" : "+",
@@ -561,6 +570,7 @@ static int tdbExprFuncEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
   if (!def) { /* the binder resolves every call before execution */
     return tdbErrSet(ctx->err, TDB_INTERNAL, NULL, "unbound function %s", e->name);
   }
+  if (def->lazy) return def->lazy(ctx, e->list, out); /* evaluates its own arguments */
   if (argc > (int)TDB_ARRAY_LEN(stack_args)) {
     args = tdbMemAlloc(ctx->mem, sizeof *args * (size_t)argc);
     if (!args) return tdbErrNoMem(ctx->err);

@@ -97,6 +97,57 @@ static void tdbPrintList(TdbStr *out, const TdbExprList *l, int from) {
   }
 }
 
+static void tdbPrintBound(TdbStr *out, const TdbFrameBound *b) {
+  switch (b->kind) {
+    case TDB_BOUND_UNBOUNDED_PRECEDING: tdbStrAppendz(out, "UNBOUNDED PRECEDING"); return;
+    case TDB_BOUND_UNBOUNDED_FOLLOWING: tdbStrAppendz(out, "UNBOUNDED FOLLOWING"); return;
+    case TDB_BOUND_CURRENT_ROW: tdbStrAppendz(out, "CURRENT ROW"); return;
+    default:
+      tdbExprToSql(out, b->offset);
+      tdbStrAppendz(out, b->kind == TDB_BOUND_PRECEDING ? " PRECEDING" : " FOLLOWING");
+      return;
+  }
+}
+
+/* " OVER (PARTITION BY ... ORDER BY ... frame)" of a (resolved) window. */
+static void tdbPrintWindow(TdbStr *out, const TdbWindowDef *w) {
+  int i;
+  const char *sep = "";
+  if (w->bare_ref && w->base) {
+    tdbStrAppendz(out, " OVER ");
+    tdbPrintName(out, w->base);
+    return;
+  }
+  tdbStrAppendz(out, " OVER (");
+  if (w->base) {
+    tdbPrintName(out, w->base);
+    sep = " ";
+  }
+  if (w->partition_by) {
+    tdbStrAppendf(out, "%sPARTITION BY ", sep);
+    tdbPrintList(out, w->partition_by, 0);
+    sep = " ";
+  }
+  if (w->order_by) {
+    tdbStrAppendf(out, "%sORDER BY ", sep);
+    for (i = 0; i < w->order_by->n; i++) {
+      const TdbExprItem *it = &w->order_by->items[i];
+      if (i) tdbStrAppendz(out, ", ");
+      tdbExprToSql(out, it->expr);
+      if (it->desc) tdbStrAppendz(out, " DESC");
+      if (it->nulls) tdbStrAppendz(out, it->nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
+    }
+    sep = " ";
+  }
+  if (w->units) {
+    tdbStrAppendf(out, "%s%s BETWEEN ", sep, w->units == TDB_FRAME_ROWS ? "ROWS" : "RANGE");
+    tdbPrintBound(out, &w->start);
+    tdbStrAppendz(out, " AND ");
+    tdbPrintBound(out, &w->end);
+  }
+  tdbStrAppendChar(out, ')');
+}
+
 TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e) {
   int i;
   if (!e) return;
@@ -194,6 +245,12 @@ TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e) {
       if (e->distinct) tdbStrAppendz(out, "DISTINCT ");
       tdbPrintList(out, e->list, 0);
       tdbStrAppendChar(out, ')');
+      if (e->filter) {
+        tdbStrAppendz(out, " FILTER (WHERE ");
+        tdbExprToSql(out, e->filter);
+        tdbStrAppendChar(out, ')');
+      }
+      if (e->over) tdbPrintWindow(out, e->over);
       return;
     case TDB_EXPR_SUBQUERY: tdbStrAppendz(out, "(SELECT ...)"); return;
     case TDB_EXPR_EXISTS: tdbStrAppendz(out, "EXISTS (SELECT ...)"); return;

@@ -1,130 +1,161 @@
 /*
-** func.c — built-in scalar functions (see func.h; reference in
-** docs/functions.md). Functions receive evaluated arguments; unless a
-** function says otherwise, a NULL argument gives a NULL result.
+** func.c — the scalar function registry (see func.h; reference in
+** docs/functions.md): the table of every built-in function in name order,
+** lookup by binary search, "did you mean" suggestions by edit distance, and
+** the argument helpers the family files (func_*.c) share. Unless a function
+** says otherwise, a NULL argument gives a NULL result.
 */
 #include "func.h"
 #include "temporal_session.h"
 
+#include <math.h>
 #include <stdio.h>
 
-static int tdbFuncArgType(TdbEvalCtx *ctx, const char *fn, const TdbValue *v,
-                          const char *want) {
+TDB_PRIVATE int tdbFuncArgType(TdbEvalCtx *ctx, const char *fn, const TdbValue *v,
+                               const char *want) {
   return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_UNDEFINED_FUNCTION,
                    "function %s(%s) does not exist (expected %s)", fn,
                    tdbTypeName(v->type), want);
 }
 
-/* abs(x): absolute value of an INTEGER or REAL; abs(INT64_MIN) overflows. */
-static int tdbFnAbs(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  TDB_UNUSED(argc);
-  switch (argv[0].type) {
-    case TDB_TYPE_NULL: return TDB_OK;
-    case TDB_TYPE_INTEGER:
-      if (argv[0].u.i == INT64_MIN) {
-        return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_OUT_OF_RANGE,
-                         "integer out of range");
-      }
-      tdbValueSetInt(out, argv[0].u.i < 0 ? -argv[0].u.i : argv[0].u.i);
-      return TDB_OK;
-    case TDB_TYPE_REAL:
-      tdbValueSetReal(out, argv[0].u.r < 0 ? -argv[0].u.r : argv[0].u.r);
-      return TDB_OK;
-    default:
-      return tdbFuncArgType(ctx, "abs", &argv[0], "a number");
-  }
+TDB_PRIVATE int tdbFuncCheckSize(TdbEvalCtx *ctx, const char *fn, uint64_t n) {
+  if (n <= TDB_FUNC_MAX_BYTES) return TDB_OK;
+  return tdbErrSet(ctx->err, TDB_ERROR_DATA, TDB_SQLSTATE_LIMIT,
+                   "result of %s() exceeds the limit of %d bytes", fn, TDB_FUNC_MAX_BYTES);
 }
 
-/* coalesce(a, b, ...): the first non-NULL argument. */
-static int tdbFnCoalesce(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  int i;
-  for (i = 0; i < argc; i++) {
-    if (!TDB_VALUE_IS_NULL(&argv[i])) return tdbValueCopy(ctx->mem, out, &argv[i]);
-  }
+TDB_PRIVATE int tdbFuncSetBytes(TdbEvalCtx *ctx, TdbValue *out, int type, const char *z,
+                                size_t n) {
+  if (tdbValueSetBytes(ctx->mem, out, type, z, n) != TDB_OK) return tdbErrNoMem(ctx->err);
   return TDB_OK;
 }
 
-/* nullif(a, b): NULL if a = b, else a. */
-static int tdbFnNullif(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  int cmp, rc;
-  TDB_UNUSED(argc);
-  if (!TDB_VALUE_IS_NULL(&argv[0]) && !TDB_VALUE_IS_NULL(&argv[1])) {
-    rc = tdbValueCompare(ctx->err, &argv[0], &argv[1], &cmp);
-    if (rc != TDB_OK) return rc;
-    if (cmp == 0) return TDB_OK;
-  }
-  return tdbValueCopy(ctx->mem, out, &argv[0]);
-}
-
-/* length(s): characters of TEXT (UTF-8), bytes of BLOB. */
-static int tdbFnLength(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  int64_t count = 0;
-  uint32_t i;
-  TDB_UNUSED(argc);
-  switch (argv[0].type) {
-    case TDB_TYPE_NULL: return TDB_OK;
-    case TDB_TYPE_TEXT:
-      for (i = 0; i < argv[0].n; i++) count += ((unsigned char)argv[0].u.z[i] & 0xc0) != 0x80;
-      tdbValueSetInt(out, count);
-      return TDB_OK;
-    case TDB_TYPE_BLOB:
-      tdbValueSetInt(out, argv[0].n);
-      return TDB_OK;
-    default:
-      return tdbFuncArgType(ctx, "length", &argv[0], "TEXT or BLOB");
-  }
-}
-
-/* lower/upper of ASCII letters (other characters unchanged). */
-static int tdbFnCase(TdbEvalCtx *ctx, const TdbValue *v, TdbValue *out, int upper) {
-  uint32_t i;
-  int rc;
-  if (TDB_VALUE_IS_NULL(v)) return TDB_OK;
-  if (v->type != TDB_TYPE_TEXT) return tdbFuncArgType(ctx, upper ? "upper" : "lower", v, "TEXT");
-  rc = tdbValueSetBytes(ctx->mem, out, TDB_TYPE_TEXT, v->u.z, v->n);
-  if (rc != TDB_OK) return tdbErrNoMem(ctx->err);
-  for (i = 0; i < out->n; i++) {
-    char c = out->u.z[i];
-    if (upper && c >= 'a' && c <= 'z') out->u.z[i] = (char)(c - 'a' + 'A');
-    if (!upper && c >= 'A' && c <= 'Z') out->u.z[i] = (char)(c - 'A' + 'a');
-  }
-  return TDB_OK;
-}
-
-static int tdbFnLower(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  TDB_UNUSED(argc);
-  return tdbFnCase(ctx, &argv[0], out, 0);
-}
-
-static int tdbFnUpper(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  TDB_UNUSED(argc);
-  return tdbFnCase(ctx, &argv[0], out, 1);
-}
-
-/* typeof(x): the type name of x, lower case ("integer", "null", ...). */
-static int tdbFnTypeof(TdbEvalCtx *ctx, int argc, const TdbValue *argv, TdbValue *out) {
-  char name[16];
-  const char *upper = tdbTypeName(argv[0].type);
-  size_t i, n = strlen(upper);
-  TDB_UNUSED(argc);
-  for (i = 0; i < n && i + 1 < sizeof name; i++) {
-    name[i] = (char)(upper[i] >= 'A' && upper[i] <= 'Z' ? upper[i] - 'A' + 'a' : upper[i]);
-  }
-  if (tdbValueSetBytes(ctx->mem, out, TDB_TYPE_TEXT, name, i) != TDB_OK) {
+TDB_PRIVATE int tdbFuncTakeStr(TdbEvalCtx *ctx, const char *fn, TdbStr *s, int type,
+                               TdbValue *out) {
+  size_t n = s->n;
+  char *z;
+  if (s->oom) {
+    tdbStrClear(s);
     return tdbErrNoMem(ctx->err);
   }
+  if (tdbFuncCheckSize(ctx, fn, n) != TDB_OK) {
+    tdbStrClear(s);
+    return ctx->err->code;
+  }
+  z = tdbStrFinish(s);
+  if (!z) return tdbErrNoMem(ctx->err);
+  tdbValueTakeBytes(out, type, z, n);
   return TDB_OK;
 }
 
-/* Sorted by name. */
+TDB_PRIVATE int tdbFuncInt(TdbEvalCtx *ctx, const char *fn, const TdbValue *v, int64_t *out) {
+  if (v->type == TDB_TYPE_INTEGER) {
+    *out = v->u.i;
+    return TDB_OK;
+  }
+  if (v->type == TDB_TYPE_REAL && v->u.r == floor(v->u.r) && v->u.r >= -9.2e18 &&
+      v->u.r <= 9.2e18) {
+    *out = (int64_t)v->u.r;
+    return TDB_OK;
+  }
+  return tdbFuncArgType(ctx, fn, v, "an INTEGER");
+}
+
+TDB_PRIVATE size_t tdbUtf8CharLen(const char *s, size_t n) {
+  unsigned char c = (unsigned char)s[0];
+  size_t len = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, i;
+  if (len > n) return 1;
+  for (i = 1; i < len; i++) {
+    if (((unsigned char)s[i] & 0xc0) != 0x80) return 1; /* a stray lead byte */
+  }
+  return len;
+}
+
+TDB_PRIVATE size_t tdbUtf8Offset(const char *s, size_t n, int64_t k) {
+  size_t i = 0;
+  while (k > 0 && i < n) {
+    i += tdbUtf8CharLen(s + i, n - i);
+    k--;
+  }
+  return i;
+}
+
+TDB_PRIVATE int64_t tdbUtf8Count(const char *s, size_t n) {
+  size_t i = 0;
+  int64_t count = 0;
+  while (i < n) {
+    i += tdbUtf8CharLen(s + i, n - i);
+    count++;
+  }
+  return count;
+}
+
+#define TDB_EAGER(name, lo, hi, fn) {name, lo, hi, fn, NULL}
+#define TDB_LAZY(name, lo, hi, fn) {name, lo, hi, NULL, fn}
+
+/* Every built-in scalar function, sorted by name (strcmp order). */
 static const TdbFuncDef tdbFuncTable[] = {
-    {"abs", 1, 1, tdbFnAbs},
-    {"coalesce", 1, -1, tdbFnCoalesce},
-    {"length", 1, 1, tdbFnLength},
-    {"lower", 1, 1, tdbFnLower},
-    {"nullif", 2, 2, tdbFnNullif},
-    {"typeof", 1, 1, tdbFnTypeof},
-    {"upper", 1, 1, tdbFnUpper},
+    TDB_EAGER("abs", 1, 1, tdbFnAbs),
+    TDB_EAGER("btrim", 1, 2, tdbFnTrim),
+    TDB_EAGER("ceil", 1, 1, tdbFnCeil),
+    TDB_EAGER("ceiling", 1, 1, tdbFnCeil),
+    TDB_EAGER("char_length", 1, 1, tdbFnLength),
+    TDB_EAGER("character_length", 1, 1, tdbFnLength),
+    TDB_LAZY("coalesce", 1, -1, tdbFnCoalesce),
+    TDB_EAGER("concat", 1, -1, tdbFnConcat),
+    TDB_EAGER("concat_ws", 2, -1, tdbFnConcatWs),
+    TDB_EAGER("date_part", 2, 2, tdbFnDatePart),
+    TDB_EAGER("date_trunc", 2, 2, tdbFnDateTrunc),
+    TDB_EAGER("epoch", 1, 1, tdbFnEpoch),
+    TDB_EAGER("exp", 1, 1, tdbFnExp),
+    TDB_EAGER("extract", 2, 2, tdbFnDatePart),
+    TDB_EAGER("floor", 1, 1, tdbFnFloor),
+    TDB_EAGER("greatest", 1, -1, tdbFnGreatest),
+    TDB_LAZY("if", 3, 3, tdbFnIf),
+    TDB_LAZY("iif", 3, 3, tdbFnIf),
+    TDB_EAGER("initcap", 1, 1, tdbFnInitcap),
+    TDB_EAGER("json_array", 0, -1, tdbFnJsonArray),
+    TDB_EAGER("json_array_length", 1, 2, tdbFnJsonArrayLength),
+    TDB_EAGER("json_extract", 2, -1, tdbFnJsonExtract),
+    TDB_EAGER("json_object", 0, -1, tdbFnJsonObject),
+    TDB_EAGER("json_type", 1, 2, tdbFnJsonType),
+    TDB_EAGER("json_valid", 1, 1, tdbFnJsonValid),
+    TDB_EAGER("least", 1, -1, tdbFnLeast),
+    TDB_EAGER("left", 2, 2, tdbFnLeft),
+    TDB_EAGER("length", 1, 1, tdbFnLength),
+    TDB_EAGER("ln", 1, 1, tdbFnLn),
+    TDB_EAGER("log", 1, 2, tdbFnLog),
+    TDB_EAGER("log10", 1, 1, tdbFnLog10),
+    TDB_EAGER("lower", 1, 1, tdbFnLower),
+    TDB_EAGER("lpad", 2, 3, tdbFnLpad),
+    TDB_EAGER("ltrim", 1, 2, tdbFnLtrim),
+    TDB_EAGER("mod", 2, 2, tdbFnMod),
+    TDB_EAGER("now", 0, 0, tdbFnNow),
+    TDB_EAGER("nullif", 2, 2, tdbFnNullif),
+    TDB_EAGER("octet_length", 1, 1, tdbFnOctetLength),
+    TDB_EAGER("pi", 0, 0, tdbFnPi),
+    TDB_EAGER("pow", 2, 2, tdbFnPower),
+    TDB_EAGER("power", 2, 2, tdbFnPower),
+    TDB_EAGER("random", 0, 0, tdbFnRandom),
+    TDB_EAGER("repeat", 2, 2, tdbFnRepeat),
+    TDB_EAGER("replace", 3, 3, tdbFnReplace),
+    TDB_EAGER("reverse", 1, 1, tdbFnReverse),
+    TDB_EAGER("right", 2, 2, tdbFnRight),
+    TDB_EAGER("round", 1, 2, tdbFnRound),
+    TDB_EAGER("rpad", 2, 3, tdbFnRpad),
+    TDB_EAGER("rtrim", 1, 2, tdbFnRtrim),
+    TDB_EAGER("sign", 1, 1, tdbFnSign),
+    TDB_EAGER("split_part", 3, 3, tdbFnSplitPart),
+    TDB_EAGER("sqrt", 1, 1, tdbFnSqrt),
+    TDB_EAGER("strpos", 2, 2, tdbFnStrpos),
+    TDB_EAGER("substr", 2, 3, tdbFnSubstr),
+    TDB_EAGER("substring", 2, 3, tdbFnSubstr),
+    TDB_EAGER("to_char", 2, 2, tdbFnToChar),
+    TDB_EAGER("to_timestamp", 1, 1, tdbFnToTimestamp),
+    TDB_EAGER("trim", 1, 2, tdbFnTrim),
+    TDB_EAGER("trunc", 1, 2, tdbFnTrunc),
+    TDB_EAGER("typeof", 1, 1, tdbFnTypeof),
+    TDB_EAGER("upper", 1, 1, tdbFnUpper),
 };
 
 TDB_PRIVATE const TdbFuncDef *tdbFuncAt(int i) {

@@ -39,6 +39,10 @@
 
 #define TDB_IKEY_TAG_SIZE 8
 #define TDB_IKEY_MAX_SEQ ((UINT64_C(1) << 56) - 1)
+/* A transaction's uncommitted writes are versions at seq >= this (txn.c):
+** far above any epoch a store reaches, so they sort before every committed
+** version of their key. */
+#define TDB_IKEY_PENDING_SEQ (TDB_IKEY_MAX_SEQ - (UINT64_C(1) << 40))
 
 /* An internal key taken apart; user_key points into the decoded buffer. */
 typedef struct TdbIkeyParsed {

@@ -530,6 +530,29 @@ TDB_PRIVATE int tdbJsonGet(TdbMem *mem, TdbErr *err, const char *json, size_t n,
   return TDB_OK;
 }
 
+TDB_PRIVATE int tdbJsonStringText(TdbMem *mem, TdbErr *err, const char *json, size_t n,
+                                  TdbValue *out) {
+  tdbValueSetNull(out);
+  if (n < 2 || json[0] != '"' || json[n - 1] != '"') {
+    return tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_INVALID_JSON, "not a JSON string");
+  }
+  return tdbJsonUnescape(mem, err, json, 0, n, out);
+}
+
+TDB_PRIVATE int tdbJsonArrayCount(TdbErr *err, const char *json, size_t n, int64_t *count) {
+  TdbJsonScan s;
+  size_t i, vs, ve;
+  int found = 0;
+  s.z = json;
+  s.n = n;
+  s.err = err;
+  *count = 0;
+  i = tdbJsonSkipBlanks(json, n, 0);
+  if (i >= n) return tdbJsonEof(&s);
+  if (json[i] != '[') return TDB_OK;
+  return tdbJsonWalkArray(&s, i, -1, count, &found, &vs, &ve);
+}
+
 /* ---- VECTOR text form ------------------------------------------------------- */
 
 static int tdbVectorSyntax(TdbErr *err, size_t off, const char *what) {

@@ -48,6 +48,16 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbJsonGet(TdbMem *mem, TdbErr *err, const char
                                             size_t n, const TdbValue *path, int as_text,
                                             TdbValue *out);
 
+/* The TEXT of the JSON string json[0..n) (quotes included, already valid):
+** escapes decoded; 22P05 for \u0000, 22032 when it is not a string. */
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbJsonStringText(TdbMem *mem, TdbErr *err, const char *json,
+                                                   size_t n, TdbValue *out);
+
+/* Elements of the JSON array json[0..n) into *count; 0 for a value that is
+** not an array. 22032 if the text turns out not to be valid. */
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbJsonArrayCount(TdbErr *err, const char *json, size_t n,
+                                                   int64_t *count);
+
 /* Parse the text form of a VECTOR: '[' numbers separated by ',' ']', blanks
 ** allowed anywhere between tokens and around the whole. A number is decimal
 ** ([+-]digits[.digits][e[+-]digits], also "1." and ".5"), rounded to the

@@ -6,7 +6,8 @@
 ** derived table / view body), joined left-deep by nested loops; conjuncts
 ** that read only one FROM item are filtered right above its leaf (before
 ** the join materializes it); the rest filter the joined rows. Then
-** aggregation, HAVING, projection, DISTINCT, ORDER BY and LIMIT.
+** aggregation, HAVING, window functions, projection, DISTINCT, ORDER BY
+** and LIMIT.
 **
 ** Access paths, cheapest first: primary-key point (every key column equal
 ** to a value known before the scan: a constant, a parameter, an outer
@@ -15,19 +16,12 @@
 ** chose a path stay in the filter, so a path only narrows what is read.
 ** Estimates use ANALYZE's row counts when there are some (planner.h).
 */
-#include "planner.h"
+#include "planner_int.h"
 #include "temporal.h"
 #include "binder.h"
 #include "stats.h"
 
-/* Conjuncts of a condition (AND-ed terms), borrowed. */
-typedef struct TdbConjuncts {
-  int n, cap;
-  TdbExpr **e;
-  int *used;            /* pushed below a join: no longer filtered on top */
-} TdbConjuncts;
-
-static int tdbConjAdd(TdbMem *mem, TdbConjuncts *c, TdbExpr *e) {
+TDB_PRIVATE int tdbConjAdd(TdbMem *mem, TdbConjuncts *c, TdbExpr *e) {
   if (!e) return TDB_OK;
   if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_AND) {
     int rc = tdbConjAdd(mem, c, e->left);
@@ -49,14 +43,12 @@ static int tdbConjAdd(TdbMem *mem, TdbConjuncts *c, TdbExpr *e) {
   return TDB_OK;
 }
 
-static void tdbConjFree(TdbMem *mem, TdbConjuncts *c) {
+TDB_PRIVATE void tdbConjFree(TdbMem *mem, TdbConjuncts *c) {
   tdbMemFree(mem, c->e);
   tdbMemFree(mem, c->used);
 }
 
-/* The range of depth-0 columns e reads: *lo..*hi (lo > hi: none). Sets
-** *has_sub when e contains a subquery. */
-static void tdbExprColumns(const TdbExpr *e, int *lo, int *hi, int *has_sub) {
+TDB_PRIVATE void tdbExprColumns(const TdbExpr *e, int *lo, int *hi, int *has_sub) {
   int i;
   if (!e) return;
   if (e->kind == TDB_EXPR_COLUMN && e->depth == 0) {
@@ -162,7 +154,7 @@ static void tdbFindRange(const TdbConjuncts *cj, int first, int width, int c, Td
 }
 
 /* Estimated current rows of a table (ANALYZE statistics, else a guess). */
-static double tdbTableRows(const TdbTableDef *t) {
+TDB_PRIVATE double tdbTableRows(const TdbTableDef *t) {
   return t->stat_rows > 0 ? (double)t->stat_rows : 1000.0;
 }
 
@@ -329,6 +321,7 @@ typedef struct TdbUsed {
 } TdbUsed;
 
 static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u);
+static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u);
 
 /* Mark the columns of the scope `level` queries up that e reads. */
 static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
@@ -342,7 +335,14 @@ static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
   tdbUsedExpr(e->left, level, u);
   tdbUsedExpr(e->right, level, u);
   tdbUsedExpr(e->third, level, u);
+  tdbUsedExpr(e->filter, level, u);
   for (i = 0; e->list && i < e->list->n; i++) tdbUsedExpr(e->list->items[i].expr, level, u);
+  if (e->over) {
+    tdbUsedList(e->over->partition_by, level, u);
+    tdbUsedList(e->over->order_by, level, u);
+    tdbUsedExpr(e->over->start.offset, level, u);
+    tdbUsedExpr(e->over->end.offset, level, u);
+  }
 }
 
 static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u) {
@@ -416,7 +416,12 @@ static int tdbPlanSubqueries(TdbPlanner *pl, TdbExpr *e) {
   rc = tdbPlanSubqueries(pl, e->left);
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->right);
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->third);
+  if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, e->filter);
   if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, e->list);
+  if (rc == TDB_OK && e->over) {
+    rc = tdbPlanListSubqueries(pl, e->over->partition_by);
+    if (rc == TDB_OK) rc = tdbPlanListSubqueries(pl, e->over->order_by);
+  }
   return rc;
 }
 
@@ -445,7 +450,7 @@ static double tdbFilterRows(const TdbPlan *below, const TdbTableDef *t, int firs
   return TDB_MAX(1.0, below->est_rows * tdbConjSelectivity(t, first, pred));
 }
 
-static TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
+TDB_PRIVATE TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
   TdbPlan *p = tdbPlanNew(pl->mem, pl->all, kind, ncols);
   if (!p) {
     tdbErrNoMem(pl->err);
@@ -482,8 +487,8 @@ static int tdbPlanTemporal(TdbPlanner *pl, TdbPlan *leaf, const TdbSource *src) 
 }
 
 /* The leaf plan of one FROM item, with the conjuncts that read only it. */
-static int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjuncts *cj,
-                         int pushable, TdbPlan **out) {
+TDB_PRIVATE int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbConjuncts *cj,
+                              int pushable, TdbPlan **out) {
   TdbPlan *leaf;
   int i, rc;
   *out = NULL;
@@ -542,9 +547,6 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
   *out = NULL;
   memset(&cj, 0, sizeof cj);
   if (tdbConjAdd(pl->mem, &cj, s->where) != TDB_OK) goto nomem;
-  for (src = s->from; src; src = src->next) {
-    if (src->join == TDB_JOIN_INNER && tdbConjAdd(pl->mem, &cj, src->on) != TDB_OK) goto nomem;
-  }
   /* subqueries anywhere in the statement */
   rc = tdbPlanListSubqueries(pl, s->columns);
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->where);
@@ -554,29 +556,9 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->limit);
   if (rc == TDB_OK) rc = tdbPlanSubqueries(pl, s->offset);
   for (src = s->from; rc == TDB_OK && src; src = src->next) rc = tdbPlanSubqueries(pl, src->on);
+  if (rc == TDB_OK && s->from) rc = tdbPlanFrom(pl, s, &cj, &cur);
   if (rc != TDB_OK) goto done;
 
-  for (src = s->from; src; src = src->next) {
-    TdbPlan *leaf;
-    /* below a LEFT JOIN's inner side, WHERE terms must not filter early */
-    int pushable = multi && src->join != TDB_JOIN_LEFT;
-    rc = tdbPlanSource(pl, s, src, &cj, pushable, &leaf);
-    if (rc != TDB_OK) goto done;
-    if (!cur) {
-      cur = leaf;
-      continue;
-    }
-    p = tdbNode(pl, TDB_PLAN_JOIN, cur->ncols + leaf->ncols, cur);
-    if (!p) goto nomem;
-    p->right = leaf;
-    p->lateral = src->eff && src->eff->lateral;
-    p->left_join = src->join == TDB_JOIN_LEFT;
-    if (p->left_join) p->pred = src->on;
-    else if (src->join == TDB_JOIN_CROSS && src->on) p->pred = src->on;
-    p->est_rows = cur->est_rows * leaf->est_rows;
-    p->est_cost = cur->est_cost + cur->est_rows * leaf->est_rows + leaf->est_cost;
-    cur = p;
-  }
   if (!cur) {
     cur = tdbNode(pl, TDB_PLAN_ONE_ROW, 0, NULL);
     if (!cur) goto nomem;
@@ -584,6 +566,13 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
   }
   for (i = 0; i < cj.n; i++) {
     if (cj.used[i]) continue;
+    /* [NOT] EXISTS / IN (subquery) as a SEMI / ANTI join where possible */
+    rc = tdbPlanSubqueryJoin(pl, s, cj.e[i], cur, &p);
+    if (rc != TDB_OK) goto done;
+    if (p) {
+      cur = p;
+      continue;
+    }
     p = tdbNode(pl, TDB_PLAN_FILTER, cur->ncols, cur);
     if (!p) goto nomem;
     p->pred = cj.e[i];
@@ -606,6 +595,14 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
       p->pred = s->having;
       cur = p;
     }
+  }
+  if (s->nwins > 0) { /* window calls: after HAVING, before the projection */
+    p = tdbNode(pl, TDB_PLAN_WINDOW, cur->ncols + s->nwins, cur);
+    if (!p) goto nomem;
+    p->nwins = s->nwins;
+    p->wins = s->wins;
+    p->est_cost = cur->est_cost + cur->est_rows * 3;
+    cur = p;
   }
   p = tdbNode(pl, TDB_PLAN_PROJECT, s->nresult + s->nsort_extra, cur);
   if (!p) goto nomem;

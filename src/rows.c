@@ -129,7 +129,11 @@ TDB_PRIVATE int tdbTableDefaults(TdbMem *mem, TdbErr *err, int64_t now, const Td
     if (!t->cols[i].dflt) continue;
     tdbValueSetNull(&v);
     rc = tdbExprEval(&ctx, t->cols[i].dflt, &v);
-    if (rc == TDB_OK) {
+    if (rc == TDB_OK && v.type == TDB_TYPE_INTERVAL) {
+      rc = tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_FEATURE,
+                     "INTERVAL values cannot be stored (the default of column \"%s\")",
+                     t->cols[i].name);
+    } else if (rc == TDB_OK) {
       if (!TDB_VALUE_IS_NULL(&v) && type != TDB_TYPE_NULL && v.type != type) {
         rc = tdbValueCast(mem, err, &v, type, &out[i]);
       } else if (tdbValueCopy(mem, &out[i], &v) != TDB_OK) {
@@ -168,7 +172,7 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     TdbStr v;
     int found = 0;
     tdbStrInit(&v, &db->mem);
-    rc = tdbStoreGet(db->store, 0, prefix.z, prefix.n, &v, &found, &db->err);
+    rc = tdbTxnGet(db, 0, prefix.z, prefix.n, &v, &found);
     if (rc == TDB_OK && found) {
       rc = tdbPieceVisit(db, t, (const unsigned char *)prefix.z, prefix.n,
                          (const unsigned char *)v.z, v.n, slots, nslots, vals, defaults, fn, ctx);
@@ -176,7 +180,7 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     tdbStrClear(&v);
     goto done;
   }
-  rc = tdbStoreIter(db->store, 0, &db->err, &it);
+  rc = tdbTxnIter(db, 0, &it);
   if (rc != TDB_OK) goto done;
   for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
     size_t kn, vn;

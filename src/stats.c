@@ -281,9 +281,14 @@ fail:
 }
 
 TDB_PRIVATE int tdbStatsLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
+  return tdbStatsLoadAt(cat, store, 0, NULL, err);
+}
+
+TDB_PRIVATE int tdbStatsLoadAt(TdbCatalog *cat, TdbStore *store, uint64_t as_of,
+                               struct TdbMemtable *pending, TdbErr *err) {
   TdbDbIter *it = NULL;
   unsigned char prefix = TDB_KEYSPACE_STATS;
-  int rc = tdbStoreIter(store, 0, err, &it);
+  int rc = tdbStoreIterWith(store, as_of, pending, err, &it);
   if (rc != TDB_OK) return rc;
   for (tdbDbIterSeek(it, &prefix, 1); tdbDbIterValid(it); tdbDbIterNext(it)) {
     size_t kn, vn;

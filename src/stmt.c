@@ -467,10 +467,17 @@ static int tdbStmtStart(tdb_stmt *st) {
   ex->err = &db->err;
   ex->params = st->params;
   ex->nparams = st->nparams;
-  if (tdbStorePinSnapshot(db->store, &ex->snapshot) != TDB_OK) return tdbErrNoMem(&db->err);
-  st->pinned = 1;
   ex->now = tdbStatementTime(db);
-  if ((rc = tdbTemporalStart(db, ex)) != TDB_OK) return rc; /* ex->cvt (temporal_session.c) */
+  if (db->txn.active) { /* the transaction's snapshot (it holds the pin) and valid time */
+    ex->snapshot = db->txn.snapshot;
+    ex->cvt = db->txn.cvt;
+  } else {
+    if (tdbStorePinSnapshot(db->store, &ex->snapshot) != TDB_OK) return tdbErrNoMem(&db->err);
+    st->pinned = 1;
+    ex->cvt = ex->now;
+  }
+  /* SET CURRENT_VALID_TIME overrides ex->cvt (temporal_session.c) */
+  if ((rc = tdbTemporalStart(db, ex)) != TDB_OK) return rc;
   ex->serial = serial + 1;
   if (!st->pool && !(st->pool = tdbVecPoolNew(&db->mem))) return tdbErrNoMem(&db->err);
   ex->pool = st->pool;
@@ -483,9 +490,20 @@ static int tdbStmtStart(tdb_stmt *st) {
     case TDB_STMT_INSERT:
     case TDB_STMT_UPDATE:
     case TDB_STMT_DELETE:
-      return tdbExecDml(st);
+      rc = tdbExecDml(st);
+      if (rc == TDB_OK) tdbTxnNoteWrite(db, 0);
+      return rc;
+    case TDB_STMT_BEGIN:
+    case TDB_STMT_COMMIT:
+    case TDB_STMT_ROLLBACK:
+    case TDB_STMT_SAVEPOINT:
+    case TDB_STMT_ROLLBACK_TO:
+    case TDB_STMT_RELEASE:
+      return tdbTxnExec(st);
     default:
-      return tdbExecDdl(st);
+      rc = tdbExecDdl(st);
+      if (rc == TDB_OK) tdbTxnNoteWrite(db, 1);
+      return rc;
   }
 }
 

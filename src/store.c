@@ -1128,8 +1128,8 @@ static const TdbIterMethods tdbPinnedIterMethods = {
     tdbPiPrev,  tdbPiKey,       tdbPiValue,    tdbPiStatus, tdbPiDestroy,
     tdbPiVisit};
 
-TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbIter **out,
-                                     uint64_t *resolved) {
+TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, TdbMemtable *pending, TdbErr *err,
+                                     TdbIter **out, uint64_t *resolved) {
   TdbPinnedIter *pi;
   TdbIter **kids;
   int n = 0, l, i, rc;
@@ -1143,9 +1143,13 @@ TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, TdbErr *err, T
   }
   pi->base.m = &tdbPinnedIterMethods;
   pi->s = s;
-  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(2 + pi->rs.v->nfiles[0] +
+  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(3 + pi->rs.v->nfiles[0] +
                                                            pi->rs.v->nlevels));
   if (!kids) goto nomem;
+  if (pending) {
+    kids[n] = tdbMemtableIterNew(s->mem, pending);
+    if (!kids[n++]) goto nomem_kids;
+  }
   kids[n] = tdbMemtableIterNew(s->mem, pi->rs.active);
   if (!kids[n++]) goto nomem_kids;
   if (pi->rs.imm) {
@@ -1188,14 +1192,20 @@ nomem:
   return tdbErrNoMem(err);
 }
 
-TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
+TDB_PRIVATE int tdbStoreIterWith(TdbStore *s, uint64_t as_of, TdbMemtable *pending, TdbErr *err,
+                                 TdbDbIter **out) {
   TdbIter *in;
   uint64_t at;
-  int rc = tdbStoreInternalIter(s, as_of, err, &in, &at);
+  int rc = tdbStoreInternalIter(s, as_of, pending, err, &in, &at);
   *out = NULL;
   if (rc != TDB_OK) return rc;
   *out = tdbDbIterNew(s->mem, in, at);
+  if (*out && pending) tdbDbIterShowPending(*out);
   return *out ? TDB_OK : tdbErrNoMem(err);
+}
+
+TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out) {
+  return tdbStoreIterWith(s, as_of, NULL, err, out);
 }
 
 TDB_PRIVATE int tdbStoreEpochWall(TdbStore *s, uint64_t epoch, int64_t *wall, int *found,

@@ -75,7 +75,8 @@ TDB_PRIVATE int tdbStoreEpochAt(TdbStore *s, int64_t ts, int inclusive, uint64_t
 /* The pinned state as of `as_of` (0 = head) as one internal iterator
 ** (ikey.h keys: every version, newest first per user key); *resolved gets
 ** the epoch it was pinned at. The versions iterator (versiter.h) reads it. */
-TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbIter **out,
+TDB_PRIVATE int tdbStoreInternalIter(TdbStore *s, uint64_t as_of, struct TdbMemtable *pending,
+                                     TdbErr *err, TdbIter **out,
                                      uint64_t *resolved);
 
 /* Look up `key` as of epoch `as_of` (0 = head). *found = 0 when absent or
@@ -85,6 +86,11 @@ TDB_PRIVATE int tdbStoreGet(TdbStore *s, uint64_t as_of, const void *key, size_t
 
 /* An iterator over the visible keys as of `as_of` (0 = head). */
 TDB_PRIVATE int tdbStoreIter(TdbStore *s, uint64_t as_of, TdbErr *err, TdbDbIter **out);
+/* tdbStoreIter that also shows the versions of `pending` (a transaction's
+** uncommitted writes, at seq >= TDB_IKEY_PENDING_SEQ) on top of the state
+** at as_of; NULL pending is tdbStoreIter. */
+TDB_PRIVATE int tdbStoreIterWith(TdbStore *s, uint64_t as_of, struct TdbMemtable *pending,
+                                 TdbErr *err, TdbDbIter **out);
 
 /* Keys whose first byte is `first_byte` keep only the versions some reader
 ** can still see: compaction drops a version when a newer one is at or

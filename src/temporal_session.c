@@ -51,7 +51,7 @@ TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex) {
   int rc = tdbWriteCvtMax(db, &bound);
   if (rc != TDB_OK) return rc;
   ex->cvt_fixed = db->cvt_fixed;
-  ex->cvt = db->cvt_fixed ? db->cvt : ex->now;
+  if (db->cvt_fixed) ex->cvt = db->cvt; /* else the caller's default */
   if (wall > bound) bound = wall;
   ex->current_inexact = ex->cvt < bound;
   return TDB_OK;
@@ -204,10 +204,10 @@ static int tdbFnCurrentValidTime(TdbEvalCtx *ctx, int argc, const TdbValue *argv
 
 /* Sorted by name. */
 static const TdbFuncDef tdbTemporalFuncs[] = {
-    {"current_epoch", 0, 0, tdbFnCurrentEpoch},
-    {"current_valid_time", 0, 0, tdbFnCurrentValidTime},
-    {"epoch_at", 1, 1, tdbFnEpochAt},
-    {"epoch_time", 1, 1, tdbFnEpochTime},
+    {"current_epoch", 0, 0, tdbFnCurrentEpoch, NULL},
+    {"current_valid_time", 0, 0, tdbFnCurrentValidTime, NULL},
+    {"epoch_at", 1, 1, tdbFnEpochAt, NULL},
+    {"epoch_time", 1, 1, tdbFnEpochTime, NULL},
 };
 
 TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncAt(int i) {

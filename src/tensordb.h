@@ -111,6 +111,7 @@ TDB_API const char *tdb_errstr(int rc);
 #define TDB_TYPE_TIMESTAMP 6   /* microseconds since 1970-01-01T00:00:00Z */
 #define TDB_TYPE_JSON      7   /* validated JSON text */
 #define TDB_TYPE_VECTOR    8   /* float32 array */
+#define TDB_TYPE_INTERVAL  9   /* months + microseconds; not storable in tables */
 
 /* ---- Configuration --------------------------------------------------------
 ** Fill a tdb_config with tdb_config_default(), change what you need, and pass

@@ -5,6 +5,7 @@
 #include "value.h"
 #include "datetime.h"
 #include "json.h"
+#include "interval.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,6 +40,13 @@ TDB_PRIVATE void tdbValueSetBool(TdbValue *v, int b) {
 TDB_PRIVATE void tdbValueSetTimestamp(TdbValue *v, int64_t micros) {
   tdbValueSetNull(v);
   v->type = TDB_TYPE_TIMESTAMP;
+  v->u.i = micros;
+}
+
+TDB_PRIVATE void tdbValueSetInterval(TdbValue *v, int32_t months, int64_t micros) {
+  tdbValueSetNull(v);
+  v->type = TDB_TYPE_INTERVAL;
+  v->n = (uint32_t)months;
   v->u.i = micros;
 }
 
@@ -87,6 +95,7 @@ TDB_PRIVATE const char *tdbTypeName(int type) {
     case TDB_TYPE_TIMESTAMP: return "TIMESTAMP";
     case TDB_TYPE_JSON: return "JSON";
     case TDB_TYPE_VECTOR: return "VECTOR";
+    case TDB_TYPE_INTERVAL: return "INTERVAL";
     default: return "UNKNOWN";
   }
 }
@@ -122,7 +131,7 @@ TDB_PRIVATE int tdbTypeFromName(const char *name, size_t n) {
       {"BYTEA", TDB_TYPE_BLOB},        {"TIMESTAMP", TDB_TYPE_TIMESTAMP},
       {"TIMESTAMPTZ", TDB_TYPE_TIMESTAMP}, {"DATETIME", TDB_TYPE_TIMESTAMP},
       {"JSON", TDB_TYPE_JSON},         {"JSONB", TDB_TYPE_JSON},
-      {"VECTOR", TDB_TYPE_VECTOR},
+      {"VECTOR", TDB_TYPE_VECTOR},     {"INTERVAL", TDB_TYPE_INTERVAL},
   };
   size_t i;
   for (i = 0; i < TDB_ARRAY_LEN(tdbTypeNames); i++) {
@@ -176,6 +185,9 @@ TDB_PRIVATE void tdbValueRender(TdbStr *out, const TdbValue *v) {
       break;
     case TDB_TYPE_VECTOR:
       tdbVectorRender(out, v->u.z, v->n);
+      break;
+    case TDB_TYPE_INTERVAL:
+      tdbIntervalRender(out, TDB_INTERVAL_MONTHS(v), v->u.i);
       break;
     default:
       break;
@@ -318,6 +330,21 @@ TDB_PRIVATE int tdbValueCompare(TdbErr *err, const TdbValue *a, const TdbValue *
     else *cmp = a->u.i < t ? -1 : a->u.i > t;
     return TDB_OK;
   }
+  if ((ta == TDB_TYPE_INTERVAL && tb == TDB_TYPE_TEXT) ||
+      (ta == TDB_TYPE_TEXT && tb == TDB_TYPE_INTERVAL)) {
+    /* the text is read as an interval, as TEXT with TIMESTAMP is */
+    const TdbValue *text = ta == TDB_TYPE_TEXT ? a : b, *iv = ta == TDB_TYPE_TEXT ? b : a;
+    int32_t months;
+    int64_t micros;
+    if (tdbIntervalParse(text->u.z, text->n, &months, &micros) != 0) {
+      return tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_INVALID_TEXT,
+                       "invalid input syntax for type INTERVAL: \"%.*s\"",
+                       (int)TDB_MIN(text->n, 64), text->u.z);
+    }
+    *cmp = tdbIntervalCompare(TDB_INTERVAL_MONTHS(iv), iv->u.i, months, micros);
+    if (ta == TDB_TYPE_TEXT) *cmp = -*cmp;
+    return TDB_OK;
+  }
   if (ta == tb) {
     switch (ta) {
       case TDB_TYPE_BOOLEAN:
@@ -329,6 +356,9 @@ TDB_PRIVATE int tdbValueCompare(TdbErr *err, const TdbValue *a, const TdbValue *
       case TDB_TYPE_JSON:
       case TDB_TYPE_VECTOR:
         *cmp = tdbCompareBytes(a, b);
+        return TDB_OK;
+      case TDB_TYPE_INTERVAL:
+        *cmp = tdbIntervalCompare(TDB_INTERVAL_MONTHS(a), a->u.i, TDB_INTERVAL_MONTHS(b), b->u.i);
         return TDB_OK;
       default:
         break;
@@ -474,6 +504,20 @@ TDB_PRIVATE int tdbValueCast(TdbMem *mem, TdbErr *err, const TdbValue *in, int t
     case TDB_TYPE_VECTOR:
       if (from == TDB_TYPE_TEXT || from == TDB_TYPE_JSON) {
         return tdbVectorParse(mem, err, in->u.z, in->n, 0, out);
+      }
+      break;
+    case TDB_TYPE_INTERVAL:
+      if (from == TDB_TYPE_TEXT) {
+        int32_t months;
+        int64_t micros;
+        rc = tdbIntervalParse(in->u.z, in->n, &months, &micros);
+        if (rc < 0) return tdbCastInvalid(err, in, type);
+        if (rc > 0) {
+          return tdbErrSet(err, TDB_ERROR_DATA, TDB_SQLSTATE_DATETIME_RANGE,
+                           "interval out of range: \"%.*s\"", (int)TDB_MIN(in->n, 64), in->u.z);
+        }
+        tdbValueSetInterval(out, months, micros);
+        return TDB_OK;
       }
       break;
     default:

@@ -18,7 +18,8 @@ typedef struct TdbValue {
   uint8_t owned;    /* u.z is a heap block of the value's allocator */
   uint32_t n;       /* bytes of text/blob/json/vector */
   union {
-    int64_t i;      /* INTEGER, BOOLEAN (0/1), TIMESTAMP (µs) */
+    int64_t i;      /* INTEGER, BOOLEAN (0/1), TIMESTAMP (µs), INTERVAL (µs;
+                       its months are in n: interval.h) */
     double r;       /* REAL */
     char *z;        /* TEXT, BLOB, JSON, VECTOR */
   } u;
@@ -35,6 +36,7 @@ TDB_PRIVATE void tdbValueSetInt(TdbValue *v, int64_t i);
 TDB_PRIVATE void tdbValueSetReal(TdbValue *v, double r);
 TDB_PRIVATE void tdbValueSetBool(TdbValue *v, int b);
 TDB_PRIVATE void tdbValueSetTimestamp(TdbValue *v, int64_t micros);
+TDB_PRIVATE void tdbValueSetInterval(TdbValue *v, int32_t months, int64_t micros);
 /* Copy n bytes into a new owned value of `type` (TEXT/BLOB/JSON/VECTOR).
 ** Returns TDB_OK or TDB_NOMEM (v is NULL then). */
 TDB_PRIVATE int tdbValueSetBytes(TdbMem *mem, TdbValue *v, int type,

@@ -32,7 +32,7 @@ TDB_PRIVATE int tdbVersionIterOpen(TdbStore *s, uint64_t as_of, TdbErr *err,
   TdbMem *mem;
   int rc;
   *out = NULL;
-  rc = tdbStoreInternalIter(s, as_of, err, &in, &at);
+  rc = tdbStoreInternalIter(s, as_of, NULL, err, &in, &at);
   if (rc != TDB_OK) return rc;
   mem = tdbStoreMem(s);
   vi = tdbMemAllocZero(mem, sizeof *vi);

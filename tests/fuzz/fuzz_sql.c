@@ -51,7 +51,7 @@ static void fuzzSqlRow(tdb_stmt *st) {
     if (blob && bytes > 0) h = fuzzHash(h, blob, (size_t)bytes);
     if (i >= 0 && i < n) {
       FUZZ_CHECK(name != NULL, "a column without a name");
-      FUZZ_CHECK(type >= TDB_TYPE_NULL && type <= TDB_TYPE_VECTOR, "column type");
+      FUZZ_CHECK(type >= TDB_TYPE_NULL && type <= TDB_TYPE_INTERVAL, "column type");
     }
   }
   (void)h;

@@ -285,6 +285,14 @@ static const char *const genSql[] = {
     "SELECT ((((1))));",
     "SELECT CAST(1.5 AS DECIMAL(10, 2)), CAST('a' AS VARCHAR(3));",
     "SELECT *;",
+    /* the function library */
+    "SELECT substring('hello' FROM 2 FOR 3), trim(LEADING 'x' FROM 'xxa'), position('b' IN 'abc'), left('abc', -1), lpad('7', 3, '0');",
+    "SELECT replace('a-b', '-', '+'), split_part('a,b,c', ',', -1), repeat('ab', 3), reverse('h\xc3\xa9'), initcap('hello world'), concat_ws('/', 1, NULL, 'x');",
+    "SELECT round(2.675, 2), mod(-7, 3), power(2, 10), sqrt(2), ln(10), log(2, 8), sign(-1.5), pi(), random() < 1;",
+    "SELECT now(), CURRENT_TIMESTAMP, EXTRACT(dow FROM now()), date_trunc('week', now()), to_char(now(), 'FMDay DD Mon YYYY HH24:MI:SS.US');",
+    "SELECT INTERVAL '1 year 2 mons 3 days 04:05:06.5', CAST('2025-01-31' AS TIMESTAMP) + INTERVAL '1 month', now() - CAST(0 AS TIMESTAMP), INTERVAL '1 day' / 3;",
+    "SELECT json_extract('{\"a\": [1, {\"b\": null}]}', '$.a[1].b', '$.a[#-1]'), json_object('k', json_array(1, 'x')), json_type('[]'), json_valid('{');",
+    "SELECT greatest(1, NULL, 3), least('b', 'a'), iif(1 < 2, 'y', 'n'), coalesce(NULL, 1 / 1), nullif(2, 2), typeof(INTERVAL '1 day');",
 };
 
 /* OUTDIR/fuzz_sql.dict: a libFuzzer dictionary of the SQL keywords (from

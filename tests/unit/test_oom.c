@@ -80,6 +80,15 @@ static const char *const oomStatements[] = {
     "SELECT 'unterminated",
     "SELECT *, f.*, upper(name) FROM tdb_functions f WHERE f.min_args > 0", /* `*` expansion */
     "SELECT nmae FROM tdb_keywords",  /* unknown column with a suggestion */
+    /* the function library: strings, JSON, date/time, INTERVAL, call forms */
+    "SELECT lpad('x', 5, 'ab'), replace('aXa', 'X', 'yy'), split_part('a,b', ',', 2), "
+    "concat_ws('-', 'a', 1), reverse('h\xc3\xa9llo'), initcap('ab cd'), repeat('ab', 3)",
+    "SELECT json_object('a', json_array(1, 'x', now())), json_extract('{\"a\": [1, \"s\"]}', "
+    "'$.a[1]', '$.a'), json_extract('{\"a\": \"s\"}', '$.a'), json_type('[1]', '$[0]')",
+    "SELECT to_char(now(), 'YYYY-MM-DD Day'), CAST('2025-01-31' AS TIMESTAMP) + INTERVAL "
+    "'1 month', date_trunc('week', now()), EXTRACT(dow FROM now()), INTERVAL '1 day 2 hours'",
+    "SELECT substring('hello' FROM 2 FOR 2), trim(LEADING 'x' FROM 'xa'), position('b' IN 'abc'), "
+    "coalesce(NULL, upper('a')), iif(TRUE, lower('B'), 'c'), greatest('a', 'b')",
 };
 
 /* Prepare, bind and step every statement; returns 0 when all went as they
@@ -196,6 +205,18 @@ static int oomRunSqlEngine(OomAlloc *a) {
       "EXPLAIN ANALYZE SELECT * FROM t WHERE id = 2",
       "DELETE FROM t WHERE id = 4 RETURNING *",
       "SELECT * FROM tdb_indexes",
+      ("SELECT id, row_number() OVER (PARTITION BY name ORDER BY id), sum(score) OVER "
+       "(ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), lag(name, 1, 'none') OVER w, "
+       "min(name) OVER w, group_concat(name) OVER (w RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) "
+       "FROM t WINDOW w AS (ORDER BY score) ORDER BY id"),
+      ("SELECT name, count(*) FILTER (WHERE score > 1), stddev(score), approx_count_distinct(id), "
+       "rank() OVER (ORDER BY count(*) DESC) FROM t GROUP BY name"),
+      /* joins: hash (FULL, USING), index nested loop, merge, nested loop, SEMI / NOT IN */
+      "SELECT * FROM t a FULL JOIN t b USING (name) WHERE a.id < 5 OR b.id IS NULL",
+      "SELECT a.id, b.id FROM t a JOIN t b ON b.id = a.id + 1 JOIN t c ON c.id = b.id",
+      "SELECT count(*) FROM t a LEFT JOIN (t b JOIN v ON v.id = b.id) ON a.id > b.id",
+      "SELECT id FROM t x WHERE EXISTS (SELECT 1 FROM t y WHERE y.name = x.name AND y.id <> x.id)",
+      "SELECT id FROM t WHERE name NOT IN (SELECT tag FROM t) AND id IN (SELECT id FROM v)",
       /* temporal reads (exec_history.c, temporal_session.c) */
       "SELECT id, name, _system_from, _system_to, _row_op FROM t FOR SYSTEM_TIME ALL "
       "FOR APPLICATION_TIME ALL WHERE id < 5",
@@ -544,6 +565,56 @@ static int oomRunSqlOpen(OomAlloc *a) {
   return a->failed;
 }
 
+/* A transaction with a savepoint, DDL, ROLLBACK TO and COMMIT, every
+** allocation failed in turn: any statement may fail cleanly, and what is
+** committed in the end reads the same through a scan and key lookups. */
+static int oomRunTxn(OomAlloc *a) {
+  static const char *const work[] = {
+      "BEGIN",
+      "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+      "SAVEPOINT s",
+      "UPDATE t SET v = 'B' WHERE id = 2",
+      "CREATE INDEX t_v ON t(v)",
+      "SELECT id FROM t WHERE v = 'B'",
+      "ROLLBACK TO s",
+      "INSERT INTO t VALUES (3, 'c')",
+      "SELECT count(*) FROM t",
+      "COMMIT",
+  };
+  tdb_config cfg;
+  tdb *db = NULL;
+  size_t i;
+  long scanned, found = 0;
+  int rc;
+  oomConfig(&cfg, a);
+  cfg.threads = 0;
+  rc = tdb_open(":memory:", &cfg, &db);
+  CHECK(oomAcceptable(rc, a));
+  if (rc != TDB_OK) {
+    tdb_close(db);
+    return a->failed;
+  }
+  if (oomStmt(db, a, "CREATE TABLE t (id INT PRIMARY KEY, v TEXT)") != TDB_OK) goto done;
+  for (i = 0; i < TDB_ARRAY_LEN(work); i++) (void)oomStmt(db, a, work[i]);
+  (void)tdb_exec(db, "ROLLBACK", NULL, NULL); /* when COMMIT or BEGIN did not run */
+  scanned = oomCount(db, "SELECT count(*) FROM t");
+  for (i = 1; i <= 3; i++) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM t WHERE id = %d", (int)i);
+    found += oomCount(db, sql) == 1;
+  }
+  if (scanned >= 0) CHECK(scanned == found || a->failed);
+  if (!a->failed) CHECK(scanned == 3);
+done:
+  tdb_close(db);
+  return a->failed;
+}
+
+static void testTxnOom(void) {
+  gOomRestep = 0;
+  oomSweepIsolated("txn", oomRunTxn);
+}
+
 static void testSqlOpenOom(void) {
   tdb *db = NULL;
   tdb_config cfg;
@@ -583,6 +654,7 @@ int main(void) {
   TEST_RUN(testSqlEngineOom);
   TEST_RUN(testSqlEngineRestepOom);
   TEST_RUN(testSqlOpenOom);
+  TEST_RUN(testTxnOom);
   TEST_RUN(testKvOom);
   return tdbTestFinish();
 }

@@ -16,78 +16,14 @@
 */
 #include "tensordb.c"
 #include "test.h"
+#include "sqlcheck.h"
 
 #include <dirent.h>
 #include <unistd.h>
 
 static char gTmp[64];
 
-/* ---- helpers ------------------------------------------------------------------ */
-
-/* Run every statement of sql; report the error message when it fails. */
-static int sqlExec(tdb *db, const char *sql, const char *file, int line) {
-  int rc = tdb_exec(db, sql, NULL, NULL);
-  if (rc != TDB_OK) {
-    tdbTestFail(file, line, "tdb_exec(\"%.200s\") = %d: %s [%s]", sql, rc, tdb_errmsg(db),
-                tdb_sqlstate(db));
-  }
-  return rc;
-}
-#define EXEC_OK(db, sql) sqlExec((db), (sql), __FILE__, __LINE__)
-
-/* Expect sql to fail with SQLSTATE state. */
-static void sqlExecFails(tdb *db, const char *sql, const char *state, const char *file,
-                         int line) {
-  int rc = tdb_exec(db, sql, NULL, NULL);
-  if (rc == TDB_OK) {
-    tdbTestFail(file, line, "tdb_exec(\"%.200s\") succeeded, expected SQLSTATE %s", sql, state);
-  } else if (strcmp(tdb_sqlstate(db), state) != 0) {
-    tdbTestFail(file, line, "tdb_exec(\"%.200s\"): SQLSTATE %s (%s), expected %s", sql,
-                tdb_sqlstate(db), tdb_errmsg(db), state);
-  }
-}
-#define EXEC_FAILS(db, sql, state) sqlExecFails((db), (sql), (state), __FILE__, __LINE__)
-
-/* The rows of a query as text: columns separated by '|', rows by ';', SQL
-** NULL as "NULL". On an error: "ERROR <sqlstate>". Returns a static buffer
-** (one of a few, so two results can be compared in one check). */
-static const char *sqlRows(tdb *db, const char *sql) {
-  static char bufs[4][8192];
-  static int which;
-  char *buf = bufs[which++ & 3];
-  size_t n = 0;
-  tdb_stmt *st = NULL;
-  int rc, c, first = 1;
-  buf[0] = '\0';
-  rc = tdb_prepare(db, sql, -1, &st, NULL);
-  if (rc != TDB_OK || !st) {
-    snprintf(buf, sizeof bufs[0], "ERROR %s", rc != TDB_OK ? tdb_sqlstate(db) : "(empty)");
-    return buf;
-  }
-  while ((rc = tdb_step(st)) == TDB_ROW) {
-    if (!first && n < sizeof bufs[0] - 1) buf[n++] = ';';
-    first = 0;
-    for (c = 0; c < tdb_column_count(st); c++) {
-      const char *t = tdb_column_text(st, c);
-      int w = snprintf(buf + n, sizeof bufs[0] - n, "%s%s", c ? "|" : "", t ? t : "NULL");
-      if (w > 0) n += (size_t)w;
-      if (n >= sizeof bufs[0]) n = sizeof bufs[0] - 1;
-    }
-  }
-  if (rc != TDB_DONE) snprintf(buf, sizeof bufs[0], "ERROR %s", tdb_sqlstate(db));
-  tdb_finalize(st);
-  return buf;
-}
-
-/* The single integer a query returns (INT64_MIN on an error or no row). */
-static int64_t sqlInt(tdb *db, const char *sql) {
-  tdb_stmt *st = NULL;
-  int64_t v = INT64_MIN;
-  if (tdb_prepare(db, sql, -1, &st, NULL) != TDB_OK || !st) return v;
-  if (tdb_step(st) == TDB_ROW) v = tdb_column_int64(st, 0);
-  tdb_finalize(st);
-  return v;
-}
+/* ---- helpers (EXEC_OK, EXEC_FAILS, sqlRows, sqlInt: tests/common/sqlcheck.h) ---- */
 
 /* Every row of EXPLAIN sql joined by '\n'. */
 static const char *sqlExplain(tdb *db, const char *sql) {
@@ -1876,6 +1812,59 @@ static void runIsolated(const char *name, TdbTestFn fn) {
 }
 #define TEST_ISOLATED(fn) runIsolated(#fn, fn)
 
+/* EXPLAIN of a window query; window frame offsets from parameters:
+** evaluated per execution, so a re-bound prepared statement frames
+** differently; a negative one is 22013, NULL 22004. */
+static void testWindowFrameParameters(void) {
+  tdb *db = openMemory();
+  tdb_stmt *st = NULL;
+  int64_t sums[3][5] = {{1, 2, 3, 4, 5}, {1, 3, 5, 7, 9}, {1, 3, 6, 10, 15}};
+  int k, i;
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE w(x INT PRIMARY KEY)");
+  EXEC_OK(db, "INSERT INTO w VALUES (1), (2), (3), (4), (5)");
+  /* EXPLAIN: WINDOW above HAVING and the aggregation, below projection,
+  ** DISTINCT, ORDER BY and LIMIT; calls with one window share a sort */
+  CHECK_STR(sqlExplain(db, "EXPLAIN SELECT DISTINCT x % 2, rank() OVER (ORDER BY count(*)), "
+                           "sum(x % 2) OVER (ORDER BY count(*)) FROM w GROUP BY x % 2 "
+                           "HAVING count(*) > 0 ORDER BY 1 LIMIT 5"),
+            "LIMIT  (rows=100 cost=2500.0)\n"
+            "  -> SORT (1 keys)  (rows=100 cost=2500.0)\n"
+            "    -> DISTINCT  (rows=100 cost=2300.0)\n"
+            "      -> PROJECT (3 columns)  (rows=100 cost=2300.0)\n"
+            "        -> WINDOW (2 functions, 1 sort: rank() OVER (ORDER BY count(*)), "
+            "sum(\"?column?\") OVER (ORDER BY count(*)))  (rows=100 cost=2300.0)\n"
+            "          -> FILTER (count(*) > 0)  (rows=100 cost=2000.0)\n"
+            "            -> AGGREGATE (1 group keys, 3 aggregates)  (rows=100 cost=2000.0)\n"
+            "              -> SCAN w (full scan)  (rows=1000 cost=1000.0)\n");
+  CHECK_EQ(tdb_prepare(db,
+                       "SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN $1 PRECEDING AND CURRENT ROW) "
+                       "FROM w ORDER BY x",
+                       -1, &st, NULL),
+           TDB_OK);
+  if (!st) goto done;
+  for (k = 0; k < 3; k++) {
+    CHECK_EQ(tdb_bind_int64(st, 1, k == 2 ? 100 : k), TDB_OK);
+    for (i = 0; i < 5; i++) {
+      CHECK_EQ(tdb_step(st), TDB_ROW);
+      CHECK_EQ(tdb_column_int64(st, 0), sums[k][i]);
+    }
+    CHECK_EQ(tdb_step(st), TDB_DONE);
+    CHECK_EQ(tdb_reset(st), TDB_OK);
+  }
+  CHECK_EQ(tdb_bind_int64(st, 1, -1), TDB_OK);
+  CHECK(tdb_step(st) != TDB_ROW);
+  CHECK_STR(tdb_sqlstate(db), "22013");
+  CHECK_EQ(tdb_reset(st), TDB_OK);
+  CHECK_EQ(tdb_bind_null(st, 1), TDB_OK);
+  CHECK(tdb_step(st) != TDB_ROW);
+  CHECK_STR(tdb_sqlstate(db), "22004");
+done:
+  tdb_finalize(st);
+  tdb_close(db);
+}
+
 int main(void) {
   snprintf(gTmp, sizeof gTmp, "/tmp/tdb-sqlapi-XXXXXX");
   if (!mkdtemp(gTmp)) {
@@ -1883,6 +1872,7 @@ int main(void) {
     return 1;
   }
   TEST_ISOLATED(testPrepareBindReuse);
+  TEST_ISOLATED(testWindowFrameParameters);
   TEST_ISOLATED(testColumnTypes);
   TEST_ISOLATED(testReprepare);
   TEST_ISOLATED(testStepAfterFailedReprepareSelect);

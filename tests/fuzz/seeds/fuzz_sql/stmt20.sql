@@ -1,0 +1,1 @@
+SELECT substring('hello' FROM 2 FOR 3), trim(LEADING 'x' FROM 'xxa'), position('b' IN 'abc'), left('abc', -1), lpad('7', 3, '0');

@@ -1,0 +1,1 @@
+SELECT replace('a-b', '-', '+'), split_part('a,b,c', ',', -1), repeat('ab', 3), reverse('hé'), initcap('hello world'), concat_ws('/', 1, NULL, 'x');

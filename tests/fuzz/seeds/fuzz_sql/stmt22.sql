@@ -1,0 +1,1 @@
+SELECT round(2.675, 2), mod(-7, 3), power(2, 10), sqrt(2), ln(10), log(2, 8), sign(-1.5), pi(), random() < 1;

@@ -1,0 +1,1 @@
+SELECT now(), CURRENT_TIMESTAMP, EXTRACT(dow FROM now()), date_trunc('week', now()), to_char(now(), 'FMDay DD Mon YYYY HH24:MI:SS.US');

@@ -1,0 +1,1 @@
+SELECT INTERVAL '1 year 2 mons 3 days 04:05:06.5', CAST('2025-01-31' AS TIMESTAMP) + INTERVAL '1 month', now() - CAST(0 AS TIMESTAMP), INTERVAL '1 day' / 3;

@@ -1,0 +1,1 @@
+SELECT json_extract('{"a": [1, {"b": null}]}', '$.a[1].b', '$.a[#-1]'), json_object('k', json_array(1, 'x')), json_type('[]'), json_valid('{');

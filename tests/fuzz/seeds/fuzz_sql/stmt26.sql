@@ -1,0 +1,1 @@
+SELECT greatest(1, NULL, 3), least('b', 'a'), iif(1 < 2, 'y', 'n'), coalesce(NULL, 1 / 1), nullif(2, 2), typeof(INTERVAL '1 day');
