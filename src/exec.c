@@ -110,12 +110,13 @@ static int tdbRowSetAppendBatchRow(TdbRowSet *rs, TdbMem *mem, const TdbChunk *b
 }
 
 /* Fill batch `out` with borrowed copies of rows [*pos, ...) of rs. */
-static void tdbRowSetEmit(const TdbRowSet *rs, size_t *pos, TdbChunk *out, int ncols) {
+TDB_PRIVATE void tdbRowSetEmit(const TdbRowSet *rs, const size_t *order, size_t *pos,
+                               TdbChunk *out, int ncols) {
   int c;
   out->n = 0;
   out->sel = NULL;
   while (*pos < rs->nrows && out->n < TDB_CHUNK_ROWS) {
-    const TdbValue *row = tdbRowSetRow(rs, *pos);
+    const TdbValue *row = tdbRowSetRow(rs, order ? order[*pos] : *pos);
     for (c = 0; c < ncols; c++) {
       out->col[c][out->n] = row[c];
       out->col[c][out->n].owned = 0;
@@ -1164,7 +1165,7 @@ static int tdbAggNext(TdbExec *ex, TdbPlan *p) {
     rc = tdbAggBuild(ex, p, s);
     if (rc != TDB_OK) return rc;
   }
-  tdbRowSetEmit(&s->result, &s->pos, &p->out, p->ncols);
+  tdbRowSetEmit(&s->result, NULL, &s->pos, &p->out, p->ncols);
   return TDB_OK;
 }
 
@@ -1356,20 +1357,13 @@ static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
 static int tdbSortNext(TdbExec *ex, TdbPlan *p) {
   TdbSortState *s = p->state;
   TdbChunk *out = &p->out;
-  int c, rc;
+  int rc;
   tdbChunkReset(out, ex->mem);
   if (!s->built) {
     rc = tdbSortBuild(ex, p, s);
     if (rc != TDB_OK) return rc;
   }
-  while (s->pos < s->rows.nrows && out->n < TDB_CHUNK_ROWS) {
-    const TdbValue *row = tdbRowSetRow(&s->rows, s->order[s->pos++]);
-    for (c = 0; c < p->ncols; c++) {
-      out->col[c][out->n] = row[c];
-      out->col[c][out->n].owned = 0;
-    }
-    out->n++;
-  }
+  tdbRowSetEmit(&s->rows, s->order, &s->pos, out, p->ncols);
   return TDB_OK;
 }
 

@@ -106,6 +106,10 @@ TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i);
 TDB_PRIVATE int tdbSortKeysCompare(TdbErr *err, const TdbValue *ra, const TdbValue *rb,
                                    const struct TdbSortKey *keys, int nkeys, int *failed);
 /* Stable sort of the row numbers of rows by keys into order[0..nrows). */
+/* Move rows of rs from *pos on (in `order`, or stored order when NULL) into
+** out, up to a chunk, borrowing their values; advances *pos. */
+TDB_PRIVATE void tdbRowSetEmit(const TdbRowSet *rs, const size_t *order, size_t *pos,
+                               TdbChunk *out, int ncols);
 TDB_PRIVATE int tdbRowSetSort(struct TdbExec *ex, const TdbRowSet *rows,
                               const struct TdbSortKey *keys, int nkeys, size_t *order);
 typedef struct TdbExec TdbExec;

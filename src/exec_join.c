@@ -117,19 +117,9 @@ static void tdbJoinPutMerged(const TdbPlan *p, TdbChunk *out, int row) {
 
 /* ---- candidates ------------------------------------------------------------------ */
 
-/* INDEX: look the right side up for probe row pi (its scan reads the keys
-** from the probe row) and keep its rows as the candidates. */
-static int tdbIndexJoinCandidates(TdbExec *ex, TdbPlan *p, TdbJoinRun *r, int pi) {
-  TdbChunk view;
-  const TdbChunk *pc = tdbJoinView(r, r->probe, r->poff, &view);
-  int rc, i;
-  tdbRowSetFree(&r->build, ex->mem);
-  tdbRowSetInit(&r->build, r->bplan->ncols);
-  tdbExecEvalCtx(ex, &r->pctx, r->outer, pc, r->psel[pi]);
-  if (p->join_algo == TDB_JALGO_LATERAL) ex->lateral = &r->pctx; /* read at open */
-  else p->param_scan->param_row = &r->pctx;
-  rc = tdbPlanOpen(ex, r->bplan, r->outer);
-  ex->lateral = NULL;
+/* Copy every row of the opened build plan into r->build (owned copies). */
+static int tdbJoinReadBuild(TdbExec *ex, TdbJoinRun *r) {
+  int rc = TDB_OK, i;
   while (rc == TDB_OK) {
     TdbChunk *b;
     rc = tdbPlanNext(ex, r->bplan, &b);
@@ -146,6 +136,23 @@ static int tdbIndexJoinCandidates(TdbExec *ex, TdbPlan *p, TdbJoinRun *r, int pi
       }
     }
   }
+  return rc;
+}
+
+/* INDEX: look the right side up for probe row pi (its scan reads the keys
+** from the probe row) and keep its rows as the candidates. */
+static int tdbIndexJoinCandidates(TdbExec *ex, TdbPlan *p, TdbJoinRun *r, int pi) {
+  TdbChunk view;
+  const TdbChunk *pc = tdbJoinView(r, r->probe, r->poff, &view);
+  int rc;
+  tdbRowSetFree(&r->build, ex->mem);
+  tdbRowSetInit(&r->build, r->bplan->ncols);
+  tdbExecEvalCtx(ex, &r->pctx, r->outer, pc, r->psel[pi]);
+  if (p->join_algo == TDB_JALGO_LATERAL) ex->lateral = &r->pctx; /* read at open */
+  else p->param_scan->param_row = &r->pctx;
+  rc = tdbPlanOpen(ex, r->bplan, r->outer);
+  ex->lateral = NULL;
+  if (rc == TDB_OK) rc = tdbJoinReadBuild(ex, r);
   tdbPlanClose(ex, r->bplan);
   if (p->param_scan) p->param_scan->param_row = NULL;
   r->cand_all = 1;
@@ -174,23 +181,7 @@ static int tdbJoinCandidates(TdbExec *ex, TdbPlan *p, TdbJoinRun *r, int pi) {
 /* Materialize the build side of a nested loop. */
 static int tdbJoinMaterialize(TdbExec *ex, TdbJoinRun *r) {
   int rc = tdbPlanOpen(ex, r->bplan, r->outer);
-  while (rc == TDB_OK) {
-    TdbChunk *b;
-    int i;
-    rc = tdbPlanNext(ex, r->bplan, &b);
-    if (rc != TDB_OK || TDB_CHUNK_LIVE(b) == 0) break;
-    for (i = 0; i < TDB_CHUNK_LIVE(b) && rc == TDB_OK; i++) {
-      TdbValue *row = tdbRowSetAdd(&r->build, ex->mem);
-      int c, ri = TDB_CHUNK_ROW(b, i);
-      if (!row) {
-        rc = tdbErrNoMem(ex->err);
-        break;
-      }
-      for (c = 0; c < r->build.ncols && rc == TDB_OK; c++) {
-        if (tdbValueCopy(ex->mem, &row[c], &b->col[c][ri]) != TDB_OK) rc = tdbErrNoMem(ex->err);
-      }
-    }
-  }
+  if (rc == TDB_OK) rc = tdbJoinReadBuild(ex, r);
   tdbPlanClose(ex, r->bplan);
   return rc;
 }

@@ -727,20 +727,13 @@ static int tdbWinBuild(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
 TDB_PRIVATE int tdbWindowNext(TdbExec *ex, TdbPlan *p) {
   TdbWindowState *s = p->state;
   TdbChunk *out = &p->out;
-  int c, rc;
+  int rc;
   tdbChunkReset(out, ex->mem);
   if (!s->built) {
     rc = tdbWinBuild(ex, p, s);
     if (rc != TDB_OK) return rc;
   }
-  while (s->pos < s->rows.nrows && out->n < TDB_CHUNK_ROWS) {
-    const TdbValue *row = tdbRowSetRow(&s->rows, s->order[s->pos++]);
-    for (c = 0; c < p->ncols; c++) {
-      out->col[c][out->n] = row[c];
-      out->col[c][out->n].owned = 0;
-    }
-    out->n++;
-  }
+  tdbRowSetEmit(&s->rows, s->order, &s->pos, out, p->ncols);
   return TDB_OK;
 }
 
