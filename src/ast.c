@@ -214,6 +214,17 @@ TDB_PRIVATE TdbExpr *tdbExprColumn(TdbParse *p, TdbToken *table, TdbToken name) 
   return e;
 }
 
+TDB_PRIVATE TdbExpr *tdbExprColumnNamed(TdbParse *p, const char *name, TdbSpan span) {
+  TdbExpr *e = tdbExprNew(p, TDB_EXPR_COLUMN, span);
+  if (!e) return NULL;
+  e->name = tdbMemStrndup(p->mem, name, strlen(name));
+  if (!e->name) {
+    tdbExprFree(p->mem, e);
+    return tdbAstNoMem(p);
+  }
+  return e;
+}
+
 TDB_PRIVATE TdbExpr *tdbExprStar(TdbParse *p, TdbToken *table, TdbToken star) {
   TdbSpan span = tdbSpanOfToken(p, star);
   TdbExpr *e;

@@ -365,6 +365,11 @@ typedef struct TdbAstStmt {
   TdbExpr *where;         /* UPDATE / DELETE */
   TdbExprList *returning; /* INSERT / UPDATE / DELETE RETURNING */
   char *alias;            /* UPDATE / DELETE target alias */
+  /* temporal writes (TEMPORAL.md §1.6; dml.c): UPDATE is also PATCH, DELETE
+  ** also SOFT DELETE and UNDELETE */
+  int row_op;             /* UPDATE / DELETE: TDB_ROW_OP_* of the statement */
+  struct TdbTemporal *wclauses; /* FOR PORTION OF ... (temporal.h: portion) */
+  TdbExprList *key;       /* PATCH / SOFT DELETE / UNDELETE ... KEY values */
   uint32_t body_start;    /* CREATE VIEW: offset of the body's SELECT */
   TdbSpan span;
 } TdbAstStmt;
@@ -399,6 +404,10 @@ TDB_PRIVATE TdbExpr *tdbExprNull(TdbParse *p, TdbToken t);
 TDB_PRIVATE TdbExpr *tdbExprBool(TdbParse *p, TdbToken t, int value);
 TDB_PRIVATE TdbExpr *tdbExprParam(TdbParse *p, TdbToken t);
 TDB_PRIVATE TdbExpr *tdbExprColumn(TdbParse *p, TdbToken *table, TdbToken name);
+/* A column reference by name (copied), for statements rewritten after
+** parsing (PATCH ... KEY k becomes WHERE pk = k); span: where to point
+** errors. */
+TDB_PRIVATE TdbExpr *tdbExprColumnNamed(TdbParse *p, const char *name, TdbSpan span);
 TDB_PRIVATE TdbExpr *tdbExprStar(TdbParse *p, TdbToken *table, TdbToken star);
 TDB_PRIVATE TdbExpr *tdbExprUnary(TdbParse *p, TdbToken optok, int op, TdbExpr *e);
 TDB_PRIVATE TdbExpr *tdbExprBinary(TdbParse *p, int op, TdbExpr *l, TdbExpr *r);

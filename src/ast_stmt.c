@@ -9,6 +9,7 @@
 ** driver frees; so nothing here can leak or be freed twice.
 */
 #include "ast.h"
+#include "temporal.h"
 
 static void *tdbStmtNoMem(TdbParse *p) {
   if (p->rc == TDB_OK) p->rc = tdbErrNoMem(p->err);
@@ -340,5 +341,7 @@ TDB_PRIVATE void tdbAstStmtFree(TdbMem *mem, TdbAstStmt *stmt) {
   tdbExprFree(mem, stmt->where);
   tdbExprListFree(mem, stmt->returning);
   tdbMemFree(mem, stmt->alias);
+  tdbTemporalFree(mem, stmt->wclauses);
+  tdbExprListFree(mem, stmt->key);
   tdbMemFree(mem, stmt);
 }

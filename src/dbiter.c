@@ -375,6 +375,15 @@ TDB_PRIVATE const unsigned char *tdbDbIterKey(const TdbDbIter *it, size_t *n) {
   }
 }
 
+TDB_PRIVATE uint64_t tdbDbIterSeq(const TdbDbIter *it) {
+  size_t kn;
+  const unsigned char *k;
+  TdbIkeyParsed pk;
+  if (!it->forward) return 0;
+  k = it->in->m->key(it->in, &kn);
+  return tdbIkeyDecode(k, kn, &pk) == TDB_OK ? pk.seq : 0;
+}
+
 TDB_PRIVATE const unsigned char *tdbDbIterValue(const TdbDbIter *it, size_t *n) {
   if (!it->forward) {
     *n = it->saved_value.n;

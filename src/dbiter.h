@@ -33,6 +33,9 @@ TDB_PRIVATE void tdbDbIterNext(TdbDbIter *it);
 TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it);
 TDB_PRIVATE const unsigned char *tdbDbIterKey(const TdbDbIter *it, size_t *n);
 TDB_PRIVATE const unsigned char *tdbDbIterValue(const TdbDbIter *it, size_t *n);
+/* The commit sequence (epoch) of the version under a forward iterator (a
+** pending write's is >= TDB_IKEY_PENDING_SEQ); 0 after a backward step. */
+TDB_PRIVATE uint64_t tdbDbIterSeq(const TdbDbIter *it);
 /* Forward bulk read, the scan fast path: fn(ctx, user_key, klen, value,
 ** vlen) for the current entry and each visible one after it whose user key
 ** is below `limit` (NULL: no limit), in key order, until fn returns nonzero

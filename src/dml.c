@@ -1,31 +1,29 @@
 /*
-** dml.c — INSERT, UPDATE and DELETE (TEMPORAL.md §1.6 with the default
-** valid-time portion [CVT, +inf)).
+** dml.c — INSERT, UPDATE, DELETE, PATCH, SOFT DELETE and UNDELETE
+** (TEMPORAL.md §1.6): preparing them, their valid-time portion, choosing
+** the target pieces, the SET list and RETURNING. The piece writes and key
+** checks are dml_piece.c's (dml.h draws the keys).
 **
 ** A statement is atomic: every write goes into one store batch committed as
-** one epoch at the end; an error anywhere discards the batch, so nothing of
-** the statement remains and no epoch is used. UPDATE and DELETE choose all
-** their target rows before changing anything, and uniqueness is checked
-** after the statement's removals are known, so `SET id = 3 - id` swaps keys.
+** one epoch at the end (inside a transaction: appended to its pending
+** writes); an error anywhere discards the batch, so nothing of the
+** statement remains and no epoch is used.
 **
-** Writes of one row version (rows.h has the keys):
+**   INSERT    a new piece [vf, vt): the listed _valid_from / _valid_to, else
+**             [CVT, +inf); it must not overlap any piece of its key in W
+**   UPDATE    the targets are the pieces of W overlapping the portion P
+**   PATCH     (FOR PORTION OF, else [CVT, +inf)) for which WHERE holds:
+**             live ones (UPDATE, PATCH, SOFT DELETE), tombstones (UNDELETE)
+**   DELETE    or both (DELETE). Each target leaves W; its parts outside P
+**   SOFT ..   stay; its part inside P gets the new content (nothing for
+**   UNDELETE  DELETE). A new content equal to the old is no change at all.
 **
-**   new piece       put 0x03 key -> value; put 0x04 key -> value; put index
-**                   entries
-**   close at CVT    (piece started before CVT) delete the 0x03 key and its
-**                   index entries; put the 0x04 key -> the old content with
-**                   valid_to = CVT
-**   remove          (piece starts at or after CVT) delete the 0x03 key and
-**                   its index entries; put the 0x04 key with the REMOVED flag
-**
-** So the current rows (0x03) and indexes (0x05) hold only pieces valid from
-** the time of their write on; with the store's "latest" retention for those
-** keyspaces (store.h) a key updated a thousand times costs a scan what a key
-** written once does. Past pieces are read from the history (0x04).
+** All targets are chosen before anything changes, and a key moved by SET
+** is checked only after every removal, so `SET id = 3 - id` swaps keys.
 */
 #include "db.h"
 #include "binder.h"
-#include "hashset.h"
+#include "dml.h"
 #include "json.h"
 #include "keycodec.h"
 #include "planner.h"
@@ -33,21 +31,6 @@
 #include "rows.h"
 #include "temporal.h"
 #include "temporal_session.h"
-
-typedef struct TdbDml {
-  tdb_stmt *st;
-  tdb *db;
-  TdbTableDef *t;
-  TdbExec *ex;
-  TdbBatch batch;
-  TdbHashSet removed;     /* row keys (0x03) this statement closed or removed */
-  TdbHashSet added_pk;    /* primary keys this statement gave a piece over [CVT, inf) */
-  TdbHashSet added_uniq;  /* index id | values of unique entries added */
-  int width;              /* scan width of the table */
-  TdbValue *defaults;     /* the table's DEFAULTs, for old versions (lazily) */
-  int64_t changes;
-  TdbStr key2, val;
-} TdbDml;
 
 /* ---- preparing ------------------------------------------------------------------ */
 
@@ -64,10 +47,16 @@ static int tdbDmlTarget(tdb_stmt *st, TdbTableDef **out) {
                    "no such table: %s", st->ast->name);
 }
 
-/* Resolve a column name of the target for writing. */
-static int tdbDmlColumn(tdb *db, const TdbTableDef *t, const char *name, int *col) {
+/* Is name a pseudo-column an INSERT may list (TEMPORAL.md §1.5)? */
+static int tdbPeriodColumnName(const char *name) {
+  return strcmp(name, "_valid_from") == 0 || strcmp(name, "_valid_to") == 0;
+}
+
+/* Resolve a column name of the target for writing; `period`: _valid_from
+** and _valid_to may be listed (INSERT; *col is -1 for them). */
+static int tdbDmlColumn(tdb *db, const TdbTableDef *t, const char *name, int period, int *col) {
   *col = tdbTableColumn(t, name);
-  if (*col >= 0) return TDB_OK;
+  if (*col >= 0 || (period && tdbPeriodColumnName(name))) return TDB_OK;
   if (tdbPseudoColumnName(name)) {
     return tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_GENERATED_ALWAYS,
                      "column \"%s\" of table \"%s\" cannot be written", name, t->name);
@@ -81,6 +70,54 @@ static int tdbDmlColumn(tdb *db, const TdbTableDef *t, const char *name, int *co
   }
   return tdbErrSet(&db->err, TDB_ERROR_SCHEMA, TDB_SQLSTATE_UNDEFINED_COLUMN,
                    "no such column: %s", name);
+}
+
+/* PATCH / SOFT DELETE / UNDELETE ... KEY k: the condition pk = k (one
+** value per key column, or the _rowid). */
+static int tdbDmlPrepareKey(tdb_stmt *st, const TdbTableDef *t) {
+  TdbAstStmt *a = st->ast;
+  TdbParse p;
+  TdbExpr *where = NULL;
+  int i, nkey = t->npk ? t->npk : 1;
+  if (!a->key) return TDB_OK;
+  if (a->key->n != nkey) {
+    return tdbErrSet(&st->db->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
+                     "KEY of table %s takes %d value%s (its %s), not %d", t->name, nkey,
+                     nkey == 1 ? "" : "s", t->npk ? "primary key" : "_rowid", a->key->n);
+  }
+  memset(&p, 0, sizeof p);
+  p.mem = &st->db->mem;
+  p.err = &st->db->err;
+  p.sql = st->sql;
+  for (i = 0; i < nkey; i++) {
+    TdbExpr *k = a->key->items[i].expr, *col, *eq;
+    col = tdbExprColumnNamed(&p, t->npk ? t->cols[t->pk[i]].name : "_rowid", k->span);
+    a->key->items[i].expr = NULL; /* moved into the condition */
+    eq = tdbExprBinary(&p, TDB_OP_EQ, col, k);
+    where = where ? tdbExprBinary(&p, TDB_OP_AND, where, eq) : eq;
+    if (!where) return p.rc != TDB_OK ? p.rc : tdbErrNoMem(&st->db->err);
+  }
+  tdbExprFree(&st->db->mem, a->where);
+  a->where = where;
+  return TDB_OK;
+}
+
+/* FOR PORTION OF ... FROM a TO b: constant arguments (subqueries allowed). */
+static int tdbDmlPreparePortion(tdb_stmt *st, TdbPlanner *pl) {
+  tdb *db = st->db;
+  const TdbTemporal *w = st->ast->wclauses;
+  TdbExprItem items[2];
+  TdbExprList l;
+  int rc;
+  if (!w || w->portion.kind != TDB_TSEL_FROM_TO) return TDB_OK;
+  memset(items, 0, sizeof items);
+  items[0].expr = w->portion.a;
+  items[1].expr = w->portion.b;
+  l.n = l.cap = 2;
+  l.items = items;
+  rc = tdbBindTableList(&db->mem, &db->err, st->sql, &db->catalog, NULL, &l);
+  if (rc == TDB_OK) rc = tdbPlanList(pl, &l);
+  return rc;
 }
 
 TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
@@ -106,7 +143,7 @@ TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
   if (a->names && a->kind != TDB_STMT_CREATE_INDEX) {
     for (i = 0; i < a->names->n; i++) {
       int c;
-      rc = tdbDmlColumn(db, t, a->names->names[i], &c);
+      rc = tdbDmlColumn(db, t, a->names->names[i], a->kind == TDB_STMT_INSERT, &c);
       if (rc != TDB_OK) return rc;
       for (j = 0; a->kind == TDB_STMT_INSERT && j < i; j++) {
         if (strcmp(a->names->names[j], a->names->names[i]) == 0) {
@@ -140,6 +177,9 @@ TDB_PRIVATE int tdbPrepareDml(tdb_stmt *st) {
       if (rc != TDB_OK) return rc;
     }
   } else {
+    rc = tdbDmlPrepareKey(st, t);
+    if (rc == TDB_OK) rc = tdbDmlPreparePortion(st, &pl);
+    if (rc != TDB_OK) return rc;
     if (a->kind == TDB_STMT_UPDATE) {
       rc = tdbBindTableList(&db->mem, &db->err, st->sql, &db->catalog, st->target, a->set);
       if (rc == TDB_OK) rc = tdbPlanList(&pl, a->set);
@@ -276,299 +316,6 @@ static int tdbDmlCheckRow(TdbDml *d, TdbValue *row) {
   return rc;
 }
 
-/* ---- row keys and uniqueness ---------------------------------------------------- */
-
-/* The current row key of row (keyspace ks): prefix and primary key. */
-static int tdbDmlRowKey(TdbDml *d, TdbStr *out, int ks, const TdbValue *row) {
-  const TdbTableDef *t = d->t;
-  int64_t rowid = 0;
-  int rc;
-  out->n = 0;
-  if (t->npk == 0) rowid = row[tdbScanPseudo(t, TDB_PSEUDO_ROWID)].u.i;
-  tdbRowKeyPrefix(out, ks, t->id);
-  rc = tdbRowKeyAppendPk(out, t, row, rowid);
-  if (rc == TDB_OK && out->oom) rc = TDB_NOMEM;
-  if (rc == TDB_NOMEM) return tdbErrNoMem(&d->db->err);
-  if (rc != TDB_OK) {
-    return tdbErrSet(&d->db->err, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH,
-                     "a key value of table %s cannot be stored", t->name);
-  }
-  return TDB_OK;
-}
-
-typedef struct TdbConflict {
-  TdbDml *d;
-  int found;
-  TdbStr rowkey;        /* the conflicting piece */
-  TdbValue *vals;       /* its values (scan width, owned), for REPLACE */
-  int64_t vf, vt;
-} TdbConflict;
-
-/* A current piece of the key overlapping [CVT, inf) that this statement did
-** not already remove. */
-static int tdbPkConflictFn(void *ctx, const TdbPiece *piece) {
-  TdbConflict *cf = ctx;
-  uint32_t id;
-  int c;
-  if (piece->valid_to <= cf->d->ex->cvt) return TDB_OK;
-  if (tdbHashSetFind(&cf->d->removed, piece->key, piece->key_len, 0, &id, NULL) == TDB_OK) {
-    return TDB_OK;
-  }
-  cf->found = 1;
-  tdbStrAppend(&cf->rowkey, (const char *)piece->key, piece->key_len);
-  if (cf->vals) {
-    for (c = 0; c < cf->d->t->ncols; c++) {
-      if (tdbValueCopy(&cf->d->db->mem, &cf->vals[c], &piece->vals[c]) != TDB_OK) return TDB_NOMEM;
-    }
-    if (cf->d->t->npk == 0) tdbValueSetInt(&cf->vals[tdbScanPseudo(cf->d->t, TDB_PSEUDO_ROWID)], piece->rowid);
-  }
-  cf->vf = piece->valid_from;
-  cf->vt = piece->valid_to;
-  return TDB_DONE;
-}
-
-/* Write the removal of piece (key k of the current rows keyspace, values
-** vals, valid [vf, vt)) over [CVT, inf): close it at CVT or remove it. */
-static int tdbDmlRemovePiece(TdbDml *d, const char *k, size_t kn, const TdbValue *vals,
-                             int64_t vf, int64_t vt, int op);
-
-/* Does a new piece with row `row` conflict with the primary key or a unique
-** index? With REPLACE the conflicting rows are removed instead. *skip is set
-** for IGNORE. */
-static int tdbDmlCheckUnique(TdbDml *d, TdbValue *row, int conflict, int *skip) {
-  const TdbTableDef *t = d->t;
-  TdbConflict cf;
-  TdbStr pk;
-  uint32_t id;
-  int rc = TDB_OK, i, k, pass;
-  *skip = 0;
-  tdbStrInit(&pk, &d->db->mem);
-  memset(&cf, 0, sizeof cf);
-  cf.d = d;
-  tdbStrInit(&cf.rowkey, &d->db->mem);
-  /* the primary key (rowids are fresh: never in conflict) */
-  if (t->npk > 0) {
-    rc = tdbDmlRowKey(d, &pk, TDB_KEYSPACE_ROWS, row);
-    for (pass = 0; rc == TDB_OK && pass < 2; pass++) {
-      int in_stmt = tdbHashSetFind(&d->added_pk, pk.z + 5, pk.n - 5, 0, &id, NULL) == TDB_OK;
-      cf.found = 0;
-      cf.rowkey.n = 0;
-      cf.vals = NULL;
-      if (!in_stmt) {
-        rc = tdbTableForEach(d->db, t, pk.z + 5, pk.n - 5, NULL, tdbPkConflictFn, &cf);
-        if (rc == TDB_DONE) rc = TDB_OK;
-      }
-      if (rc != TDB_OK || (!in_stmt && !cf.found)) break;
-      if (conflict == TDB_CONFLICT_IGNORE) {
-        *skip = 1;
-        break;
-      }
-      if (conflict != TDB_CONFLICT_REPLACE || in_stmt || pass > 0) {
-        TdbStr keytext;
-        tdbStrInit(&keytext, &d->db->mem);
-        for (k = 0; k < t->npk; k++) {
-          if (k) tdbStrAppendz(&keytext, ", ");
-          tdbValueRender(&keytext, &row[t->pk[k]]);
-        }
-        rc = tdbErrSet(&d->db->err, TDB_CONSTRAINT, TDB_SQLSTATE_UNIQUE,
-                       "duplicate key value violates the primary key of table \"%s\": (%s)",
-                       t->name, keytext.z ? keytext.z : "");
-        tdbStrClear(&keytext);
-        break;
-      }
-      /* REPLACE: remove the old row, then check again */
-      cf.vals = tdbMemAllocZero(&d->db->mem, sizeof(TdbValue) * (size_t)d->width);
-      if (!cf.vals) {
-        rc = tdbErrNoMem(&d->db->err);
-        break;
-      }
-      cf.found = 0;
-      cf.rowkey.n = 0;
-      if (!d->defaults) { /* the old row's absent columns read their DEFAULT */
-        d->defaults = tdbMemAllocZero(&d->db->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
-        rc = d->defaults ? tdbTableDefaults(&d->db->mem, &d->db->err, d->ex->now, t, d->defaults)
-                         : tdbErrNoMem(&d->db->err);
-        if (rc != TDB_OK) break;
-      }
-      rc = tdbTableForEach(d->db, t, pk.z + 5, pk.n - 5, d->defaults, tdbPkConflictFn, &cf);
-      if (rc == TDB_DONE) rc = TDB_OK;
-      if (rc == TDB_OK && cf.found) {
-        rc = tdbDmlRemovePiece(d, cf.rowkey.z, cf.rowkey.n, cf.vals, cf.vf, cf.vt,
-                               TDB_ROW_OP_DELETE);
-      }
-      for (k = 0; k < d->width; k++) tdbValueClear(&d->db->mem, &cf.vals[k]);
-      tdbMemFree(&d->db->mem, cf.vals);
-      cf.vals = NULL;
-    }
-  }
-  /* unique indexes */
-  for (i = 0; rc == TDB_OK && !*skip && i < t->nindexes; i++) {
-    const TdbIndexDef *ix = t->indexes[i];
-    TdbDbIter *it = NULL;
-    TdbStr prefix;
-    int has_null = 0, hit = 0;
-    if (!ix->unique) continue;
-    for (k = 0; k < ix->ncols; k++) has_null |= TDB_VALUE_IS_NULL(&row[ix->col[k]]);
-    if (has_null) continue;
-    tdbStrInit(&prefix, &d->db->mem);
-    tdbRowKeyPrefix(&prefix, TDB_KEYSPACE_INDEX, ix->id);
-    for (k = 0; k < ix->ncols && rc == TDB_OK; k++) {
-      if (tdbKeyEncodeValue(&prefix, &row[ix->col[k]]) != TDB_OK) rc = tdbErrNoMem(&d->db->err);
-    }
-    if (rc == TDB_OK && prefix.oom) rc = tdbErrNoMem(&d->db->err);
-    if (rc == TDB_OK && tdbHashSetFind(&d->added_uniq, prefix.z, prefix.n, 0, &id, NULL) == TDB_OK) {
-      hit = 1;
-    }
-    if (rc == TDB_OK && !hit) rc = tdbTxnIter(d->db, 0, &it);
-    if (rc == TDB_OK && !hit) {
-      for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it) && rc == TDB_OK;
-           tdbDbIterNext(it)) {
-        size_t kn;
-        const unsigned char *key = tdbDbIterKey(it, &kn);
-        int found = 0;
-        if (kn < prefix.n || memcmp(key, prefix.z, prefix.n) != 0) break;
-        /* the row of the entry: rows keyspace | table | entry tail */
-        d->key2.n = 0;
-        tdbRowKeyPrefix(&d->key2, TDB_KEYSPACE_ROWS, t->id);
-        tdbStrAppend(&d->key2, (const char *)key + prefix.n, kn - prefix.n);
-        if (d->key2.oom) {
-          rc = tdbErrNoMem(&d->db->err);
-          break;
-        }
-        if (tdbHashSetFind(&d->removed, d->key2.z, d->key2.n, 0, &id, NULL) == TDB_OK) continue;
-        rc = tdbTxnGet(d->db, 0, d->key2.z, d->key2.n, &d->val, &found);
-        if (rc == TDB_OK && found) {
-          TdbRow hdr;
-          size_t off, rn;
-          const unsigned char *rv;
-          int64_t vf;
-          if (tdbCurrentValue((const unsigned char *)d->val.z, d->val.n, &vf, &rv, &rn) == TDB_OK &&
-              tdbRowDecodeHeader(rv, rn, &hdr, &off) == TDB_OK && hdr.valid_to > d->ex->cvt) {
-            hit = 1;
-            break;
-          }
-        }
-      }
-      if (rc == TDB_OK) rc = tdbDbIterStatus(it);
-      tdbDbIterFree(it);
-    }
-    tdbStrClear(&prefix);
-    if (rc == TDB_OK && hit) {
-      if (conflict == TDB_CONFLICT_IGNORE) {
-        *skip = 1;
-      } else {
-        rc = tdbErrSet(&d->db->err, TDB_CONSTRAINT, TDB_SQLSTATE_UNIQUE,
-                       "duplicate key value violates unique constraint \"%s\"", ix->name);
-      }
-    }
-  }
-  tdbStrClear(&pk);
-  tdbStrClear(&cf.rowkey);
-  return rc;
-}
-
-/* Record the unique index values and the key of a new piece. */
-static int tdbDmlNoteAdded(TdbDml *d, const TdbValue *row, const char *rowkey, size_t n) {
-  const TdbTableDef *t = d->t;
-  uint32_t id;
-  int i, k;
-  if (t->npk > 0 && tdbHashSetFind(&d->added_pk, rowkey + 5, n - 5, 1, &id, NULL) != TDB_OK) {
-    return tdbErrNoMem(&d->db->err);
-  }
-  for (i = 0; i < t->nindexes; i++) {
-    const TdbIndexDef *ix = t->indexes[i];
-    int has_null = 0;
-    if (!ix->unique) continue;
-    for (k = 0; k < ix->ncols; k++) has_null |= TDB_VALUE_IS_NULL(&row[ix->col[k]]);
-    if (has_null) continue;
-    d->key2.n = 0;
-    tdbRowKeyPrefix(&d->key2, TDB_KEYSPACE_INDEX, ix->id);
-    for (k = 0; k < ix->ncols; k++) tdbKeyEncodeValue(&d->key2, &row[ix->col[k]]);
-    if (d->key2.oom || tdbHashSetFind(&d->added_uniq, d->key2.z, d->key2.n, 1, &id, NULL) != TDB_OK) {
-      return tdbErrNoMem(&d->db->err);
-    }
-  }
-  return TDB_OK;
-}
-
-/* ---- writes ----------------------------------------------------------------------- */
-
-/* Put a row version [vf, vt) into the history, and with `current` into the
-** current rows too. k is its current row key. */
-static int tdbDmlPutVersion(TdbDml *d, const char *k, size_t kn, const TdbValue *vals, int flags,
-                            int op, int64_t vf, int64_t vt, int current) {
-  unsigned char from[8];
-  int rc;
-  d->val.n = 0;
-  tdbKeyPutI64BE(from, vf);
-  tdbStrAppend(&d->val, (const char *)from, 8); /* the current value starts with valid_from */
-  rc = tdbRowValue(&d->val, d->t, vals, flags, op, vt);
-  if (rc != TDB_OK) return rc == TDB_NOMEM ? tdbErrNoMem(&d->db->err)
-                                           : tdbErrSet(&d->db->err, rc, NULL, "row encoding failed");
-  if (d->val.oom) return tdbErrNoMem(&d->db->err);
-  if (current && tdbBatchPut(&d->batch, k, kn, d->val.z, d->val.n) != TDB_OK) {
-    return tdbErrNoMem(&d->db->err);
-  }
-  /* history key: the current key with valid_from after it */
-  d->key2.n = 0;
-  tdbStrAppend(&d->key2, k, kn);
-  tdbStrAppend(&d->key2, (const char *)from, 8);
-  if (d->key2.oom) return tdbErrNoMem(&d->db->err);
-  d->key2.z[0] = TDB_KEYSPACE_HISTORY;
-  if (tdbBatchPut(&d->batch, d->key2.z, d->key2.n, d->val.z + 8, d->val.n - 8) != TDB_OK) {
-    return tdbErrNoMem(&d->db->err);
-  }
-  return TDB_OK;
-}
-
-/* Put or delete the index entries of a piece. */
-static int tdbDmlIndexEntries(TdbDml *d, const char *k, size_t kn, const TdbValue *vals, int put) {
-  int i, rc;
-  for (i = 0; i < d->t->nindexes; i++) {
-    d->key2.n = 0;
-    rc = tdbIndexKey(&d->key2, d->t->indexes[i], vals, k, kn);
-    if (rc == TDB_NOMEM) return tdbErrNoMem(&d->db->err);
-    if (rc != TDB_OK) {
-      return tdbErrSet(&d->db->err, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH,
-                       "index \"%s\": a JSON or VECTOR value cannot be indexed",
-                       d->t->indexes[i]->name);
-    }
-    rc = put ? tdbBatchPut(&d->batch, d->key2.z, d->key2.n, "", 0)
-             : tdbBatchDelete(&d->batch, d->key2.z, d->key2.n);
-    if (rc != TDB_OK) return tdbErrNoMem(&d->db->err);
-  }
-  return TDB_OK;
-}
-
-static int tdbDmlRemovePiece(TdbDml *d, const char *k, size_t kn, const TdbValue *vals,
-                             int64_t vf, int64_t vt, int op) {
-  uint32_t id;
-  int rc;
-  if (tdbHashSetFind(&d->removed, k, kn, 1, &id, NULL) != TDB_OK) return tdbErrNoMem(&d->db->err);
-  /* the current rows and indexes hold only pieces valid from now on */
-  rc = tdbBatchDelete(&d->batch, k, kn) == TDB_OK ? TDB_OK : tdbErrNoMem(&d->db->err);
-  if (rc == TDB_OK) rc = tdbDmlIndexEntries(d, k, kn, vals, 0);
-  if (rc != TDB_OK) return rc;
-  if (vf < d->ex->cvt) {
-    /* the history keeps its past: [vf, CVT) */
-    return tdbDmlPutVersion(d, k, kn, vals, 0, op, vf, d->ex->cvt, 0);
-  }
-  return tdbDmlPutVersion(d, k, kn, vals, TDB_ROW_FLAG_REMOVED, op, vf, vt, 0);
-}
-
-/* Write a new piece [vf, vt) of row (scan width). */
-static int tdbDmlAddPiece(TdbDml *d, TdbValue *row, int64_t vf, int64_t vt, int op) {
-  TdbStr k;
-  int rc;
-  tdbStrInit(&k, &d->db->mem);
-  rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, row);
-  if (rc == TDB_OK) rc = tdbDmlPutVersion(d, k.z, k.n, row, 0, op, vf, vt, 1);
-  if (rc == TDB_OK) rc = tdbDmlIndexEntries(d, k.z, k.n, row, 1);
-  if (rc == TDB_OK) rc = tdbDmlNoteAdded(d, row, k.z, k.n);
-  tdbStrClear(&k);
-  return rc;
-}
-
 /* ---- RETURNING --------------------------------------------------------------------- */
 
 static int tdbDmlReturn(TdbDml *d, TdbValue *row) {
@@ -593,16 +340,6 @@ static int tdbDmlReturn(TdbDml *d, TdbValue *row) {
   return rc;
 }
 
-/* Set the pseudo-columns of a new row version. */
-static void tdbDmlSetPseudo(TdbDml *d, TdbValue *row, int64_t vf, int64_t vt) {
-  const TdbTableDef *t = d->t;
-  TdbValue *f = &row[tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM)];
-  TdbValue *to = &row[tdbScanPseudo(t, TDB_PSEUDO_VALID_TO)];
-  if (vf == INT64_MIN) tdbValueSetNull(f);
-  else tdbValueSetInt(f, vf);
-  if (vt == INT64_MAX) tdbValueSetNull(to);
-  else tdbValueSetInt(to, vt);
-}
 
 /* ---- INSERT ------------------------------------------------------------------------ */
 
@@ -636,6 +373,112 @@ static int tdbLoadRowid(TdbDml *d) {
   return TDB_OK;
 }
 
+static void tdbDmlNoteBoundary(TdbDml *d, int64_t b) {
+  if (b != INT64_MIN && b != INT64_MAX && b > d->boundary) d->boundary = b;
+}
+
+/* The valid period of a new row: the supplied _valid_from / _valid_to
+** (src[i] for the listed names; NULL: unbounded), else [CVT, +inf). */
+static int tdbDmlInsertPeriod(TdbDml *d, const TdbValue *src, int n, int64_t *vf, int64_t *vt) {
+  const TdbNameList *names = d->st->ast->names;
+  int i, from = 0, rc = TDB_OK;
+  *vf = d->ex->cvt;
+  *vt = INT64_MAX;
+  for (i = 0; names && i < names->n && i < n && rc == TDB_OK; i++) {
+    int is_from = strcmp(names->names[i], "_valid_from") == 0;
+    int64_t *dst = is_from ? vf : vt;
+    if (!is_from && strcmp(names->names[i], "_valid_to") != 0) continue;
+    from |= is_from;
+    if (TDB_VALUE_IS_NULL(&src[i])) *dst = is_from ? INT64_MIN : INT64_MAX;
+    else rc = tdbValidInstant(d->ex, &src[i], dst);
+    if (rc == TDB_OK) tdbDmlNoteBoundary(d, *dst);
+  }
+  if (rc != TDB_OK) return rc;
+  if (!from && d->ex->cvt_fixed) tdbDmlNoteBoundary(d, d->ex->cvt);
+  if (*vf >= *vt) {
+    return tdbErrSet(&d->db->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_INVALID_PERIOD,
+                     "a row of table %s would be valid from %lld to %lld: _valid_from must be "
+                     "below _valid_to", d->t->name, (long long)*vf, (long long)*vt);
+  }
+  return TDB_OK;
+}
+
+/* 23505 for a new piece of row over [vf, vt) overlapping its key's. */
+static int tdbDmlDuplicateKey(TdbDml *d, const TdbValue *row, int64_t vf, int64_t vt) {
+  const TdbTableDef *t = d->t;
+  TdbStr keytext;
+  int k, rc;
+  tdbStrInit(&keytext, &d->db->mem);
+  for (k = 0; k < t->npk; k++) {
+    if (k) tdbStrAppendz(&keytext, ", ");
+    tdbValueRender(&keytext, &row[t->pk[k]]);
+  }
+  if (vf == d->ex->cvt && vt == INT64_MAX) {
+    rc = tdbErrSet(&d->db->err, TDB_CONSTRAINT, TDB_SQLSTATE_UNIQUE,
+                   "duplicate key value violates the primary key of table \"%s\": (%s)",
+                   t->name, keytext.z ? keytext.z : "");
+  } else {
+    char from[24], to[24];
+    if (vf == INT64_MIN) strcpy(from, "-inf");
+    else snprintf(from, sizeof from, "%lld", (long long)vf);
+    if (vt == INT64_MAX) strcpy(to, "+inf");
+    else snprintf(to, sizeof to, "%lld", (long long)vt);
+    rc = tdbErrSet(&d->db->err, TDB_CONSTRAINT, TDB_SQLSTATE_UNIQUE,
+                   "duplicate key value violates the primary key of table \"%s\": (%s) is "
+                   "already valid during part of [%s, %s)", t->name, keytext.z ? keytext.z : "",
+                   from, to);
+  }
+  tdbStrClear(&keytext);
+  return rc;
+}
+
+/* The primary key and unique indexes for a new piece [vf, vt) of row.
+** With REPLACE the overlapping coverage of the key is removed first (a
+** DELETE over [vf, vt)); *skip is set for IGNORE. */
+static int tdbDmlCheckNew(TdbDml *d, TdbValue *row, const TdbStr *rowkey, int64_t vf, int64_t vt,
+                          int conflict, int *skip) {
+  const TdbIndexDef *hit = NULL;
+  int in_stmt = 0, found = 0, rc = TDB_OK;
+  *skip = 0;
+  if (d->t->npk > 0) { /* rowids are fresh: never in conflict */
+    TdbRowSet old;
+    tdbRowSetInit(&old, d->width);
+    rc = tdbDmlKeyOverlap(d, rowkey->z, rowkey->n, vf, vt,
+                          conflict == TDB_CONFLICT_REPLACE ? &old : NULL, &in_stmt, &found);
+    if (rc == TDB_OK && (in_stmt || found)) {
+      if (conflict == TDB_CONFLICT_IGNORE) {
+        *skip = 1;
+      } else if (conflict == TDB_CONFLICT_REPLACE && !in_stmt) {
+        size_t r;
+        int op = d->op;
+        d->op = TDB_ROW_OP_DELETE; /* the replaced coverage is deleted */
+        for (r = 0; r < old.nrows && rc == TDB_OK; r++) {
+          const TdbValue *o = tdbRowSetRow(&old, r);
+          int64_t ovf, ovt;
+          tdbDmlPieceTimes(d, o, &ovf, &ovt);
+          rc = tdbDmlSplit(d, rowkey->z, rowkey->n, o, tdbDmlPieceFlags(d, o), ovf, ovt,
+                           TDB_MAX(ovf, vf), TDB_MIN(ovt, vt));
+        }
+        d->op = op;
+      } else {
+        rc = tdbDmlDuplicateKey(d, row, vf, vt);
+      }
+    }
+    tdbRowSetFree(&old, &d->db->mem);
+  }
+  if (rc != TDB_OK || *skip || vt != INT64_MAX) return rc;
+  rc = tdbDmlUniqueHit(d, row, &hit);
+  if (rc == TDB_OK && hit) {
+    if (conflict == TDB_CONFLICT_IGNORE) {
+      *skip = 1;
+    } else {
+      rc = tdbErrSet(&d->db->err, TDB_CONSTRAINT, TDB_SQLSTATE_UNIQUE,
+                     "duplicate key value violates unique constraint \"%s\"", hit->name);
+    }
+  }
+  return rc;
+}
+
 /* Insert one row whose supplied values are src[0..n) for the listed
 ** columns (all columns when the statement lists none). */
 static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
@@ -643,8 +486,11 @@ static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
   const TdbTableDef *t = d->t;
   TdbValue *row = tdbMemAllocZero(&d->db->mem, sizeof(TdbValue) * (size_t)d->width);
   TdbEvalCtx ctx;
+  TdbStr rowkey;
+  int64_t vf = 0, vt = 0;
   int c, i, rc = TDB_OK, skip = 0;
   if (!row) return tdbErrNoMem(&d->db->err);
+  tdbStrInit(&rowkey, &d->db->mem);
   for (c = 0; c < d->width; c++) tdbValueSetNull(&row[c]);
   tdbExecEvalCtx(d->ex, &ctx, NULL, NULL, 0);
   /* defaults first, then the supplied values */
@@ -665,21 +511,27 @@ static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
   }
   for (i = 0; i < n && rc == TDB_OK; i++) {
     c = a->names ? tdbTableColumn(t, a->names->names[i]) : tdbTableVisibleColumn(t, i);
+    if (c < 0) continue; /* _valid_from / _valid_to: the period below */
     tdbValueClear(&d->db->mem, &row[c]);
     rc = tdbAssign(d, c, &src[i], &row[c]);
   }
+  if (rc == TDB_OK) rc = tdbDmlInsertPeriod(d, src, n, &vf, &vt);
   if (rc == TDB_OK && t->npk == 0) {
     tdbValueSetInt(&row[tdbScanPseudo(t, TDB_PSEUDO_ROWID)], d->t->next_rowid);
   }
-  tdbDmlSetPseudo(d, row, d->ex->cvt, INT64_MAX);
-  if (rc == TDB_OK) rc = tdbDmlCheckRow(d, row);
-  if (rc == TDB_OK) rc = tdbDmlCheckUnique(d, row, a->conflict, &skip);
+  if (rc == TDB_OK) {
+    tdbDmlSetTimes(d, row, vf, vt);
+    rc = tdbDmlCheckRow(d, row);
+  }
+  if (rc == TDB_OK) rc = tdbDmlRowKey(d, &rowkey, row);
+  if (rc == TDB_OK) rc = tdbDmlCheckNew(d, row, &rowkey, vf, vt, a->conflict, &skip);
   if (rc == TDB_OK && !skip) {
     if (t->npk == 0) d->t->next_rowid++;
-    rc = tdbDmlAddPiece(d, row, d->ex->cvt, INT64_MAX, TDB_ROW_OP_INSERT);
+    rc = tdbDmlPutPiece(d, rowkey.z, rowkey.n, row, 0, vf, vt);
     if (rc == TDB_OK) rc = tdbDmlReturn(d, row);
     d->changes++;
   }
+  tdbStrClear(&rowkey);
   for (c = 0; c < d->width; c++) tdbValueClear(&d->db->mem, &row[c]);
   tdbMemFree(&d->db->mem, row);
   return rc;
@@ -747,40 +599,70 @@ TDB_PRIVATE int tdbDmlFillNewTable(tdb_stmt *st, TdbTableDef *t, const TdbRowSet
   TdbDml d;
   size_t r;
   int rc = TDB_OK;
-  memset(&d, 0, sizeof d);
-  d.st = st;
-  d.db = st->db;
-  d.t = t;
-  d.ex = &st->exec;
-  d.width = tdbScanWidth(t);
+  tdbDmlInit(&d, st, t);
+  tdbBatchFree(&d.batch);
   d.batch = *batch; /* moved in, moved back below */
-  tdbHashSetInit(&d.removed, &d.db->mem);
-  tdbHashSetInit(&d.added_pk, &d.db->mem);
-  tdbHashSetInit(&d.added_uniq, &d.db->mem);
-  tdbStrInit(&d.key2, &d.db->mem);
-  tdbStrInit(&d.val, &d.db->mem);
   for (r = 0; r < rows->nrows && rc == TDB_OK; r++) {
     rc = tdbDmlInsertRow(&d, tdbRowSetRow(rows, r), rows->ncols);
   }
   if (rc == TDB_OK) d.db->changes = d.changes;
   *batch = d.batch;
-  tdbTableDefaultsClear(&d.db->mem, d.t, d.defaults);
-  tdbMemFree(&d.db->mem, d.defaults);
-  tdbHashSetFree(&d.removed);
-  tdbHashSetFree(&d.added_pk);
-  tdbHashSetFree(&d.added_uniq);
-  tdbStrClear(&d.key2);
-  tdbStrClear(&d.val);
+  tdbBatchInit(&d.batch, &d.db->mem);
+  tdbDmlFree(&d);
   return rc;
 }
 
-/* ---- UPDATE / DELETE ---------------------------------------------------------------- */
+/* ---- UPDATE, PATCH, DELETE, SOFT DELETE, UNDELETE ---------------------------------- */
 
-/* Collect the target rows (scan width) before changing anything. */
+/* The portion [pa, pb) the statement acts on: FOR PORTION OF, else
+** [CVT, +inf). */
+static int tdbDmlPortion(TdbDml *d) {
+  const TdbTemporal *w = d->st->ast->wclauses;
+  TdbEvalCtx ctx;
+  TdbValue a, b;
+  int rc;
+  d->pa = d->ex->cvt;
+  d->pb = INT64_MAX;
+  if (!w || !w->portion.kind) {
+    if (d->ex->cvt_fixed) tdbDmlNoteBoundary(d, d->ex->cvt);
+    return TDB_OK;
+  }
+  d->pa = INT64_MIN;
+  if (w->portion.kind == TDB_TSEL_ALL) return TDB_OK;
+  tdbExecEvalCtx(d->ex, &ctx, NULL, NULL, 0);
+  tdbValueSetNull(&a);
+  tdbValueSetNull(&b);
+  rc = tdbExprEval(&ctx, w->portion.a, &a);
+  if (rc == TDB_OK) rc = tdbExprEval(&ctx, w->portion.b, &b);
+  if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&a)) rc = tdbValidInstant(d->ex, &a, &d->pa);
+  if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&b)) rc = tdbValidInstant(d->ex, &b, &d->pb);
+  tdbValueClear(&d->db->mem, &a);
+  tdbValueClear(&d->db->mem, &b);
+  if (rc != TDB_OK) return rc;
+  if (d->pa > d->pb) {
+    return tdbErrSet(&d->db->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_INVALID_PERIOD,
+                     "FOR PORTION OF ... FROM %lld TO %lld: the portion ends before it starts",
+                     (long long)d->pa, (long long)d->pb);
+  }
+  tdbDmlNoteBoundary(d, d->pa);
+  tdbDmlNoteBoundary(d, d->pb);
+  return TDB_OK;
+}
+
+/* Collect the target pieces (scan width) before changing anything: those
+** of W overlapping the portion, live ones, tombstones or both by the kind
+** of statement. */
 static int tdbDmlTargets(TdbDml *d, TdbRowSet *rows) {
-  TdbPlan *p = d->st->target_rows;
+  TdbPlan *p = d->st->target_rows, *leaf = p;
   int rc, j;
   tdbRowSetInit(rows, d->width);
+  if (d->pa >= d->pb) return TDB_OK; /* an empty portion matches nothing */
+  while (leaf->kind != TDB_PLAN_SCAN && leaf->child) leaf = leaf->child;
+  leaf->tgt_deleted = d->op == TDB_ROW_OP_DELETE ? 1 : d->op == TDB_ROW_OP_UNDELETE ? 2 : 0;
+  leaf->tgt_from = d->pa;
+  leaf->tgt_to = d->pb;
+  /* below the current bound a key may have bounded pieces: the history */
+  leaf->tgt_history = d->pa < d->ex->current_bound;
   rc = tdbPlanOpen(d->ex, p, NULL);
   while (rc == TDB_OK) {
     TdbChunk *ch;
@@ -802,13 +684,6 @@ static int tdbDmlTargets(TdbDml *d, TdbRowSet *rows) {
   return rc;
 }
 
-static void tdbPieceTimes(const TdbDml *d, const TdbValue *row, int64_t *vf, int64_t *vt) {
-  const TdbValue *f = &row[tdbScanPseudo(d->t, TDB_PSEUDO_VALID_FROM)];
-  const TdbValue *t = &row[tdbScanPseudo(d->t, TDB_PSEUDO_VALID_TO)];
-  *vf = TDB_VALUE_IS_NULL(f) ? INT64_MIN : f->u.i;
-  *vt = TDB_VALUE_IS_NULL(t) ? INT64_MAX : t->u.i;
-}
-
 static int tdbSameValue(const TdbValue *a, const TdbValue *b) {
   if (a->type != b->type) return 0;
   if (a->type == TDB_TYPE_NULL) return 1;
@@ -817,147 +692,162 @@ static int tdbSameValue(const TdbValue *a, const TdbValue *b) {
   return a->u.i == b->u.i;
 }
 
-static int tdbDmlUpdate(TdbDml *d) {
+/* The new content N of target `old` into nv (a copy of old): the SET list
+** of UPDATE / PATCH; SOFT DELETE and UNDELETE only change the flag. */
+static int tdbDmlNewContent(TdbDml *d, TdbValue *old, TdbValue *nv, TdbValue **ptrs) {
   const TdbAstStmt *a = d->st->ast;
-  const TdbTableDef *t = d->t;
+  TdbEvalCtx ctx;
+  int c, i, rc = TDB_OK;
+  for (c = 0; c < d->width && rc == TDB_OK; c++) {
+    if (tdbValueCopy(&d->db->mem, &nv[c], &old[c]) != TDB_OK) rc = tdbErrNoMem(&d->db->err);
+  }
+  if (d->op != TDB_ROW_OP_UPDATE && d->op != TDB_ROW_OP_PATCH) return rc;
+  tdbDmlRowCtx(d, &ctx, ptrs, old);
+  for (i = 0; i < a->set->n && rc == TDB_OK; i++) {
+    TdbValue v;
+    c = tdbTableColumn(d->t, a->names->names[i]);
+    tdbValueSetNull(&v);
+    rc = tdbExprEval(&ctx, a->set->items[i].expr, &v);
+    if (rc == TDB_OK) {
+      tdbValueClear(&d->db->mem, &nv[c]);
+      rc = tdbAssign(d, c, &v, &nv[c]);
+    }
+    tdbValueClear(&d->db->mem, &v);
+  }
+  return rc;
+}
+
+static const char *tdbDmlOpName(int op) {
+  switch (op) {
+    case TDB_ROW_OP_PATCH: return "PATCH";
+    case TDB_ROW_OP_SOFT_DELETE: return "SOFT DELETE";
+    case TDB_ROW_OP_UNDELETE: return "UNDELETE";
+    case TDB_ROW_OP_DELETE: return "DELETE";
+    default: return "UPDATE";
+  }
+}
+
+/* UPDATE, PATCH, DELETE, SOFT DELETE, UNDELETE: the replacement rule of
+** TEMPORAL.md §1.6 for every target, in two phases (all removals first,
+** then the new pieces, checked against the state the removals leave). */
+static int tdbDmlModify(TdbDml *d) {
+  const TdbAstStmt *a = d->st->ast;
   TdbRowSet targets, news;
   TdbValue **ptrs;
-  uint8_t *noop = NULL;   /* per target: the SET changed nothing */
+  TdbStr oldkey, newkey;
+  uint8_t *skip = NULL;   /* per target: 1 no-op, 2 deleted (no new piece) */
   size_t r;
-  int rc, c, i;
-  rc = tdbDmlTargets(d, &targets);
+  int rc, c;
+  tdbRowSetInit(&targets, d->width);
   tdbRowSetInit(&news, d->width);
+  tdbStrInit(&oldkey, &d->db->mem);
+  tdbStrInit(&newkey, &d->db->mem);
   ptrs = tdbMemAlloc(&d->db->mem, sizeof(TdbValue *) * (size_t)d->width);
-  if (rc == TDB_OK) noop = tdbMemAllocZero(&d->db->mem, targets.nrows + 1);
-  if (rc == TDB_OK && (!ptrs || !noop)) rc = tdbErrNoMem(&d->db->err);
-  /* phase 1: new contents; close or remove the old pieces */
+  rc = ptrs ? tdbDmlPortion(d) : tdbErrNoMem(&d->db->err);
+  if (rc == TDB_OK) rc = tdbDmlTargets(d, &targets);
+  if (rc == TDB_OK && a->key && targets.nrows == 0) {
+    rc = tdbErrSet(&d->db->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_NO_SUCH_KEY,
+                   "%s %s KEY ...: no %s of that key is valid in the portion", tdbDmlOpName(d->op),
+                   d->t->name, d->op == TDB_ROW_OP_UNDELETE ? "deleted row" : "row");
+  }
+  if (rc == TDB_OK) skip = tdbMemAllocZero(&d->db->mem, targets.nrows + 1);
+  if (rc == TDB_OK && !skip) rc = tdbErrNoMem(&d->db->err);
+  /* phase 1: the new contents; the targets leave W, keeping their parts
+  ** outside the portion */
   for (r = 0; r < targets.nrows && rc == TDB_OK; r++) {
     TdbValue *old = tdbRowSetRow(&targets, r);
     TdbValue *nv = tdbRowSetAdd(&news, &d->db->mem);
-    TdbEvalCtx ctx;
-    int64_t vf, vt;
-    int same = 1;
+    int64_t vf, vt, of, ot;
+    int flags = tdbDmlPieceFlags(d, old), nflags = flags, same = 1;
     if (!nv) {
       rc = tdbErrNoMem(&d->db->err);
       break;
     }
-    tdbPieceTimes(d, old, &vf, &vt);
-    for (c = 0; c < d->width && rc == TDB_OK; c++) {
-      if (tdbValueCopy(&d->db->mem, &nv[c], &old[c]) != TDB_OK) rc = tdbErrNoMem(&d->db->err);
-    }
-    tdbDmlRowCtx(d, &ctx, ptrs, old);
-    for (i = 0; i < a->set->n && rc == TDB_OK; i++) {
-      TdbValue v;
-      c = tdbTableColumn(t, a->names->names[i]);
-      tdbValueSetNull(&v);
-      rc = tdbExprEval(&ctx, a->set->items[i].expr, &v);
-      if (rc == TDB_OK) {
-        tdbValueClear(&d->db->mem, &nv[c]);
-        rc = tdbAssign(d, c, &v, &nv[c]);
-      }
-      tdbValueClear(&d->db->mem, &v);
-    }
+    tdbDmlPieceTimes(d, old, &vf, &vt);
+    of = TDB_MAX(vf, d->pa);
+    ot = TDB_MIN(vt, d->pb);
+    rc = tdbDmlNewContent(d, old, nv, ptrs);
     if (rc != TDB_OK) break;
+    if (d->op == TDB_ROW_OP_SOFT_DELETE) nflags = TDB_ROW_FLAG_TOMBSTONE;
+    if (d->op == TDB_ROW_OP_UNDELETE) nflags = 0;
     d->changes++;
-    for (c = 0; c < t->ncols; c++) {
+    for (c = 0; c < d->t->ncols; c++) {
       if (!tdbSameValue(&nv[c], &old[c])) same = 0;
     }
-    if (same) {
-      /* no-op elision: the version stays as it is */
-      noop[r] = 1;
+    if (d->op != TDB_ROW_OP_DELETE && same && nflags == flags) {
+      skip[r] = 1; /* no-op elision: the version stays as it is */
       rc = tdbDmlReturn(d, old);
       continue;
     }
-    {
-      TdbStr k;
-      tdbStrInit(&k, &d->db->mem);
-      rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, old);
-      if (rc == TDB_OK) rc = tdbDmlRemovePiece(d, k.z, k.n, old, vf, vt, TDB_ROW_OP_UPDATE);
-      tdbStrClear(&k);
+    rc = tdbDmlRowKey(d, &oldkey, old);
+    if (rc == TDB_OK) rc = tdbDmlSplit(d, oldkey.z, oldkey.n, old, flags, vf, vt, of, ot);
+    if (rc != TDB_OK) break;
+    if (d->op == TDB_ROW_OP_DELETE) {
+      skip[r] = 2;
+      rc = tdbDmlReturn(d, old);
+      continue;
     }
-    tdbDmlSetPseudo(d, nv, vf > d->ex->cvt ? vf : d->ex->cvt, vt);
-    if (rc == TDB_OK) rc = tdbDmlCheckRow(d, nv);
+    tdbDmlSetTimes(d, nv, of, ot);
+    tdbValueSetBool(&nv[tdbScanPseudo(d->t, TDB_PSEUDO_IS_DELETED)], nflags != 0);
+    if (!nflags) rc = tdbDmlCheckRow(d, nv);
   }
-  /* phase 2: the new pieces, checked for uniqueness against the final state */
+  /* phase 2: the new pieces; a moved key must be free over the portion */
   for (r = 0; r < news.nrows && rc == TDB_OK; r++) {
-    TdbValue *nv = tdbRowSetRow(&news, r);
-    int64_t vf, vt;
-    int skip = 0;
-    if (noop[r]) continue;
-    tdbPieceTimes(d, nv, &vf, &vt);
-    rc = tdbDmlCheckUnique(d, nv, TDB_CONFLICT_ABORT, &skip);
-    if (rc == TDB_OK) rc = tdbDmlAddPiece(d, nv, vf, vt, TDB_ROW_OP_UPDATE);
+    TdbValue *old = tdbRowSetRow(&targets, r), *nv = tdbRowSetRow(&news, r);
+    int64_t of, ot;
+    int nflags = tdbDmlPieceFlags(d, nv);
+    if (skip[r]) continue;
+    tdbDmlPieceTimes(d, nv, &of, &ot);
+    rc = tdbDmlRowKey(d, &oldkey, old);
+    if (rc == TDB_OK) rc = tdbDmlRowKey(d, &newkey, nv);
+    if (rc == TDB_OK && (newkey.n != oldkey.n || memcmp(newkey.z, oldkey.z, newkey.n) != 0)) {
+      int in_stmt = 0, found = 0;
+      rc = tdbDmlKeyOverlap(d, newkey.z, newkey.n, of, ot, NULL, &in_stmt, &found);
+      if (rc == TDB_OK && (in_stmt || found)) rc = tdbDmlDuplicateKey(d, nv, of, ot);
+    }
+    if (rc == TDB_OK && ot == INT64_MAX && !nflags) {
+      const TdbIndexDef *hit = NULL;
+      rc = tdbDmlUniqueHit(d, nv, &hit);
+      if (rc == TDB_OK && hit) {
+        rc = tdbErrSet(&d->db->err, TDB_CONSTRAINT, TDB_SQLSTATE_UNIQUE,
+                       "duplicate key value violates unique constraint \"%s\"", hit->name);
+      }
+    }
+    if (rc == TDB_OK) rc = tdbDmlPutPiece(d, newkey.z, newkey.n, nv, nflags, of, ot);
     if (rc == TDB_OK) rc = tdbDmlReturn(d, nv);
   }
-  tdbMemFree(&d->db->mem, noop);
+  tdbStrClear(&oldkey);
+  tdbStrClear(&newkey);
+  tdbMemFree(&d->db->mem, skip);
   tdbMemFree(&d->db->mem, ptrs);
   tdbRowSetFree(&targets, &d->db->mem);
   tdbRowSetFree(&news, &d->db->mem);
   return rc;
 }
 
-static int tdbDmlDelete(TdbDml *d) {
-  TdbRowSet targets;
-  size_t r;
-  int rc = tdbDmlTargets(d, &targets);
-  for (r = 0; r < targets.nrows && rc == TDB_OK; r++) {
-    TdbValue *old = tdbRowSetRow(&targets, r);
-    TdbStr k;
-    int64_t vf, vt;
-    tdbPieceTimes(d, old, &vf, &vt);
-    tdbStrInit(&k, &d->db->mem);
-    rc = tdbDmlRowKey(d, &k, TDB_KEYSPACE_ROWS, old);
-    if (rc == TDB_OK) rc = tdbDmlRemovePiece(d, k.z, k.n, old, vf, vt, TDB_ROW_OP_DELETE);
-    tdbStrClear(&k);
-    if (rc == TDB_OK) rc = tdbDmlReturn(d, old);
-    d->changes++;
-  }
-  tdbRowSetFree(&targets, &d->db->mem);
-  return rc;
-}
-
 TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
   TdbDml d;
+  const TdbAstStmt *a = st->ast;
   int64_t saved_rowid;
   int rc, saved_loaded;
-  memset(&d, 0, sizeof d);
-  d.st = st;
-  d.db = st->db;
-  d.t = (TdbTableDef *)st->target->table;
-  d.ex = &st->exec;
-  d.width = tdbScanWidth(d.t);
+  tdbDmlInit(&d, st, (TdbTableDef *)st->target->table);
+  if (a->kind == TDB_STMT_UPDATE) d.op = a->row_op ? a->row_op : TDB_ROW_OP_UPDATE;
+  else if (a->kind == TDB_STMT_DELETE) d.op = a->row_op ? a->row_op : TDB_ROW_OP_DELETE;
   saved_rowid = d.t->next_rowid;
   saved_loaded = d.t->rowid_loaded;
-  tdbBatchInit(&d.batch, &d.db->mem);
-  tdbHashSetInit(&d.removed, &d.db->mem);
-  tdbHashSetInit(&d.added_pk, &d.db->mem);
-  tdbHashSetInit(&d.added_uniq, &d.db->mem);
-  tdbStrInit(&d.key2, &d.db->mem);
-  tdbStrInit(&d.val, &d.db->mem);
   tdbRowSetFree(&st->result, &d.db->mem);
-  tdbRowSetInit(&st->result, st->ast->returning ? st->ast->returning->n : 0);
-  switch (st->ast->kind) {
-    case TDB_STMT_INSERT: rc = tdbDmlInsert(&d); break;
-    case TDB_STMT_UPDATE: rc = tdbDmlUpdate(&d); break;
-    default: rc = tdbDmlDelete(&d); break;
-  }
-  if (rc == TDB_OK && d.batch.count > 0) rc = tdbTemporalNoteWrite(d.db, &d.batch, d.ex);
+  tdbRowSetInit(&st->result, a->returning ? a->returning->n : 0);
+  rc = a->kind == TDB_STMT_INSERT ? tdbDmlInsert(&d) : tdbDmlModify(&d);
+  if (rc == TDB_OK && d.batch.count > 0) rc = tdbTemporalNoteWrite(d.db, &d.batch, d.boundary);
   if (rc == TDB_OK && d.batch.count > 0) rc = tdbDbCommit(d.db, &d.batch);
   if (rc == TDB_OK) {
     d.db->changes = d.changes;
-    st->use_result = st->ast->returning != NULL;
+    st->use_result = a->returning != NULL;
   } else {
     d.t->next_rowid = saved_rowid; /* nothing of the statement remains */
     d.t->rowid_loaded = saved_loaded;
     tdbRowSetFree(&st->result, &d.db->mem);
   }
-  tdbTableDefaultsClear(&d.db->mem, d.t, d.defaults);
-  tdbMemFree(&d.db->mem, d.defaults);
-  tdbBatchFree(&d.batch);
-  tdbHashSetFree(&d.removed);
-  tdbHashSetFree(&d.added_pk);
-  tdbHashSetFree(&d.added_uniq);
-  tdbStrClear(&d.key2);
-  tdbStrClear(&d.val);
+  tdbDmlFree(&d);
   return rc;
 }

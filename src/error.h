@@ -71,6 +71,8 @@
 #define TDB_SQLSTATE_TEMPORAL_TYPE    "42804"  /* ERR_TYPE: mixed or non-temporal arguments */
 #define TDB_SQLSTATE_DUPLICATE_CLAUSE "42T01"  /* ERR_DUPLICATE_CLAUSE: two clauses, one axis */
 #define TDB_SQLSTATE_NOT_TEMPORAL     "42809"  /* ERR_NOT_TEMPORAL: clause on a non-table */
+#define TDB_SQLSTATE_TEMPORAL_TARGET  "42T02"  /* ERR_TEMPORAL_TARGET: read clause on a write target */
+#define TDB_SQLSTATE_NO_SUCH_KEY      "22T04"  /* ERR_NO_SUCH_KEY: PATCH / SOFT DELETE / UNDELETE KEY matched nothing */
 #define TDB_SQLSTATE_RESERVED_NAME    "42939"  /* ERR_RESERVED_NAME: pseudo-column name */
 #define TDB_SQLSTATE_NOT_YET_CREATED  "42P01"  /* ERR_NOT_YET_CREATED: before the table */
 #define TDB_SQLSTATE_NULL_NOT_ALLOWED "22004"  /* a frame offset is NULL */

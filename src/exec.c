@@ -549,7 +549,8 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
                      t->name);
   }
-  if (vf > ex->cvt) return TDB_OK; /* valid only later */
+  /* valid only later (a write's targets on this path all overlap its portion) */
+  if (vf > ex->cvt && p->history >= 0) return TDB_OK;
   row.col = s->decoded;
   row.ncol = s->decode_upto; /* the slots past it are never read */
   rc = tdbRowDecodeUpTo(rv, rn, s->decode_upto, &row);
@@ -557,7 +558,12 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
-  if ((row.flags & TDB_ROW_FLAG_TOMBSTONE) || row.valid_to <= ex->cvt) return TDB_OK;
+  if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
+    if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
+  } else if (p->tgt_deleted == 2) {
+    return TDB_OK;
+  }
+  if (row.valid_to <= ex->cvt) return TDB_OK;
   /* Only the columns the plan reads: the others stay NULL from tdbChunkInit,
   ** as nothing ever writes them. */
   for (j = 0; j < s->nemit; j++) {
@@ -597,6 +603,10 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     if (!p->needed || p->needed[c]) {
       if (row.valid_to == INT64_MAX) tdbValueSetNull(&out->col[c][r]);
       else tdbValueSetInt(&out->col[c][r], row.valid_to);
+    }
+    if (p->history < 0) { /* a write's targets: dml.c reads the flag */
+      c = tdbScanPseudo(t, TDB_PSEUDO_IS_DELETED);
+      tdbValueSetBool(&out->col[c][r], (row.flags & TDB_ROW_FLAG_TOMBSTONE) != 0);
     }
   }
   out->n++;

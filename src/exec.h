@@ -140,6 +140,12 @@ struct TdbPlan {
   int history;
   int hactive;          /* runtime: this execution reads the history */
   void *hstate;
+  /* the targets of a write (history -1; dml.c sets these per execution):
+  ** tgt_history reads them through the history, valid over [tgt_from,
+  ** tgt_to); tgt_deleted 0: live pieces, 1: live and tombstones, 2:
+  ** tombstones only. The _is_deleted pseudo-column is always filled. */
+  int tgt_history, tgt_deleted;
+  int64_t tgt_from, tgt_to;
   /* JOIN: the right side reads the left row (a lateral temporal clause):
   ** it is read again for every left row */
   int lateral;
@@ -242,6 +248,8 @@ struct TdbExec {
   int cvt_fixed;        /* the CVT is the session's fixed one (SET CURRENT_VALID_TIME) */
   int current_inexact;  /* the current rows (0x03) cannot answer a default read at
                            the CVT: default reads go through the history */
+  int64_t current_bound; /* the current rows answer reads at valid times >= it
+                           (temporal_session.c) */
   const TdbEvalCtx *lateral;  /* the left row a lateral right side is opened for */
   TdbVecPool *pool;     /* scratch vectors, owned by the statement */
 };
@@ -318,6 +326,9 @@ TDB_PRIVATE void tdbSetOpExplain(TdbStr *out, const TdbPlan *p);
 ** temporal selections, or a default read the current rows cannot answer. */
 TDB_PRIVATE int tdbHistoryWanted(const TdbExec *ex, const TdbPlan *p);
 TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
+/* A valid-time argument (not NULL) as an instant: an integer as it is, a
+** timestamp or ISO-8601 text in µs; other types are ERR_TYPE (42804). */
+TDB_PRIVATE int tdbValidInstant(TdbExec *ex, const TdbValue *v, int64_t *t);
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p);
 TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p);
 /* Join operator (exec_join.c). */

@@ -34,11 +34,17 @@
 #include "rows.h"
 #include "temporal.h"
 #include "versiter.h"
+#include "dbiter.h"
+#include "ikey.h"
+#include "txn.h"
 
 #define TDB_EPOCH_INF UINT64_MAX
 
 typedef struct TdbHistState {
-  TdbVersionIter *vi;
+  TdbVersionIter *vi;     /* a system-time selection: every stored version */
+  TdbDbIter *cur;         /* the default selection: the working state, the
+                          ** newest version of each key at the snapshot with
+                          ** the transaction's own pending writes over it */
   TdbStr prefix;          /* 0x04 | table id [| pk]: every key read starts with it */
   TdbValue *decoded;      /* next_pos slots for tdbRowDecode */
   uint32_t ndecoded;
@@ -52,6 +58,7 @@ typedef struct TdbHistState {
   int valid_kind;         /* TDB_TSEL_*; DEFAULT becomes AS_OF CVT */
   int64_t va, vb;
   int including_deleted;
+  int only_deleted;       /* UNDELETE's targets: tombstones only */
   /* the last wall-clock looked up */
   uint64_t wall_epoch;
   int64_t wall;
@@ -59,7 +66,7 @@ typedef struct TdbHistState {
 } TdbHistState;
 
 TDB_PRIVATE int tdbHistoryWanted(const TdbExec *ex, const TdbPlan *p) {
-  if (p->history < 0) return 0; /* the targets of a write (planner.c) */
+  if (p->history < 0) return p->tgt_history; /* the targets of a write (dml.c) */
   return p->temporal || p->history || ex->current_inexact;
 }
 
@@ -68,6 +75,7 @@ TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p) {
   int i;
   if (!h) return;
   tdbVersionIterFree(h->vi);
+  tdbDbIterFree(h->cur);
   tdbStrClear(&h->prefix);
   tdbArenaFree(&h->bytes);
   tdbMemFree(mem, h->decoded);
@@ -134,8 +142,7 @@ static int tdbHistSysValue(TdbExec *ex, int arg, const TdbValue *v, int *kind, u
   return tdbHistTypeError(ex, arg, v);
 }
 
-/* A valid-time argument: an integer instant, or a timestamp in µs. */
-static int tdbHistValidValue(TdbExec *ex, const TdbValue *v, int64_t *t) {
+TDB_PRIVATE int tdbValidInstant(TdbExec *ex, const TdbValue *v, int64_t *t) {
   if (v->type == TDB_TYPE_INTEGER || v->type == TDB_TYPE_TIMESTAMP) {
     *t = v->u.i;
     return TDB_OK;
@@ -317,12 +324,12 @@ static int tdbHistResolveValid(TdbExec *ex, const TdbPlan *p, TdbEvalCtx *ctx,
   }
   if (sel->kind == TDB_TSEL_AS_OF) {
     if (TDB_VALUE_IS_NULL(&a)) rc = tdbHistNullPoint(ex, eff, h, "FOR APPLICATION_TIME");
-    else rc = tdbHistValidValue(ex, &a, &h->va);
+    else rc = tdbValidInstant(ex, &a, &h->va);
   } else {
     h->va = INT64_MIN;
     h->vb = INT64_MAX;
-    if (!TDB_VALUE_IS_NULL(&a)) rc = tdbHistValidValue(ex, &a, &h->va);
-    if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&b)) rc = tdbHistValidValue(ex, &b, &h->vb);
+    if (!TDB_VALUE_IS_NULL(&a)) rc = tdbValidInstant(ex, &a, &h->va);
+    if (rc == TDB_OK && !TDB_VALUE_IS_NULL(&b)) rc = tdbValidInstant(ex, &b, &h->vb);
     if (rc == TDB_OK && h->va > h->vb) {
       rc = tdbErrSet(ex->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_INVALID_PERIOD,
                      "the application-time range ends (%lld) before it starts (%lld)",
@@ -382,6 +389,8 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
   } else {
     tdbVersionIterFree(h->vi);
     h->vi = NULL;
+    tdbDbIterFree(h->cur);
+    h->cur = NULL;
     tdbArenaFree(&h->bytes);
     for (i = 0; i < h->ndefaults; i++) tdbValueClear(ex->mem, &h->defaults[i]);
   }
@@ -390,6 +399,8 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
   h->wall_found = 0;
   h->prefix.n = 0;
   h->including_deleted = p->temporal && p->temporal->including_deleted;
+  h->only_deleted = 0;
+  if (p->history < 0) h->including_deleted = p->tgt_deleted, h->only_deleted = p->tgt_deleted == 2;
   tdbRowKeyPrefix(&h->prefix, TDB_KEYSPACE_HISTORY, t->id);
   if (h->prefix.oom) return tdbErrNoMem(ex->err);
   rc = tdbTableDefaults(ex->mem, ex->err, ex->now, t, h->defaults);
@@ -401,12 +412,28 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
     tdbExecEvalCtx(ex, &own, outer, NULL, 0);
     ctx = &own;
   }
-  rc = tdbHistResolveSystem(ex, p, ctx, h);
-  if (rc == TDB_OK) rc = tdbHistResolveValid(ex, p, ctx, h);
+  if (p->history < 0) {
+    /* a write's targets: the working state over its portion */
+    h->sys_kind = TDB_TSEL_DEFAULT;
+    h->valid_kind = TDB_TSEL_FROM_TO;
+    h->va = p->tgt_from;
+    h->vb = p->tgt_to;
+    h->empty = h->va >= h->vb;
+    rc = TDB_OK;
+  } else {
+    rc = tdbHistResolveSystem(ex, p, ctx, h);
+    if (rc == TDB_OK) rc = tdbHistResolveValid(ex, p, ctx, h);
+  }
   if (rc != TDB_OK || h->empty) return rc;
   tdbExecEvalCtx(ex, &own, outer, NULL, 0);
   rc = tdbHistNarrow(ex, p, &own, h);
   if (rc != TDB_OK || h->empty) return rc;
+  if (h->sys_kind == TDB_TSEL_DEFAULT) {
+    rc = tdbTxnIter(ex->db, ex->snapshot, &h->cur);
+    if (rc != TDB_OK) return rc;
+    tdbDbIterSeek(h->cur, h->prefix.z, h->prefix.n);
+    return TDB_OK;
+  }
   rc = tdbVersionIterOpen(ex->db->store, ex->snapshot, ex->err, &h->vi);
   if (rc != TDB_OK) return rc;
   tdbVersionIterSeek(h->vi, h->prefix.z, h->prefix.n);
@@ -466,7 +493,11 @@ static int tdbHistEmit(TdbExec *ex, TdbPlan *p, TdbHistState *h, const unsigned 
   if (tdbRowDecode(v, vn, &row) != TDB_OK) goto corrupt;
   if (row.flags & TDB_ROW_FLAG_REMOVED) return TDB_OK;
   if (!tdbHistValidPasses(h, vf, row.valid_to)) return TDB_OK;
-  if ((row.flags & TDB_ROW_FLAG_TOMBSTONE) && !h->including_deleted) return TDB_OK;
+  if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
+    if (!h->including_deleted) return TDB_OK;
+  } else if (h->only_deleted) {
+    return TDB_OK;
+  }
   for (c = 0; c < t->ncols; c++) {
     const TdbValue *src;
     TdbValue *dst = &out->col[c][r];
@@ -500,7 +531,10 @@ static int tdbHistEmit(TdbExec *ex, TdbPlan *p, TdbHistState *h, const unsigned 
     else tdbValueSetInt(&out->col[c][r], row.valid_to);
   }
   c = tdbScanPseudo(t, TDB_PSEUDO_SYSTEM_FROM);
-  if (TDB_HIST_NEEDED(p, c)) tdbValueSetInt(&out->col[c][r], (int64_t)e);
+  if (TDB_HIST_NEEDED(p, c)) {
+    if (e) tdbValueSetInt(&out->col[c][r], (int64_t)e);
+    else tdbValueSetNull(&out->col[c][r]); /* pending: no epoch yet */
+  }
   c = tdbScanPseudo(t, TDB_PSEUDO_SYSTEM_TO);
   if (TDB_HIST_NEEDED(p, c)) {
     if (next) tdbValueSetInt(&out->col[c][r], (int64_t)next);
@@ -508,8 +542,8 @@ static int tdbHistEmit(TdbExec *ex, TdbPlan *p, TdbHistState *h, const unsigned 
   }
   c = tdbScanPseudo(t, TDB_PSEUDO_SYSTEM_FROM_TIME);
   if (TDB_HIST_NEEDED(p, c)) {
-    rc = tdbHistWall(ex, h, e, &out->col[c][r]);
-    if (rc != TDB_OK) return rc;
+    if (!e) tdbValueSetNull(&out->col[c][r]);
+    else if ((rc = tdbHistWall(ex, h, e, &out->col[c][r])) != TDB_OK) return rc;
   }
   c = tdbScanPseudo(t, TDB_PSEUDO_SYSTEM_TO_TIME);
   if (TDB_HIST_NEEDED(p, c)) {
@@ -526,7 +560,7 @@ static int tdbHistEmit(TdbExec *ex, TdbPlan *p, TdbHistState *h, const unsigned 
     dst->n = (uint32_t)strlen(name);
   }
   c = tdbScanPseudo(t, TDB_PSEUDO_IS_DELETED);
-  if (TDB_HIST_NEEDED(p, c)) {
+  if (TDB_HIST_NEEDED(p, c) || p->history < 0) {
     tdbValueSetBool(&out->col[c][r], (row.flags & TDB_ROW_FLAG_TOMBSTONE) != 0);
   }
   out->n++;
@@ -534,6 +568,33 @@ static int tdbHistEmit(TdbExec *ex, TdbPlan *p, TdbHistState *h, const unsigned 
 corrupt:
   return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                    "a history row of table %s is damaged", t->name);
+}
+
+/* The default system selection: the newest visible version of each key
+** (pending ones have no epoch: e = 0), never closed. */
+static int tdbHistoryNextCurrent(TdbExec *ex, TdbPlan *p, TdbHistState *h) {
+  int rc;
+  while (p->out.n < TDB_CHUNK_ROWS && tdbDbIterValid(h->cur)) {
+    size_t kn, vn;
+    const unsigned char *k = tdbDbIterKey(h->cur, &kn);
+    const unsigned char *v;
+    uint64_t e;
+    if (kn < h->prefix.n || memcmp(k, h->prefix.z, h->prefix.n) != 0) {
+      h->empty = 1;
+      return TDB_OK;
+    }
+    v = tdbDbIterValue(h->cur, &vn);
+    e = tdbDbIterSeq(h->cur);
+    rc = tdbHistEmit(ex, p, h, k, kn, v, vn, e >= TDB_IKEY_PENDING_SEQ ? 0 : e, 0);
+    if (rc != TDB_OK) return rc;
+    tdbDbIterNext(h->cur);
+  }
+  rc = tdbDbIterStatus(h->cur);
+  if (rc != TDB_OK) {
+    return tdbErrSet(ex->err, rc, rc == TDB_CORRUPT ? TDB_SQLSTATE_CORRUPT : NULL,
+                     "reading table %s failed", p->table->name);
+  }
+  return TDB_OK;
 }
 
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
@@ -545,7 +606,9 @@ TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
   p->out.sel = NULL;
   p->out.nsel = 0;
   tdbArenaFree(&h->bytes);
-  if (h->empty || !h->vi) return TDB_OK;
+  if (h->empty) return TDB_OK;
+  if (h->cur) return tdbHistoryNextCurrent(ex, p, h);
+  if (!h->vi) return TDB_OK;
   while (p->out.n < TDB_CHUNK_ROWS && tdbVersionIterValid(h->vi)) {
     size_t kn, vn;
     const unsigned char *k = tdbVersionIterKey(h->vi, &kn);

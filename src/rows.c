@@ -75,18 +75,25 @@ TDB_PRIVATE int tdbCurrentValue(const unsigned char *v, size_t n, int64_t *valid
   return TDB_OK;
 }
 
-/* Hand one current row (key k, value v) to fn. */
-static int tdbPieceVisit(tdb *db, const TdbTableDef *t, const unsigned char *k, size_t kn,
-                         const unsigned char *v, size_t vn, TdbValue *slots, uint32_t nslots,
-                         TdbValue *vals, const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
-  const unsigned char *rv;
-  size_t rn;
+/* Hand one row version to fn: a current row (history 0: key k of 0x03,
+** value valid_from | version) or a history piece (history 1: key k of
+** 0x04 ending in valid_from, value the version; REMOVED markers skipped). */
+static int tdbPieceVisit(tdb *db, const TdbTableDef *t, int history, const unsigned char *k,
+                         size_t kn, const unsigned char *v, size_t vn, TdbValue *slots,
+                         uint32_t nslots, TdbValue *vals, const TdbValue *defaults,
+                         TdbPieceFn fn, void *ctx) {
+  const unsigned char *rv = v;
+  size_t rn = vn, pkn;
   TdbRow row;
   TdbPiece piece;
   int c;
-  if (kn < 5 + 1 || tdbCurrentValue(v, vn, &piece.valid_from, &rv, &rn) != TDB_OK) {
-    return tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
-                     t->name);
+  if (history) {
+    if (kn < 5 + 1 + 8) goto corrupt;
+    piece.valid_from = tdbKeyGetI64BE(k + kn - 8);
+    pkn = kn - 8;
+  } else {
+    if (kn < 5 + 1 || tdbCurrentValue(v, vn, &piece.valid_from, &rv, &rn) != TDB_OK) goto corrupt;
+    pkn = kn;
   }
   row.col = slots;
   row.ncol = nslots;
@@ -94,6 +101,7 @@ static int tdbPieceVisit(tdb *db, const TdbTableDef *t, const unsigned char *k, 
     return tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "a row of table %s does not decode", t->name);
   }
+  if (row.flags & TDB_ROW_FLAG_REMOVED) return TDB_OK;
   for (c = 0; c < t->ncols; c++) {
     uint32_t pos = t->cols[c].pos;
     if (TDB_ROW_ABSENT(&row, pos)) {
@@ -110,8 +118,11 @@ static int tdbPieceVisit(tdb *db, const TdbTableDef *t, const unsigned char *k, 
   piece.flags = row.flags;
   piece.vals = vals;
   piece.rowid = 0;
-  if (t->npk == 0 && kn == 5 + 9) piece.rowid = tdbKeyGetI64BE(k + 6);
+  if (t->npk == 0 && pkn == 5 + 9) piece.rowid = tdbKeyGetI64BE(k + 6);
   return fn(ctx, &piece);
+corrupt:
+  return tdbErrSet(&db->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
+                   t->name);
 }
 
 TDB_PRIVATE int tdbTableDefaults(TdbMem *mem, TdbErr *err, int64_t now, const TdbTableDef *t,
@@ -174,7 +185,7 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     tdbStrInit(&v, &db->mem);
     rc = tdbTxnGet(db, 0, prefix.z, prefix.n, &v, &found);
     if (rc == TDB_OK && found) {
-      rc = tdbPieceVisit(db, t, (const unsigned char *)prefix.z, prefix.n,
+      rc = tdbPieceVisit(db, t, 0, (const unsigned char *)prefix.z, prefix.n,
                          (const unsigned char *)v.z, v.n, slots, nslots, vals, defaults, fn, ctx);
     }
     tdbStrClear(&v);
@@ -187,7 +198,45 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     const unsigned char *k = tdbDbIterKey(it, &kn);
     const unsigned char *v = tdbDbIterValue(it, &vn);
     if (kn < prefix.n || memcmp(k, prefix.z, prefix.n) != 0) break;
-    rc = tdbPieceVisit(db, t, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
+    rc = tdbPieceVisit(db, t, 0, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
+    if (rc != TDB_OK) goto done;
+  }
+  rc = tdbDbIterStatus(it);
+  if (rc != TDB_OK) rc = tdbErrSet(&db->err, rc, NULL, "reading table %s failed", t->name);
+done:
+  tdbDbIterFree(it);
+  tdbStrClear(&prefix);
+  tdbMemFree(&db->mem, slots);
+  tdbMemFree(&db->mem, vals);
+  return rc;
+}
+
+TDB_PRIVATE int tdbKeyPiecesForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,
+                                    const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
+  TdbDbIter *it = NULL;
+  TdbStr prefix;
+  TdbValue *slots = NULL, *vals = NULL;
+  uint32_t nslots = t->next_pos ? t->next_pos : 1;
+  int rc;
+  tdbStrInit(&prefix, &db->mem);
+  tdbRowKeyPrefix(&prefix, TDB_KEYSPACE_HISTORY, t->id);
+  tdbStrAppend(&prefix, pk, pk_len);
+  slots = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * nslots);
+  vals = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)t->ncols);
+  if (prefix.oom || !slots || !vals) {
+    rc = tdbErrNoMem(&db->err);
+    goto done;
+  }
+  rc = tdbTxnIter(db, 0, &it);
+  if (rc != TDB_OK) goto done;
+  for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
+    size_t kn, vn;
+    const unsigned char *k = tdbDbIterKey(it, &kn);
+    const unsigned char *v = tdbDbIterValue(it, &vn);
+    /* exactly this key's pieces: the prefix plus 8 bytes of valid_from */
+    if (kn < prefix.n || memcmp(k, prefix.z, prefix.n) != 0) break;
+    if (kn != prefix.n + 8) continue;
+    rc = tdbPieceVisit(db, t, 1, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
     if (rc != TDB_OK) goto done;
   }
   rc = tdbDbIterStatus(it);

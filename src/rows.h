@@ -63,4 +63,12 @@ typedef int (*TdbPieceFn)(void *ctx, const TdbPiece *piece);
 TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,
                                 const TdbValue *defaults, TdbPieceFn fn, void *ctx);
 
+/* Call fn for every piece of key pk (the key-encoded primary key or rowid)
+** of t in the working state: the newest version of each history key
+** 0x04 | table | pk | valid_from at the head, with the transaction's own
+** pending writes, REMOVED markers skipped; live pieces and tombstones, in
+** valid_from order. piece->key is the history key. */
+TDB_PRIVATE int tdbKeyPiecesForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,
+                                    const TdbValue *defaults, TdbPieceFn fn, void *ctx);
+
 #endif /* TDB_ROWS_H */

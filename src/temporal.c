@@ -29,6 +29,8 @@ TDB_PRIVATE void tdbTemporalFree(TdbMem *mem, TdbTemporal *t) {
   tdbExprFree(mem, t->sys.b);
   tdbExprFree(mem, t->valid.a);
   tdbExprFree(mem, t->valid.b);
+  tdbExprFree(mem, t->portion.a);
+  tdbExprFree(mem, t->portion.b);
   tdbMemFree(mem, t);
 }
 
@@ -70,6 +72,77 @@ TDB_PRIVATE TdbTemporal *tdbTemporalDeleted(TdbParse *p, TdbToken at) {
   return t;
 }
 
+/* ERR_TEMPORAL_TARGET at `at`. */
+static void tdbTemporalTargetError(TdbParse *p, TdbSpan at, const char *why) {
+  int line, col;
+  if (p->rc != TDB_OK) return;
+  tdbErrLineCol(p->sql, at.start, &line, &col);
+  p->rc = tdbErrSet(p->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_TEMPORAL_TARGET,
+                    "%s (line %d, column %d)", why, line, col);
+}
+
+TDB_PRIVATE TdbTemporal *tdbTemporalPortion(TdbParse *p, TdbToken at, int axis, TdbExpr *a,
+                                            TdbExpr *b, int all) {
+  TdbTemporal *t;
+  if (p->rc == TDB_OK && axis == TDB_AXIS_SYSTEM) {
+    tdbTemporalTargetError(p, tdbSpanOfToken(p, at),
+                           "FOR PORTION OF SYSTEM_TIME: system time is set by commits and "
+                           "cannot be written; use APPLICATION_TIME");
+  }
+  if (p->rc != TDB_OK || (!all && (!a || !b))) {
+    tdbExprFree(p->mem, a);
+    tdbExprFree(p->mem, b);
+    return NULL;
+  }
+  t = tdbMemAllocZero(p->mem, sizeof *t);
+  if (!t) {
+    tdbExprFree(p->mem, a);
+    tdbExprFree(p->mem, b);
+    return tdbTemporalNoMem(p);
+  }
+  t->portion.kind = all ? TDB_TSEL_ALL : TDB_TSEL_FROM_TO;
+  t->portion.a = a;
+  t->portion.b = b;
+  t->portion.span = tdbSpanOfToken(p, at);
+  if (b) t->portion.span = tdbSpanJoin(t->portion.span, b->span);
+  t->span = t->portion.span;
+  return t;
+}
+
+TDB_PRIVATE void tdbParseWriteClauses(TdbParse *p, TdbTemporal *c) {
+  TdbAstStmt *st = p->rc == TDB_OK ? p->stmt : NULL;
+  if (!c) return;
+  if (st && (c->sys.kind || c->valid.kind || c->including_deleted)) {
+    TdbSpan at = c->sys.kind ? c->sys.span : c->valid.kind ? c->valid.span : c->span;
+    tdbTemporalTargetError(p, at,
+                           "a read clause (AS OF, FOR SYSTEM_TIME, FOR APPLICATION_TIME, VALID "
+                           "AT, INCLUDING DELETED) cannot apply to the target of a write; "
+                           "use FOR PORTION OF APPLICATION_TIME FROM a TO b");
+  }
+  if (!st || p->rc != TDB_OK) {
+    tdbTemporalFree(p->mem, c);
+    return;
+  }
+  if (!st->wclauses) {
+    st->wclauses = c;
+    return;
+  }
+  st->wclauses = tdbTemporalMerge(p, st->wclauses, c);
+}
+
+TDB_PRIVATE void tdbParseWriteOp(TdbParse *p, int row_op) {
+  if (p->rc == TDB_OK && p->stmt) p->stmt->row_op = row_op;
+}
+
+TDB_PRIVATE void tdbParseWriteKey(TdbParse *p, TdbExprList *key) {
+  if (p->rc != TDB_OK || !p->stmt || !key) {
+    tdbExprListFree(p->mem, key);
+    return;
+  }
+  tdbExprListFree(p->mem, p->stmt->key);
+  p->stmt->key = key;
+}
+
 /* ERR_DUPLICATE_CLAUSE at the second clause. */
 static void tdbTemporalDuplicate(TdbParse *p, TdbSpan at, const char *what) {
   int line, col;
@@ -92,6 +165,8 @@ TDB_PRIVATE TdbTemporal *tdbTemporalMerge(TdbParse *p, TdbTemporal *l, TdbTempor
     tdbTemporalDuplicate(p, r->valid.span, "application-time (FOR APPLICATION_TIME / VALID AT)");
   } else if (r->including_deleted && l->including_deleted) {
     tdbTemporalDuplicate(p, r->span, "INCLUDING DELETED");
+  } else if (r->portion.kind && l->portion.kind) {
+    tdbTemporalDuplicate(p, r->portion.span, "FOR PORTION OF");
   }
   if (p->rc != TDB_OK) {
     tdbTemporalFree(p->mem, l);
@@ -105,6 +180,10 @@ TDB_PRIVATE TdbTemporal *tdbTemporalMerge(TdbParse *p, TdbTemporal *l, TdbTempor
   if (r->valid.kind) {
     l->valid = r->valid;
     memset(&r->valid, 0, sizeof r->valid);
+  }
+  if (r->portion.kind) {
+    l->portion = r->portion;
+    memset(&r->portion, 0, sizeof r->portion);
   }
   l->including_deleted |= r->including_deleted;
   l->span = tdbSpanJoin(l->span, r->span);

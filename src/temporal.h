@@ -46,10 +46,13 @@ typedef struct TdbTimeSel {
   TdbSpan span;
 } TdbTimeSel;
 
-/* The clauses written on one table reference or at query level. */
+/* The clauses written on one table reference or at query level; on the
+** target of a write only `portion` (FOR PORTION OF APPLICATION_TIME FROM a
+** TO b: kind FROM_TO, a / b NULL when unbounded; ... ALL: kind ALL). */
 struct TdbTemporal {
   TdbTimeSel sys, valid;
   int including_deleted;
+  TdbTimeSel portion;
   TdbSpan span;
 };
 typedef struct TdbTemporal TdbTemporal;
@@ -71,6 +74,18 @@ typedef struct TdbTemporalEff TdbTemporalEff;
 TDB_PRIVATE TdbTemporal *tdbTemporalClause(TdbParse *p, TdbToken at, int axis, int kind, int arg,
                                            TdbExpr *a, TdbExpr *b);
 TDB_PRIVATE TdbTemporal *tdbTemporalDeleted(TdbParse *p, TdbToken at);
+/* FOR PORTION OF axis FROM a TO b (all = 0) or ... ALL (a, b NULL): only
+** application time can be written (SYSTEM_TIME: ERR_TEMPORAL_TARGET). */
+TDB_PRIVATE TdbTemporal *tdbTemporalPortion(TdbParse *p, TdbToken at, int axis, TdbExpr *a,
+                                            TdbExpr *b, int all);
+/* The clauses written on the target of a write statement (c consumed): a
+** portion is kept in the statement; any read clause is ERR_TEMPORAL_TARGET
+** (42T02). */
+TDB_PRIVATE void tdbParseWriteClauses(TdbParse *p, TdbTemporal *c);
+/* PATCH / SOFT DELETE / UNDELETE: the statement's kind of row write, and the
+** KEY values (consumed). */
+TDB_PRIVATE void tdbParseWriteOp(TdbParse *p, int row_op);
+TDB_PRIVATE void tdbParseWriteKey(TdbParse *p, TdbExprList *key);
 /* l and r merged (both consumed); a second clause for one axis is
 ** ERR_DUPLICATE_CLAUSE (42T01). */
 TDB_PRIVATE TdbTemporal *tdbTemporalMerge(TdbParse *p, TdbTemporal *l, TdbTemporal *r);

@@ -4,19 +4,23 @@
 ** functions EPOCH_AT / EPOCH_TIME / CURRENT_EPOCH / CURRENT_VALID_TIME, and
 ** SHOW DRIFT as the SELECT it stands for.
 **
-** When can a default read use the current rows (0x03)? They hold the open
-** piece of each key; a piece a write closed at its CVT c lives only in the
-** history, valid [vf, c). So the current rows answer a read at valid time
-** CVT exactly when CVT >= every CVT a write used. A default CVT is the
-** statement time, later than wall(head) and so than every default write's
-** CVT; a fixed CVT can be anything. The bound kept here is the largest CVT
-** write at a fixed CVT used beyond the clock (persisted in the metadata keyspace,
-** written only when a write's CVT exceeds both it and wall(head)):
+** When can a default read use the current rows (0x03)? They hold the
+** open-ended piece [vf, +inf) of each key, if it has one; every other piece
+** lives only in the history. A read at valid time T finds its piece there
+** exactly when T >= every period bound (valid_from, and finite valid_to)
+** of every piece written: then a bounded piece ends at or before T, and the
+** open one starts at or before it. A default write's bounds are its CVT,
+** the statement time, never later than wall(e) of its commit; so the bound
+** to keep is the largest bound given otherwise (a fixed CVT, FOR PORTION
+** OF, INSERT with _valid_from / _valid_to) beyond the clock, persisted in
+** the metadata keyspace and written only when it exceeds both the kept one
+** and wall(head):
 **
-**   key 0x07 'C'  ->  the largest write CVT (i64 BE, sign bit flipped)
+**   key 0x07 'C'  ->  the largest such bound (i64 BE, sign bit flipped)
 **
-** and a read with CVT below max(bound, wall(head)) goes through the history
-** (exec_history.c). Ordinary sessions never write the key.
+** A read with CVT below max(bound, wall(head)) goes through the history
+** (exec_history.c); so do the targets of a write whose portion starts
+** below it (dml.c). Ordinary sessions never write the key.
 */
 #include "db.h"
 #include "binder.h"
@@ -53,25 +57,25 @@ TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex) {
   ex->cvt_fixed = db->cvt_fixed;
   if (db->cvt_fixed) ex->cvt = db->cvt; /* else the caller's default */
   if (wall > bound) bound = wall;
+  ex->current_bound = bound;
   ex->current_inexact = ex->cvt < bound;
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, const TdbExec *ex) {
-  int64_t bound, cvt = ex->cvt;
+TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t boundary) {
+  int64_t bound;
   unsigned char v[8];
   int rc;
-  /* a default CVT is the statement time: never beyond later statements' */
-  if (!ex->cvt_fixed) return TDB_OK;
+  if (boundary == INT64_MIN) return TDB_OK;
   rc = tdbWriteCvtMax(db, &bound);
   if (rc != TDB_OK) return rc;
-  if (cvt <= bound || cvt < tdbStoreHeadWall(db->store)) return TDB_OK;
-  tdbKeyPutI64BE(v, cvt);
+  if (boundary <= bound || boundary < tdbStoreHeadWall(db->store)) return TDB_OK;
+  tdbKeyPutI64BE(v, boundary);
   tdbBatchPut(b, tdbWriteCvtKey, sizeof tdbWriteCvtKey, v, sizeof v);
   if (b->oom) return tdbErrNoMem(&db->err);
   /* memory follows only a successful commit: a failed one leaves the bound
   ** higher than needed, which costs speed only */
-  db->write_cvt_max = cvt;
+  db->write_cvt_max = boundary;
   return TDB_OK;
 }
 

@@ -12,9 +12,10 @@
 /* At statement start (ex->now set): ex->cvt from the session, and whether
 ** default reads must go through the history (ex->current_inexact). */
 TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex);
-/* Before a write of ex commits batch b: record its fixed CVT in b when it
-** is beyond every write CVT so far and the clock (temporal_session.c). */
-TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, const TdbExec *ex);
+/* Before a write commits batch b: record `boundary`, the largest period
+** bound it wrote other than a default CVT (INT64_MIN: none), in b when it
+** is beyond every such bound so far and the clock (temporal_session.c). */
+TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t boundary);
 /* Run SET name = value | DEFAULT. */
 TDB_PRIVATE int tdbExecSet(tdb_stmt *st);
 /* EPOCH_AT, EPOCH_TIME, CURRENT_EPOCH, CURRENT_VALID_TIME, or NULL; the
