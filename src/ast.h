@@ -36,7 +36,9 @@ typedef enum TdbExprKind {
                          column of the WINDOW operator's row (the FUNC keeps
                          its name, arguments, filter and window) */
   TDB_EXPR_JSON,      /* left -> right (op 0) or left ->> right (op 1) */
-  TDB_EXPR_QUANTIFIED /* left op ANY|SOME|ALL (select): op a comparison, quant_all */
+  TDB_EXPR_QUANTIFIED, /* left op ANY|SOME|ALL (select): op a comparison, quant_all */
+  TDB_EXPR_PERIOD     /* PERIOD(a, b) op PERIOD(c, d) / CONTAINS t: op TDB_PERIOD_*,
+                         list [a, b, c, d] or [a, b, t] (period.h) */
 } TdbExprKind;
 
 /* Operators (binary and unary). */

@@ -12,6 +12,7 @@
 #include "exec.h"
 #include "func.h"
 #include "parser.h"
+#include "period.h"
 #include "temporal.h"
 #include "views.h"
 #include "window.h"
@@ -317,6 +318,26 @@ static int tdbBindSubquery(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   return rc;
 }
 
+static int tdbStaticType(const TdbScope *sc, const TdbExpr *e);
+
+/* A period predicate (period.h): bind its bounds, check the types known now. */
+static int tdbBindPeriod(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
+  int types[4] = {-1, -1, -1, -1}, i, bad, rc = tdbBindList(b, sc, e->list, depth + 1);
+  TdbStr msg;
+  for (i = 0; rc == TDB_OK && i < e->list->n && i < 4; i++) {
+    types[i] = tdbStaticType(sc, e->list->items[i].expr);
+  }
+  if (rc != TDB_OK) return rc;
+  tdbStrInit(&msg, b->mem);
+  bad = tdbPeriodCheckTypes(e, types, &msg);
+  if (bad < 0) {
+    tdbStrClear(&msg);
+    return TDB_OK;
+  }
+  return tdbBindFail(b, &msg, e->list->items[bad].expr->span, TDB_ERROR_DATA,
+                     TDB_SQLSTATE_DATATYPE_MISMATCH);
+}
+
 static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
   int rc;
   if (!e) return TDB_OK;
@@ -332,7 +353,13 @@ static int tdbBindExpr(TdbBinder *b, TdbScope *sc, TdbExpr *e, int depth) {
                             sc && sc->sources ? "* is only valid in the select list"
                                               : "SELECT * needs a FROM clause");
     case TDB_EXPR_FUNC:
+      if (tdbPeriodIsCall(e)) { /* PERIOD(...) is no value (period.h) */
+        return tdbBindErrorAt(b, e->span, TDB_ERROR_DATA, TDB_SQLSTATE_DATATYPE_MISMATCH,
+                              TDB_PERIOD_MISUSE);
+      }
       return tdbBindFunc(b, sc, e, depth);
+    case TDB_EXPR_PERIOD:
+      return tdbBindPeriod(b, sc, e, depth);
     case TDB_EXPR_SUBQUERY:
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
@@ -392,6 +419,7 @@ static int tdbStaticType(const TdbScope *sc, const TdbExpr *e) {
     case TDB_EXPR_EXISTS:
     case TDB_EXPR_IN_SELECT:
     case TDB_EXPR_QUANTIFIED:
+    case TDB_EXPR_PERIOD:
       return TDB_TYPE_BOOLEAN;
     case TDB_EXPR_CAST:
       return e->cast_type;

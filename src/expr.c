@@ -9,6 +9,7 @@
 #include "json.h"
 #include "func.h"
 #include "interval.h"
+#include "period.h"
 
 #include <math.h>
 
@@ -653,6 +654,7 @@ TDB_PRIVATE int tdbExprEval(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out) {
     case TDB_EXPR_CASE: return tdbExprCaseEval(ctx, e, out);
     case TDB_EXPR_CAST: return tdbExprCastEval(ctx, e, out);
     case TDB_EXPR_FUNC: return tdbExprFuncEval(ctx, e, out);
+    case TDB_EXPR_PERIOD: return tdbPeriodEval(ctx, e, out);
     default:
       return tdbErrSet(ctx->err, TDB_INTERNAL, NULL,
                        "expression kind %d cannot be evaluated here", e->kind);

@@ -6,6 +6,7 @@
 */
 #include "ast.h"
 #include "parser.h"
+#include "period.h"
 
 static const char *tdbPrintOp(int op) {
   switch (op) {
@@ -266,6 +267,7 @@ TDB_PRIVATE void tdbExprToSql(TdbStr *out, const TdbExpr *e) {
       tdbStrAppendf(out, " %s %s (SELECT ...))", ops[e->op - TDB_OP_EQ], e->quant_all ? "ALL" : "ANY");
       return;
     }
+    case TDB_EXPR_PERIOD: tdbPeriodToSql(out, e); return;
     case TDB_EXPR_JSON:
       tdbStrAppendChar(out, '(');
       tdbExprToSql(out, e->left);
