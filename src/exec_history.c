@@ -3,10 +3,13 @@
 ** row history (keyspace 0x04, docs/sql-storage.md) with its system-time and
 ** application-time selections (TEMPORAL.md §1.3, §1.4, §1.13).
 **
-** Every stored version of every history key of the table comes from the
-** versions iterator (versiter.h) at the statement's snapshot S, newest
-** first per key, with the epoch that wrote it and the epoch of the next
-** version of the same key (which closed it):
+** With the default system selection the scan reads the working state: the
+** newest version of each history key at the statement's snapshot S, with a
+** transaction's own pending writes over it (those have no epoch yet). With
+** any other, every stored version of every history key of the table comes
+** from the versions iterator (versiter.h) at S, newest first per key, with
+** the epoch that wrote it and the epoch of the next version of the same key
+** (which closed it):
 **
 **   history key  0x04 | table id | pk | valid_from      (one valid-time piece)
 **   its versions @e3 [vf, vt) v3 (next -)   system period [e3, +inf)
@@ -26,6 +29,8 @@
 ** Arguments are evaluated when the scan opens: once per statement, or once
 ** per left row for a lateral clause (the join hands the row in
 ** ex->lateral). A primary-key point lookup narrows the key range to one key.
+** The targets of a write (p->history < 0, dml.c) read the working state
+** over the write's portion, live pieces, tombstones or both.
 */
 #include "db.h"
 #include "datetime.h"
