@@ -51,6 +51,36 @@ CREATE TABLE IF NOT EXISTS events (pk TEXT PRIMARY KEY);
 INSERT OR REPLACE INTO events (pk, doc) VALUES ('e1', '{"type": "deposit", "amount": 25}');
 SELECT pk, doc->>'type' AS type, doc->'amount' AS amount FROM events;
 
+-- A bitemporal story. Every write is kept: system time is the commit epoch,
+-- valid time is when a fact was true, here a day number the app chooses.
+CREATE TABLE IF NOT EXISTS salary (emp TEXT PRIMARY KEY, amount INTEGER);
+SET CURRENT_VALID_TIME = 100;                        -- "today" is day 100
+INSERT OR REPLACE INTO salary VALUES ('ann', 5000);
+
+-- A future-dated fact: a raise agreed today, valid from day 200 on.
+UPDATE salary FOR PORTION OF APPLICATION_TIME FROM 200 TO NULL
+  SET amount = 5500 WHERE emp = 'ann';
+SELECT amount AS today FROM salary WHERE emp = 'ann';
+SELECT amount AS on_day_250 FROM salary WHERE emp = 'ann' VALID AT 250;
+
+-- A correction of the past, made on day 160: ann was in fact paid 5100
+-- from day 120 to day 150. Only that stretch of valid time changes.
+SET CURRENT_VALID_TIME = 160;
+UPDATE salary FOR PORTION OF APPLICATION_TIME FROM 120 TO 150
+  SET amount = 5100 WHERE emp = 'ann';
+SELECT amount, _valid_from AS from_day, _valid_to AS to_day
+  FROM salary FOR APPLICATION_TIME ALL WHERE emp = 'ann' ORDER BY _valid_from;
+
+-- What the database said before the correction: AS OF the previous epoch.
+SELECT amount, _valid_from AS from_day, _valid_to AS to_day
+  FROM salary FOR APPLICATION_TIME ALL AS OF current_epoch() - 1
+  WHERE emp = 'ann' ORDER BY _valid_from;
+
+-- SHOW DRIFT: every version of the key, with both times and the statement
+-- that wrote it.
+SHOW DRIFT salary KEY 'ann';
+SET CURRENT_VALID_TIME = DEFAULT;
+
 -- The database on disk: .check verifies every file (checksums, key order)
 -- and says what it checked.
 .check
