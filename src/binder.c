@@ -1252,6 +1252,25 @@ static int tdbBindJoinTree(TdbBinder *b, TdbSelect *s, int *width) {
   return rc;
 }
 
+/* A table absent from the current catalog read at a constant system point
+** resolves in the catalog of that epoch (schema_past.h); src->table stays
+** NULL when it does not. */
+static int tdbBindPastTable(TdbBinder *b, TdbSource *src) {
+  TdbTemporalEff eff;
+  const TdbExpr *at;
+  const TdbTableDef *t = NULL;
+  int rc;
+  if (!b->cat || !b->cat->past) return TDB_OK;
+  memset(&eff, 0, sizeof eff);
+  tdbTemporalOver(&eff, src->temporal, &b->inherit);
+  if (!eff.sys || eff.sys->kind != TDB_TSEL_AS_OF) return TDB_OK;
+  at = eff.sys->a;
+  if (!at || at->kind != TDB_EXPR_LITERAL) return TDB_OK;
+  rc = tdbSchemaPastTable(b->cat->past, src->name, &at->value, b->err, &t);
+  if (rc == TDB_OK) src->table = (TdbTableDef *)t;
+  return rc;
+}
+
 static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
   TdbSource *src;
   int offset = 0, rc;
@@ -1278,15 +1297,20 @@ static int tdbBindSources(TdbBinder *b, TdbSelect *s, TdbScope *sc) {
         } else {
           src->view = tdbViewFind(src->name);
           if (!src->view) {
+            rc = tdbBindPastTable(b, src);
+            if (rc != TDB_OK) return rc;
+          }
+          if (!src->view && !src->table) {
             TdbStr msg;
             tdbStrInit(&msg, b->mem);
             tdbStrAppendf(&msg, "no such table: %s", src->name);
             return tdbBindFail(b, &msg, src->span, TDB_ERROR_SCHEMA,
                                TDB_SQLSTATE_UNDEFINED_TABLE);
           }
-          if (src->temporal) return tdbTemporalNotTable(b, src, "catalog view");
+          if (src->view && src->temporal) return tdbTemporalNotTable(b, src, "catalog view");
         }
-      } else {
+      }
+      if (src->table) {
         /* a base table: what it reads, after precedence (TEMPORAL.md §1.3) */
         if (!src->eff && !(src->eff = tdbMemAllocZero(b->mem, sizeof *src->eff))) {
           return tdbErrNoMem(b->err);

@@ -103,8 +103,12 @@ typedef struct TdbViewDef {
   char *body;           /* the SELECT text */
 } TdbViewDef;
 
+typedef struct TdbSchemaPast TdbSchemaPast;
+
 typedef struct TdbCatalog {
   TdbMem *mem;
+  TdbSchemaPast *past;  /* tables of past epochs (schema_past.h): the
+                        ** connection's, set before binding; NULL: none */
   int ntables, nindexes, nviews;
   int cap_tables, cap_indexes, cap_views;
   TdbTableDef **tables;

@@ -131,6 +131,7 @@ TDB_API int tdb_close(tdb *db) {
   if (db->store) tdbTxnAbandon(db); /* an open transaction is rolled back */
   tdbStoreClose(db->store);
   if (db->catalog.mem) tdbCatalogFree(&db->catalog);
+  tdbSchemaPastFree(&db->schema_past);
   mem = db->mem;
   tdbErrClear(&db->err);
   tdbMemFree(&mem, db->path);

@@ -6,6 +6,7 @@
 #define TDB_DB_H
 
 #include "catalog.h"
+#include "schema_past.h"
 #include "exec.h"
 #include "store.h"
 #include "txn.h"
@@ -23,6 +24,7 @@ struct tdb {
   int64_t changes;        /* rows changed by the last statement */
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
   TdbCatalog catalog;     /* the schema (catalog.h) */
+  TdbSchemaPast schema_past; /* catalogs of past epochs (schema_past.h) */
   int64_t last_time;      /* the last statement time handed out (µs) */
   /* session: SET CURRENT_VALID_TIME (temporal_session.c) */
   int cvt_fixed;          /* 1: cvt is fixed; 0: DEFAULT (the statement time) */

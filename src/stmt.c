@@ -140,6 +140,8 @@ static int tdbStmtCompile(tdb_stmt *st) {
   tdb *db = st->db;
   TdbPlanner pl;
   int rc = TDB_OK;
+  if (!db->schema_past.store) tdbSchemaPastInit(&db->schema_past, &db->mem, db->store);
+  db->catalog.past = &db->schema_past; /* a reload may have replaced the catalog */
   pl.mem = &db->mem;
   pl.err = &db->err;
   pl.all = &st->plans;
