@@ -151,6 +151,7 @@ typedef struct TdbIndexBuild {
 static int tdbIndexBuildRow(void *ctx, const TdbPiece *piece) {
   TdbIndexBuild *ib = ctx;
   int rc;
+  if (piece->flags & TDB_ROW_FLAG_TOMBSTONE) return TDB_OK; /* only live rows have entries */
   ib->key.n = 0;
   rc = tdbIndexKey(&ib->key, ib->ix, piece->vals, (const char *)piece->key, piece->key_len);
   if (rc == TDB_NOMEM) return tdbErrNoMem(&ib->db->err);
