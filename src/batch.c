@@ -199,6 +199,23 @@ TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_
     return fn(ctx, &op);
   }
   if (count == 0) return TDB_OK;
+  if (count <= 16) {
+    /* a few ops (a row, its history and index entries): compare pairwise,
+    ** no index to build */
+    TdbBatchOp ops[16];
+    for (i = 0; i < count; i++) {
+      if (tdbBatchNextOp(&p, end, &ops[i]) != 0) return TDB_CORRUPT;
+    }
+    for (i = 0; rc == 0 && i < count; i++) {
+      uint32_t j;
+      int last = 1;
+      for (j = i + 1; last && j < count; j++) {
+        last = tdbIkeyCompareUser(ops[i].key, ops[i].klen, ops[j].key, ops[j].klen) != 0;
+      }
+      if (last) rc = fn(ctx, &ops[i]);
+    }
+    return rc;
+  }
   slots = tdbMemAlloc(mem, sizeof *slots * count);
   if (!slots) return TDB_NOMEM;
   for (i = 0; i < count; i++) {

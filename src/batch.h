@@ -83,7 +83,8 @@ TDB_PRIVATE int tdbBatchDecodeHeader(const unsigned char *rec, size_t n,
                                      TdbBatchHeader *h);
 
 /* Call fn for the last operation of every distinct key of a validated record,
-** in record order of those last operations. Uses a temporary index (mem). */
+** in record order of those last operations. Past 16 operations it sorts a
+** temporary index (mem); below, it compares them pairwise. */
 TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_t n,
                                     TdbBatchOpFn fn, void *ctx);
 

@@ -545,6 +545,8 @@ static int tdbDmlInsert(TdbDml *d) {
     rc = tdbLoadRowid(d);
     if (rc != TDB_OK) return rc;
   }
+  /* one row: no later row of the statement can meet its piece or values */
+  d->note_added = a->default_values || (a->nrows == 1 && !a->select) ? 0 : 1;
   if (a->default_values) return tdbDmlInsertRow(d, NULL, 0);
   for (i = 0; i < a->nrows && rc == TDB_OK; i++) {
     const TdbExprList *l = a->rows[i];

@@ -37,6 +37,7 @@ typedef struct TdbDml {
   int64_t boundary;       /* the largest period bound written other than a
                           ** default CVT (INT64_MIN: none; temporal_session.h) */
   TdbHashSet removed;     /* history keys of the pieces removed from W */
+  int note_added;         /* more than one piece may be added: remember them */
   TdbHashSet added_pk;    /* primary keys given pieces; id -> added_last[id] */
   uint32_t *added_last;   /* per added_pk id: index + 1 of its newest piece */
   size_t cap_last;

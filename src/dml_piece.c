@@ -38,6 +38,7 @@ TDB_PRIVATE void tdbDmlInit(TdbDml *d, tdb_stmt *st, TdbTableDef *t) {
   d->pa = INT64_MIN;
   d->pb = INT64_MAX;
   d->boundary = INT64_MIN;
+  d->note_added = 1;
   tdbBatchInit(&d->batch, &d->db->mem);
   tdbHashSetInit(&d->removed, &d->db->mem);
   tdbHashSetInit(&d->added_pk, &d->db->mem);
@@ -138,6 +139,7 @@ static int tdbDmlNoteAdded(TdbDml *d, const TdbValue *row, const char *rowkey, s
   const TdbTableDef *t = d->t;
   uint32_t id;
   int i, k;
+  if (!d->note_added) return TDB_OK; /* a one-row INSERT: nothing to check against */
   if (t->npk > 0) {
     if (tdbHashSetFind(&d->added_pk, rowkey + 5, kn - 5, 1, &id, NULL) != TDB_OK) {
       return tdbErrNoMem(&d->db->err);

@@ -172,23 +172,32 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
   tdbStrInit(&prefix, &db->mem);
   tdbRowKeyPrefix(&prefix, TDB_KEYSPACE_ROWS, t->id);
   if (pk) tdbStrAppend(&prefix, pk, pk_len);
-  slots = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * nslots);
-  vals = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)t->ncols);
-  if (prefix.oom || !slots || !vals) {
+  if (prefix.oom) {
     rc = tdbErrNoMem(&db->err);
     goto done;
   }
   if (pk) {
-    /* one key: a point read */
+    /* one key: a point read (the decoding buffers only when it is there) */
     TdbStr v;
     int found = 0;
     tdbStrInit(&v, &db->mem);
     rc = tdbTxnGet(db, 0, prefix.z, prefix.n, &v, &found);
     if (rc == TDB_OK && found) {
+      slots = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * nslots);
+      vals = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)t->ncols);
+      if (!slots || !vals) rc = tdbErrNoMem(&db->err);
+    }
+    if (rc == TDB_OK && found) {
       rc = tdbPieceVisit(db, t, 0, (const unsigned char *)prefix.z, prefix.n,
                          (const unsigned char *)v.z, v.n, slots, nslots, vals, defaults, fn, ctx);
     }
     tdbStrClear(&v);
+    goto done;
+  }
+  slots = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * nslots);
+  vals = tdbMemAllocZero(&db->mem, sizeof(TdbValue) * (size_t)t->ncols);
+  if (!slots || !vals) {
+    rc = tdbErrNoMem(&db->err);
     goto done;
   }
   rc = tdbTxnIter(db, 0, &it);

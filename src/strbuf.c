@@ -25,6 +25,7 @@ static int tdbStrReserve(TdbStr *s, size_t extra) {
   if (need > s->cap) {
     size_t cap = s->cap;
     void *z = s->z;
+    if (cap == 0 && need < 64) need = 64; /* most strings are short: one allocation */
     if (tdbMemGrow(s->mem, &z, &cap, need, 1) != 0) {
       s->oom = 1;
       return -1;
