@@ -468,7 +468,7 @@ enum { W_INSERT, W_INSERT_FULL, W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY,
        W_RSS_OLAP, W_PLAN,
        /* issue 6, sqlbench_temporal.c */
        W_T_LOAD, W_T_VERSIONS, W_T_SETTLE, W_T_DISK, W_T_POINT1, W_T_POINT20, W_T_SCAN1, W_T_SCAN20,
-       W_T_ASOF, W_T_DRIFT, W_T_HIST_OFF, W_T_HIST_FULL, W_RSS_TEMPORAL, N_W };
+       W_T_ASOF, W_T_DRIFT, W_T_DRIFT2, W_T_HIST_OFF, W_T_HIST_FULL, W_RSS_TEMPORAL, N_W };
 enum { ST_NONE = 0, ST_OK, ST_ERR, ST_WRONG, ST_CRASH, ST_SKIP };
 
 static const char *const w_short[N_W] = {"insert", "insert (sync full)", "load", "settle", "point",
@@ -477,7 +477,7 @@ static const char *const w_short[N_W] = {"insert", "insert (sync full)", "load",
                                          "GROUP BY", "window", "3-table join", "disk", "rss", "plan",
                                          "temporal load", "UPDATE rounds", "temporal settle", "disk",
                                          "point 1v", "point 20v", "scan 1v", "scan 20v", "AS OF",
-                                         "SHOW DRIFT", "history UPDATE", "history UPDATE (sync full)",
+                                         "SHOW DRIFT", "SHOW DRIFT (split)", "history UPDATE", "history UPDATE (sync full)",
                                          "rss"};
 
 typedef struct rec {
@@ -850,7 +850,7 @@ static const int phase_ws[N_P][PHASE_WS] = {
     {W_INSERT_FULL, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
     {W_OLAP_LOAD, W_OLAP_SETTLE, W_OLAP_ANALYZE, W_JOIN, W_GROUP, W_WINDOW, W_JOIN3, -1, -1, -1, -1, -1, -1},
     {W_T_LOAD, W_T_VERSIONS, W_T_SETTLE, W_T_POINT1, W_T_POINT20, W_T_SCAN1, W_T_SCAN20, W_T_ASOF,
-     W_T_DRIFT, W_T_HIST_OFF, W_T_HIST_FULL, -1, -1},
+     W_T_DRIFT, W_T_DRIFT2, W_T_HIST_OFF, W_T_HIST_FULL, -1},
 };
 
 static void run_phase(int which, int phase, const char *dir, int txn) {

@@ -25,8 +25,11 @@
 **        random epoch from the load's to the last round's), µs/op; the
 **        answer is checked: v0 + the rounds committed by that epoch
 **   d  SHOW DRIFT t1 KEY ? of one key updated 99 times by autocommit UPDATEs
-**        (100 versions; 199 rows, since each UPDATE writes two pieces),
-**        --ops / 10 runs, every row read, µs per SHOW DRIFT (target <= 50)
+**        at CURRENT_VALID_TIME = the key's _valid_from (each UPDATE closes
+**        the version and writes one: 100 versions, 100 rows), --ops / 10
+**        runs, every row read and checked, µs per SHOW DRIFT (target <= 50);
+**        d' the same for another key updated at the default CVT (each UPDATE
+**        also writes the closed old piece [vf, now): 199 rows)
 **   c  the history-keeping UPDATE on t1: UPDATE t1 SET v = v + 1 WHERE id = ?,
 **        one autocommit statement per update, random ids: --ops of them with
 **        the run's --sync mode (default off), then the database reopened
@@ -214,41 +217,56 @@ done:
   free(eps);
 }
 
-/* d: SHOW DRIFT of one key of t1 after DRIFT_UPDATES updates of it. */
-static void t_drift(eng *e) {
+/* d: SHOW DRIFT of one key of t1 after DRIFT_UPDATES updates of it. With
+** `pinned` the updates run at CURRENT_VALID_TIME = the key's _valid_from,
+** so each closes the version and writes one new one over the same valid
+** period (100 versions, 100 rows: W_T_DRIFT); otherwise at the default CVT
+** (the wall-clock), so each also writes the closed old piece [vf, now)
+** (100 system-time states, 199 rows: W_T_DRIFT2). */
+static void t_drift(eng *e, int pinned) {
   stmt *st, *up;
-  uint64_t key = opt.rows / 2 + 1, runs = opt.ops / 10 ? opt.ops / 10 : 1, i;
-  int64_t want_rows = 1 + 2 * DRIFT_UPDATES, n;
+  uint64_t key = opt.rows / 2 + 1 + (pinned ? 0 : 1), runs = opt.ops / 10 ? opt.ops / 10 : 1, i;
+  int64_t want_rows = pinned ? 1 + DRIFT_UPDATES : 1 + 2 * DRIFT_UPDATES, n;
+  int w = pinned ? W_T_DRIFT : W_T_DRIFT2;
   double t0, secs;
   int capped = 0;
-  current = "show-drift";
+  char sql[128];
+  current = pinned ? "show-drift" : "show-drift-split";
+  if (pinned) {
+    int64_t vf;
+    setf(sql, sizeof sql, "SELECT _valid_from FROM t1 WHERE id = %llu", (unsigned long long)key);
+    vf = query_int(e, sql);
+    setf(sql, sizeof sql, "SET CURRENT_VALID_TIME = %lld", (long long)vf);
+    if (vf == INT64_MIN || eng_exec(e, sql) != 0) { emit_fail(e, w, ST_ERR, "%s", e->msg); return; }
+  }
   up = eng_prepare(e, "UPDATE t1 SET v = v + 1 WHERE id = ?");
-  if (!up) { emit_fail(e, W_T_DRIFT, ST_ERR, "%s", e->msg); return; }
+  if (!up) { emit_fail(e, w, ST_ERR, "%s", e->msg); return; }
   for (i = 0; i < DRIFT_UPDATES; i++) {
     if (bind_int(e, up, 1, (int64_t)key) != 0 || step(e, up) != STEP_DONE || reset(e, up) != 0) {
       eng_err(e, "UPDATE of the drift key");
-      emit_fail(e, W_T_DRIFT, ST_ERR, "%s", e->msg);
+      emit_fail(e, w, ST_ERR, "%s", e->msg);
       eng_finalize(e, up);
       return;
     }
   }
   eng_finalize(e, up);
+  if (pinned && eng_exec(e, "SET CURRENT_VALID_TIME = DEFAULT") != 0) { emit_fail(e, w, ST_ERR, "%s", e->msg); return; }
   st = eng_prepare(e, "SHOW DRIFT t1 KEY ?");
-  if (!st) { emit_fail(e, W_T_DRIFT, ST_ERR, "%s", e->msg); return; }
+  if (!st) { emit_fail(e, w, ST_ERR, "%s", e->msg); return; }
   t0 = now_secs();
   for (i = 0; i < runs; i++) {
     int rc;
     int64_t last_v = 0;
-    if (bind_int(e, st, 1, (int64_t)key) != 0) { eng_err(e, "bind"); emit_fail(e, W_T_DRIFT, ST_ERR, "%s", e->msg); goto out; }
+    if (bind_int(e, st, 1, (int64_t)key) != 0) { eng_err(e, "bind"); emit_fail(e, w, ST_ERR, "%s", e->msg); goto out; }
     /* columns: _system_from, _system_to, _valid_from, _valid_to, _row_op, _is_deleted, id, k, v */
     for (n = 0; (rc = step(e, st)) == STEP_ROW; n++) last_v = col_int(e, st, 8);
     if (rc != STEP_DONE || reset(e, st) != 0) {
       eng_err(e, "SHOW DRIFT");
-      emit_fail(e, W_T_DRIFT, ST_ERR, "%s", e->msg);
+      emit_fail(e, w, ST_ERR, "%s", e->msg);
       goto out;
     }
     if (n != want_rows || last_v != T_V0(key) + DRIFT_UPDATES) {
-      emit_fail(e, W_T_DRIFT, ST_WRONG, "%lld rows, last v %lld; want %lld rows, v %lld", (long long)n,
+      emit_fail(e, w, ST_WRONG, "%lld rows, last v %lld; want %lld rows, v %lld", (long long)n,
                 (long long)last_v, (long long)want_rows, (long long)(T_V0(key) + DRIFT_UPDATES));
       goto out;
     }
@@ -256,7 +274,7 @@ static void t_drift(eng *e) {
   }
   secs = now_secs() - t0;
   progress(e, current, i, secs, "us/op", secs * 1e6 / (double)(i ? i : 1));
-  emit_ok(e, W_T_DRIFT, i, secs, capped);
+  emit_ok(e, w, i, secs, capped);
 out:
   eng_finalize(e, st);
 }
@@ -376,7 +394,8 @@ static void run_temporal(eng *e, const char *dir, const char *path, int txn) {
   t_scan(e, W_T_SCAN1, "t1", 0);
   t_scan(e, W_T_SCAN20, "t20", TEMPORAL_ROUNDS);
   t_asof(e, e_load, round_epoch);
-  t_drift(e);
+  t_drift(e, 1);
+  t_drift(e, 0);
   t_hist_both(e, path);
 }
 
@@ -425,8 +444,11 @@ static void temporal_report_rows(FILE *f) {
        (unsigned long long)opt.ops);
   t_row(f, label, W_T_HIST_OFF, E_SQLITE, W_T_HIST_OFF, 1e6, "µs/update", 0, 3.0, ">= 3x");
   setf(label, sizeof label, "d. `SHOW DRIFT t1 KEY ?`, one key with %d versions (%d rows) among %llu", DRIFT_UPDATES + 1,
-       1 + 2 * DRIFT_UPDATES, (unsigned long long)opt.rows);
+       1 + DRIFT_UPDATES, (unsigned long long)opt.rows);
   t_row(f, label, W_T_DRIFT, -1, 0, 1e6, "µs/op", 0, 50.0, "<= 50 µs");
+  setf(label, sizeof label, "d'. the same, the %d UPDATEs at the default valid time (%d rows: each also writes the "
+       "closed old piece)", DRIFT_UPDATES, 1 + 2 * DRIFT_UPDATES);
+  t_row(f, label, W_T_DRIFT2, -1, 0, 1e6, "µs/op", 0, 0, "");
   t_row(f, "load t1 + t20 (TensorDB) / h (SQLite)", W_T_LOAD, E_SQLITE, W_T_LOAD, 1e6, "µs/row", 0, 0, "");
   setf(label, sizeof label, "the %d UPDATE rounds of t20", TEMPORAL_ROUNDS);
   t_row(f, label, W_T_VERSIONS, -1, 0, 1e6, "µs/row", 0, 0, "");
