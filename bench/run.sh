@@ -6,6 +6,7 @@
 #   bash bench/run.sh [--quick] [--keys N] [--sync-keys N] [--engines a,b]
 #                     [--workloads a,b] [--repeat N] [--timeout SECS] [--no-install]
 #   bash bench/run.sh --sql [sqlbench options]   the SQL benchmark (bench/sqlbench.c)
+#   bash bench/run.sh --temporal [sqlbench options]   its temporal phase alone
 #
 #   --quick        100k keys, 1000 for fillsync (a smoke run of a minute or two)
 #   --keys N       keys per workload (default 1000000)
@@ -51,6 +52,13 @@ die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 # libsqlite3, then runs it with the remaining options (--rows, --ops, --sync,
 # --md, ...; see bench/README.md). If the TensorDB side does not compile or link,
 # sqlbench is built for SQLite alone and its TensorDB column says so.
+# `--temporal [options]` is `--sql --phases temporal [options]` (issue 6,
+# bench/sqlbench_temporal.c; with --md its table goes to
+# bench/results/temporal-DATE.md).
+if [ "${1:-}" = "--temporal" ]; then
+  shift
+  set -- --sql --phases temporal "$@"
+fi
 if [ "${1:-}" = "--sql" ]; then
   shift
   if [ ! -f /usr/include/sqlite3.h ]; then

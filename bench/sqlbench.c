@@ -7,7 +7,7 @@
 **            [--load auto|txn|multirow] [--load-batch N] [--cache-mb N]
 **            [--max-secs S] [--timeout S] [--sqlite-locking exclusive|normal]
 **            [--seed S] [--md] [--md-file PATH] [--note TEXT]
-**            [--phases read,insert,insert-full,olap]
+**            [--phases read,insert,insert-full,olap,temporal]
 **
 ** The table, for both engines:
 **   CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)
@@ -51,6 +51,13 @@
 **     each the mean of --scans runs (ms/op), every run's rows checked against
 **     sums computed from the generator; the report prints both engines'
 **     plans (TensorDB EXPLAIN, SQLite EXPLAIN QUERY PLAN) under the table.
+**  a-d  the temporal workloads of issue 6, in bench/sqlbench_temporal.c
+**     (included below; its top comment has the tables and the SQL), in the
+**     "temporal" phase, which only --phases temporal runs and which has a
+**     table of its own: point lookups and a full-scan aggregate on a table
+**     with 20 versions per row against one with 1, AS OF point lookups at
+**     random past epochs, history-keeping UPDATEs against SQLite with a
+**     trigger-maintained history table, SHOW DRIFT of a 100-version key.
 ** Ops per workload 2-4: --ops (default 100000). Every result row is read
 ** (integers with column_int64, text with column_text + column_bytes) and
 ** checked against the generator: a wrong answer is reported as such and gets
@@ -71,7 +78,7 @@
 ** for both) and the sync mode; its API copies bound text.
 **
 ** Every engine x phase (read: load + 2-5; insert: 1; insert-full: 1f; olap:
-** load + 6-9; --phases picks some, default all) runs
+** load + 6-9; temporal: a-d; --phases picks some, default all but temporal) runs
 ** in its own child process on a fresh directory under --dir (default: a new
 ** build/bench/sql.XXXXXX, removed afterwards), so a crash or a hang (--timeout,
 ** default 1800 s per child) of one engine still leaves a table: a failing
@@ -83,6 +90,7 @@
 ** stdout (markdown); --md also writes it to bench/results/sql-YYYY-MM-DD.md
 ** (sql-YYYY-MM-DD-<N>rows.md when --rows is not 1000000, and -olap.md or
 ** -partial.md after it when --phases runs only olap or another subset;
+** temporal-YYYY-MM-DD[-<N>rows].md for --phases temporal alone;
 ** relative to the working directory), --md-file PATH to PATH.
 **
 ** Build (bench/run.sh --sql does this):
@@ -457,13 +465,20 @@ enum { W_INSERT, W_INSERT_FULL, W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY,
        W_DISK, W_RSS_READ, W_RSS_INSERT, W_NOINDEX,
        /* issue 5, sqlbench_olap.c; W_PLAN records carry a line of a plan */
        W_OLAP_LOAD, W_OLAP_SETTLE, W_OLAP_ANALYZE, W_JOIN, W_GROUP, W_WINDOW, W_JOIN3, W_OLAP_DISK,
-       W_RSS_OLAP, W_PLAN, N_W };
+       W_RSS_OLAP, W_PLAN,
+       /* issue 6, sqlbench_temporal.c */
+       W_T_LOAD, W_T_VERSIONS, W_T_SETTLE, W_T_DISK, W_T_POINT1, W_T_POINT20, W_T_SCAN1, W_T_SCAN20,
+       W_T_ASOF, W_T_DRIFT, W_T_DRIFT2, W_T_HIST_OFF, W_T_HIST_FULL, W_RSS_TEMPORAL, N_W };
 enum { ST_NONE = 0, ST_OK, ST_ERR, ST_WRONG, ST_CRASH, ST_SKIP };
 
 static const char *const w_short[N_W] = {"insert", "insert (sync full)", "load", "settle", "point",
                                          "range", "secondary", "aggregate", "disk", "rss", "rss", "index",
                                          "olap load", "olap settle", "ANALYZE", "hash join",
-                                         "GROUP BY", "window", "3-table join", "disk", "rss", "plan"};
+                                         "GROUP BY", "window", "3-table join", "disk", "rss", "plan",
+                                         "temporal load", "UPDATE rounds", "temporal settle", "disk",
+                                         "point 1v", "point 20v", "scan 1v", "scan 20v", "AS OF",
+                                         "SHOW DRIFT", "SHOW DRIFT (split)", "history UPDATE", "history UPDATE (sync full)",
+                                         "rss"};
 
 typedef struct rec {
   int eng, w, status, capped;
@@ -810,12 +825,16 @@ static void w_agg(eng *e) {
 }
 
 /* The phases, each one child process per engine (--phases picks them). */
-enum { P_READ, P_INSERT, P_INSERT_FULL, P_OLAP, N_P };
-static const char *const phase_name[N_P] = {"read", "insert", "insert-full", "olap"};
+enum { P_READ, P_INSERT, P_INSERT_FULL, P_OLAP, P_TEMPORAL, N_P };
+static const char *const phase_name[N_P] = {"read", "insert", "insert-full", "olap", "temporal"};
+/* The phases run without --phases: all but temporal (its own table and file). */
+#define DEFAULT_PHASES ((1 << P_TEMPORAL) - 1)
 
 static void row(FILE *f, const char *label, int w, double scale, const char *unit);
+static int figure(int which, int w, double scale, const char *unit, char *out, size_t cap, double *val);
 
 #include "sqlbench_olap.c" /* workloads 6-9 (issue 5): hash join, GROUP BY, window, 3-table join */
+#include "sqlbench_temporal.c" /* issue 6: temporal overhead, AS OF, history UPDATE, SHOW DRIFT */
 
 static long peak_rss_kb(void) {
   struct rusage ru;
@@ -824,12 +843,14 @@ static long peak_rss_kb(void) {
 }
 
 /* The workloads of each phase, in the order they run (-1: none). */
-#define PHASE_WS 8
+#define PHASE_WS 13
 static const int phase_ws[N_P][PHASE_WS] = {
-    {W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY, W_AGG, -1, -1},
-    {W_INSERT, -1, -1, -1, -1, -1, -1, -1},
-    {W_INSERT_FULL, -1, -1, -1, -1, -1, -1, -1},
-    {W_OLAP_LOAD, W_OLAP_SETTLE, W_OLAP_ANALYZE, W_JOIN, W_GROUP, W_WINDOW, W_JOIN3, -1},
+    {W_LOAD, W_SETTLE, W_POINT, W_RANGE, W_SECONDARY, W_AGG, -1, -1, -1, -1, -1, -1, -1},
+    {W_INSERT, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {W_INSERT_FULL, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+    {W_OLAP_LOAD, W_OLAP_SETTLE, W_OLAP_ANALYZE, W_JOIN, W_GROUP, W_WINDOW, W_JOIN3, -1, -1, -1, -1, -1, -1},
+    {W_T_LOAD, W_T_VERSIONS, W_T_SETTLE, W_T_POINT1, W_T_POINT20, W_T_SCAN1, W_T_SCAN20, W_T_ASOF,
+     W_T_DRIFT, W_T_DRIFT2, W_T_HIST_OFF, W_T_HIST_FULL, -1},
 };
 
 static void run_phase(int which, int phase, const char *dir, int txn) {
@@ -851,7 +872,10 @@ static void run_phase(int which, int phase, const char *dir, int txn) {
     eng_close(&e);
     return;
   }
-  if (phase == P_OLAP) {
+  if (phase == P_TEMPORAL) {
+    run_temporal(&e, dir, path, txn);
+    emit_value(&e, W_RSS_TEMPORAL, (double)peak_rss_kb());
+  } else if (phase == P_OLAP) {
     run_olap(&e, dir, txn);
     emit_value(&e, W_RSS_OLAP, (double)peak_rss_kb());
   } else if (phase == P_READ) {
@@ -998,11 +1022,13 @@ static int figure_depends_on(int w) {
   case W_SETTLE: case W_DISK: case W_RSS_READ: return W_LOAD;
   case W_RSS_INSERT: return W_INSERT;
   case W_OLAP_SETTLE: case W_OLAP_ANALYZE: case W_OLAP_DISK: case W_RSS_OLAP: return W_OLAP_LOAD;
+  case W_T_SETTLE: case W_T_DISK: case W_RSS_TEMPORAL: return W_T_LOAD;
   default: return -1;
   }
 }
 static int figure_is_value(int w) {
-  return w == W_DISK || w == W_RSS_READ || w == W_RSS_INSERT || w == W_OLAP_DISK || w == W_RSS_OLAP;
+  return w == W_DISK || w == W_RSS_READ || w == W_RSS_INSERT || w == W_OLAP_DISK || w == W_RSS_OLAP ||
+         w == W_T_DISK || w == W_RSS_TEMPORAL;
 }
 
 /* The figure of one cell and whether it is a number (for the ratio). */
@@ -1121,8 +1147,10 @@ static void report(FILE *f, int txn, const char *fstype, const char *load0, cons
             : opt.load_txn < 0 ? "each statement its own autocommit transaction (TensorDB has no BEGIN/COMMIT yet)"
                                : "each statement its own autocommit transaction (--load multirow)");
   }
-  fprintf(f, "Ratio = SQLite / TensorDB: above 1x TensorDB is faster (or smaller).\n\n");
-  fprintf(f, "| workload | TensorDB | SQLite | ratio |\n|---|---:|---:|---:|\n");
+  if (opt.phases & ~(1 << P_TEMPORAL)) { /* the main table (the temporal one has its own) */
+    fprintf(f, "Ratio = SQLite / TensorDB: above 1x TensorDB is faster (or smaller).\n\n");
+    fprintf(f, "| workload | TensorDB | SQLite | ratio |\n|---|---:|---:|---:|\n");
+  }
   if (opt.phases & (1 << P_INSERT)) {
     setf(label, sizeof label, "1. INSERT one row per statement, autocommit, random ids (%llu rows), sync %s",
          (unsigned long long)opt.insert_rows, syn);
@@ -1150,6 +1178,7 @@ static void report(FILE *f, int txn, const char *fstype, const char *load0, cons
   if (opt.phases & (1 << P_INSERT)) row(f, "peak RSS, workload 1", W_RSS_INSERT, 1.0 / 1024, "MiB");
   if (opt.phases & (1 << P_OLAP)) olap_report_rows(f);
   if (opt.phases & (1 << P_OLAP)) olap_report_text(f, txn);
+  if (opt.phases & (1 << P_TEMPORAL)) temporal_report_rows(f);
   fprintf(f, "\nDurability, the same for both engines in each row: **off** = TensorDB `TDB_SYNC_OFF`, SQLite\n"
              "`synchronous=OFF`; **full** = TensorDB `TDB_SYNC_FULL` (a commit returns once on disk), SQLite\n"
              "`synchronous=FULL` (WAL fsynced at every commit). SQLite: `journal_mode=WAL`, `page_size=4096`,\n"
@@ -1175,7 +1204,7 @@ static void usage(void) {
           "                [--load auto|txn|multirow] [--load-batch N] [--cache-mb N]\n"
           "                [--max-secs S] [--timeout S] [--sqlite-locking exclusive|normal]\n"
           "                [--seed S] [--md] [--md-file PATH] [--note TEXT]\n"
-          "                [--phases read,insert,insert-full,olap]\n");
+          "                [--phases read,insert,insert-full,olap,temporal]\n");
   exit(2);
 }
 
@@ -1260,7 +1289,7 @@ int main(int argc, char **argv) {
   }
   if (opt.insert_rows == UINT64_MAX) opt.insert_rows = opt.rows;
   if (opt.insert_rows > UINT32_MAX || opt.sync_rows > UINT32_MAX) return 2;
-  if (!opt.phases) opt.phases = (1 << N_P) - 1;
+  if (!opt.phases) opt.phases = DEFAULT_PHASES;
   kmax = opt.rows / K_DIV ? opt.rows / K_DIV : 1;
   olap_init();
   make_letters();
@@ -1318,11 +1347,13 @@ int main(int argc, char **argv) {
     strftime(date, sizeof date, "%Y-%m-%d", gmtime(&t));
     if (opt.md_file) setf(path, sizeof path, "%s", opt.md_file);
     else {
-      /* sql-DATE[-Nrows][-olap|-partial].md: a run of some phases does not overwrite the full table */
+      /* sql-DATE[-Nrows][-olap|-partial].md: a run of some phases does not overwrite the full table;
+      ** temporal-DATE[-Nrows].md for the temporal phase alone */
       char rows[40] = "";
-      const char *part = opt.phases == (1 << N_P) - 1 ? "" : opt.phases == 1 << P_OLAP ? "-olap" : "-partial";
+      const char *part = opt.phases == DEFAULT_PHASES ? "" : opt.phases == 1 << P_OLAP ? "-olap" : "-partial";
       if (opt.rows != 1000000) setf(rows, sizeof rows, "-%llurows", (unsigned long long)opt.rows);
-      setf(path, sizeof path, "bench/results/sql-%s%s%s.md", date, rows, part);
+      if (opt.phases == 1 << P_TEMPORAL) setf(path, sizeof path, "bench/results/temporal-%s%s.md", date, rows);
+      else setf(path, sizeof path, "bench/results/sql-%s%s%s.md", date, rows, part);
     }
     f = fopen(path, "w");
     if (!f) {

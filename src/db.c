@@ -73,6 +73,11 @@ static int tdbConfigCheck(const tdb_config *cfg, TdbErr *err) {
 }
 
 TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
+  return tdbOpenVfs(path, config, NULL, out);
+}
+
+TDB_PRIVATE int tdbOpenVfs(const char *path, const tdb_config *config, TdbVfs *vfs,
+                           tdb **out) {
   tdb_config cfg;
   TdbMem mem;
   tdb *db;
@@ -100,7 +105,8 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
   if (!db->path) return tdbErrNoMem(&db->err);
   if (tdbConfigCheck(&db->config, &db->err) != TDB_OK) return db->err.code;
   tdbCatalogInit(&db->catalog, &db->mem);
-  rc = tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
+  rc = vfs ? tdbStoreOpenVfs(&db->mem, vfs, path, &db->config, &db->err, &db->store)
+           : tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
   if (rc == TDB_OK) {
     tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_ROWS);
     tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_INDEX);

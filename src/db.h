@@ -35,6 +35,12 @@ struct tdb {
   TdbTxn txn;             /* the open explicit transaction (txn.h) */
 };
 
+/* tdb_open() on `vfs` (not owned: it must outlive the connection) instead of
+** the one config->vfs names; NULL: as tdb_open(). For tests that open a
+** database over the fault VFS (tests/unit/test_txn_crash.c). */
+TDB_PRIVATE int tdbOpenVfs(const char *path, const tdb_config *config, TdbVfs *vfs,
+                           tdb **out);
+
 /* The time of a statement starting now: max(clock, previous + 1 µs, the
 ** head commit's wall-clock + 1 µs), so statement times strictly increase
 ** and a new statement's valid time is after every committed write. */
