@@ -76,6 +76,9 @@ typedef struct TdbTableDef {
   uint32_t next_pos;    /* physical position the next added column gets */
   int64_t next_rowid;   /* (rowid tables) the next _rowid to assign */
   int rowid_loaded;     /* next_rowid has been read from the store */
+  int64_t end_bound;    /* the largest valid_to of a bounded piece written beyond
+                        ** the clock (temporal_session.c), once end_bound_loaded */
+  int end_bound_loaded;
   uint64_t created_epoch; /* epoch of its CREATE (0: not looked up yet; the oldest
                            ** version of its catalog object, exec_history.c) */
   int64_t stat_rows;    /* ANALYZE: current rows (0: not analyzed) */

@@ -391,10 +391,10 @@ static int tdbDmlInsertPeriod(TdbDml *d, const TdbValue *src, int n, int64_t *vf
     from |= is_from;
     if (TDB_VALUE_IS_NULL(&src[i])) *dst = is_from ? INT64_MIN : INT64_MAX;
     else rc = tdbValidInstant(d->ex, &src[i], dst);
-    if (rc == TDB_OK) tdbDmlNoteBoundary(d, *dst);
   }
   if (rc != TDB_OK) return rc;
-  if (!from && d->ex->cvt_fixed) tdbDmlNoteBoundary(d, d->ex->cvt);
+  tdbDmlNoteBoundary(d, *vt); /* a bounded piece ends there */
+  d->insert_default_from = !from && !d->ex->cvt_fixed;
   if (*vf >= *vt) {
     return tdbErrSet(&d->db->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_INVALID_PERIOD,
                      "a row of table %s would be valid from %lld to %lld: _valid_from must be "
@@ -452,6 +452,8 @@ static int tdbDmlCheckNew(TdbDml *d, TdbValue *row, const TdbStr *rowkey, int64_
         size_t r;
         int op = d->op;
         d->op = TDB_ROW_OP_DELETE; /* the replaced coverage is deleted */
+        /* the pieces kept before the new row end at its valid_from */
+        if (!d->insert_default_from) tdbDmlNoteBoundary(d, vf);
         for (r = 0; r < old.nrows && rc == TDB_OK; r++) {
           const TdbValue *o = tdbRowSetRow(&old, r);
           int64_t ovf, ovt;
@@ -626,6 +628,7 @@ static int tdbDmlPortion(TdbDml *d) {
   d->pa = d->ex->cvt;
   d->pb = INT64_MAX;
   if (!w || !w->portion.kind) {
+    /* the pieces kept before the portion end at the CVT */
     if (d->ex->cvt_fixed) tdbDmlNoteBoundary(d, d->ex->cvt);
     return TDB_OK;
   }
@@ -664,7 +667,7 @@ static int tdbDmlTargets(TdbDml *d, TdbRowSet *rows) {
   leaf->tgt_from = d->pa;
   leaf->tgt_to = d->pb;
   /* below the current bound a key may have bounded pieces: the history */
-  leaf->tgt_history = d->pa < d->ex->current_bound;
+  leaf->tgt_history = d->pa < d->bound;
   rc = tdbPlanOpen(d->ex, p, NULL);
   while (rc == TDB_OK) {
     TdbChunk *ch;
@@ -839,8 +842,11 @@ TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {
   saved_loaded = d.t->rowid_loaded;
   tdbRowSetFree(&st->result, &d.db->mem);
   tdbRowSetInit(&st->result, a->returning ? a->returning->n : 0);
-  rc = a->kind == TDB_STMT_INSERT ? tdbDmlInsert(&d) : tdbDmlModify(&d);
-  if (rc == TDB_OK && d.batch.count > 0) rc = tdbTemporalNoteWrite(d.db, &d.batch, d.boundary);
+  rc = tdbTemporalCurrentBound(d.ex, d.t, &d.bound);
+  if (rc == TDB_OK) rc = a->kind == TDB_STMT_INSERT ? tdbDmlInsert(&d) : tdbDmlModify(&d);
+  if (rc == TDB_OK && d.batch.count > 0) {
+    rc = tdbTemporalNoteWrite(d.db, &d.batch, d.t, d.boundary);
+  }
   if (rc == TDB_OK && d.batch.count > 0) rc = tdbDbCommit(d.db, &d.batch);
   if (rc == TDB_OK) {
     d.db->changes = d.changes;

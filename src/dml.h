@@ -34,10 +34,14 @@ typedef struct TdbDml {
   TdbBatch batch;
   int op;                 /* TDB_ROW_OP_* the statement writes */
   int64_t pa, pb;         /* UPDATE family: the portion [pa, pb) */
-  int64_t boundary;       /* the largest period bound written other than a
-                          ** default CVT (INT64_MIN: none; temporal_session.h) */
+  int64_t bound;          /* the table's current rows answer valid times >= it
+                          ** (temporal_session.h): below, a key may have
+                          ** bounded pieces, read from the history */
+  int64_t boundary;       /* the largest valid_to of a bounded piece written,
+                          ** other than a default CVT (INT64_MIN: none) */
   TdbHashSet removed;     /* history keys of the pieces removed from W */
   int note_added;         /* more than one piece may be added: remember them */
+  int insert_default_from;/* the INSERT row's valid_from is the default CVT */
   TdbHashSet added_pk;    /* primary keys given pieces; id -> added_last[id] */
   uint32_t *added_last;   /* per added_pk id: index + 1 of its newest piece */
   size_t cap_last;

@@ -37,6 +37,7 @@ TDB_PRIVATE void tdbDmlInit(TdbDml *d, tdb_stmt *st, TdbTableDef *t) {
   d->op = TDB_ROW_OP_INSERT;
   d->pa = INT64_MIN;
   d->pb = INT64_MAX;
+  d->bound = d->ex->current_bound;
   d->boundary = INT64_MIN;
   d->note_added = 1;
   tdbBatchInit(&d->batch, &d->db->mem);
@@ -316,7 +317,7 @@ TDB_PRIVATE int tdbDmlKeyOverlap(TdbDml *d, const char *rowkey, size_t kn, int64
   }
   /* From the current bound on, only the open-ended piece (the current row)
   ** can overlap: every bounded piece ends at or before the bound. */
-  if (vf >= d->ex->current_bound) {
+  if (vf >= d->bound) {
     rc = tdbTableForEach(d->db, d->t, rowkey + 5, kn - 5, d->defaults, tdbOverlapFn, &o);
   } else {
     o.history = 1;

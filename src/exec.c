@@ -549,8 +549,11 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
                      t->name);
   }
-  /* valid only later (a write's targets on this path all overlap its portion) */
-  if (vf > ex->cvt && p->history >= 0) return TDB_OK;
+  if (p->history < 0) {
+    if (vf >= p->tgt_to) return TDB_OK; /* a write's target: after its portion */
+  } else if (vf > ex->cvt) {
+    return TDB_OK; /* valid only later */
+  }
   row.col = s->decoded;
   row.ncol = s->decode_upto; /* the slots past it are never read */
   rc = tdbRowDecodeUpTo(rv, rn, s->decode_upto, &row);
@@ -1465,7 +1468,8 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   }
   switch (p->kind) {
     case TDB_PLAN_SCAN:
-      p->hactive = tdbHistoryWanted(ex, p);
+      rc = tdbHistoryWanted(ex, p, &p->hactive);
+      if (rc != TDB_OK) return rc;
       if (p->hactive) return tdbHistoryOpen(ex, p, outer);
       return tdbScanOpen(ex, p, outer);
     case TDB_PLAN_VIEW:

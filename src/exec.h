@@ -246,10 +246,9 @@ struct TdbExec {
   uint64_t serial;      /* bumped per execution: invalidates subquery caches */
   int analyze;          /* EXPLAIN ANALYZE: time operators */
   int cvt_fixed;        /* the CVT is the session's fixed one (SET CURRENT_VALID_TIME) */
-  int current_inexact;  /* the current rows (0x03) cannot answer a default read at
-                           the CVT: default reads go through the history */
-  int64_t current_bound; /* the current rows answer reads at valid times >= it
-                           (temporal_session.c) */
+  int64_t current_bound; /* wall(head) at the start: the current rows of a table
+                           answer reads at valid times >= max(it, the table's
+                           kept bound) (temporal_session.h) */
   const TdbEvalCtx *lateral;  /* the left row a lateral right side is opened for */
   TdbVecPool *pool;     /* scratch vectors, owned by the statement */
 };
@@ -324,7 +323,7 @@ TDB_PRIVATE void tdbSetOpExplain(TdbStr *out, const TdbPlan *p);
 
 /* The history scan (exec_history.c): a SCAN whose table reference has
 ** temporal selections, or a default read the current rows cannot answer. */
-TDB_PRIVATE int tdbHistoryWanted(const TdbExec *ex, const TdbPlan *p);
+TDB_PRIVATE int tdbHistoryWanted(TdbExec *ex, const TdbPlan *p, int *wanted);
 TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
 /* A valid-time argument (not NULL) as an instant: an integer as it is, a
 ** timestamp or ISO-8601 text in µs; other types are ERR_TYPE (42804). */

@@ -42,6 +42,7 @@
 #include "dbiter.h"
 #include "ikey.h"
 #include "txn.h"
+#include "temporal_session.h"
 
 #define TDB_EPOCH_INF UINT64_MAX
 
@@ -70,9 +71,18 @@ typedef struct TdbHistState {
   int wall_found;
 } TdbHistState;
 
-TDB_PRIVATE int tdbHistoryWanted(const TdbExec *ex, const TdbPlan *p) {
-  if (p->history < 0) return p->tgt_history; /* the targets of a write (dml.c) */
-  return p->temporal || p->history || ex->current_inexact;
+TDB_PRIVATE int tdbHistoryWanted(TdbExec *ex, const TdbPlan *p, int *wanted) {
+  int64_t bound;
+  int rc;
+  *wanted = 1;
+  if (p->history < 0) { /* the targets of a write (dml.c) */
+    *wanted = p->tgt_history;
+    return TDB_OK;
+  }
+  if (p->temporal || p->history) return TDB_OK;
+  rc = tdbTemporalCurrentBound(ex, p->table, &bound);
+  *wanted = ex->cvt < bound;
+  return rc;
 }
 
 TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p) {

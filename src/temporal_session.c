@@ -5,22 +5,22 @@
 ** SHOW DRIFT as the SELECT it stands for.
 **
 ** When can a default read use the current rows (0x03)? They hold the
-** open-ended piece [vf, +inf) of each key, if it has one; every other piece
-** lives only in the history. A read at valid time T finds its piece there
-** exactly when T >= every period bound (valid_from, and finite valid_to)
-** of every piece written: then a bounded piece ends at or before T, and the
-** open one starts at or before it. A default write's bounds are its CVT,
-** the statement time, never later than wall(e) of its commit; so the bound
-** to keep is the largest bound given otherwise (a fixed CVT, FOR PORTION
-** OF, INSERT with _valid_from / _valid_to) beyond the clock, persisted in
-** the metadata keyspace and written only when it exceeds both the kept one
-** and wall(head):
+** open-ended piece [vf, +inf) of each key, if it has one; every bounded
+** piece [vf, vt) lives only in the history. A read at valid time T finds
+** its piece there exactly when no bounded piece contains T: when T >= the
+** largest valid_to of every bounded piece of the table (an open piece that
+** starts after T is skipped by the read itself). A default write's bounds
+** are its CVT, the statement time, never later than wall(e) of its commit;
+** so the bound to keep per table is the largest valid_to written otherwise
+** (a fixed CVT, FOR PORTION OF, INSERT with _valid_to) beyond the clock,
+** persisted in the metadata keyspace and written only when it exceeds both
+** the kept one and wall(head):
 **
-**   key 0x07 'C'  ->  the largest such bound (i64 BE, sign bit flipped)
+**   key 0x07 'C' | table id (u32 BE)  ->  the bound (i64 BE, sign bit flipped)
 **
-** A read with CVT below max(bound, wall(head)) goes through the history
-** (exec_history.c); so do the targets of a write whose portion starts
-** below it (dml.c). Ordinary sessions never write the key.
+** A read of the table with CVT below max(bound, wall(head)) goes through
+** the history (exec_history.c); so do the targets of a write whose portion
+** starts below it (dml.c). Ordinary sessions never write the key.
 */
 #include "db.h"
 #include "binder.h"
@@ -28,54 +28,64 @@
 #include "keycodec.h"
 #include "temporal.h"
 
-static const unsigned char tdbWriteCvtKey[2] = {0x07, 'C'};
+/* The table's key 0x07 'C' | id into k (7 bytes). */
+static void tdbEndBoundKey(unsigned char k[7], uint32_t table_id) {
+  k[0] = 0x07;
+  k[1] = 'C';
+  tdbKeyPutU32BE(k + 2, table_id);
+}
 
-/* The largest write CVT beyond the clock, read once per connection. */
-static int tdbWriteCvtMax(tdb *db, int64_t *out) {
-  if (!db->write_cvt_loaded) {
+/* The kept bound of table t, read once per definition. */
+static int tdbEndBound(tdb *db, TdbTableDef *t, int64_t *out) {
+  if (!t->end_bound_loaded) {
+    unsigned char k[7];
     TdbStr v;
     int found = 0, rc;
+    tdbEndBoundKey(k, t->id);
     tdbStrInit(&v, &db->mem);
-    rc = tdbStoreGet(db->store, 0, tdbWriteCvtKey, sizeof tdbWriteCvtKey, &v, &found, &db->err);
+    rc = tdbStoreGet(db->store, 0, k, sizeof k, &v, &found, &db->err);
     if (rc != TDB_OK) {
       tdbStrClear(&v);
       return rc;
     }
-    db->write_cvt_max = INT64_MIN;
-    if (found && v.n == 8) db->write_cvt_max = tdbKeyGetI64BE((const unsigned char *)v.z);
+    t->end_bound = INT64_MIN;
+    if (found && v.n == 8) t->end_bound = tdbKeyGetI64BE((const unsigned char *)v.z);
     tdbStrClear(&v);
-    db->write_cvt_loaded = 1;
+    t->end_bound_loaded = 1;
   }
-  *out = db->write_cvt_max;
+  *out = t->end_bound;
   return TDB_OK;
 }
 
 TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex) {
-  int64_t bound, wall = tdbStoreHeadWall(db->store);
-  int rc = tdbWriteCvtMax(db, &bound);
-  if (rc != TDB_OK) return rc;
   ex->cvt_fixed = db->cvt_fixed;
   if (db->cvt_fixed) ex->cvt = db->cvt; /* else the caller's default */
-  if (wall > bound) bound = wall;
-  ex->current_bound = bound;
-  ex->current_inexact = ex->cvt < bound;
+  ex->current_bound = tdbStoreHeadWall(db->store);
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t boundary) {
-  int64_t bound;
-  unsigned char v[8];
+TDB_PRIVATE int tdbTemporalCurrentBound(TdbExec *ex, const TdbTableDef *t, int64_t *bound) {
+  int64_t kept;
+  int rc = tdbEndBound(ex->db, (TdbTableDef *)t, &kept);
+  *bound = kept > ex->current_bound ? kept : ex->current_bound;
+  return rc;
+}
+
+TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, TdbTableDef *t, int64_t boundary) {
+  int64_t kept;
+  unsigned char k[7], v[8];
   int rc;
-  if (boundary == INT64_MIN) return TDB_OK;
-  rc = tdbWriteCvtMax(db, &bound);
+  if (boundary == INT64_MIN || boundary == INT64_MAX) return TDB_OK;
+  rc = tdbEndBound(db, t, &kept);
   if (rc != TDB_OK) return rc;
-  if (boundary <= bound || boundary < tdbStoreHeadWall(db->store)) return TDB_OK;
+  if (boundary <= kept || boundary < tdbStoreHeadWall(db->store)) return TDB_OK;
+  tdbEndBoundKey(k, t->id);
   tdbKeyPutI64BE(v, boundary);
-  tdbBatchPut(b, tdbWriteCvtKey, sizeof tdbWriteCvtKey, v, sizeof v);
+  tdbBatchPut(b, k, sizeof k, v, sizeof v);
   if (b->oom) return tdbErrNoMem(&db->err);
-  /* memory follows only a successful commit: a failed one leaves the bound
-  ** higher than needed, which costs speed only */
-  db->write_cvt_max = boundary;
+  /* memory follows before the commit: a failed one leaves the bound higher
+  ** than needed, which costs speed only */
+  t->end_bound = boundary;
   return TDB_OK;
 }
 

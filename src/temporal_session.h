@@ -9,13 +9,16 @@
 #include "db.h"
 #include "func.h"
 
-/* At statement start (ex->now set): ex->cvt from the session, and whether
-** default reads must go through the history (ex->current_inexact). */
+/* At statement start (ex->now set): ex->cvt from the session, and the
+** clock part of the current-rows bound (ex->current_bound). */
 TDB_PRIVATE int tdbTemporalStart(tdb *db, TdbExec *ex);
-/* Before a write commits batch b: record `boundary`, the largest period
-** bound it wrote other than a default CVT (INT64_MIN: none), in b when it
-** is beyond every such bound so far and the clock (temporal_session.c). */
-TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, int64_t boundary);
+/* The valid time from which the current rows (0x03) of table t answer a
+** default read: max(wall(head), the table's kept bound; temporal_session.c). */
+TDB_PRIVATE int tdbTemporalCurrentBound(TdbExec *ex, const TdbTableDef *t, int64_t *bound);
+/* Before a write of table t commits batch b: record `boundary`, the largest
+** valid_to of a bounded piece it wrote other than a default CVT (INT64_MIN:
+** none), in b when it is beyond the kept one and the clock. */
+TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, TdbTableDef *t, int64_t boundary);
 /* Run SET name = value | DEFAULT. */
 TDB_PRIVATE int tdbExecSet(tdb_stmt *st);
 /* EPOCH_AT, EPOCH_TIME, CURRENT_EPOCH, CURRENT_VALID_TIME, or NULL; the
