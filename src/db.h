@@ -6,6 +6,7 @@
 #define TDB_DB_H
 
 #include "catalog.h"
+#include "dbshare.h"
 #include "exec.h"
 #include "store.h"
 #include "txn.h"
@@ -19,7 +20,11 @@ struct tdb {
   TdbErr err;
   tdb_config config;
   char *path;
-  TdbStore *store;
+  TdbStore *store;         /* = shared's store */
+  TdbShared *shared;       /* the database, maybe shared with other connections */
+  int write_locked;        /* this connection holds the write lock (dbshare.h) */
+  uint64_t catalog_watch;  /* the store's watch epoch the catalog was loaded at */
+  uint64_t seen_head;      /* snapshot of the last statement (tdbShareNoteSnapshot) */
   int64_t changes;        /* rows changed by the last statement */
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
   TdbCatalog catalog;     /* the schema (catalog.h) */

@@ -64,7 +64,7 @@ TDB_API int tdb_libversion_number(void);
 #define TDB_ERROR       1   /* SQL error or generic failure (see sqlstate) */
 #define TDB_INTERNAL    2   /* a bug in TensorDB: please report it */
 #define TDB_NOMEM       3   /* an allocation failed */
-#define TDB_BUSY        4   /* the database is locked by another process */
+#define TDB_BUSY        4   /* a lock is held by another connection or process */
 #define TDB_CORRUPT     5   /* a file failed a checksum or format check */
 #define TDB_IOERR       6   /* an operating-system I/O call failed */
 #define TDB_FULL        7   /* the disk is full */
@@ -165,6 +165,10 @@ typedef struct tdb_config {
   /* Diagnostics: recovery notes, corruption reports. NULL = silent. */
   void (*log_fn)(void *ctx, int level, const char *message);
   void *log_ctx;
+  /* Concurrency (docs/sql.md "Concurrency"): how long a write waits for the
+  ** write lock that another connection of the process holds, in ms, before
+  ** it fails with TDB_BUSY: 5000 (0: do not wait). */
+  int busy_timeout_ms;
 } tdb_config;
 
 #define TDB_CONFIG_VERSION 1
