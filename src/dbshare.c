@@ -21,6 +21,8 @@ struct TdbShared {
   TdbStore *store;
   int read_only;           /* the store was opened read-only */
   int registered;          /* in the registry (a path database) */
+  long pid;                /* the process that opened it: a child of fork()
+                              does not share its parent's stores */
   uint64_t dev, ino;       /* its directory's identity, when registered */
   int nconn;               /* connections using it (registry mutex when registered) */
   TdbShared *next;         /* the registry's list */
@@ -70,7 +72,7 @@ static int tdbShareable(const char *path, const tdb_config *cfg) {
 static TdbShared *tdbShareFind(uint64_t dev, uint64_t ino) {
   TdbShared *sh;
   for (sh = tdbRegistry; sh; sh = sh->next) {
-    if (sh->dev == dev && sh->ino == ino) return sh;
+    if (sh->dev == dev && sh->ino == ino && sh->pid == tdbVfsProcessId()) return sh;
   }
   return NULL;
 }
@@ -143,6 +145,7 @@ TDB_PRIVATE int tdbShareOpen(tdb *db) {
       /* the directory exists now (the store made it) */
       if (rc == TDB_OK && tdbShareIdentity(db->path, &sh->dev, &sh->ino)) {
         sh->registered = 1;
+        sh->pid = tdbVfsProcessId();
         sh->next = tdbRegistry;
         tdbRegistry = sh;
       }
