@@ -181,6 +181,7 @@ TDB_PRIVATE void tdbShareClose(tdb *db) {
 
 /* ---- the write lock -------------------------------------------------------------------- */
 
+#if TDB_THREADS
 /* Milliseconds on a clock that does not jump with the wall-clock. */
 static int64_t tdbShareNowMs(void) {
   struct timespec ts;
@@ -194,6 +195,7 @@ static int64_t tdbShareNowMs(void) {
   }
   return 0;
 }
+#endif
 
 static int tdbShareDoomedError(tdb *db) {
   return tdbErrSet(&db->err, TDB_CONFLICT, TDB_SQLSTATE_SERIALIZATION,

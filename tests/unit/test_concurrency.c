@@ -32,6 +32,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,7 +98,7 @@ typedef struct Writer {
 typedef struct Reader {
   pthread_t thread;
   const char *path;
-  volatile int *stop;
+  atomic_int *stop;
   uint64_t load_epoch;
   unsigned seed;
   int reads, as_of_reads, bad;
@@ -199,7 +200,7 @@ static void *readerMain(void *arg) {
     snprintf(r->error, sizeof r->error, "open failed");
     return NULL;
   }
-  while (!*r->stop && !r->bad) {
+  while (!atomic_load(r->stop) && !r->bad) {
     int64_t sum = queryInt(db, "SELECT sum(bal) FROM acct", &rc), sum2;
     uint64_t head, e;
     r->reads++;
@@ -242,10 +243,11 @@ static void testTransfers(void) {
   tdb *db;
   Writer w[NWRITERS];
   Reader r;
-  volatile int stop = 0;
+  atomic_int stop;
   int64_t expect[NACCT + 1];
   uint64_t load, head, e;
   int i, j, committed = 0, conflicts = 0, busy = 0, rc, bad_epochs = 0;
+  atomic_init(&stop, 0);
   snprintf(path, sizeof path, "%s/bank.tdb", gTmp);
   db = openPath(path, 5000, 0);
   CHECK(db != NULL);
@@ -271,7 +273,7 @@ static void testTransfers(void) {
     CHECK_EQ(pthread_create(&w[i].thread, NULL, writerMain, &w[i]), 0);
   }
   for (i = 0; i < NWRITERS; i++) pthread_join(w[i].thread, NULL);
-  stop = 1;
+  atomic_store(&stop, 1);
   pthread_join(r.thread, NULL);
   tdbWatchdogNote("testTransfers: checking epochs");
   for (i = 0; i < NWRITERS; i++) {
