@@ -184,7 +184,13 @@ typedef struct tdb_stmt tdb_stmt;
 /* Open the database at `path` (":memory:" for a private in-memory database)
 ** with `config` (NULL for defaults). On success *out is the connection; on
 ** failure *out is still set when memory allowed, so that tdb_errmsg(*out)
-** can explain, and must be closed with tdb_close(). */
+** can explain, and must be closed with tdb_close().
+**
+** Several connections of one process to one path share the database (the
+** first one's storage knobs and allocator serve them all, until the last is
+** closed); each connection must be used by one thread at a time. Another
+** process that has the database open makes tdb_open fail with TDB_BUSY.
+** docs/sql.md "Concurrency" has the rules (write lock, 40001 conflicts). */
 TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out);
 
 /* Close a connection and every statement it still has. NULL is a no-op. */
