@@ -594,10 +594,6 @@ static int tdbTableParseExprs(TdbMem *mem, TdbErr *err, TdbTableDef *t) {
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbCatalogLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
-  return tdbCatalogLoadAt(cat, store, 0, NULL, err);
-}
-
 TDB_PRIVATE int tdbCatalogLoadAt(TdbCatalog *cat, TdbStore *store, uint64_t as_of,
                                  struct TdbMemtable *pending, TdbErr *err) {
   TdbDbIter *it = NULL;

@@ -125,11 +125,9 @@ struct TdbStore;
 
 TDB_PRIVATE void tdbCatalogInit(TdbCatalog *cat, TdbMem *mem);
 TDB_PRIVATE void tdbCatalogFree(TdbCatalog *cat);
-/* Read every object from the store (at open). TDB_CORRUPT names the object
-** whose definition does not decode. */
-TDB_PRIVATE int tdbCatalogLoad(TdbCatalog *cat, struct TdbStore *store, TdbErr *err);
-/* tdbCatalogLoad of the state at as_of (0: the head) with a transaction's
-** pending writes on top (NULL: none; see tdbStoreIterWith). */
+/* Read every object from the store: the state at as_of (0: the head) with a
+** transaction's pending writes on top (NULL: none; see tdbStoreIterWith).
+** TDB_CORRUPT names the object whose definition does not decode. */
 TDB_PRIVATE int tdbCatalogLoadAt(TdbCatalog *cat, struct TdbStore *store, uint64_t as_of,
                                  struct TdbMemtable *pending, TdbErr *err);
 

@@ -1,6 +1,7 @@
 /*
-** db.c — connections: configuration defaults, tdb_open / tdb_close, the
-** error accessors and version functions of the public API.
+** db.c — connections: configuration defaults, tdb_open / tdb_close (the
+** store itself comes from dbshare.c), the error accessors and version
+** functions of the public API.
 */
 #include "db.h"
 #include "datetime.h"
@@ -32,6 +33,7 @@ TDB_API void tdb_config_default(tdb_config *cfg) {
   cfg->threads = TDB_THREADS ? 1 : 0;
   cfg->create_if_missing = 1;
   cfg->recursion_limit = TDB_DEFAULT_RECURSION_LIMIT;
+  cfg->busy_timeout_ms = TDB_DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 /* Fill zero knobs with defaults so the rest of the engine sees final values. */
@@ -65,8 +67,8 @@ static int tdbConfigCheck(const tdb_config *cfg, TdbErr *err) {
            cfg->sync_mode != TDB_SYNC_OFF) {
     bad = "sync_mode";
   } else if (cfg->sync_interval_ms < 0 || cfg->sync_interval_records < 0 ||
-             cfg->threads < 0) {
-    bad = "sync_interval_ms, sync_interval_records and threads (>= 0)";
+             cfg->threads < 0 || cfg->busy_timeout_ms < 0) {
+    bad = "sync_interval_ms, sync_interval_records, threads and busy_timeout_ms (>= 0)";
   }
   if (!bad) return TDB_OK;
   return tdbErrSet(err, TDB_MISUSE, "22023", "tdb_open: invalid configuration: %s", bad);
@@ -105,15 +107,8 @@ TDB_PRIVATE int tdbOpenVfs(const char *path, const tdb_config *config, TdbVfs *v
   if (!db->path) return tdbErrNoMem(&db->err);
   if (tdbConfigCheck(&db->config, &db->err) != TDB_OK) return db->err.code;
   tdbCatalogInit(&db->catalog, &db->mem);
-  rc = vfs ? tdbStoreOpenVfs(&db->mem, vfs, path, &db->config, &db->err, &db->store)
-           : tdbStoreOpen(&db->mem, path, &db->config, &db->err, &db->store);
-  if (rc == TDB_OK) {
-    tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_ROWS);
-    tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_INDEX);
-    tdbStoreSetLatestKeyspace(db->store, TDB_KEYSPACE_STATS);
-    rc = tdbCatalogLoad(&db->catalog, db->store, &db->err);
-  }
-  if (rc == TDB_OK) rc = tdbStatsLoad(&db->catalog, db->store, &db->err);
+  rc = tdbShareOpen(db, vfs); /* the store, shared with the process's other connections */
+  if (rc == TDB_OK) rc = tdbShareLoadCatalog(db);
   return rc;
 }
 
@@ -135,7 +130,7 @@ TDB_API int tdb_close(tdb *db) {
   if (!db) return TDB_OK;
   while (db->stmts) tdb_finalize(db->stmts);
   if (db->store) tdbTxnAbandon(db); /* an open transaction is rolled back */
-  tdbStoreClose(db->store);
+  tdbShareClose(db);                  /* the store closes with its last connection */
   if (db->catalog.mem) tdbCatalogFree(&db->catalog);
   tdbSchemaPastFree(&db->schema_past);
   mem = db->mem;

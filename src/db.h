@@ -7,6 +7,7 @@
 
 #include "catalog.h"
 #include "schema_past.h"
+#include "dbshare.h"
 #include "exec.h"
 #include "store.h"
 #include "txn.h"
@@ -20,7 +21,11 @@ struct tdb {
   TdbErr err;
   tdb_config config;
   char *path;
-  TdbStore *store;
+  TdbStore *store;         /* = shared's store */
+  TdbShared *shared;       /* the database, maybe shared with other connections */
+  int write_locked;        /* this connection holds the write lock (dbshare.h) */
+  uint64_t catalog_watch;  /* the store's watch epoch the catalog was loaded at */
+  uint64_t seen_head;      /* snapshot of the last statement (tdbShareNoteSnapshot) */
   int64_t changes;        /* rows changed by the last statement */
   tdb_stmt *stmts;        /* every open statement, closed with the connection */
   TdbCatalog catalog;     /* the schema (catalog.h) */
@@ -29,9 +34,6 @@ struct tdb {
   /* session: SET CURRENT_VALID_TIME (temporal_session.c) */
   int cvt_fixed;          /* 1: cvt is fixed; 0: DEFAULT (the statement time) */
   int64_t cvt;
-  int64_t write_cvt_max;  /* the largest fixed CVT a write used beyond the clock
-                             (INT64_MIN: none); read once, when loaded is set */
-  int write_cvt_loaded;
   TdbTxn txn;             /* the open explicit transaction (txn.h) */
 };
 

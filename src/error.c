@@ -30,7 +30,8 @@ TDB_PRIVATE const char *tdbErrDefaultSqlstate(int code) {
     case TDB_INTERNAL: return TDB_SQLSTATE_INTERNAL;
     case TDB_MISUSE: return TDB_SQLSTATE_MISUSE;
     case TDB_RANGE: return TDB_SQLSTATE_RANGE;
-    case TDB_CONFLICT: case TDB_BUSY: return TDB_SQLSTATE_SERIALIZATION;
+    case TDB_CONFLICT: return TDB_SQLSTATE_SERIALIZATION;
+    case TDB_BUSY: return TDB_SQLSTATE_LOCK_NOT_AVAILABLE;
     case TDB_TOOBIG: return TDB_SQLSTATE_LIMIT;
     case TDB_READONLY: return "25006";
     case TDB_INTERRUPT: return "57014";

@@ -58,6 +58,7 @@
 #define TDB_SQLSTATE_LIMIT            "54000"  /* a program limit exceeded */
 #define TDB_SQLSTATE_OUT_OF_MEMORY    "53200"
 #define TDB_SQLSTATE_OBJECT_IN_USE    "55006"
+#define TDB_SQLSTATE_LOCK_NOT_AVAILABLE "55P03" /* TDB_BUSY: a lock is held elsewhere */
 #define TDB_SQLSTATE_DISK_FULL        "53100"
 #define TDB_SQLSTATE_IO               "58030"
 #define TDB_SQLSTATE_INTERNAL         "XX000"

@@ -166,11 +166,14 @@ TDB_API void tdb_kv_batch_free(tdb_kv_batch *b) {
 
 TDB_API int tdb_kv_write(tdb *db, tdb_kv_batch *b, uint64_t *epoch) {
   TdbErr err;
-  int rc;
+  int rc, held;
   if (!db || !b || b->db != db) return TDB_MISUSE;
   if (!db->store) return tdbErrSet(&db->err, TDB_MISUSE, NULL, "the database is not open");
+  held = db->write_locked; /* an SQL transaction of this connection holds it */
+  if (!held && (rc = tdbShareWriteLockPlain(db)) != TDB_OK) return rc;
   tdbErrInit(&err, &db->mem);
   rc = tdbStoreWrite(db->store, &b->batch, epoch, &err);
+  if (!held) tdbShareWriteUnlock(db);
   return tdbKvFinish(db, &err, rc);
 }
 

@@ -280,10 +280,6 @@ fail:
   return rc == TDB_NOMEM ? TDB_NOMEM : TDB_CORRUPT;
 }
 
-TDB_PRIVATE int tdbStatsLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err) {
-  return tdbStatsLoadAt(cat, store, 0, NULL, err);
-}
-
 TDB_PRIVATE int tdbStatsLoadAt(TdbCatalog *cat, TdbStore *store, uint64_t as_of,
                                struct TdbMemtable *pending, TdbErr *err) {
   TdbDbIter *it = NULL;

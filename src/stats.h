@@ -28,10 +28,8 @@ TDB_PRIVATE void tdbStatsFree(TdbMem *mem, TdbTableStats *st);
 TDB_PRIVATE int tdbStatsGather(tdb *db, const TdbTableDef *t, int64_t cvt, TdbTableStats **out);
 TDB_PRIVATE int tdbStatsKey(TdbStr *out, uint32_t table_id);
 TDB_PRIVATE int tdbStatsEncode(TdbStr *out, const TdbTableStats *st);
-/* Read every table's statistics at open (unreadable ones are ignored). */
-TDB_PRIVATE int tdbStatsLoad(TdbCatalog *cat, TdbStore *store, TdbErr *err);
-/* tdbStatsLoad of the state at as_of with pending writes on top
-** (tdbCatalogLoadAt). */
+/* Read every table's statistics at as_of (0: the head; unreadable ones
+** are ignored) with pending writes on top (tdbCatalogLoadAt). */
 TDB_PRIVATE int tdbStatsLoadAt(TdbCatalog *cat, TdbStore *store, uint64_t as_of,
                                struct TdbMemtable *pending, TdbErr *err);
 /* Estimated fraction of t's rows where column col op value holds (op

@@ -229,6 +229,8 @@ TDB_API int tdb_prepare(tdb *db, const char *sql, int nbytes, tdb_stmt **out,
   if (!db->store) {
     return tdbErrSet(&db->err, TDB_MISUSE, NULL, "tdb_prepare: the database is not open");
   }
+  /* bind against the schema other connections may have changed */
+  if ((rc = tdbShareRefresh(db)) != TDB_OK) return rc;
   len = nbytes < 0 ? strlen(sql) : strnlen(sql, (size_t)nbytes);
   if (nbytes >= 0 && len < (size_t)nbytes) {
     /* a NUL inside the given length would silently cut the text */
@@ -451,17 +453,28 @@ static int tdbStmtExplain(tdb_stmt *st) {
   return rc;
 }
 
-/* Start an execution: re-prepare after a schema change, take the
-** statement's snapshot and times, run what runs before the first row. */
-static int tdbStmtStart(tdb_stmt *st) {
+/* Start an execution (the write lock is held when the statement writes):
+** take the statement's snapshot (the catalog brought up to it),
+** re-prepare after a schema change, set its times, run what runs before
+** the first row. */
+static int tdbStmtRun(tdb_stmt *st) {
   tdb *db = st->db;
   TdbExec *ex = &st->exec;
-  uint64_t serial = ex->serial;
+  uint64_t serial = ex->serial, snapshot;
   int rc;
+  if (db->txn.active) {
+    snapshot = db->txn.snapshot; /* the transaction holds the pin */
+  } else if ((rc = tdbSharePinCurrent(db, &snapshot)) != TDB_OK) {
+    return rc;
+  }
   if (st->schema_version != db->catalog.version || !st->ast) {
     rc = tdbStmtRecompile(st);
-    if (rc != TDB_OK) return rc;
+    if (rc != TDB_OK) {
+      if (!db->txn.active) tdbStoreUnpinSnapshot(db->store, snapshot);
+      return rc;
+    }
   }
+  tdbShareNoteSnapshot(db, snapshot);
   db->changes = 0;
   memset(ex, 0, sizeof *ex);
   ex->db = db;
@@ -470,11 +483,10 @@ static int tdbStmtStart(tdb_stmt *st) {
   ex->params = st->params;
   ex->nparams = st->nparams;
   ex->now = tdbStatementTime(db);
-  if (db->txn.active) { /* the transaction's snapshot (it holds the pin) and valid time */
-    ex->snapshot = db->txn.snapshot;
+  ex->snapshot = snapshot;
+  if (db->txn.active) { /* the transaction's valid time */
     ex->cvt = db->txn.cvt;
   } else {
-    if (tdbStorePinSnapshot(db->store, &ex->snapshot) != TDB_OK) return tdbErrNoMem(&db->err);
     st->pinned = 1;
     ex->cvt = ex->now;
   }
@@ -507,6 +519,22 @@ static int tdbStmtStart(tdb_stmt *st) {
       if (rc == TDB_OK) tdbTxnNoteWrite(db, 1);
       return rc;
   }
+}
+
+/* Start an execution: a write statement runs holding the database write
+** lock (dbshare.h): an autocommit one for itself, one inside a
+** transaction until COMMIT / ROLLBACK. */
+static int tdbStmtStart(tdb_stmt *st) {
+  tdb *db = st->db;
+  int rc, writes;
+  if (!st->ast) { /* an earlier re-prepare failed: compile to learn what it is */
+    if ((rc = tdbShareRefresh(db)) != TDB_OK || (rc = tdbStmtRecompile(st)) != TDB_OK) return rc;
+  }
+  writes = tdbStmtWrites(st);
+  if (writes && (rc = tdbShareWriteLock(db)) != TDB_OK) return rc;
+  rc = tdbStmtRun(st);
+  if (writes && !db->txn.active) tdbShareWriteUnlock(db); /* the autocommit write is over */
+  return rc;
 }
 
 /* Produce the next result row into st->row: TDB_ROW, TDB_DONE, or an error. */

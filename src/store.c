@@ -80,6 +80,10 @@ struct TdbStore {
   /* retention: keyspaces whose keys keep only the versions live readers
   ** need (tdbStoreSetLatestKeyspace), and the epochs readers have pinned */
   uint8_t latest_ks[256];
+  /* watched keyspaces (tdbStoreWatchKeyspace) and the latest epoch that
+  ** wrote a key in one of them (0: none since the store opened) */
+  uint8_t watch_ks[256];
+  uint64_t watch_epoch;
   uint64_t *pins;
   size_t npins, cap_pins;
 };
@@ -312,7 +316,17 @@ TDB_PRIVATE void tdbStoreSetLatestKeyspace(TdbStore *s, int first_byte) {
   tdbMutexUnlock(&s->mu);
 }
 
+TDB_PRIVATE void tdbStoreWatchKeyspace(TdbStore *s, int first_byte) {
+  tdbMutexLock(&s->mu);
+  s->watch_ks[first_byte & 0xff] = 1;
+  tdbMutexUnlock(&s->mu);
+}
+
 TDB_PRIVATE int tdbStorePinSnapshot(TdbStore *s, uint64_t *epoch) {
+  return tdbStorePinSnapshotWatch(s, epoch, NULL);
+}
+
+TDB_PRIVATE int tdbStorePinSnapshotWatch(TdbStore *s, uint64_t *epoch, uint64_t *watch) {
   int rc = TDB_OK;
   tdbMutexLock(&s->mu);
   if (s->npins == s->cap_pins) {
@@ -325,6 +339,7 @@ TDB_PRIVATE int tdbStorePinSnapshot(TdbStore *s, uint64_t *epoch) {
     }
   }
   if (rc == TDB_OK) s->pins[s->npins++] = *epoch = s->head;
+  if (rc == TDB_OK && watch) *watch = s->watch_epoch;
   tdbMutexUnlock(&s->mu);
   return rc;
 }
@@ -658,10 +673,13 @@ static int tdbStoreMakeRoom(TdbStore *s, TdbErr *err) {
 typedef struct TdbApplyCtx {
   TdbMemtable *mt;
   uint64_t epoch;
+  const uint8_t *watch;  /* the store's watched keyspaces */
+  int watched;           /* set when an op wrote a watched key */
 } TdbApplyCtx;
 
 static int tdbStoreApplyOp(void *ctx, const TdbBatchOp *op) {
   TdbApplyCtx *a = ctx;
+  if (op->klen > 0 && a->watch[((const unsigned char *)op->key)[0]]) a->watched = 1;
   return tdbMemtableAdd(a->mt, a->epoch, op->kind, op->key, op->klen, op->value, op->vlen);
 }
 
@@ -743,6 +761,7 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   TdbErr *err;
   uint64_t first = s->head + 1;
   int64_t wall = s->head_wall, now;
+  uint64_t watched = 0;       /* the group's last epoch that wrote a watched key */
   int n = 0, i, rc, sync;
   TdbMemtable *mt;
   err = s->queue->err;
@@ -794,8 +813,11 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     TdbApplyCtx a;
     a.mt = mt;
     a.epoch = group[i]->epoch;
+    a.watch = s->watch_ks; /* set before the store is shared: read without mu */
+    a.watched = 0;
     rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z + offs[i],
                              offs[i + 1] - offs[i], tdbStoreApplyOp, &a);
+    if (a.watched) watched = a.epoch;
   }
   tdbStrClear(&rec);
   tdbMemtableUnref(mt);
@@ -807,6 +829,7 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     for (i = 0; i < n; i++) tdbClockAppend(&s->clock_active, first + (uint64_t)i, walls[i]);
     s->head = first + (uint64_t)n - 1;
     s->head_wall = wall;
+    if (watched) s->watch_epoch = watched; /* published with the head */
     if (sync) {
       s->unsynced_records = 0;
       s->last_sync_us = now;
@@ -1442,6 +1465,8 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, uint64_t *nrecords, T
     }
     a.mt = s->active;
     a.epoch = h.epoch;
+    a.watch = s->watch_ks; /* none yet: recovery runs before any connection watches */
+    a.watched = 0;
     rc = tdbBatchForEachLast(s->mem, rec, n, tdbStoreApplyOp, &a);
     if (rc == TDB_OK && tdbClockReserve(s, &s->clock_active, 1) != TDB_OK) rc = TDB_NOMEM;
     if (rc == TDB_OK) tdbClockAppend(&s->clock_active, h.epoch, h.wall_us);
@@ -1614,6 +1639,32 @@ static int tdbStoreRecover(TdbStore *s, TdbErr *err) {
   return rc;
 }
 
+/* The LOCK file holds the decimal process id of the process that holds its
+** lock, for the message a second process gets: "<pid>\n". Advisory only: a
+** failure to write it changes nothing but that message. */
+static void tdbStoreLockWritePid(TdbStore *s) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%ld\n", tdbVfsProcessId());
+  if (n <= 0 || tdbVfsProcessId() <= 0) return;
+  if (s->lock_file->methods->truncate_to(s->lock_file, 0, NULL) == TDB_OK) {
+    s->lock_file->methods->write_at(s->lock_file, 0, buf, (size_t)n, NULL);
+  }
+}
+
+/* The process id written in the LOCK file by its holder, 0 if none. */
+static long tdbStoreLockReadPid(TdbStore *s) {
+  char buf[32];
+  size_t n = 0, i;
+  long pid = 0;
+  if (s->lock_file->methods->read_at(s->lock_file, 0, buf, sizeof buf - 1, &n, NULL) != TDB_OK) {
+    return 0;
+  }
+  for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && pid < 100000000L; i++) {
+    pid = pid * 10 + (buf[i] - '0');
+  }
+  return i < n && buf[i] == '\n' ? pid : 0;
+}
+
 TDB_PRIVATE int tdbStoreOpen(TdbMem *mem, const char *path, const tdb_config *cfg,
                              TdbErr *err, TdbStore **out) {
   return tdbStoreOpenVfs(mem, NULL, path, cfg, err, out);
@@ -1676,10 +1727,18 @@ TDB_PRIVATE int tdbStoreOpenVfs(TdbMem *mem, TdbVfs *vfs, const char *path,
   rc = s->vfs->open_file(s->vfs, lock_path, TDB_VFS_WRITE | TDB_VFS_CREATE, &s->lock_file,
                          &verr);
   if (rc == TDB_OK) rc = s->lock_file->methods->lock_file(s->lock_file, &verr);
+  if (rc == TDB_OK) tdbStoreLockWritePid(s);
   if (rc != TDB_OK) {
     if (rc == TDB_BUSY) {
-      rc = tdbErrSet(err, TDB_BUSY, NULL,
-                     "database \"%s\" is in use by another connection or process", path);
+      long pid = tdbStoreLockReadPid(s);
+      if (pid > 0 && pid != tdbVfsProcessId()) {
+        rc = tdbErrSet(err, TDB_BUSY, NULL, "database \"%s\" is open in another process (pid %ld)",
+                       path, pid);
+      } else {
+        rc = tdbErrSet(err, TDB_BUSY, NULL,
+                       "database \"%s\" is open in another process or through another "
+                       "handle of this one", path);
+      }
     } else {
       rc = tdbErrFromVfs(err, rc == TDB_NOTFOUND ? TDB_CANTOPEN : rc, &verr,
                          "open database");

@@ -98,7 +98,18 @@ TDB_PRIVATE int tdbStoreIterWith(TdbStore *s, uint64_t as_of, struct TdbMemtable
 ** their history lives in the history keyspace). */
 TDB_PRIVATE void tdbStoreSetLatestKeyspace(TdbStore *s, int first_byte);
 /* Pin the head as a reader's snapshot (*epoch gets it) / release it. */
-TDB_PRIVATE int tdbStorePinSnapshot(TdbStore *s, uint64_t *epoch);
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbStorePinSnapshot(TdbStore *s, uint64_t *epoch);
+/* Watch the keys whose first byte is `first_byte`: the store remembers the
+** latest epoch whose batch wrote one of them (the SQL catalog and
+** statistics, so that connections sharing the store notice schema changes).
+** Call before the store is shared by threads: commits read the set without
+** the mutex. */
+TDB_PRIVATE void tdbStoreWatchKeyspace(TdbStore *s, int first_byte);
+/* tdbStorePinSnapshot that also returns, atomically with the pin, the latest
+** epoch <= *epoch that wrote a watched key (0: none since the store opened;
+** watch NULL: not wanted). Two pins with the same *watch see the same
+** watched keys. */
+TDB_PRIVATE int tdbStorePinSnapshotWatch(TdbStore *s, uint64_t *epoch, uint64_t *watch);
 TDB_PRIVATE void tdbStoreUnpinSnapshot(TdbStore *s, uint64_t epoch);
 
 /* Flush the memtable; compact until no level is over budget. */

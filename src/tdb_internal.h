@@ -88,6 +88,9 @@
 #ifndef TDB_L0_STOP_FILES
 #define TDB_L0_STOP_FILES 12                       /* writers wait for compaction */
 #endif
+#ifndef TDB_DEFAULT_BUSY_TIMEOUT_MS   /* wait for another connection's write lock */
+#define TDB_DEFAULT_BUSY_TIMEOUT_MS 5000
+#endif
 #ifndef TDB_DEFAULT_RECURSION_LIMIT
 #define TDB_DEFAULT_RECURSION_LIMIT 1000000
 #endif

@@ -64,7 +64,7 @@ TDB_API int tdb_libversion_number(void);
 #define TDB_ERROR       1   /* SQL error or generic failure (see sqlstate) */
 #define TDB_INTERNAL    2   /* a bug in TensorDB: please report it */
 #define TDB_NOMEM       3   /* an allocation failed */
-#define TDB_BUSY        4   /* the database is locked by another process */
+#define TDB_BUSY        4   /* a lock is held by another connection or process */
 #define TDB_CORRUPT     5   /* a file failed a checksum or format check */
 #define TDB_IOERR       6   /* an operating-system I/O call failed */
 #define TDB_FULL        7   /* the disk is full */
@@ -165,6 +165,10 @@ typedef struct tdb_config {
   /* Diagnostics: recovery notes, corruption reports. NULL = silent. */
   void (*log_fn)(void *ctx, int level, const char *message);
   void *log_ctx;
+  /* Concurrency (docs/sql.md "Concurrency"): how long a write waits for the
+  ** write lock that another connection of the process holds, in ms, before
+  ** it fails with TDB_BUSY: 5000 (0: do not wait). */
+  int busy_timeout_ms;
 } tdb_config;
 
 #define TDB_CONFIG_VERSION 1
@@ -180,7 +184,13 @@ typedef struct tdb_stmt tdb_stmt;
 /* Open the database at `path` (":memory:" for a private in-memory database)
 ** with `config` (NULL for defaults). On success *out is the connection; on
 ** failure *out is still set when memory allowed, so that tdb_errmsg(*out)
-** can explain, and must be closed with tdb_close(). */
+** can explain, and must be closed with tdb_close().
+**
+** Several connections of one process to one path share the database (the
+** first one's storage knobs and allocator serve them all, until the last is
+** closed); each connection must be used by one thread at a time. Another
+** process that has the database open makes tdb_open fail with TDB_BUSY.
+** docs/sql.md "Concurrency" has the rules (write lock, 40001 conflicts). */
 TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out);
 
 /* Close a connection and every statement it still has. NULL is a no-op. */

@@ -58,6 +58,13 @@ typedef struct TdbThread {
 /* ---- mutex ----------------------------------------------------------------
 ** A non-recursive mutex. Init returns TDB_OK, or TDB_NOMEM when the system
 ** lacks resources. Destroy an unlocked mutex only. */
+#if TDB_THREADS
+#define TDB_MUTEX_STATIC_INIT { PTHREAD_MUTEX_INITIALIZER }
+#else
+#define TDB_MUTEX_STATIC_INIT { 0 }
+#endif
+/* A mutex of static storage is initialized with TDB_MUTEX_STATIC_INIT
+** instead (never destroyed); the process-wide store registry uses one. */
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbMutexInit(TdbMutex *m);
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbMutexDestroy(TdbMutex *m);
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbMutexLock(TdbMutex *m);

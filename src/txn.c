@@ -143,6 +143,7 @@ static void tdbTxnEnd(tdb *db) {
   tdbMemtableUnref(txn->overlay);
   tdbStoreUnpinSnapshot(db->store, txn->snapshot);
   memset(txn, 0, sizeof *txn);
+  tdbShareWriteUnlock(db); /* if its first write took it */
 }
 
 /* Is a statement other than `self` in the middle of returning rows? */
@@ -160,9 +161,10 @@ static int tdbTxnOtherReader(tdb *db, const tdb_stmt *self) {
 static int tdbTxnReloadCatalog(tdb *db) {
   TdbCatalog fresh;
   uint64_t version = db->catalog.version;
-  TdbMemtable *pending = db->txn.active ? db->txn.overlay : NULL;
-  uint64_t as_of = db->txn.active ? db->txn.snapshot : 0;
+  TdbMemtable *pending = db->txn.overlay;
+  uint64_t as_of = db->txn.snapshot;
   int rc;
+  if (!db->txn.active) return tdbShareLoadCatalog(db); /* the head's */
   tdbCatalogInit(&fresh, &db->mem);
   rc = tdbCatalogLoadAt(&fresh, db->store, as_of, pending, &db->err);
   if (rc == TDB_OK) rc = tdbStatsLoadAt(&fresh, db->store, as_of, pending, &db->err);
@@ -184,7 +186,10 @@ static int tdbTxnBegin(tdb_stmt *st) {
                      "cannot BEGIN: a transaction is already open (COMMIT or ROLLBACK it first)");
   }
   memset(txn, 0, sizeof *txn);
-  if (tdbStorePinSnapshot(db->store, &txn->snapshot) != TDB_OK) return tdbErrNoMem(&db->err);
+  /* the statement's snapshot (its catalog is the one loaded for it) becomes
+  ** the transaction's, pin and all */
+  txn->snapshot = st->exec.snapshot;
+  st->pinned = 0;
   tdbBatchInit(&txn->pending, &db->mem);
   txn->cvt = st->exec.cvt; /* the statement time of BEGIN */
   txn->active = 1;
@@ -198,6 +203,12 @@ static int tdbTxnCommit(tdb_stmt *st) {
   if (!txn->active) {
     return tdbErrSet(&db->err, TDB_ERROR_TXN, TDB_SQLSTATE_NO_TXN,
                      "cannot COMMIT: there is no transaction (BEGIN starts one)");
+  }
+  if (txn->doomed) { /* a write failed with a conflict: nothing can commit */
+    tdbTxnEnd(db);
+    return tdbErrSet(&db->err, TDB_CONFLICT, TDB_SQLSTATE_SERIALIZATION,
+                     "could not serialize access: the transaction met a write conflict "
+                     "earlier and was rolled back; retry it");
   }
   if (txn->wrote) rc = tdbStoreWrite(db->store, &txn->pending, NULL, &db->err);
   undo_ddl = rc != TDB_OK && txn->ddl > 0;

@@ -21,9 +21,12 @@
 ** from the snapshot plus what stays pending.
 **
 ** One connection writes at a time (the store has one database-wide head):
-** while a transaction holds pending writes nothing else commits through
-** this connection, so the snapshot is the head and the overlay's versions
-** sit on top of it.
+** the first write statement of a transaction takes the database write lock
+** (dbshare.h), which fails with a serialization conflict (40001, the
+** transaction is then doomed) when another connection committed after the
+** snapshot. From then on nothing else commits, so the snapshot is the head
+** and the overlay's versions sit on top of it; COMMIT or ROLLBACK releases
+** the lock.
 */
 #ifndef TDB_TXN_H
 #define TDB_TXN_H
@@ -40,6 +43,7 @@ typedef struct TdbSavepoint {
 
 typedef struct TdbTxn {
   int active;            /* between BEGIN and COMMIT / ROLLBACK */
+  int doomed;            /* a write met a serialization conflict: COMMIT rolls back */
   uint64_t snapshot;     /* head at BEGIN, pinned in the store */
   int64_t cvt;           /* current valid time, frozen at BEGIN */
   TdbBatch pending;      /* the successful statements' writes, in order */

@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 /* The text of errno value e into buf (always NUL-terminated). */
 static void tdbVfsErrnoText(int e, char *buf, size_t cap) {
@@ -115,4 +118,12 @@ TDB_PRIVATE int tdbVfsReadExact(TdbVfsFile *f, uint64_t offset, void *buf,
                         offset > INT64_MAX ? -1 : (int64_t)offset, 0, why);
   }
   return TDB_OK;
+}
+
+TDB_PRIVATE long tdbVfsProcessId(void) {
+#if defined(__unix__) || defined(__APPLE__)
+  return (long)getpid();
+#else
+  return 0;
+#endif
 }

@@ -210,6 +210,9 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbVfsErrSetPair(TdbVfsErr *err, int rc,
 ** "a//c" -> 1. Trailing separators of `path` are ignored. */
 TDB_PRIVATE TDB_MAYBE_UNUSED size_t tdbVfsDirLen(const char *path);
 
+/* The id of the calling process (getpid), or 0 where there is none. */
+TDB_PRIVATE TDB_MAYBE_UNUSED long tdbVfsProcessId(void);
+
 /* Close f (NULL is a no-op). */
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbVfsClose(TdbVfsFile *f);
 
