@@ -521,6 +521,15 @@ static void testSharing(void) {
   EXEC_OK(c2, "BEGIN; INSERT INTO r VALUES (4); COMMIT");
   EXEC_OK(c1, "INSERT INTO r VALUES (5)");
   CHECK_STR(sqlRows(c2, "SELECT count(DISTINCT _rowid), count(*) FROM r"), "5|5");
+  /* a scheduled change written by one connection: the other's default reads
+  ** of that table stop trusting its current rows (temporal_session.c) */
+  EXEC_OK(c1, "CREATE TABLE p (id INT PRIMARY KEY, v TEXT); INSERT INTO p VALUES (1, 'now')");
+  CHECK_STR(sqlRows(c2, "SELECT v FROM p"), "now");
+  EXEC_OK(c1, "UPDATE p FOR PORTION OF APPLICATION_TIME FROM '2999-01-01T00:00:00Z' TO NULL "
+              "SET v = 'later'");
+  CHECK_STR(sqlRows(c2, "SELECT v FROM p"), "now");
+  CHECK_STR(sqlRows(c2, "SELECT v FROM p VALID AT '2999-06-01T00:00:00Z'"), "later");
+  EXEC_FAILS(c2, "INSERT INTO p VALUES (1, 'dup')", "23505");
   /* a read-only connection shares it and cannot write; a read-write one
   ** cannot share a database the process opened read-only */
   ro = openPath(path, 5000, 1);
