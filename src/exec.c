@@ -10,6 +10,7 @@
 #include "hashset.h"
 #include "interval.h"
 #include "keycodec.h"
+#include "normkey.h"
 #include "rowcodec.h"
 #include "rows.h"
 #include "window.h"
@@ -1318,7 +1319,16 @@ static void tdbMergeSort(TdbSortCtx *sc, size_t *order, size_t *tmp, size_t n) {
 TDB_PRIVATE int tdbRowSetSort(TdbExec *ex, const TdbRowSet *rows, const TdbSortKey *keys,
                               int nkeys, size_t *order) {
   TdbSortCtx sc;
-  size_t *tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (rows->nrows + 1)), i;
+  TdbNormKeys nk;
+  size_t *tmp, i;
+  int rc = tdbNormKeysBuild(ex->mem, rows, keys, nkeys, &nk);
+  if (rc == TDB_OK) { /* fixed-width typed keys: the radix sort (normkey.h) */
+    rc = tdbNormKeysSort(ex->mem, &nk, order);
+    tdbNormKeysFree(ex->mem, &nk);
+    return rc == TDB_OK ? TDB_OK : tdbErrNoMem(ex->err);
+  }
+  if (rc == TDB_NOMEM) return tdbErrNoMem(ex->err);
+  tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (rows->nrows + 1));
   if (!tmp) return tdbErrNoMem(ex->err);
   for (i = 0; i < rows->nrows; i++) order[i] = i;
   sc.keys = keys;

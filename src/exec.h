@@ -130,7 +130,8 @@ struct TdbPlan {
   TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
   TdbExprList *in_values; /* IN: the values (borrowed) */
   uint8_t *needed;      /* per scan column (the table's, then its pseudo-
-                        ** columns): read by the query (NULL: all) */
+                        ** columns): read by the query (NULL: all);
+                        ** WINDOW: per child column, kept (NULL: all) */
   /* SCAN through the history (exec_history.c): the reference's temporal
   ** selections (borrowed from the AST), or NULL for a current-state read;
   ** `history` 1 makes even a default read go there (it needs a system-time

@@ -38,6 +38,7 @@
 #include "window.h"
 #include "agg.h"
 #include "binder.h"
+#include "normkey.h"
 
 #include <math.h>
 
@@ -85,7 +86,9 @@ typedef struct TdbWindowState {
   int ncalls;
   TdbWinCall *calls;
   int nin;              /* child columns */
-  int base;             /* first evaluated column: nin + calls */
+  int *map;             /* per child column: its row column, or -1 (not kept) */
+  int res;              /* first result column: the kept child columns before */
+  int base;             /* first evaluated column: res + calls */
   TdbRowSet rows;
   size_t *order;        /* sorted row numbers of the window being computed */
   size_t *peer_lo, *peer_hi;  /* per sorted position: its peer group [lo, hi) */
@@ -103,6 +106,7 @@ static void tdbWindowStateFree(TdbMem *mem, TdbWindowState *s) {
     tdbMemFree(mem, s->calls[c].keycols);
   }
   tdbMemFree(mem, s->calls);
+  tdbMemFree(mem, s->map);
   tdbRowSetFree(&s->rows, mem);
   tdbMemFree(mem, s->order);
   tdbMemFree(mem, s->peer_lo);
@@ -168,14 +172,48 @@ done:
   return rc;
 }
 
-/* The row column holding the value of e: the child's column when e reads
-** one as it is, else a new evaluated column (*next, which advances). */
-static int tdbWinColumn(const TdbWindowState *s, const TdbExpr *e, int *next) {
+/* The child column e reads as it is, or -1. */
+static int tdbWinDirect(const TdbWindowState *s, const TdbExpr *e) {
   if (((e->kind == TDB_EXPR_COLUMN && e->depth == 0) || e->kind == TDB_EXPR_AGGREF) &&
       e->column >= 0 && e->column < s->nin) {
     return e->column;
   }
-  return (*next)++;
+  return -1;
+}
+
+/* The row column holding the value of e: the (kept) child's column when e
+** reads one as it is, else a new evaluated column (*next, which advances). */
+static int tdbWinColumn(const TdbWindowState *s, const TdbExpr *e, int *next) {
+  int c = tdbWinDirect(s, e);
+  return c >= 0 ? s->map[c] : (*next)++;
+}
+
+/* Lay out the rows: the child columns the query reads (p->needed) and those
+** the calls read in place, compacted, then one result per call (s->res). */
+static int tdbWinLayout(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
+  int c, k, col = 0;
+  s->map = tdbMemAlloc(ex->mem, sizeof(int) * (size_t)(s->nin + 1));
+  if (!s->map) return tdbErrNoMem(ex->err);
+  for (c = 0; c < s->nin; c++) s->map[c] = !p->needed || p->needed[c] ? 0 : -1;
+  for (c = 0; c < p->nwins; c++) {
+    const TdbExpr *e = p->wins[c];
+    const TdbExprList *l[3];
+    int j, d;
+    l[0] = e->over->partition_by;
+    l[1] = e->over->order_by;
+    l[2] = e->star ? NULL : e->list;
+    for (j = 0; j < 3; j++) {
+      for (k = 0; l[j] && k < l[j]->n; k++) {
+        if ((d = tdbWinDirect(s, l[j]->items[k].expr)) >= 0) s->map[d] = 0;
+      }
+    }
+    if (e->filter && (d = tdbWinDirect(s, e->filter)) >= 0) s->map[d] = 0;
+  }
+  for (c = 0; c < s->nin; c++) {
+    if (s->map[c] == 0) s->map[c] = col++;
+  }
+  s->res = col;
+  return TDB_OK;
 }
 
 TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
@@ -193,7 +231,9 @@ TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) 
     tdbValueSetNull(&s->calls[c].start_off);
     tdbValueSetNull(&s->calls[c].end_off);
   }
-  col = s->base = s->nin + p->nwins;
+  rc = tdbWinLayout(ex, p, s);
+  if (rc != TDB_OK) return rc;
+  col = s->base = s->res + p->nwins;
   for (c = 0; c < p->nwins && rc == TDB_OK; c++) {
     TdbWinCall *call = &s->calls[c];
     const TdbExpr *e = p->wins[c];
@@ -289,7 +329,8 @@ static int tdbWinMaterialize(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
       TdbValue *row = tdbRowSetAdd(&s->rows, ex->mem);
       if (!row) return tdbErrNoMem(ex->err);
       for (c = 0; c < s->nin; c++) {
-        if (tdbValueCopy(ex->mem, &row[c], &b->col[c][sel[i]]) != TDB_OK) {
+        if (s->map[c] >= 0 &&
+            tdbValueCopy(ex->mem, &row[s->map[c]], &b->col[c][sel[i]]) != TDB_OK) {
           return tdbErrNoMem(ex->err);
         }
       }
@@ -436,7 +477,7 @@ static int tdbWinFrame(const TdbWinPart *pt, size_t i, size_t *fs, size_t *fe) {
 
 /* Store v (copied) as the call's result in the row at position i. */
 static int tdbWinSet(const TdbWinPart *pt, size_t i, int callidx, const TdbValue *v) {
-  TdbValue *dst = &tdbWinRow(pt, i)[pt->s->nin + callidx];
+  TdbValue *dst = &tdbWinRow(pt, i)[pt->s->res + callidx];
   tdbValueClear(pt->ex->mem, dst);
   return tdbValueCopy(pt->ex->mem, dst, v) == TDB_OK ? TDB_OK : tdbErrNoMem(pt->ex->err);
 }
@@ -654,36 +695,58 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
 }
 
 /* Sort by the window of call `leader` and compute every call sharing it. */
+/* Are sorted positions i and j equal on the partition keys (`order` 0) or
+** on the order keys (1)? With normalized keys (nk) a comparison of words,
+** else of the values. */
+static int tdbWinKeysEqual(TdbExec *ex, const TdbWindowState *s, const TdbWinCall *lc,
+                           const TdbNormKeys *nk, int order, size_t i, size_t j, int *failed) {
+  if (nk) {
+    /* the partition keys are the first np; rows equal on all keys whose
+    ** partitions are equal are equal on the order keys */
+    return tdbNormKeysEqual(nk, i, j, order ? lc->np + lc->no : lc->np);
+  }
+  return tdbSortKeysCompare(ex->err, tdbRowSetRow(&s->rows, s->order[i]),
+                            tdbRowSetRow(&s->rows, s->order[j]), lc->keys + (order ? lc->np : 0),
+                            order ? lc->no : lc->np, failed) == 0;
+}
+
 static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
   const TdbWinCall *lc = &s->calls[leader];
   size_t n = s->rows.nrows, i, ps;
   int failed = 0, rc, c;
-  rc = tdbRowSetSort(ex, &s->rows, lc->keys, lc->np + lc->no, s->order);
-  if (rc != TDB_OK) return rc;
-  for (ps = 0; ps < n;) {
+  TdbNormKeys nkeys, *nk = NULL;
+  /* fixed-width typed keys sort by radix and compare as words (normkey.h) */
+  rc = tdbNormKeysBuild(ex->mem, &s->rows, lc->keys, lc->np + lc->no, &nkeys);
+  if (rc == TDB_OK) {
+    nk = &nkeys;
+    if (tdbNormKeysSort(ex->mem, nk, s->order) != TDB_OK) rc = TDB_NOMEM;
+  } else if (rc == TDB_NOTFOUND) {
+    rc = tdbRowSetSort(ex, &s->rows, lc->keys, lc->np + lc->no, s->order);
+  }
+  if (rc == TDB_NOMEM) rc = tdbErrNoMem(ex->err);
+  for (ps = 0; ps < n && rc == TDB_OK;) {
     TdbWinPart pt;
     size_t pe = ps + 1;
-    const TdbValue *first = tdbRowSetRow(&s->rows, s->order[ps]);
-    while (pe < n && tdbSortKeysCompare(ex->err, first, tdbRowSetRow(&s->rows, s->order[pe]),
-                                        lc->keys, lc->np, &failed) == 0 && !failed) {
-      pe++;
+    while (pe < n && tdbWinKeysEqual(ex, s, lc, nk, 0, ps, pe, &failed) && !failed) pe++;
+    if (failed) {
+      rc = TDB_ERROR_DATA;
+      break;
     }
-    if (failed) return TDB_ERROR_DATA;
     /* peer groups: rows equal on the order keys */
     for (i = ps; i < pe;) {
       size_t j = i + 1, k;
-      const TdbValue *ri = tdbRowSetRow(&s->rows, s->order[i]);
-      while (j < pe && tdbSortKeysCompare(ex->err, ri, tdbRowSetRow(&s->rows, s->order[j]),
-                                          lc->keys + lc->np, lc->no, &failed) == 0 && !failed) {
-        j++;
+      while (j < pe && tdbWinKeysEqual(ex, s, lc, nk, 1, i, j, &failed) && !failed) j++;
+      if (failed) {
+        rc = TDB_ERROR_DATA;
+        break;
       }
-      if (failed) return TDB_ERROR_DATA;
       for (k = i; k < j; k++) {
         s->peer_lo[k] = i;
         s->peer_hi[k] = j;
       }
       i = j;
     }
+    if (rc != TDB_OK) break;
     pt.ex = ex;
     pt.s = s;
     pt.ps = ps;
@@ -697,15 +760,15 @@ static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
       while (pt.nn_lo < pe && TDB_VALUE_IS_NULL(&tdbRowSetRow(&s->rows, s->order[pt.nn_lo])[col])) pt.nn_lo++;
       while (pt.nn_hi > pt.nn_lo && TDB_VALUE_IS_NULL(&tdbRowSetRow(&s->rows, s->order[pt.nn_hi - 1])[col])) pt.nn_hi--;
     }
-    for (c = leader; c < s->ncalls; c++) {
+    for (c = leader; c < s->ncalls && rc == TDB_OK; c++) {
       if (s->calls[c].leader != leader) continue;
       pt.call = &s->calls[c];
       rc = pt.call->is_agg ? tdbWinAggregate(&pt, c) : tdbWinValueFunc(&pt, c);
-      if (rc != TDB_OK) return rc;
     }
     ps = pe;
   }
-  return TDB_OK;
+  if (nk) tdbNormKeysFree(ex->mem, nk);
+  return rc;
 }
 
 static int tdbWinBuild(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
@@ -733,7 +796,28 @@ TDB_PRIVATE int tdbWindowNext(TdbExec *ex, TdbPlan *p) {
     rc = tdbWinBuild(ex, p, s);
     if (rc != TDB_OK) return rc;
   }
-  tdbRowSetEmit(&s->rows, s->order, &s->pos, out, p->ncols);
+  /* the rows in sorted order, borrowed: [child columns | results]; a
+  ** child column the query does not read is NULL */
+  out->n = 0;
+  out->sel = NULL;
+  while (s->pos < s->rows.nrows && out->n < TDB_CHUNK_ROWS) {
+    const TdbValue *row = tdbRowSetRow(&s->rows, s->order[s->pos]);
+    int c;
+    for (c = 0; c < s->nin; c++) {
+      if (s->map[c] >= 0) {
+        out->col[c][out->n] = row[s->map[c]];
+        out->col[c][out->n].owned = 0;
+      } else {
+        tdbValueSetNull(&out->col[c][out->n]);
+      }
+    }
+    for (c = 0; c < s->ncalls; c++) {
+      out->col[s->nin + c][out->n] = row[s->res + c];
+      out->col[s->nin + c][out->n].owned = 0;
+    }
+    out->n++;
+    s->pos++;
+  }
   return TDB_OK;
 }
 

@@ -396,6 +396,23 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   return mask;
 }
 
+/* The columns of s's FROM row (all its items) that s reads, as a mask over
+** its nsource_cols columns (NULL: all, or out of memory). The WINDOW of an
+** ungrouped query keeps only these of its input rows. */
+static uint8_t *tdbUsedScope(TdbPlanner *pl, const TdbSelect *s) {
+  TdbUsed u;
+  u.width = s->nsource_cols;
+  u.all = 0;
+  u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
+  if (!u.mark) return NULL;
+  tdbUsedSelect(s, 0, &u);
+  if (u.all) {
+    tdbMemFree(pl->mem, u.mark);
+    return NULL;
+  }
+  return u.mark;
+}
+
 /* Plan the subqueries of every expression in a list. */
 static int tdbPlanListSubqueries(TdbPlanner *pl, TdbExprList *l) {
   int i, rc;
@@ -601,6 +618,9 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     if (!p) goto nomem;
     p->nwins = s->nwins;
     p->wins = s->wins;
+    /* ungrouped: the input is the FROM row, of which the query may read few
+    ** columns (a table's pseudo-columns, say): the operator keeps those */
+    if (!s->grouped && cur->ncols == s->nsource_cols) p->needed = tdbUsedScope(pl, s);
     p->est_cost = cur->est_cost + cur->est_rows * 3;
     cur = p;
   }
