@@ -87,11 +87,18 @@ typedef struct TdbWindowState {
   TdbWinCall *calls;
   int nin;              /* child columns */
   int *map;             /* per child column: its row column, or -1 (not kept) */
-  int res;              /* first result column: the kept child columns before */
-  int base;             /* first evaluated column: res + calls */
+  const uint8_t *emit;  /* per child column: read above (emitted), NULL: all */
+  int base;             /* first evaluated column: the kept child columns before */
+  TdbValue **res;       /* per call: its results (owned), by sorted position
+                        ** for the calls of the last window sorted (the
+                        ** order of emission), else by row number */
+  int last;             /* the leader of the last window sorted */
   TdbRowSet rows;
   size_t *order;        /* sorted row numbers of the window being computed */
-  size_t *peer_lo, *peer_hi;  /* per sorted position: its peer group [lo, hi) */
+  size_t *peer_lo, *peer_hi;  /* per sorted position of the partition being
+                              ** computed (from its start): its peer group
+                              ** [lo, hi), as sorted positions */
+  size_t peer_cap;            /* entries of peer_lo and peer_hi */
   size_t pos;           /* next row to emit */
   int built;
 } TdbWindowState;
@@ -105,6 +112,12 @@ static void tdbWindowStateFree(TdbMem *mem, TdbWindowState *s) {
     tdbMemFree(mem, s->calls[c].keys);
     tdbMemFree(mem, s->calls[c].keycols);
   }
+  for (c = 0; s->res && c < s->ncalls; c++) {
+    size_t i;
+    for (i = 0; s->res[c] && i < s->rows.nrows; i++) tdbValueClear(mem, &s->res[c][i]);
+    tdbMemFree(mem, s->res[c]);
+  }
+  tdbMemFree(mem, s->res);
   tdbMemFree(mem, s->calls);
   tdbMemFree(mem, s->map);
   tdbRowSetFree(&s->rows, mem);
@@ -188,8 +201,9 @@ static int tdbWinColumn(const TdbWindowState *s, const TdbExpr *e, int *next) {
   return c >= 0 ? s->map[c] : (*next)++;
 }
 
-/* Lay out the rows: the child columns the query reads (p->needed) and those
-** the calls read in place, compacted, then one result per call (s->res). */
+/* Lay out the rows: the child columns read above the operator (p->needed)
+** and those the calls read in place, compacted; the evaluated columns
+** follow (s->base). */
 static int tdbWinLayout(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
   int c, k, col = 0;
   s->map = tdbMemAlloc(ex->mem, sizeof(int) * (size_t)(s->nin + 1));
@@ -212,7 +226,8 @@ static int tdbWinLayout(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
   for (c = 0; c < s->nin; c++) {
     if (s->map[c] == 0) s->map[c] = col++;
   }
-  s->res = col;
+  s->base = col;
+  s->emit = p->needed;
   return TDB_OK;
 }
 
@@ -233,7 +248,7 @@ TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) 
   }
   rc = tdbWinLayout(ex, p, s);
   if (rc != TDB_OK) return rc;
-  col = s->base = s->res + p->nwins;
+  col = s->base;
   for (c = 0; c < p->nwins && rc == TDB_OK; c++) {
     TdbWinCall *call = &s->calls[c];
     const TdbExpr *e = p->wins[c];
@@ -376,6 +391,20 @@ static TdbValue *tdbWinRow(const TdbWinPart *pt, size_t pos) {
   return tdbRowSetRow(&pt->s->rows, pt->s->order[pos]);
 }
 
+/* The result slot of call `callidx` for the row at sorted position pos. */
+static TdbValue *tdbWinResult(const TdbWinPart *pt, size_t pos, int callidx) {
+  const TdbWindowState *s = pt->s;
+  return &s->res[callidx][s->calls[callidx].leader == s->last ? pos : s->order[pos]];
+}
+
+/* The peer group [lo, hi) of sorted position i of the partition. */
+static size_t tdbWinPeerLo(const TdbWinPart *pt, size_t i) {
+  return pt->s->peer_lo[i - pt->ps];
+}
+static size_t tdbWinPeerHi(const TdbWinPart *pt, size_t i) {
+  return pt->s->peer_hi[i - pt->ps];
+}
+
 /* key +/- offset, toward PRECEDING (toward = -1) or FOLLOWING (+1) rows in
 ** the sort direction; an INTEGER result that overflows becomes an infinite
 ** REAL (every row is within the bound). */
@@ -427,7 +456,6 @@ static int tdbWinSearch(const TdbWinPart *pt, const TdbValue *bound, int strict,
 static int tdbWinBound(const TdbWinPart *pt, size_t i, int kind, const TdbValue *off,
                        int is_end, size_t *out) {
   const TdbWinCall *call = pt->call;
-  TdbWindowState *s = pt->s;
   switch (kind) {
     case TDB_BOUND_UNBOUNDED_PRECEDING:
       *out = pt->ps;
@@ -437,7 +465,7 @@ static int tdbWinBound(const TdbWinPart *pt, size_t i, int kind, const TdbValue 
       return TDB_OK;
     case TDB_BOUND_CURRENT_ROW:
       if (call->units == TDB_FRAME_ROWS) *out = is_end ? i + 1 : i;
-      else *out = is_end ? s->peer_hi[i] : s->peer_lo[i];
+      else *out = is_end ? tdbWinPeerHi(pt, i) : tdbWinPeerLo(pt, i);
       return TDB_OK;
     default:
       break;
@@ -456,7 +484,7 @@ static int tdbWinBound(const TdbWinPart *pt, size_t i, int kind, const TdbValue 
     TdbValue bound;
     int rc;
     if (TDB_VALUE_IS_NULL(key)) { /* a NULL key's frame is its NULL peers */
-      *out = is_end ? s->peer_hi[i] : s->peer_lo[i];
+      *out = is_end ? tdbWinPeerHi(pt, i) : tdbWinPeerLo(pt, i);
       return TDB_OK;
     }
     rc = tdbWinShift(pt, key, off, kind == TDB_BOUND_PRECEDING ? -1 : 1, &bound);
@@ -477,7 +505,7 @@ static int tdbWinFrame(const TdbWinPart *pt, size_t i, size_t *fs, size_t *fe) {
 
 /* Store v (copied) as the call's result in the row at position i. */
 static int tdbWinSet(const TdbWinPart *pt, size_t i, int callidx, const TdbValue *v) {
-  TdbValue *dst = &tdbWinRow(pt, i)[pt->s->res + callidx];
+  TdbValue *dst = tdbWinResult(pt, i, callidx);
   tdbValueClear(pt->ex->mem, dst);
   return tdbValueCopy(pt->ex->mem, dst, v) == TDB_OK ? TDB_OK : tdbErrNoMem(pt->ex->err);
 }
@@ -536,6 +564,59 @@ static int tdbWinAggregateBackwards(const TdbWinPart *pt, int callidx) {
   return rc;
 }
 
+/* The typed fast path of running aggregates: count(*), count, sum, min and
+** max without FILTER over a frame from UNBOUNDED PRECEDING to CURRENT ROW
+** (ROWS: the row, RANGE: its last peer) or UNBOUNDED FOLLOWING, whose
+** argument is INTEGER (or NULL) in the whole partition. One int64
+** accumulator walks the partition once and each result is an INTEGER
+** written in place. *done is 0 when the call or its values do not fit (a
+** non-INTEGER argument, a sum that overflows): the generic walk then
+** computes the partition, with its errors, overwriting what was written. */
+static void tdbWinRunningInt(const TdbWinPart *pt, int callidx, int *done) {
+  const TdbWinCall *c = pt->call;
+  int kind = c->kind, argcol = c->na > 0 ? c->argcols[0] : -1;
+  int64_t count = 0, acc = 0;
+  size_t i, j = pt->ps, fe;
+  *done = 0;
+  if (c->filtercol >= 0 || c->start_kind != TDB_BOUND_UNBOUNDED_PRECEDING ||
+      (c->end_kind != TDB_BOUND_CURRENT_ROW && c->end_kind != TDB_BOUND_UNBOUNDED_FOLLOWING)) {
+    return;
+  }
+  if (kind != TDB_AGG_COUNT_STAR && (c->na != 1 || (kind != TDB_AGG_COUNT && kind != TDB_AGG_SUM &&
+                                                    kind != TDB_AGG_MIN && kind != TDB_AGG_MAX))) {
+    return;
+  }
+  for (i = pt->ps; i < pt->pe; i++) {
+    TdbValue *dst;
+    fe = c->end_kind == TDB_BOUND_UNBOUNDED_FOLLOWING ? pt->pe
+         : c->units == TDB_FRAME_ROWS                 ? i + 1
+                                                      : tdbWinPeerHi(pt, i);
+    for (; j < fe; j++) { /* rows enter the frame */
+      const TdbValue *v;
+      if (kind == TDB_AGG_COUNT_STAR) {
+        count++;
+        continue;
+      }
+      v = &tdbWinRow(pt, j)[argcol];
+      if (v->type == TDB_TYPE_NULL) continue;
+      if (v->type != TDB_TYPE_INTEGER) return;
+      if (kind == TDB_AGG_SUM) {
+        if (tdbAddInt(acc, v->u.i, &acc) != 0) return;
+      } else if (kind == TDB_AGG_MIN) {
+        if (count == 0 || v->u.i < acc) acc = v->u.i;
+      } else if (kind == TDB_AGG_MAX) {
+        if (count == 0 || v->u.i > acc) acc = v->u.i;
+      }
+      count++;
+    }
+    dst = tdbWinResult(pt, i, callidx);
+    tdbValueClear(pt->ex->mem, dst);
+    if (kind == TDB_AGG_COUNT_STAR || kind == TDB_AGG_COUNT) tdbValueSetInt(dst, count);
+    else if (count > 0) tdbValueSetInt(dst, acc);
+  }
+  *done = 1;
+}
+
 static int tdbWinAggregate(const TdbWinPart *pt, int callidx) {
   TdbExec *ex = pt->ex;
   TdbEvalCtx ctx;
@@ -543,7 +624,9 @@ static int tdbWinAggregate(const TdbWinPart *pt, int callidx) {
   TdbValue result;
   size_t i, j, cur_fs = pt->ps, cur_fe = pt->ps, prev_fs = 0, prev_fe = 0;
   int rc = TDB_OK, have_prev = 0, invertible = tdbAggInvertible(pt->call->kind);
-  int kind = pt->call->kind;
+  int kind = pt->call->kind, done;
+  tdbWinRunningInt(pt, callidx, &done);
+  if (done) return TDB_OK;
   if (!invertible && pt->call->end_kind == TDB_BOUND_UNBOUNDED_FOLLOWING &&
       pt->call->start_kind != TDB_BOUND_UNBOUNDED_PRECEDING &&
       (kind == TDB_AGG_MIN || kind == TDB_AGG_MAX || kind == TDB_AGG_APPROX_COUNT_DISTINCT)) {
@@ -603,7 +686,6 @@ static int tdbWinIntArg(const TdbWinPart *pt, const TdbValue *v, const char *fn,
 
 static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
   const TdbWinCall *c = pt->call;
-  TdbWindowState *s = pt->s;
   size_t n = pt->pe - pt->ps, i;
   int64_t dense = 0;
   int rc = TDB_OK;
@@ -616,22 +698,22 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
     int64_t k = 0;
     int isnull = 0;
     tdbValueSetNull(&v);
-    if (s->peer_lo[i] == i) dense++;
+    if (tdbWinPeerLo(pt, i) == i) dense++;
     switch (c->kind) {
       case TDB_WIN_ROW_NUMBER:
         tdbValueSetInt(&v, (int64_t)(i - pt->ps + 1));
         break;
       case TDB_WIN_RANK:
-        tdbValueSetInt(&v, (int64_t)(s->peer_lo[i] - pt->ps + 1));
+        tdbValueSetInt(&v, (int64_t)(tdbWinPeerLo(pt, i) - pt->ps + 1));
         break;
       case TDB_WIN_DENSE_RANK:
         tdbValueSetInt(&v, dense);
         break;
       case TDB_WIN_PERCENT_RANK:
-        tdbValueSetReal(&v, n > 1 ? (double)(s->peer_lo[i] - pt->ps) / (double)(n - 1) : 0.0);
+        tdbValueSetReal(&v, n > 1 ? (double)(tdbWinPeerLo(pt, i) - pt->ps) / (double)(n - 1) : 0.0);
         break;
       case TDB_WIN_CUME_DIST:
-        tdbValueSetReal(&v, (double)(s->peer_hi[i] - pt->ps) / (double)n);
+        tdbValueSetReal(&v, (double)(tdbWinPeerHi(pt, i) - pt->ps) / (double)n);
         break;
       case TDB_WIN_NTILE: {
         rc = tdbWinIntArg(pt, &row[c->argcols[0]], "ntile", &k, &isnull);
@@ -733,6 +815,20 @@ static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
       break;
     }
     /* peer groups: rows equal on the order keys */
+    if (pe - ps > s->peer_cap) {
+      void *lo = s->peer_lo, *hi = s->peer_hi;
+      size_t cap = s->peer_cap;
+      int bad = tdbMemGrow(ex->mem, &lo, &cap, pe - ps, sizeof(size_t));
+      s->peer_lo = lo;
+      cap = s->peer_cap;
+      bad = bad || tdbMemGrow(ex->mem, &hi, &cap, pe - ps, sizeof(size_t));
+      s->peer_hi = hi;
+      if (bad) {
+        rc = tdbErrNoMem(ex->err);
+        break;
+      }
+      s->peer_cap = cap;
+    }
     for (i = ps; i < pe;) {
       size_t j = i + 1, k;
       while (j < pe && tdbWinKeysEqual(ex, s, lc, nk, 1, i, j, &failed) && !failed) j++;
@@ -741,8 +837,8 @@ static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
         break;
       }
       for (k = i; k < j; k++) {
-        s->peer_lo[k] = i;
-        s->peer_hi[k] = j;
+        s->peer_lo[k - ps] = i;
+        s->peer_hi[k - ps] = j;
       }
       i = j;
     }
@@ -777,9 +873,15 @@ static int tdbWinBuild(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
   if (rc != TDB_OK) return rc;
   n = s->rows.nrows;
   s->order = tdbMemAlloc(ex->mem, sizeof(size_t) * (n + 1));
-  s->peer_lo = tdbMemAlloc(ex->mem, sizeof(size_t) * (n + 1));
-  s->peer_hi = tdbMemAlloc(ex->mem, sizeof(size_t) * (n + 1));
-  if (!s->order || !s->peer_lo || !s->peer_hi) return tdbErrNoMem(ex->err);
+  s->res = tdbMemAllocZero(ex->mem, sizeof(TdbValue *) * (size_t)(s->ncalls + 1));
+  if (!s->order || !s->res) return tdbErrNoMem(ex->err);
+  for (c = 0; c < s->ncalls; c++) {
+    size_t i;
+    s->res[c] = tdbMemAlloc(ex->mem, sizeof(TdbValue) * (n + 1));
+    if (!s->res[c]) return tdbErrNoMem(ex->err);
+    for (i = 0; i < n; i++) tdbValueSetNull(&s->res[c][i]);
+    if (s->calls[c].leader == c) s->last = c;
+  }
   for (c = 0; c < s->ncalls && rc == TDB_OK; c++) {
     if (s->calls[c].leader == c) rc = tdbWinComputeWindow(ex, s, c);
   }
@@ -797,22 +899,23 @@ TDB_PRIVATE int tdbWindowNext(TdbExec *ex, TdbPlan *p) {
     if (rc != TDB_OK) return rc;
   }
   /* the rows in sorted order, borrowed: [child columns | results]; a
-  ** child column the query does not read is NULL */
+  ** child column not read above is NULL */
   out->n = 0;
   out->sel = NULL;
   while (s->pos < s->rows.nrows && out->n < TDB_CHUNK_ROWS) {
-    const TdbValue *row = tdbRowSetRow(&s->rows, s->order[s->pos]);
+    size_t row = s->order[s->pos];
+    const TdbValue *rv = s->rows.ncols ? tdbRowSetRow(&s->rows, row) : NULL;
     int c;
     for (c = 0; c < s->nin; c++) {
-      if (s->map[c] >= 0) {
-        out->col[c][out->n] = row[s->map[c]];
+      if ((!s->emit || s->emit[c]) && s->map[c] >= 0) {
+        out->col[c][out->n] = rv[s->map[c]];
         out->col[c][out->n].owned = 0;
       } else {
         tdbValueSetNull(&out->col[c][out->n]);
       }
     }
     for (c = 0; c < s->ncalls; c++) {
-      out->col[s->nin + c][out->n] = row[s->res + c];
+      out->col[s->nin + c][out->n] = s->res[c][s->calls[c].leader == s->last ? s->pos : row];
       out->col[s->nin + c][out->n].owned = 0;
     }
     out->n++;

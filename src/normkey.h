@@ -22,28 +22,37 @@
 ** promotion, errors for incomparable pairs) the caller keeps the comparator
 ** for.
 **
-**   record = [ key words ... | row number ]     stride = nw + 1 words
+** Most bytes of those words are the same in every row (the high bytes of
+** small integers, the NULL words of columns with one NULL): a record keeps
+** only the bytes that vary, most significant first, then the row number,
+** packed big-endian into as few words as hold them:
 **
-** The sort is an LSD radix sort by bytes, least significant first, that
-** skips every byte position on which all rows agree (for small integers
-** most of them); LSD passes are stable, so rows with equal keys keep their
-** row-set order, as the merge sort of tdbRowSetSort does. Small inputs use
-** an insertion sort over the records.
+**   record = [ varying key bytes ... | row number (rbytes) ]   stride words
+**
+**   e.g. PARTITION BY g ORDER BY id, g < 1000, id < 2^20, 1M rows:
+**        2 + 3 key bytes + 3 row bytes = one word per row
+**
+** Comparing records as words is comparing the keys, then the row numbers.
+** The sort is an LSD radix sort over the key bytes, least significant
+** first; its passes are stable, so rows with equal keys keep their row-set
+** order, as the merge sort of tdbRowSetSort does. Small inputs use an
+** insertion sort over whole records (the row number breaks the ties).
 */
 #ifndef TDB_NORMKEY_H
 #define TDB_NORMKEY_H
 
 #include "exec.h"
 
-/* Most key words of a record (keys, plus one word per key column with NULLs). */
+/* Most key words (keys, plus one word per key column with NULLs). */
 #define TDB_NORMKEY_MAX_WORDS 16
 
 typedef struct TdbNormKeys {
   size_t n;           /* records (rows) */
   int nkeys;
-  int nw;             /* key words per record */
-  int stride;         /* nw + 1 */
-  int first[TDB_NORMKEY_MAX_WORDS + 1]; /* per key: its first word; first[nkeys] == nw */
+  int nbytes;         /* varying key bytes per record */
+  int rbytes;         /* bytes of the row number after them */
+  int stride;         /* words per record: (nbytes + rbytes) / 8 rounded up */
+  int prefix[TDB_NORMKEY_MAX_WORDS + 1]; /* per k: key bytes of the first k keys */
   uint64_t *rec;      /* n records; in sorted order after tdbNormKeysSort */
 } TdbNormKeys;
 

@@ -318,6 +318,8 @@ typedef struct TdbUsed {
   uint8_t *mark;        /* per column of the scope row */
   int width;
   int all;              /* could not tell: every column */
+  int skip_windows;     /* do not look into the window calls of the query
+                        ** itself (what reads their results, not their input) */
 } TdbUsed;
 
 static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u);
@@ -327,6 +329,7 @@ static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u);
 static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
   int i;
   if (!e || u->all) return;
+  if (u->skip_windows && level == 0 && e->over) return;
   if (e->kind == TDB_EXPR_COLUMN) {
     if (e->depth == level && e->column >= 0 && e->column < u->width) u->mark[e->column] = 1;
     return;
@@ -386,6 +389,7 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   int i;
   u.width = s->nsource_cols;
   u.all = 0;
+  u.skip_windows = 0;
   u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
   if (!u.mark) return NULL;
   tdbUsedSelect(s, 0, &u);
@@ -396,13 +400,15 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   return mask;
 }
 
-/* The columns of s's FROM row (all its items) that s reads, as a mask over
-** its nsource_cols columns (NULL: all, or out of memory). The WINDOW of an
-** ungrouped query keeps only these of its input rows. */
-static uint8_t *tdbUsedScope(TdbPlanner *pl, const TdbSelect *s) {
+/* The columns of s's FROM row (all its items) that s reads outside its own
+** window calls, as a mask over its nsource_cols columns (NULL: all, or out
+** of memory): what the WINDOW of an ungrouped query must pass on (it reads
+** the calls' arguments and keys itself). */
+static uint8_t *tdbUsedAboveWindows(TdbPlanner *pl, const TdbSelect *s) {
   TdbUsed u;
   u.width = s->nsource_cols;
   u.all = 0;
+  u.skip_windows = 1;
   u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
   if (!u.mark) return NULL;
   tdbUsedSelect(s, 0, &u);
@@ -620,7 +626,7 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     p->wins = s->wins;
     /* ungrouped: the input is the FROM row, of which the query may read few
     ** columns (a table's pseudo-columns, say): the operator keeps those */
-    if (!s->grouped && cur->ncols == s->nsource_cols) p->needed = tdbUsedScope(pl, s);
+    if (!s->grouped && cur->ncols == s->nsource_cols) p->needed = tdbUsedAboveWindows(pl, s);
     p->est_cost = cur->est_cost + cur->est_rows * 3;
     cur = p;
   }
