@@ -95,6 +95,18 @@ TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem) {
   return row;
 }
 
+TDB_PRIVATE int tdbRowSetReserve(TdbRowSet *rs, TdbMem *mem, size_t n) {
+  TdbValue *v;
+  size_t width = (size_t)(rs->ncols ? rs->ncols : 1);
+  if (n <= rs->cap) return TDB_OK;
+  if (n > SIZE_MAX / sizeof(TdbValue) / width) return TDB_NOMEM;
+  v = tdbMemRealloc(mem, rs->v, sizeof(TdbValue) * n * width);
+  if (!v) return TDB_NOMEM;
+  rs->v = v;
+  rs->cap = n;
+  return TDB_OK;
+}
+
 TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i) {
   return &rs->v[i * (size_t)rs->ncols];
 }

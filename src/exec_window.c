@@ -326,10 +326,20 @@ static int tdbWinEvalColumn(TdbExec *ex, TdbWindowState *s, TdbChunk *b, const u
   return rc;
 }
 
+/* The most rows reserved from an estimate (tdbWinMaterialize). */
+#define TDB_WIN_RESERVE_MAX (16u * 1024 * 1024)
+
 static int tdbWinMaterialize(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
   uint16_t ident[TDB_CHUNK_ROWS];
   int i, c, k, rc;
   for (i = 0; i < TDB_CHUNK_ROWS; i++) ident[i] = (uint16_t)i;
+  /* room for the estimated rows up front: growing by doubling would copy
+  ** them (and touch twice the memory); only a hint, so a failure is not one */
+  if (p->child->est_rows >= 2 * TDB_CHUNK_ROWS) {
+    double est = p->child->est_rows * 1.125 < (double)TDB_WIN_RESERVE_MAX
+                     ? p->child->est_rows * 1.125 : (double)TDB_WIN_RESERVE_MAX;
+    (void)tdbRowSetReserve(&s->rows, ex->mem, (size_t)est);
+  }
   for (;;) {
     TdbChunk *b;
     const uint16_t *sel;

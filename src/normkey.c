@@ -122,30 +122,22 @@ TDB_PRIVATE int tdbNormKeysBuild(TdbMem *mem, const TdbRowSet *rows, const TdbSo
     nk->n = 0;
     return TDB_NOMEM;
   }
-  /* pack: the varying key bytes, then the row number, big-endian */
+  /* pack: the varying key bytes from the top, the row number at the bottom */
   for (i = 0; i < n; i++) {
     uint64_t *r = nk->rec + i * (size_t)nk->stride;
     tdbNkWords(&l, i, w);
     for (q = 0; q < nb; q++) {
       r[q >> 3] |= ((w[wpos[q]] >> shift[q]) & 0xFF) << (56 - 8 * (q & 7));
     }
-    for (k = 0; k < nk->rbytes; k++) {
-      q = nb + k;
-      r[q >> 3] |= (((uint64_t)i >> (8 * (nk->rbytes - 1 - k))) & 0xFF) << (56 - 8 * (q & 7));
-    }
+    r[nk->stride - 1] |= (uint64_t)i; /* i < 2^(8 * rbytes): the low bytes */
   }
   return TDB_OK;
 }
 
 /* The row number of a record. */
 static size_t tdbNkRow(const TdbNormKeys *nk, const uint64_t *r) {
-  uint64_t row = 0;
-  int k;
-  for (k = 0; k < nk->rbytes; k++) {
-    int q = nk->nbytes + k;
-    row = (row << 8) | ((r[q >> 3] >> (56 - 8 * (q & 7))) & 0xFF);
-  }
-  return (size_t)row;
+  uint64_t mask = nk->rbytes >= 8 ? ~0ull : (1ull << (8 * nk->rbytes)) - 1;
+  return (size_t)(r[nk->stride - 1] & mask);
 }
 
 /* Lexicographic comparison of two whole records. */

@@ -24,10 +24,11 @@
 **
 ** Most bytes of those words are the same in every row (the high bytes of
 ** small integers, the NULL words of columns with one NULL): a record keeps
-** only the bytes that vary, most significant first, then the row number,
-** packed big-endian into as few words as hold them:
+** only the bytes that vary, most significant first, from the top of its
+** first word on, and the row number in the low bytes of its last word, in as
+** few words as hold both:
 **
-**   record = [ varying key bytes ... | row number (rbytes) ]   stride words
+**   record = [ varying key bytes ... | 0 ... | row number (rbytes) ]   stride words
 **
 **   e.g. PARTITION BY g ORDER BY id, g < 1000, id < 2^20, 1M rows:
 **        2 + 3 key bytes + 3 row bytes = one word per row
@@ -50,7 +51,7 @@ typedef struct TdbNormKeys {
   size_t n;           /* records (rows) */
   int nkeys;
   int nbytes;         /* varying key bytes per record */
-  int rbytes;         /* bytes of the row number after them */
+  int rbytes;         /* bytes of the row number (the last word's low bytes) */
   int stride;         /* words per record: (nbytes + rbytes) / 8 rounded up */
   int prefix[TDB_NORMKEY_MAX_WORDS + 1]; /* per k: key bytes of the first k keys */
   uint64_t *rec;      /* n records; in sorted order after tdbNormKeysSort */
