@@ -19,6 +19,7 @@
 
 #include "exec.h"
 #include "hashset.h"
+#include "inthash.h"
 
 typedef struct TdbJoinRun {
   const TdbEvalCtx *outer;
@@ -50,6 +51,9 @@ typedef struct TdbJoinRun {
   TdbValue **shift;         /* column pointers by scope number over a narrow chunk */
   int nshift;
   /* HASH */
+  int intkeys;              /* one key, INTEGER in every build row so far: the
+                            ** table is itab (key -> first row + 1), not table */
+  TdbIntHash itab;
   TdbHashSet table;         /* encoded keys -> id */
   uint32_t *head;           /* per id: first build row + 1 */
   uint32_t *next;           /* per build row: next row of the same key + 1 */

@@ -400,15 +400,11 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   return mask;
 }
 
-/* The columns of s's FROM row (all its items) that s reads outside its own
-** window calls, as a mask over its nsource_cols columns (NULL: all, or out
-** of memory): what the WINDOW of an ungrouped query must pass on (it reads
-** the calls' arguments and keys itself). */
-static uint8_t *tdbUsedAboveWindows(TdbPlanner *pl, const TdbSelect *s) {
+TDB_PRIVATE uint8_t *tdbUsedScope(TdbPlanner *pl, const TdbSelect *s, int skip_windows) {
   TdbUsed u;
   u.width = s->nsource_cols;
   u.all = 0;
-  u.skip_windows = 1;
+  u.skip_windows = skip_windows;
   u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
   if (!u.mark) return NULL;
   tdbUsedSelect(s, 0, &u);
@@ -626,7 +622,7 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     p->wins = s->wins;
     /* ungrouped: the input is the FROM row, of which the query may read few
     ** columns (a table's pseudo-columns, say): the operator keeps those */
-    if (!s->grouped && cur->ncols == s->nsource_cols) p->needed = tdbUsedAboveWindows(pl, s);
+    if (!s->grouped && cur->ncols == s->nsource_cols) p->needed = tdbUsedScope(pl, s, 1);
     p->est_cost = cur->est_cost + cur->est_rows * 3;
     cur = p;
   }
