@@ -135,16 +135,14 @@ TDB_PRIVATE int tdbHashJoinBuild(TdbExec *ex, TdbPlan *p, TdbJoinRun *r) {
     if (live == 0) break;
     rc = tdbJoinEvalKeys(ex, r, r->bkeys, nkeys, b, r->boff, kv);
     for (i = 0; i < live && rc == TDB_OK; i++) {
-      int row = TDB_CHUNK_ROW(b, i), c, k;
+      int row = TDB_CHUNK_ROW(b, i), k;
       size_t n = r->build.nrows;
       TdbValue *dst = tdbRowSetAdd(&r->build, ex->mem), *kd;
       if (!dst) {
         rc = tdbErrNoMem(ex->err);
         break;
       }
-      for (c = 0; c < r->build.ncols && rc == TDB_OK; c++) {
-        if (tdbValueCopy(ex->mem, &dst[c], &b->col[c][row]) != TDB_OK) rc = tdbErrNoMem(ex->err);
-      }
+      rc = tdbJoinCopyBuildRow(ex, r, dst, b, row);
       kd = rc == TDB_OK ? tdbRowSetAdd(&r->bkv, ex->mem) : NULL;
       if (rc == TDB_OK && !kd) rc = tdbErrNoMem(ex->err);
       for (k = 0; k < nkeys && rc == TDB_OK; k++) {

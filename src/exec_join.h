@@ -44,7 +44,11 @@ typedef struct TdbJoinRun {
   int orig_p[TDB_CHUNK_ROWS];
   size_t orig_b[TDB_CHUNK_ROWS];
   /* the build side */
-  TdbRowSet build;          /* its rows (INDEX, MERGE: those of the current probe row) */
+  TdbRowSet build;          /* its rows (INDEX, MERGE: those of the current probe row),
+                            ** narrowed to the columns the output copies: column j
+                            ** of a build row is column bcols[j] of the build plan */
+  int *bcols, nbcols;
+  int *cbseg;               /* bseg with `from` numbered in the narrowed rows */
   TdbRowSet bkv;            /* HASH: their key values */
   uint8_t *bmatched;
   size_t bpos;
@@ -72,6 +76,10 @@ typedef struct TdbJoinRun {
   TdbEvalCtx pctx;
 } TdbJoinRun;
 
+/* Copy row `row` of build-side chunk c into build row dst (owned copies of
+** the bcols columns). TDB_OK or TDB_NOMEM (reported). */
+TDB_PRIVATE int tdbJoinCopyBuildRow(TdbExec *ex, TdbJoinRun *r, TdbValue *dst, const TdbChunk *c,
+                                    int row);
 /* Grow r->cand to hold n candidates. */
 TDB_PRIVATE int tdbJoinCandReserve(TdbExec *ex, TdbJoinRun *r, size_t n);
 /* Evaluate keys[0..nkeys) over the live rows of chunk c (whose column 0
