@@ -6,16 +6,21 @@
 ** widened with the values the calls need, evaluated once per row as vectors
 ** over the child's chunks:
 **
-**   row: [ child columns | one result per call | per call: partition keys,
-**          order keys (the first call of each window only), arguments,
-**          FILTER condition ]
+**   row: [ kept child columns | per call: partition keys, order keys (the
+**          first call of each window only), arguments, FILTER condition ]
 **
-** A key, argument or condition that is a child column as it is gets no
-** column of its own: the call reads the child's column in place.
+** Of the child's columns a row keeps those read above the operator (the
+** plan's `needed`, NULL: all) and those the calls read in place: a key,
+** argument or condition that is a child column as it is gets no column of
+** its own. The other child columns are emitted as NULL. The results live
+** apart from the rows, one array per call.
 **
 ** Calls with the same PARTITION BY and ORDER BY share one sort of the row
-** numbers (a stable merge sort, exec.c), by partition keys then order keys.
-** Each partition of the sorted order is then walked once per call:
+** numbers by partition keys then order keys: when every key's values share
+** one fixed-width type, as normalized keys (normkey.h: a radix sort, and
+** partitions and peers told apart by comparing words), else the stable
+** merge sort of exec.c. Each partition of the sorted order is then walked
+** once per call:
 **
 **   - ranking functions from the peer groups (rows equal on the order keys);
 **   - lag / lead by position, first / last / nth_value from the frame;
@@ -28,12 +33,19 @@
 **     approx_count_distinct (it only grows that way); other frames are
 **     recomputed when their start moves (min, max, group_concat,
 **     approx_count_distinct). Rows whose frame equals the previous row's
-**     (peers) reuse its result.
+**     (peers) reuse its result. Running count(*), count, sum, min and max
+**     without FILTER over INTEGER arguments take one int64 pass instead
+**     (tdbWinRunningInt; anything else, or a sum that overflows, goes the
+**     general way, which reports 22003).
 **
 ** RANGE frames with offsets find their ends by binary search over the
 ** sorted order key, so the whole operator is O(n log n) except the
-** recomputed sliding frames (O(n * frame)). Results are written into the
-** rows, which are emitted in the order of the last window's sort.
+** recomputed sliding frames (O(n * frame)). The rows are emitted in the
+** order of the last window's sort; its calls keep their results by sorted
+** position (written and read in sequence), the others by row number. The
+** rows themselves are never moved: on a machine where first touching a
+** page costs tens of microseconds, copying them into sorted order costs more
+** than the random reads it saves.
 */
 #include "window.h"
 #include "agg.h"
