@@ -10,6 +10,7 @@
 #include "hashset.h"
 #include "interval.h"
 #include "keycodec.h"
+#include "normkey.h"
 #include "rowcodec.h"
 #include "rows.h"
 #include "window.h"
@@ -92,6 +93,18 @@ TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem) {
   for (c = 0; c < rs->ncols; c++) tdbValueSetNull(&row[c]);
   rs->nrows++;
   return row;
+}
+
+TDB_PRIVATE int tdbRowSetReserve(TdbRowSet *rs, TdbMem *mem, size_t n) {
+  TdbValue *v;
+  size_t width = (size_t)(rs->ncols ? rs->ncols : 1);
+  if (n <= rs->cap) return TDB_OK;
+  if (n > SIZE_MAX / sizeof(TdbValue) / width) return TDB_NOMEM;
+  v = tdbMemRealloc(mem, rs->v, sizeof(TdbValue) * n * width);
+  if (!v) return TDB_NOMEM;
+  rs->v = v;
+  rs->cap = n;
+  return TDB_OK;
 }
 
 TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i) {
@@ -1331,7 +1344,16 @@ static void tdbMergeSort(TdbSortCtx *sc, size_t *order, size_t *tmp, size_t n) {
 TDB_PRIVATE int tdbRowSetSort(TdbExec *ex, const TdbRowSet *rows, const TdbSortKey *keys,
                               int nkeys, size_t *order) {
   TdbSortCtx sc;
-  size_t *tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (rows->nrows + 1)), i;
+  TdbNormKeys nk;
+  size_t *tmp, i;
+  int rc = tdbNormKeysBuild(ex->mem, rows, keys, nkeys, &nk);
+  if (rc == TDB_OK) { /* fixed-width typed keys: the radix sort (normkey.h) */
+    rc = tdbNormKeysSort(ex->mem, &nk, order);
+    tdbNormKeysFree(ex->mem, &nk);
+    return rc == TDB_OK ? TDB_OK : tdbErrNoMem(ex->err);
+  }
+  if (rc == TDB_NOMEM) return tdbErrNoMem(ex->err);
+  tmp = tdbMemAlloc(ex->mem, sizeof(size_t) * (rows->nrows + 1));
   if (!tmp) return tdbErrNoMem(ex->err);
   for (i = 0; i < rows->nrows; i++) order[i] = i;
   sc.keys = keys;

@@ -99,6 +99,9 @@ TDB_PRIVATE void tdbRowSetInit(TdbRowSet *rs, int ncols);
 TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem);
 /* A new row at the end (values NULL); NULL on out-of-memory. */
 TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem);
+/* Room for n rows without growing (a size known in advance, so that the
+** rows are not copied as they grow). TDB_OK or TDB_NOMEM (unchanged). */
+TDB_PRIVATE int tdbRowSetReserve(TdbRowSet *rs, TdbMem *mem, size_t n);
 TDB_PRIVATE TdbValue *tdbRowSetRow(const TdbRowSet *rs, size_t i);
 /* Compare rows ra and rb by keys (ORDER BY rules: NULLs first or last as
 ** each key says, equal to each other): <0, 0, >0. An incomparable pair sets
@@ -130,7 +133,8 @@ struct TdbPlan {
   TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
   TdbExprList *in_values; /* IN: the values (borrowed) */
   uint8_t *needed;      /* per scan column (the table's, then its pseudo-
-                        ** columns): read by the query (NULL: all) */
+                        ** columns): read by the query (NULL: all);
+                        ** WINDOW: per child column, kept (NULL: all) */
   /* SCAN through the history (exec_history.c): the reference's temporal
   ** selections (borrowed from the AST), or NULL for a current-state read;
   ** `history` 1 makes even a default read go there (it needs a system-time

@@ -26,6 +26,36 @@ TDB_PRIVATE int tdbJoinCandReserve(TdbExec *ex, TdbJoinRun *r, size_t n) {
   return TDB_OK;
 }
 
+TDB_PRIVATE int tdbJoinCopyBuildRow(TdbExec *ex, TdbJoinRun *r, TdbValue *dst, const TdbChunk *c,
+                                    int row) {
+  int j;
+  for (j = 0; j < r->nbcols; j++) {
+    if (tdbValueCopy(ex->mem, &dst[j], &c->col[r->bcols[j]][row]) != TDB_OK) {
+      return tdbErrNoMem(ex->err);
+    }
+  }
+  return TDB_OK;
+}
+
+/* Narrow the build rows to the columns bseg copies (r->bcols, r->cbseg):
+** a build side that is a join carries the whole scope row, most of it
+** columns the query does not read. */
+static int tdbJoinNarrowBuild(TdbExec *ex, TdbJoinRun *r) {
+  int s, k, n = 0;
+  for (s = 0; s < r->nbseg; s++) n += r->bseg[3 * s + 2];
+  r->bcols = tdbMemAlloc(ex->mem, sizeof(int) * (size_t)(n + 1));
+  r->cbseg = tdbMemAlloc(ex->mem, sizeof(int) * (size_t)(3 * r->nbseg + 1));
+  if (!r->bcols || !r->cbseg) return tdbErrNoMem(ex->err);
+  for (s = 0, n = 0; s < r->nbseg; s++) {
+    r->cbseg[3 * s] = n;
+    r->cbseg[3 * s + 1] = r->bseg[3 * s + 1];
+    r->cbseg[3 * s + 2] = r->bseg[3 * s + 2];
+    for (k = 0; k < r->bseg[3 * s + 2]; k++) r->bcols[n++] = r->bseg[3 * s] + k;
+  }
+  r->nbcols = n;
+  return TDB_OK;
+}
+
 /* A view of chunk c whose columns are numbered from scope column off. */
 static const TdbChunk *tdbJoinView(TdbJoinRun *r, TdbChunk *c, int off, TdbChunk *view) {
   int i;
@@ -126,14 +156,11 @@ static int tdbJoinReadBuild(TdbExec *ex, TdbJoinRun *r) {
     if (rc != TDB_OK || TDB_CHUNK_LIVE(b) == 0) break;
     for (i = 0; i < TDB_CHUNK_LIVE(b) && rc == TDB_OK; i++) {
       TdbValue *row = tdbRowSetAdd(&r->build, ex->mem);
-      int c, ri = TDB_CHUNK_ROW(b, i);
       if (!row) {
         rc = tdbErrNoMem(ex->err);
         break;
       }
-      for (c = 0; c < r->build.ncols && rc == TDB_OK; c++) {
-        if (tdbValueCopy(ex->mem, &row[c], &b->col[c][ri]) != TDB_OK) rc = tdbErrNoMem(ex->err);
-      }
+      rc = tdbJoinCopyBuildRow(ex, r, row, b, TDB_CHUNK_ROW(b, i));
     }
   }
   return rc;
@@ -146,7 +173,7 @@ static int tdbIndexJoinCandidates(TdbExec *ex, TdbPlan *p, TdbJoinRun *r, int pi
   const TdbChunk *pc = tdbJoinView(r, r->probe, r->poff, &view);
   int rc;
   tdbRowSetFree(&r->build, ex->mem);
-  tdbRowSetInit(&r->build, r->bplan->ncols);
+  tdbRowSetInit(&r->build, r->nbcols);
   tdbExecEvalCtx(ex, &r->pctx, r->outer, pc, r->psel[pi]);
   if (p->join_algo == TDB_JALGO_LATERAL) ex->lateral = &r->pctx; /* read at open */
   else p->param_scan->param_row = &r->pctx;
@@ -211,7 +238,9 @@ TDB_PRIVATE int tdbJoinOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   }
   r->copy_build = p->join_algo == TDB_JALGO_INDEX || p->join_algo == TDB_JALGO_MERGE ||
                   p->join_algo == TDB_JALGO_LATERAL;
-  tdbRowSetInit(&r->build, r->bplan->ncols);
+  rc = tdbJoinNarrowBuild(ex, r);
+  if (rc != TDB_OK) return rc;
+  tdbRowSetInit(&r->build, r->nbcols);
   tdbRowSetInit(&r->bkv, p->nkeys);
   tdbHashSetInit(&r->table, ex->mem);
   tdbStrInit(&r->kbuf, ex->mem);
@@ -261,6 +290,8 @@ TDB_PRIVATE void tdbJoinFree(TdbMem *mem, TdbPlan *p) {
   tdbMemFree(mem, r->cand);
   tdbRowSetFree(&r->build, mem);
   tdbRowSetFree(&r->bkv, mem);
+  tdbMemFree(mem, r->bcols);
+  tdbMemFree(mem, r->cbseg);
   tdbMemFree(mem, r->bmatched);
   tdbMemFree(mem, r->shift);
   tdbHashJoinFree(mem, r);
@@ -379,7 +410,7 @@ TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out_chunk) {
             size_t b = r->cand_all ? r->cpos : r->cand[r->cpos];
             r->cpos++;
             tdbJoinPutChunkRow(out, out->n, r->pseg, r->npseg, r->probe, prow);
-            rc = tdbJoinPutRow(ex, out, out->n, r->bseg, r->nbseg, tdbRowSetRow(&r->build, b),
+            rc = tdbJoinPutRow(ex, out, out->n, r->cbseg, r->nbseg, tdbRowSetRow(&r->build, b),
                                r->copy_build);
             if (rc != TDB_OK) {
               out->n++; /* its copies are freed with the chunk */
@@ -420,7 +451,7 @@ TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out_chunk) {
           size_t b = r->bpos++;
           if (r->bmatched[b]) continue;
           tdbJoinPutNulls(out, out->n, r->pseg, r->npseg);
-          tdbJoinPutRow(ex, out, out->n, r->bseg, r->nbseg, tdbRowSetRow(&r->build, b), 0);
+          tdbJoinPutRow(ex, out, out->n, r->cbseg, r->nbseg, tdbRowSetRow(&r->build, b), 0);
           tdbJoinPutMerged(p, out, out->n);
           out->n++;
         }

@@ -19,6 +19,7 @@
 
 #include "exec.h"
 #include "hashset.h"
+#include "inthash.h"
 
 typedef struct TdbJoinRun {
   const TdbEvalCtx *outer;
@@ -43,13 +44,20 @@ typedef struct TdbJoinRun {
   int orig_p[TDB_CHUNK_ROWS];
   size_t orig_b[TDB_CHUNK_ROWS];
   /* the build side */
-  TdbRowSet build;          /* its rows (INDEX, MERGE: those of the current probe row) */
+  TdbRowSet build;          /* its rows (INDEX, MERGE: those of the current probe row),
+                            ** narrowed to the columns the output copies: column j
+                            ** of a build row is column bcols[j] of the build plan */
+  int *bcols, nbcols;
+  int *cbseg;               /* bseg with `from` numbered in the narrowed rows */
   TdbRowSet bkv;            /* HASH: their key values */
   uint8_t *bmatched;
   size_t bpos;
   TdbValue **shift;         /* column pointers by scope number over a narrow chunk */
   int nshift;
   /* HASH */
+  int intkeys;              /* one key, INTEGER in every build row so far: the
+                            ** table is itab (key -> first row + 1), not table */
+  TdbIntHash itab;
   TdbHashSet table;         /* encoded keys -> id */
   uint32_t *head;           /* per id: first build row + 1 */
   uint32_t *next;           /* per build row: next row of the same key + 1 */
@@ -68,6 +76,10 @@ typedef struct TdbJoinRun {
   TdbEvalCtx pctx;
 } TdbJoinRun;
 
+/* Copy row `row` of build-side chunk c into build row dst (owned copies of
+** the bcols columns). TDB_OK or TDB_NOMEM (reported). */
+TDB_PRIVATE int tdbJoinCopyBuildRow(TdbExec *ex, TdbJoinRun *r, TdbValue *dst, const TdbChunk *c,
+                                    int row);
 /* Grow r->cand to hold n candidates. */
 TDB_PRIVATE int tdbJoinCandReserve(TdbExec *ex, TdbJoinRun *r, size_t n);
 /* Evaluate keys[0..nkeys) over the live rows of chunk c (whose column 0

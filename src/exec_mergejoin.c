@@ -47,7 +47,7 @@ static int tdbMergeNextGroup(TdbExec *ex, TdbJoinRun *r) {
   const TdbValue *key;
   int rc;
   tdbRowSetFree(&r->build, ex->mem);
-  tdbRowSetInit(&r->build, r->bplan->ncols);
+  tdbRowSetInit(&r->build, r->nbcols);
   tdbValueClear(ex->mem, &r->gkey);
   r->gvalid = 0;
   for (;;) {
@@ -59,7 +59,7 @@ static int tdbMergeNextGroup(TdbExec *ex, TdbJoinRun *r) {
   if (tdbValueCopy(ex->mem, &r->gkey, key) != TDB_OK) return tdbErrNoMem(ex->err);
   r->gvalid = 1;
   for (;;) {
-    int cmp, c, row;
+    int cmp, row;
     TdbValue *dst;
     rc = tdbMergeCurrent(ex, r, &key);
     if (rc != TDB_OK || !key) return rc;
@@ -70,11 +70,8 @@ static int tdbMergeNextGroup(TdbExec *ex, TdbJoinRun *r) {
     row = r->rsel[r->ri++];
     dst = tdbRowSetAdd(&r->build, ex->mem);
     if (!dst) return tdbErrNoMem(ex->err);
-    for (c = 0; c < r->build.ncols; c++) {
-      if (tdbValueCopy(ex->mem, &dst[c], &r->rchunk->col[c][row]) != TDB_OK) {
-        return tdbErrNoMem(ex->err);
-      }
-    }
+    rc = tdbJoinCopyBuildRow(ex, r, dst, r->rchunk, row);
+    if (rc != TDB_OK) return rc;
   }
 }
 

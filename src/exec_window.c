@@ -6,16 +6,21 @@
 ** widened with the values the calls need, evaluated once per row as vectors
 ** over the child's chunks:
 **
-**   row: [ child columns | one result per call | per call: partition keys,
-**          order keys (the first call of each window only), arguments,
-**          FILTER condition ]
+**   row: [ kept child columns | per call: partition keys, order keys (the
+**          first call of each window only), arguments, FILTER condition ]
 **
-** A key, argument or condition that is a child column as it is gets no
-** column of its own: the call reads the child's column in place.
+** Of the child's columns a row keeps those read above the operator (the
+** plan's `needed`, NULL: all) and those the calls read in place: a key,
+** argument or condition that is a child column as it is gets no column of
+** its own. The other child columns are emitted as NULL. The results live
+** apart from the rows, one array per call.
 **
 ** Calls with the same PARTITION BY and ORDER BY share one sort of the row
-** numbers (a stable merge sort, exec.c), by partition keys then order keys.
-** Each partition of the sorted order is then walked once per call:
+** numbers by partition keys then order keys: when every key's values share
+** one fixed-width type, as normalized keys (normkey.h: a radix sort, and
+** partitions and peers told apart by comparing words), else the stable
+** merge sort of exec.c. Each partition of the sorted order is then walked
+** once per call:
 **
 **   - ranking functions from the peer groups (rows equal on the order keys);
 **   - lag / lead by position, first / last / nth_value from the frame;
@@ -28,16 +33,24 @@
 **     approx_count_distinct (it only grows that way); other frames are
 **     recomputed when their start moves (min, max, group_concat,
 **     approx_count_distinct). Rows whose frame equals the previous row's
-**     (peers) reuse its result.
+**     (peers) reuse its result. Running count(*), count, sum, min and max
+**     without FILTER over INTEGER arguments take one int64 pass instead
+**     (tdbWinRunningInt; anything else, or a sum that overflows, goes the
+**     general way, which reports 22003).
 **
 ** RANGE frames with offsets find their ends by binary search over the
 ** sorted order key, so the whole operator is O(n log n) except the
-** recomputed sliding frames (O(n * frame)). Results are written into the
-** rows, which are emitted in the order of the last window's sort.
+** recomputed sliding frames (O(n * frame)). The rows are emitted in the
+** order of the last window's sort; its calls keep their results by sorted
+** position (written and read in sequence), the others by row number. The
+** rows themselves are never moved: on a machine where first touching a
+** page costs tens of microseconds, copying them into sorted order costs more
+** than the random reads it saves.
 */
 #include "window.h"
 #include "agg.h"
 #include "binder.h"
+#include "normkey.h"
 
 #include <math.h>
 
@@ -85,10 +98,19 @@ typedef struct TdbWindowState {
   int ncalls;
   TdbWinCall *calls;
   int nin;              /* child columns */
-  int base;             /* first evaluated column: nin + calls */
+  int *map;             /* per child column: its row column, or -1 (not kept) */
+  const uint8_t *emit;  /* per child column: read above (emitted), NULL: all */
+  int base;             /* first evaluated column: the kept child columns before */
+  TdbValue **res;       /* per call: its results (owned), by sorted position
+                        ** for the calls of the last window sorted (the
+                        ** order of emission), else by row number */
+  int last;             /* the leader of the last window sorted */
   TdbRowSet rows;
   size_t *order;        /* sorted row numbers of the window being computed */
-  size_t *peer_lo, *peer_hi;  /* per sorted position: its peer group [lo, hi) */
+  size_t *peer_lo, *peer_hi;  /* per sorted position of the partition being
+                              ** computed (from its start): its peer group
+                              ** [lo, hi), as sorted positions */
+  size_t peer_cap;            /* entries of peer_lo and peer_hi */
   size_t pos;           /* next row to emit */
   int built;
 } TdbWindowState;
@@ -102,7 +124,14 @@ static void tdbWindowStateFree(TdbMem *mem, TdbWindowState *s) {
     tdbMemFree(mem, s->calls[c].keys);
     tdbMemFree(mem, s->calls[c].keycols);
   }
+  for (c = 0; s->res && c < s->ncalls; c++) {
+    size_t i;
+    for (i = 0; s->res[c] && i < s->rows.nrows; i++) tdbValueClear(mem, &s->res[c][i]);
+    tdbMemFree(mem, s->res[c]);
+  }
+  tdbMemFree(mem, s->res);
   tdbMemFree(mem, s->calls);
+  tdbMemFree(mem, s->map);
   tdbRowSetFree(&s->rows, mem);
   tdbMemFree(mem, s->order);
   tdbMemFree(mem, s->peer_lo);
@@ -168,14 +197,50 @@ done:
   return rc;
 }
 
-/* The row column holding the value of e: the child's column when e reads
-** one as it is, else a new evaluated column (*next, which advances). */
-static int tdbWinColumn(const TdbWindowState *s, const TdbExpr *e, int *next) {
+/* The child column e reads as it is, or -1. */
+static int tdbWinDirect(const TdbWindowState *s, const TdbExpr *e) {
   if (((e->kind == TDB_EXPR_COLUMN && e->depth == 0) || e->kind == TDB_EXPR_AGGREF) &&
       e->column >= 0 && e->column < s->nin) {
     return e->column;
   }
-  return (*next)++;
+  return -1;
+}
+
+/* The row column holding the value of e: the (kept) child's column when e
+** reads one as it is, else a new evaluated column (*next, which advances). */
+static int tdbWinColumn(const TdbWindowState *s, const TdbExpr *e, int *next) {
+  int c = tdbWinDirect(s, e);
+  return c >= 0 ? s->map[c] : (*next)++;
+}
+
+/* Lay out the rows: the child columns read above the operator (p->needed)
+** and those the calls read in place, compacted; the evaluated columns
+** follow (s->base). */
+static int tdbWinLayout(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
+  int c, k, col = 0;
+  s->map = tdbMemAlloc(ex->mem, sizeof(int) * (size_t)(s->nin + 1));
+  if (!s->map) return tdbErrNoMem(ex->err);
+  for (c = 0; c < s->nin; c++) s->map[c] = !p->needed || p->needed[c] ? 0 : -1;
+  for (c = 0; c < p->nwins; c++) {
+    const TdbExpr *e = p->wins[c];
+    const TdbExprList *l[3];
+    int j, d;
+    l[0] = e->over->partition_by;
+    l[1] = e->over->order_by;
+    l[2] = e->star ? NULL : e->list;
+    for (j = 0; j < 3; j++) {
+      for (k = 0; l[j] && k < l[j]->n; k++) {
+        if ((d = tdbWinDirect(s, l[j]->items[k].expr)) >= 0) s->map[d] = 0;
+      }
+    }
+    if (e->filter && (d = tdbWinDirect(s, e->filter)) >= 0) s->map[d] = 0;
+  }
+  for (c = 0; c < s->nin; c++) {
+    if (s->map[c] == 0) s->map[c] = col++;
+  }
+  s->base = col;
+  s->emit = p->needed;
+  return TDB_OK;
 }
 
 TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
@@ -193,7 +258,9 @@ TDB_PRIVATE int tdbWindowOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) 
     tdbValueSetNull(&s->calls[c].start_off);
     tdbValueSetNull(&s->calls[c].end_off);
   }
-  col = s->base = s->nin + p->nwins;
+  rc = tdbWinLayout(ex, p, s);
+  if (rc != TDB_OK) return rc;
+  col = s->base;
   for (c = 0; c < p->nwins && rc == TDB_OK; c++) {
     TdbWinCall *call = &s->calls[c];
     const TdbExpr *e = p->wins[c];
@@ -271,10 +338,20 @@ static int tdbWinEvalColumn(TdbExec *ex, TdbWindowState *s, TdbChunk *b, const u
   return rc;
 }
 
+/* The most rows reserved from an estimate (tdbWinMaterialize). */
+#define TDB_WIN_RESERVE_MAX (16u * 1024 * 1024)
+
 static int tdbWinMaterialize(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
   uint16_t ident[TDB_CHUNK_ROWS];
   int i, c, k, rc;
   for (i = 0; i < TDB_CHUNK_ROWS; i++) ident[i] = (uint16_t)i;
+  /* room for the estimated rows up front: growing by doubling would copy
+  ** them (and touch twice the memory); only a hint, so a failure is not one */
+  if (p->child->est_rows >= 2 * TDB_CHUNK_ROWS) {
+    double est = p->child->est_rows * 1.125 < (double)TDB_WIN_RESERVE_MAX
+                     ? p->child->est_rows * 1.125 : (double)TDB_WIN_RESERVE_MAX;
+    (void)tdbRowSetReserve(&s->rows, ex->mem, (size_t)est);
+  }
   for (;;) {
     TdbChunk *b;
     const uint16_t *sel;
@@ -289,7 +366,8 @@ static int tdbWinMaterialize(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
       TdbValue *row = tdbRowSetAdd(&s->rows, ex->mem);
       if (!row) return tdbErrNoMem(ex->err);
       for (c = 0; c < s->nin; c++) {
-        if (tdbValueCopy(ex->mem, &row[c], &b->col[c][sel[i]]) != TDB_OK) {
+        if (s->map[c] >= 0 &&
+            tdbValueCopy(ex->mem, &row[s->map[c]], &b->col[c][sel[i]]) != TDB_OK) {
           return tdbErrNoMem(ex->err);
         }
       }
@@ -333,6 +411,20 @@ typedef struct TdbWinPart {
 
 static TdbValue *tdbWinRow(const TdbWinPart *pt, size_t pos) {
   return tdbRowSetRow(&pt->s->rows, pt->s->order[pos]);
+}
+
+/* The result slot of call `callidx` for the row at sorted position pos. */
+static TdbValue *tdbWinResult(const TdbWinPart *pt, size_t pos, int callidx) {
+  const TdbWindowState *s = pt->s;
+  return &s->res[callidx][s->calls[callidx].leader == s->last ? pos : s->order[pos]];
+}
+
+/* The peer group [lo, hi) of sorted position i of the partition. */
+static size_t tdbWinPeerLo(const TdbWinPart *pt, size_t i) {
+  return pt->s->peer_lo[i - pt->ps];
+}
+static size_t tdbWinPeerHi(const TdbWinPart *pt, size_t i) {
+  return pt->s->peer_hi[i - pt->ps];
 }
 
 /* key +/- offset, toward PRECEDING (toward = -1) or FOLLOWING (+1) rows in
@@ -386,7 +478,6 @@ static int tdbWinSearch(const TdbWinPart *pt, const TdbValue *bound, int strict,
 static int tdbWinBound(const TdbWinPart *pt, size_t i, int kind, const TdbValue *off,
                        int is_end, size_t *out) {
   const TdbWinCall *call = pt->call;
-  TdbWindowState *s = pt->s;
   switch (kind) {
     case TDB_BOUND_UNBOUNDED_PRECEDING:
       *out = pt->ps;
@@ -396,7 +487,7 @@ static int tdbWinBound(const TdbWinPart *pt, size_t i, int kind, const TdbValue 
       return TDB_OK;
     case TDB_BOUND_CURRENT_ROW:
       if (call->units == TDB_FRAME_ROWS) *out = is_end ? i + 1 : i;
-      else *out = is_end ? s->peer_hi[i] : s->peer_lo[i];
+      else *out = is_end ? tdbWinPeerHi(pt, i) : tdbWinPeerLo(pt, i);
       return TDB_OK;
     default:
       break;
@@ -415,7 +506,7 @@ static int tdbWinBound(const TdbWinPart *pt, size_t i, int kind, const TdbValue 
     TdbValue bound;
     int rc;
     if (TDB_VALUE_IS_NULL(key)) { /* a NULL key's frame is its NULL peers */
-      *out = is_end ? s->peer_hi[i] : s->peer_lo[i];
+      *out = is_end ? tdbWinPeerHi(pt, i) : tdbWinPeerLo(pt, i);
       return TDB_OK;
     }
     rc = tdbWinShift(pt, key, off, kind == TDB_BOUND_PRECEDING ? -1 : 1, &bound);
@@ -436,7 +527,7 @@ static int tdbWinFrame(const TdbWinPart *pt, size_t i, size_t *fs, size_t *fe) {
 
 /* Store v (copied) as the call's result in the row at position i. */
 static int tdbWinSet(const TdbWinPart *pt, size_t i, int callidx, const TdbValue *v) {
-  TdbValue *dst = &tdbWinRow(pt, i)[pt->s->nin + callidx];
+  TdbValue *dst = tdbWinResult(pt, i, callidx);
   tdbValueClear(pt->ex->mem, dst);
   return tdbValueCopy(pt->ex->mem, dst, v) == TDB_OK ? TDB_OK : tdbErrNoMem(pt->ex->err);
 }
@@ -495,6 +586,59 @@ static int tdbWinAggregateBackwards(const TdbWinPart *pt, int callidx) {
   return rc;
 }
 
+/* The typed fast path of running aggregates: count(*), count, sum, min and
+** max without FILTER over a frame from UNBOUNDED PRECEDING to CURRENT ROW
+** (ROWS: the row, RANGE: its last peer) or UNBOUNDED FOLLOWING, whose
+** argument is INTEGER (or NULL) in the whole partition. One int64
+** accumulator walks the partition once and each result is an INTEGER
+** written in place. *done is 0 when the call or its values do not fit (a
+** non-INTEGER argument, a sum that overflows): the generic walk then
+** computes the partition, with its errors, overwriting what was written. */
+static void tdbWinRunningInt(const TdbWinPart *pt, int callidx, int *done) {
+  const TdbWinCall *c = pt->call;
+  int kind = c->kind, argcol = c->na > 0 ? c->argcols[0] : -1;
+  int64_t count = 0, acc = 0;
+  size_t i, j = pt->ps, fe;
+  *done = 0;
+  if (c->filtercol >= 0 || c->start_kind != TDB_BOUND_UNBOUNDED_PRECEDING ||
+      (c->end_kind != TDB_BOUND_CURRENT_ROW && c->end_kind != TDB_BOUND_UNBOUNDED_FOLLOWING)) {
+    return;
+  }
+  if (kind != TDB_AGG_COUNT_STAR && (c->na != 1 || (kind != TDB_AGG_COUNT && kind != TDB_AGG_SUM &&
+                                                    kind != TDB_AGG_MIN && kind != TDB_AGG_MAX))) {
+    return;
+  }
+  for (i = pt->ps; i < pt->pe; i++) {
+    TdbValue *dst;
+    fe = c->end_kind == TDB_BOUND_UNBOUNDED_FOLLOWING ? pt->pe
+         : c->units == TDB_FRAME_ROWS                 ? i + 1
+                                                      : tdbWinPeerHi(pt, i);
+    for (; j < fe; j++) { /* rows enter the frame */
+      const TdbValue *v;
+      if (kind == TDB_AGG_COUNT_STAR) {
+        count++;
+        continue;
+      }
+      v = &tdbWinRow(pt, j)[argcol];
+      if (v->type == TDB_TYPE_NULL) continue;
+      if (v->type != TDB_TYPE_INTEGER) return;
+      if (kind == TDB_AGG_SUM) {
+        if (tdbAddInt(acc, v->u.i, &acc) != 0) return;
+      } else if (kind == TDB_AGG_MIN) {
+        if (count == 0 || v->u.i < acc) acc = v->u.i;
+      } else if (kind == TDB_AGG_MAX) {
+        if (count == 0 || v->u.i > acc) acc = v->u.i;
+      }
+      count++;
+    }
+    dst = tdbWinResult(pt, i, callidx);
+    tdbValueClear(pt->ex->mem, dst);
+    if (kind == TDB_AGG_COUNT_STAR || kind == TDB_AGG_COUNT) tdbValueSetInt(dst, count);
+    else if (count > 0) tdbValueSetInt(dst, acc);
+  }
+  *done = 1;
+}
+
 static int tdbWinAggregate(const TdbWinPart *pt, int callidx) {
   TdbExec *ex = pt->ex;
   TdbEvalCtx ctx;
@@ -502,7 +646,9 @@ static int tdbWinAggregate(const TdbWinPart *pt, int callidx) {
   TdbValue result;
   size_t i, j, cur_fs = pt->ps, cur_fe = pt->ps, prev_fs = 0, prev_fe = 0;
   int rc = TDB_OK, have_prev = 0, invertible = tdbAggInvertible(pt->call->kind);
-  int kind = pt->call->kind;
+  int kind = pt->call->kind, done;
+  tdbWinRunningInt(pt, callidx, &done);
+  if (done) return TDB_OK;
   if (!invertible && pt->call->end_kind == TDB_BOUND_UNBOUNDED_FOLLOWING &&
       pt->call->start_kind != TDB_BOUND_UNBOUNDED_PRECEDING &&
       (kind == TDB_AGG_MIN || kind == TDB_AGG_MAX || kind == TDB_AGG_APPROX_COUNT_DISTINCT)) {
@@ -562,7 +708,6 @@ static int tdbWinIntArg(const TdbWinPart *pt, const TdbValue *v, const char *fn,
 
 static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
   const TdbWinCall *c = pt->call;
-  TdbWindowState *s = pt->s;
   size_t n = pt->pe - pt->ps, i;
   int64_t dense = 0;
   int rc = TDB_OK;
@@ -575,22 +720,22 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
     int64_t k = 0;
     int isnull = 0;
     tdbValueSetNull(&v);
-    if (s->peer_lo[i] == i) dense++;
+    if (tdbWinPeerLo(pt, i) == i) dense++;
     switch (c->kind) {
       case TDB_WIN_ROW_NUMBER:
         tdbValueSetInt(&v, (int64_t)(i - pt->ps + 1));
         break;
       case TDB_WIN_RANK:
-        tdbValueSetInt(&v, (int64_t)(s->peer_lo[i] - pt->ps + 1));
+        tdbValueSetInt(&v, (int64_t)(tdbWinPeerLo(pt, i) - pt->ps + 1));
         break;
       case TDB_WIN_DENSE_RANK:
         tdbValueSetInt(&v, dense);
         break;
       case TDB_WIN_PERCENT_RANK:
-        tdbValueSetReal(&v, n > 1 ? (double)(s->peer_lo[i] - pt->ps) / (double)(n - 1) : 0.0);
+        tdbValueSetReal(&v, n > 1 ? (double)(tdbWinPeerLo(pt, i) - pt->ps) / (double)(n - 1) : 0.0);
         break;
       case TDB_WIN_CUME_DIST:
-        tdbValueSetReal(&v, (double)(s->peer_hi[i] - pt->ps) / (double)n);
+        tdbValueSetReal(&v, (double)(tdbWinPeerHi(pt, i) - pt->ps) / (double)n);
         break;
       case TDB_WIN_NTILE: {
         rc = tdbWinIntArg(pt, &row[c->argcols[0]], "ntile", &k, &isnull);
@@ -654,36 +799,72 @@ static int tdbWinValueFunc(const TdbWinPart *pt, int callidx) {
 }
 
 /* Sort by the window of call `leader` and compute every call sharing it. */
+/* Are sorted positions i and j equal on the partition keys (`order` 0) or
+** on the order keys (1)? With normalized keys (nk) a comparison of words,
+** else of the values. */
+static int tdbWinKeysEqual(TdbExec *ex, const TdbWindowState *s, const TdbWinCall *lc,
+                           const TdbNormKeys *nk, int order, size_t i, size_t j, int *failed) {
+  if (nk) {
+    /* the partition keys are the first np; rows equal on all keys whose
+    ** partitions are equal are equal on the order keys */
+    return tdbNormKeysEqual(nk, i, j, order ? lc->np + lc->no : lc->np);
+  }
+  return tdbSortKeysCompare(ex->err, tdbRowSetRow(&s->rows, s->order[i]),
+                            tdbRowSetRow(&s->rows, s->order[j]), lc->keys + (order ? lc->np : 0),
+                            order ? lc->no : lc->np, failed) == 0;
+}
+
 static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
   const TdbWinCall *lc = &s->calls[leader];
   size_t n = s->rows.nrows, i, ps;
   int failed = 0, rc, c;
-  rc = tdbRowSetSort(ex, &s->rows, lc->keys, lc->np + lc->no, s->order);
-  if (rc != TDB_OK) return rc;
-  for (ps = 0; ps < n;) {
+  TdbNormKeys nkeys, *nk = NULL;
+  /* fixed-width typed keys sort by radix and compare as words (normkey.h) */
+  rc = tdbNormKeysBuild(ex->mem, &s->rows, lc->keys, lc->np + lc->no, &nkeys);
+  if (rc == TDB_OK) {
+    nk = &nkeys;
+    if (tdbNormKeysSort(ex->mem, nk, s->order) != TDB_OK) rc = TDB_NOMEM;
+  } else if (rc == TDB_NOTFOUND) {
+    rc = tdbRowSetSort(ex, &s->rows, lc->keys, lc->np + lc->no, s->order);
+  }
+  if (rc == TDB_NOMEM) rc = tdbErrNoMem(ex->err);
+  for (ps = 0; ps < n && rc == TDB_OK;) {
     TdbWinPart pt;
     size_t pe = ps + 1;
-    const TdbValue *first = tdbRowSetRow(&s->rows, s->order[ps]);
-    while (pe < n && tdbSortKeysCompare(ex->err, first, tdbRowSetRow(&s->rows, s->order[pe]),
-                                        lc->keys, lc->np, &failed) == 0 && !failed) {
-      pe++;
+    while (pe < n && tdbWinKeysEqual(ex, s, lc, nk, 0, ps, pe, &failed) && !failed) pe++;
+    if (failed) {
+      rc = TDB_ERROR_DATA;
+      break;
     }
-    if (failed) return TDB_ERROR_DATA;
     /* peer groups: rows equal on the order keys */
+    if (pe - ps > s->peer_cap) {
+      void *lo = s->peer_lo, *hi = s->peer_hi;
+      size_t cap = s->peer_cap;
+      int bad = tdbMemGrow(ex->mem, &lo, &cap, pe - ps, sizeof(size_t));
+      s->peer_lo = lo;
+      cap = s->peer_cap;
+      bad = bad || tdbMemGrow(ex->mem, &hi, &cap, pe - ps, sizeof(size_t));
+      s->peer_hi = hi;
+      if (bad) {
+        rc = tdbErrNoMem(ex->err);
+        break;
+      }
+      s->peer_cap = cap;
+    }
     for (i = ps; i < pe;) {
       size_t j = i + 1, k;
-      const TdbValue *ri = tdbRowSetRow(&s->rows, s->order[i]);
-      while (j < pe && tdbSortKeysCompare(ex->err, ri, tdbRowSetRow(&s->rows, s->order[j]),
-                                          lc->keys + lc->np, lc->no, &failed) == 0 && !failed) {
-        j++;
+      while (j < pe && tdbWinKeysEqual(ex, s, lc, nk, 1, i, j, &failed) && !failed) j++;
+      if (failed) {
+        rc = TDB_ERROR_DATA;
+        break;
       }
-      if (failed) return TDB_ERROR_DATA;
       for (k = i; k < j; k++) {
-        s->peer_lo[k] = i;
-        s->peer_hi[k] = j;
+        s->peer_lo[k - ps] = i;
+        s->peer_hi[k - ps] = j;
       }
       i = j;
     }
+    if (rc != TDB_OK) break;
     pt.ex = ex;
     pt.s = s;
     pt.ps = ps;
@@ -697,15 +878,15 @@ static int tdbWinComputeWindow(TdbExec *ex, TdbWindowState *s, int leader) {
       while (pt.nn_lo < pe && TDB_VALUE_IS_NULL(&tdbRowSetRow(&s->rows, s->order[pt.nn_lo])[col])) pt.nn_lo++;
       while (pt.nn_hi > pt.nn_lo && TDB_VALUE_IS_NULL(&tdbRowSetRow(&s->rows, s->order[pt.nn_hi - 1])[col])) pt.nn_hi--;
     }
-    for (c = leader; c < s->ncalls; c++) {
+    for (c = leader; c < s->ncalls && rc == TDB_OK; c++) {
       if (s->calls[c].leader != leader) continue;
       pt.call = &s->calls[c];
       rc = pt.call->is_agg ? tdbWinAggregate(&pt, c) : tdbWinValueFunc(&pt, c);
-      if (rc != TDB_OK) return rc;
     }
     ps = pe;
   }
-  return TDB_OK;
+  if (nk) tdbNormKeysFree(ex->mem, nk);
+  return rc;
 }
 
 static int tdbWinBuild(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
@@ -714,9 +895,15 @@ static int tdbWinBuild(TdbExec *ex, TdbPlan *p, TdbWindowState *s) {
   if (rc != TDB_OK) return rc;
   n = s->rows.nrows;
   s->order = tdbMemAlloc(ex->mem, sizeof(size_t) * (n + 1));
-  s->peer_lo = tdbMemAlloc(ex->mem, sizeof(size_t) * (n + 1));
-  s->peer_hi = tdbMemAlloc(ex->mem, sizeof(size_t) * (n + 1));
-  if (!s->order || !s->peer_lo || !s->peer_hi) return tdbErrNoMem(ex->err);
+  s->res = tdbMemAllocZero(ex->mem, sizeof(TdbValue *) * (size_t)(s->ncalls + 1));
+  if (!s->order || !s->res) return tdbErrNoMem(ex->err);
+  for (c = 0; c < s->ncalls; c++) {
+    size_t i;
+    s->res[c] = tdbMemAlloc(ex->mem, sizeof(TdbValue) * (n + 1));
+    if (!s->res[c]) return tdbErrNoMem(ex->err);
+    for (i = 0; i < n; i++) tdbValueSetNull(&s->res[c][i]);
+    if (s->calls[c].leader == c) s->last = c;
+  }
   for (c = 0; c < s->ncalls && rc == TDB_OK; c++) {
     if (s->calls[c].leader == c) rc = tdbWinComputeWindow(ex, s, c);
   }
@@ -733,7 +920,29 @@ TDB_PRIVATE int tdbWindowNext(TdbExec *ex, TdbPlan *p) {
     rc = tdbWinBuild(ex, p, s);
     if (rc != TDB_OK) return rc;
   }
-  tdbRowSetEmit(&s->rows, s->order, &s->pos, out, p->ncols);
+  /* the rows in sorted order, borrowed: [child columns | results]; a
+  ** child column not read above is NULL */
+  out->n = 0;
+  out->sel = NULL;
+  while (s->pos < s->rows.nrows && out->n < TDB_CHUNK_ROWS) {
+    size_t row = s->order[s->pos];
+    const TdbValue *rv = s->rows.ncols ? tdbRowSetRow(&s->rows, row) : NULL;
+    int c;
+    for (c = 0; c < s->nin; c++) {
+      if ((!s->emit || s->emit[c]) && s->map[c] >= 0) {
+        out->col[c][out->n] = rv[s->map[c]];
+        out->col[c][out->n].owned = 0;
+      } else {
+        tdbValueSetNull(&out->col[c][out->n]);
+      }
+    }
+    for (c = 0; c < s->ncalls; c++) {
+      out->col[s->nin + c][out->n] = s->res[c][s->calls[c].leader == s->last ? s->pos : row];
+      out->col[s->nin + c][out->n].owned = 0;
+    }
+    out->n++;
+    s->pos++;
+  }
   return TDB_OK;
 }
 

@@ -68,6 +68,8 @@ typedef struct TdbJPlan {
   TdbSelect *s;
   TdbJoinTree *jt;
   uint64_t *colmask;    /* per scope column: the FROM items it stands for */
+  uint8_t *used;        /* per scope column: the query reads it (NULL: all);
+                        ** joins copy only these into their output rows */
   int width;
   int lateral;          /* some FROM item has a lateral temporal clause: the
                         ** join order is the FROM order */
@@ -205,23 +207,38 @@ static TdbPlan *tdbJBottomScan(TdbPlan *p) {
 }
 
 /* Column copies of a side into the scope row: (from, to, count) triples. */
+/* Append the copies of child columns [from, from + count) to scope columns
+** [to, ...): the runs of them the query reads (jp->used). */
+static void tdbJSegmentRuns(const TdbJPlan *jp, int from, int to, int count, int *s, int *n) {
+  int i = 0;
+  while (i < count) {
+    int j;
+    if (jp->used && !jp->used[to + i]) {
+      i++;
+      continue;
+    }
+    for (j = i + 1; j < count && (!jp->used || jp->used[to + j]); j++) {
+    }
+    s[3 * *n] = from + i;
+    s[3 * *n + 1] = to + i;
+    s[3 * *n + 2] = j - i;
+    (*n)++;
+    i = j;
+  }
+}
+
 static int tdbJSegments(TdbJPlan *jp, uint64_t mask, const TdbSource *leaf, int ncols, int **seg,
                         int *nseg) {
-  int n = 0, i, k, cap = jp->jt->nleaves + jp->jt->nslots + 1;
+  int n = 0, i, k, cap = jp->width + jp->jt->nleaves + jp->jt->nslots + 1;
   int *s = tdbMemAlloc(jp->pl->mem, sizeof(int) * 3 * (size_t)cap);
   if (!s) return TDB_NOMEM;
   if (leaf) {
-    s[0] = 0;
-    s[1] = leaf->first_column;
-    s[2] = ncols;
-    n = 1;
+    tdbJSegmentRuns(jp, 0, leaf->first_column, ncols, s, &n);
   } else {
     for (i = 0; i < jp->jt->nleaves; i++) {
       const TdbSource *src = jp->jt->leaf[i];
       if (!(mask & ((uint64_t)1 << i))) continue;
-      s[3 * n] = s[3 * n + 1] = src->first_column;
-      s[3 * n + 2] = src->ncolumns;
-      n++;
+      tdbJSegmentRuns(jp, src->first_column, src->first_column, src->ncolumns, s, &n);
     }
     for (i = 0; i < jp->jt->n; i++) {
       const TdbJoinNode *jn = &jp->jt->nodes[i];
@@ -810,6 +827,11 @@ TDB_PRIVATE int tdbPlanFrom(TdbPlanner *pl, TdbSelect *s, TdbConjuncts *cj, TdbP
       if (jn->use_out[k] >= jp.jt->slot_first) jp.colmask[jn->use_out[k]] = jn->leaves;
     }
   }
+  /* the columns the query reads: the scans emit only those (NULL for the
+  ** rest), so the joins copy only those; USING merges read their sides from
+  ** the output rows: copy everything then */
+  for (i = 0, k = 0; i < jp.jt->n; i++) k += jp.jt->nodes[i].nusing;
+  if (k == 0) jp.used = tdbUsedScope(pl, s, 0);
   for (i = 0; i < cj->n; i++) in[i] = tdbJcOf(&jp, cj->e[i], &cj->used[i], 1);
   rc = tdbJBlock(&jp, jp.jt->root, in, cj->n, 1, out);
 done:
@@ -820,6 +842,7 @@ done:
   }
   tdbMemFree(pl->mem, jp.locals);
   tdbMemFree(pl->mem, jp.colmask);
+  tdbMemFree(pl->mem, jp.used);
   tdbMemFree(pl->mem, in);
   return rc;
 }

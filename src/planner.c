@@ -318,6 +318,8 @@ typedef struct TdbUsed {
   uint8_t *mark;        /* per column of the scope row */
   int width;
   int all;              /* could not tell: every column */
+  int skip_windows;     /* do not look into the window calls of the query
+                        ** itself (what reads their results, not their input) */
 } TdbUsed;
 
 static void tdbUsedSelect(const TdbSelect *s, int level, TdbUsed *u);
@@ -327,6 +329,7 @@ static void tdbUsedList(const TdbExprList *l, int level, TdbUsed *u);
 static void tdbUsedExpr(const TdbExpr *e, int level, TdbUsed *u) {
   int i;
   if (!e || u->all) return;
+  if (u->skip_windows && level == 0 && e->over) return;
   if (e->kind == TDB_EXPR_COLUMN) {
     if (e->depth == level && e->column >= 0 && e->column < u->width) u->mark[e->column] = 1;
     return;
@@ -386,6 +389,7 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   int i;
   u.width = s->nsource_cols;
   u.all = 0;
+  u.skip_windows = 0;
   u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
   if (!u.mark) return NULL;
   tdbUsedSelect(s, 0, &u);
@@ -394,6 +398,21 @@ static uint8_t *tdbUsedColumns(TdbPlanner *pl, const TdbSelect *s, const TdbSour
   for (i = 0; mask && i < src->ncolumns; i++) mask[i] = u.mark[src->first_column + i];
   tdbMemFree(pl->mem, u.mark);
   return mask;
+}
+
+TDB_PRIVATE uint8_t *tdbUsedScope(TdbPlanner *pl, const TdbSelect *s, int skip_windows) {
+  TdbUsed u;
+  u.width = s->nsource_cols;
+  u.all = 0;
+  u.skip_windows = skip_windows;
+  u.mark = tdbMemAllocZero(pl->mem, (size_t)u.width + 1);
+  if (!u.mark) return NULL;
+  tdbUsedSelect(s, 0, &u);
+  if (u.all) {
+    tdbMemFree(pl->mem, u.mark);
+    return NULL;
+  }
+  return u.mark;
 }
 
 /* Plan the subqueries of every expression in a list. */
@@ -601,6 +620,9 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     if (!p) goto nomem;
     p->nwins = s->nwins;
     p->wins = s->wins;
+    /* ungrouped: the input is the FROM row, of which the query may read few
+    ** columns (a table's pseudo-columns, say): the operator keeps those */
+    if (!s->grouped && cur->ncols == s->nsource_cols) p->needed = tdbUsedScope(pl, s, 1);
     p->est_cost = cur->est_cost + cur->est_rows * 3;
     cur = p;
   }

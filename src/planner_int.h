@@ -33,6 +33,12 @@ TDB_PRIVATE double tdbTableRows(const TdbTableDef *t);
 /* The plan of s's FROM clause (joinorder.c): FROM items, joins ordered by
 ** cost, and the conjuncts of cj (WHERE) that can be applied below the top
 ** (marked used). Its rows are scope rows. */
+/* The columns of s's FROM row (all its items) that s reads, as a mask over
+** its nsource_cols columns (NULL: all, or out of memory): what joins copy
+** into their output rows. `skip_windows`: not those only s's own window
+** calls read (what the WINDOW of an ungrouped query must pass on; it reads
+** the calls' arguments and keys itself). */
+TDB_PRIVATE uint8_t *tdbUsedScope(TdbPlanner *pl, const TdbSelect *s, int skip_windows);
 TDB_PRIVATE int tdbPlanFrom(TdbPlanner *pl, TdbSelect *s, TdbConjuncts *cj, TdbPlan **out);
 /* A SEMI / ANTI join for a WHERE conjunct that is [NOT] EXISTS or [NOT] IN
 ** of a subquery that can be decorrelated (joinorder.c); *out stays NULL
