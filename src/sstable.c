@@ -559,16 +559,20 @@ struct TdbSstReader {
   ** array and an entry of the index block (see tdbSstFastFind). NULL when
   ** it could not be built (then lookups walk the index block). */
   struct TdbSstIndexEntry *fast;
+  uint64_t *fast_pfx;         /* 2 per entry: the search keys (below) */
   unsigned char *fast_keys;   /* the index keys, back to back */
   size_t nfast;
   size_t fast_lcp;            /* user-key prefix shared by the whole table */
 };
 
-/* One index entry: the 8 user-key bytes after the table's shared prefix
-** (zero-padded, big-endian) order entries like their keys do, so most
-** probes compare one integer. */
+/* One index entry. Its search key, fast_pfx[2i] and fast_pfx[2i + 1], is the
+** 16 user-key bytes after the table's shared prefix (zero-padded, as two
+** big-endian integers): they order entries like their keys do, up to ties,
+** which only a full key comparison decides. The search keys have an array
+** of their own, so that a probe of the binary search reads 16 bytes and the
+** last probes share cache lines; short user keys (an SQL row key is 14
+** bytes) then almost never tie. */
 typedef struct TdbSstIndexEntry {
-  uint64_t pfx;
   size_t key_off;
   uint32_t klen;
   TdbSstHandle h;
@@ -763,7 +767,10 @@ static void tdbSstFastBuild(TdbSstReader *r) {
   const unsigned char *first, *last;
   if (n == 0) return;
   r->fast = tdbMemAlloc(r->mem, n * sizeof *r->fast);
-  if (!r->fast) return;
+  r->fast_pfx = n <= SIZE_MAX / (2 * sizeof *r->fast_pfx)
+                    ? tdbMemAlloc(r->mem, n * 2 * sizeof *r->fast_pfx)
+                    : NULL;
+  if (!r->fast || !r->fast_pfx) goto fail;
   tdbBlockIterInit(&it, r->mem, r->o.compare, &r->index);
   for (tdbBlockIterSeekToFirst(&it); it.valid && i < n; tdbBlockIterNext(&it), i++) {
     void *buf = r->fast_keys;
@@ -789,15 +796,18 @@ static void tdbSstFastBuild(TdbSstReader *r) {
     size_t un;
     const unsigned char *u =
         tdbSstUserOf(r, r->fast_keys + r->fast[i].key_off, r->fast[i].klen, &un);
-    r->fast[i].pfx = tdbSstPrefix64(u, un, lcp);
+    r->fast_pfx[2 * i] = tdbSstPrefix64(u, un, lcp);
+    r->fast_pfx[2 * i + 1] = tdbSstPrefix64(u, un, lcp + 8);
   }
   r->nfast = n;
   return;
 fail:
   tdbBlockIterClear(&it);
   tdbMemFree(r->mem, r->fast);
+  tdbMemFree(r->mem, r->fast_pfx);
   tdbMemFree(r->mem, r->fast_keys);
   r->fast = NULL;
+  r->fast_pfx = NULL;
   r->fast_keys = NULL;
 }
 
@@ -807,19 +817,24 @@ static size_t tdbSstFastFind(const TdbSstReader *r, const void *target, size_t t
   const unsigned char *u = tdbSstUserOf(r, target, tlen, &un);
   const unsigned char *shared =
       tdbSstUserOf(r, r->fast_keys + r->fast[0].key_off, r->fast[0].klen, &fu);
-  uint64_t tp;
+  uint64_t t0, t1;
   int c;
   /* a target outside the table's shared prefix is before or after it all */
   c = memcmp(u, shared, TDB_MIN(un, r->fast_lcp));
   if (c < 0 || (c == 0 && un < r->fast_lcp)) return 0;
   if (c > 0) return r->nfast;
-  tp = tdbSstPrefix64(u, un, r->fast_lcp);
+  t0 = tdbSstPrefix64(u, un, r->fast_lcp);
+  t1 = tdbSstPrefix64(u, un, r->fast_lcp + 8);
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    const TdbSstIndexEntry *e = &r->fast[mid];
-    int below = e->pfx < tp ||
-                (e->pfx == tp && r->o.compare(r->fast_keys + e->key_off, e->klen, target,
-                                              tlen) < 0);
+    const uint64_t *k = &r->fast_pfx[2 * mid];
+    int below;
+    if (k[0] != t0) below = k[0] < t0;
+    else if (k[1] != t1) below = k[1] < t1;
+    else {
+      const TdbSstIndexEntry *e = &r->fast[mid];
+      below = r->o.compare(r->fast_keys + e->key_off, e->klen, target, tlen) < 0;
+    }
     if (below) lo = mid + 1;
     else hi = mid;
   }
@@ -898,6 +913,7 @@ TDB_PRIVATE void tdbSstReaderClose(TdbSstReader *r) {
   tdbSstLoadedFree(r, &r->filter_raw);
   tdbSstLoadedFree(r, &r->meta_raw);
   tdbMemFree(r->mem, r->fast);
+  tdbMemFree(r->mem, r->fast_pfx);
   tdbMemFree(r->mem, r->fast_keys);
   if (r->map) {
     /* cached blocks may point into the mapping: drop them first */
