@@ -578,13 +578,22 @@ typedef struct TdbSstIndexEntry {
   TdbSstHandle h;
 } TdbSstIndexEntry;
 
-/* A cached data block: the value of a cache entry. */
+/* A cached data block: the value of a cache entry. When the block has a
+** buffer of its own (decompressed, or read without the map), this header
+** sits at the start of that buffer (one allocation, the block right after
+** it: a cache hit touches adjacent memory); `owned` then is NULL. A block
+** read in place from the map gets a header of its own. */
 typedef struct TdbSstCached {
   TdbMem *mem;
   TdbBlock blk;
   unsigned char *owned;
   int lz4;
 } TdbSstCached;
+
+/* The head a data block load reserves for its TdbSstCached (a multiple of
+** the alignment malloc gives, so the block bytes after it stay aligned). */
+#define TDB_SST_CACHED_HEAD \
+  ((sizeof(TdbSstCached) + sizeof(void *) * 2 - 1) & ~(sizeof(void *) * 2 - 1))
 
 /* Report corruption at file offset `off`. */
 static int tdbSstCorrupt(const TdbSstReader *r, TdbVfsErr *err, uint64_t off,
@@ -594,8 +603,8 @@ static int tdbSstCorrupt(const TdbSstReader *r, TdbVfsErr *err, uint64_t off,
 }
 
 /* Read n bytes at off (bounds checked by the caller): a pointer into the
-** map, or a new buffer in *owned. */
-static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n,
+** map, or a new buffer in *owned of head + n bytes, the data at head. */
+static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n, size_t head,
                          const unsigned char **p, unsigned char **owned,
                          TdbVfsErr *err) {
   unsigned char *buf;
@@ -605,11 +614,11 @@ static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n,
     *p = r->map + off;
     return TDB_OK;
   }
-  buf = (unsigned char *)tdbMemAlloc(r->mem, n ? n : 1);
+  buf = n < SIZE_MAX - head ? (unsigned char *)tdbMemAlloc(r->mem, head + (n ? n : 1)) : NULL;
   if (!buf)
     return tdbVfsErrSet(err, TDB_NOMEM, "sstable", r->file->path, -1, 0,
                         "out of memory");
-  rc = tdbVfsReadExact(r->file, off, buf, n, err);
+  rc = tdbVfsReadExact(r->file, off, buf + head, n, err);
   if (rc != TDB_OK) {
     tdbMemFree(r->mem, buf);
     if ((rc & 0xff) == TDB_CORRUPT)
@@ -618,15 +627,18 @@ static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n,
       err->rc = rc;
     return rc;
   }
-  *p = buf;
+  *p = buf + head;
   *owned = buf;
   return TDB_OK;
 }
 
 /* Read, verify and (if LZ4) decompress the block at h, which must end by
-** `limit`. `what` names it in messages. */
+** `limit`. `what` names it in messages. When the bytes get a buffer of
+** their own (out->owned: read without the map, or decompressed), it starts
+** with `head` bytes for the caller, then the block (out->data). */
 static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
-                      const char *what, TdbSstLoaded *out, TdbVfsErr *err) {
+                      const char *what, size_t head, TdbSstLoaded *out,
+                      TdbVfsErr *err) {
   const unsigned char *p = NULL;
   unsigned char *owned = NULL, *plain = NULL;
   size_t n, plain_len;
@@ -643,7 +655,8 @@ static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
     return tdbSstCorrupt(r, err, h->offset, msg);
   }
   n = (size_t)h->size;
-  rc = tdbSstReadRaw(r, h->offset, n + TDB_SST_TRAILER_SIZE, &p, &owned, err);
+  rc = tdbSstReadRaw(r, h->offset, n + TDB_SST_TRAILER_SIZE, head, &p, &owned,
+                     err);
   if (rc != TDB_OK)
     return rc;
   type = p[n];
@@ -665,7 +678,7 @@ static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
     snprintf(msg, sizeof msg, "%s block has unknown type %d", what, type);
     return tdbSstCorrupt(r, err, h->offset + n, msg);
   }
-  rc = tdbDecompressLz4(r->mem, p, n, &plain, &plain_len, &why);
+  rc = tdbDecompressLz4(r->mem, p, n, head, &plain, &plain_len, &why);
   tdbMemFree(r->mem, owned);
   if (rc == TDB_MISUSE) {
     snprintf(msg, sizeof msg,
@@ -683,7 +696,7 @@ static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
     snprintf(msg, sizeof msg, "%s block: %s", what, why);
     return tdbSstCorrupt(r, err, h->offset, msg);
   }
-  out->data = plain;
+  out->data = plain + head;
   out->size = plain_len;
   out->owned = plain;
   out->lz4 = 1;
@@ -1013,7 +1026,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
     r->data_end = r->footer.filter.offset;
   }
   /* meta */
-  rc = tdbSstLoad(r, &r->footer.meta, foot_off, "meta", &r->meta_raw, err);
+  rc = tdbSstLoad(r, &r->footer.meta, foot_off, "meta", 0, &r->meta_raw, err);
   if (rc != TDB_OK)
     goto fail;
   if (tdbSstPropsDecode(r->meta_raw.data, r->meta_raw.size, &r->props, &why,
@@ -1031,7 +1044,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
   }
   /* filter */
   if (r->footer.filter.size || r->footer.filter.offset) {
-    rc = tdbSstLoad(r, &r->footer.filter, foot_off, "filter", &r->filter_raw,
+    rc = tdbSstLoad(r, &r->footer.filter, foot_off, "filter", 0, &r->filter_raw,
                     err);
     if (rc != TDB_OK)
       goto fail;
@@ -1042,7 +1055,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
     }
   }
   /* index */
-  rc = tdbSstLoad(r, &r->footer.index, foot_off, "index", &r->index_raw, err);
+  rc = tdbSstLoad(r, &r->footer.index, foot_off, "index", 0, &r->index_raw, err);
   if (rc != TDB_OK)
     goto fail;
   rc = tdbSstParse(r, &r->index_raw, r->footer.index.offset, "index", &r->index,
@@ -1093,7 +1106,7 @@ TDB_PRIVATE int tdbSstMayContain(const TdbSstReader *r, const void *uk,
 static void tdbSstCachedDelete(void *ctx, void *value) {
   TdbSstCached *c = (TdbSstCached *)value;
   TDB_UNUSED(ctx);
-  tdbMemFree(c->mem, c->owned);
+  tdbMemFree(c->mem, c->owned); /* NULL when the header heads the block's buffer */
   tdbMemFree(c->mem, c);
 }
 
@@ -1122,7 +1135,7 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
       return TDB_OK;
     }
   }
-  rc = tdbSstLoad(r, h, r->data_end, "data", &l, err);
+  rc = tdbSstLoad(r, h, r->data_end, "data", r->cache ? TDB_SST_CACHED_HEAD : 0, &l, err);
   if (rc != TDB_OK)
     return rc;
   rc = tdbSstParse(r, &l, h->offset, "data", &blk, err);
@@ -1133,20 +1146,22 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
   ref->blk = blk;
   ref->lz4 = l.lz4;
   if (r->cache) {
-    c = (TdbSstCached *)tdbMemAlloc(r->mem, sizeof *c);
+    /* the header goes in front of an owned block, else it is allocated */
+    c = l.owned ? (TdbSstCached *)(void *)l.owned
+                : (TdbSstCached *)tdbMemAlloc(r->mem, sizeof *c);
     if (c) {
       TdbCacheHandle *ch = NULL;
       c->mem = r->mem;
       c->blk = blk;
-      c->owned = l.owned;
+      c->owned = NULL;
       c->lz4 = l.lz4;
       if (tdbCacheInsert(r->cache, r->cache_id, h->offset, c,
-                         l.size + sizeof *c, tdbSstCachedDelete, NULL,
+                         l.size + TDB_SST_CACHED_HEAD, tdbSstCachedDelete, NULL,
                          &ch) == TDB_OK) {
         ref->handle = ch;
         return TDB_OK;
       }
-      tdbMemFree(r->mem, c);
+      if (!l.owned) tdbMemFree(r->mem, c);
     }
     /* no memory for the cache entry: use the block uncached */
   }
