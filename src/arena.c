@@ -38,6 +38,27 @@ TDB_PRIVATE void tdbArenaFree(TdbArena *arena) {
   arena->usage = 0;
 }
 
+TDB_PRIVATE void tdbArenaReset(TdbArena *arena) {
+  TdbArenaBlock *keep = NULL, *b = arena->blocks;
+  while (b) {
+    TdbArenaBlock *next = b->next;
+    if (!keep && b->size == arena->block_size) keep = b;
+    else tdbMemFree(arena->mem, b);
+    b = next;
+  }
+  arena->blocks = keep;
+  if (keep) {
+    keep->next = NULL;
+    arena->ptr = (unsigned char *)keep + TDB_ARENA_HEADER;
+    arena->left = keep->size - TDB_ARENA_HEADER;
+    arena->usage = keep->size;
+  } else {
+    arena->ptr = NULL;
+    arena->left = 0;
+    arena->usage = 0;
+  }
+}
+
 /* A new block of `data` usable bytes linked into the arena, or NULL (the
 ** arena unchanged) when the size overflows or the TdbMem refuses. Returns
 ** the block's first data byte, aligned to TDB_ARENA_ALIGN. */

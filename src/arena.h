@@ -46,6 +46,12 @@ TDB_PRIVATE void tdbArenaInit(TdbArena *arena, TdbMem *mem, size_t block_size);
 ** (as after tdbArenaInit with the same block size). */
 TDB_PRIVATE void tdbArenaFree(TdbArena *arena);
 
+/* Forget every allocation but keep the newest regular-size block (if any)
+** for the next ones, returning the others: a user that fills and empties the
+** arena over and over (a scan's per-chunk bytes) then asks the TdbMem for
+** nothing in the steady state. Everything handed out before is invalid. */
+TDB_PRIVATE void tdbArenaReset(TdbArena *arena);
+
 /* n bytes with no alignment guarantee (keys, values). NULL when the TdbMem
 ** refuses a block or n overflows; the arena is then unchanged. n == 0 gives
 ** a valid pointer that may equal a later allocation's. (The memtable puts

@@ -219,6 +219,16 @@ static int tdbBlockDecode(const TdbBlock *b, uint32_t off, uint32_t *shared,
       return TDB_CORRUPT;
     return TDB_OK;
   }
+  if (end - p >= 4 && (p[0] | p[1] | p[3]) < 0x80) {
+    /* one-byte key lengths, a two-byte value length (128..16383: SQL rows) */
+    *shared = p[0];
+    *unshared = p[1];
+    *vlen = (uint32_t)(p[2] & 0x7f) | ((uint32_t)p[3] << 7);
+    *hdr = 4;
+    if ((uint64_t)*unshared + *vlen > (uint64_t)(end - p) - 4)
+      return TDB_CORRUPT;
+    return TDB_OK;
+  }
   n1 = tdbGetVarint32(p, end, shared);
   if (!n1)
     return TDB_CORRUPT;

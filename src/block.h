@@ -37,7 +37,13 @@
 #include "tdb_internal.h"
 #include "mem.h"
 
-#define TDB_BLOCK_RESTART_INTERVAL 16
+/* Entries between restart points of a data block. A point read binary-
+** searches the restarts, then walks at most this many entries, copying each
+** key: with SQL rows of ~130 bytes, 16 meant walking ~8 entries (~1 KiB,
+** ~16 cache lines) per lookup; 4 walks ~2 after two more probes, for ~1.5%
+** more bytes (a restart stores its whole key and 4 bytes of offset). Readers
+** take any interval, so files written with 16 stay as they are. */
+#define TDB_BLOCK_RESTART_INTERVAL 4
 
 /* Key order: <0, 0, >0 (same signature as tdbIkeyCompare, so the engine can
 ** pass it directly). */

@@ -61,8 +61,8 @@ TDB_PRIVATE size_t tdbCompressLz4(const unsigned char *src, size_t n,
 }
 
 TDB_PRIVATE int tdbDecompressLz4(TdbMem *mem, const unsigned char *src,
-                                 size_t n, unsigned char **out, size_t *out_len,
-                                 const char **why) {
+                                 size_t n, size_t head, unsigned char **out,
+                                 size_t *out_len, const char **why) {
 #ifdef TDB_ENABLE_LZ4
   uint32_t raw = 0;
   size_t hdr = tdbGetVarint32(src, src + n, &raw);
@@ -79,10 +79,12 @@ TDB_PRIVATE int tdbDecompressLz4(TdbMem *mem, const unsigned char *src,
     *why = "LZ4 raw length out of range";
     return TDB_CORRUPT;
   }
-  buf = (unsigned char *)tdbMemAlloc(mem, raw);
+  if (head > SIZE_MAX - raw)
+    return TDB_NOMEM;
+  buf = (unsigned char *)tdbMemAlloc(mem, head + raw);
   if (!buf)
     return TDB_NOMEM;
-  got = LZ4_decompress_safe((const char *)src + hdr, (char *)buf,
+  got = LZ4_decompress_safe((const char *)src + hdr, (char *)buf + head,
                             (int)(n - hdr), (int)raw);
   if (got < 0 || (uint32_t)got != raw) {
     tdbMemFree(mem, buf);
@@ -96,6 +98,7 @@ TDB_PRIVATE int tdbDecompressLz4(TdbMem *mem, const unsigned char *src,
   TDB_UNUSED(mem);
   TDB_UNUSED(src);
   TDB_UNUSED(n);
+  TDB_UNUSED(head);
   *out = NULL;
   *out_len = 0;
   *why = "needs LZ4 support";

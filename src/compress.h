@@ -36,14 +36,16 @@ TDB_PRIVATE size_t tdbCompressLz4(const unsigned char *src, size_t n,
                                   unsigned char *dst, size_t dst_cap);
 
 /* Decompress a stored LZ4 block src[0..n) into a new buffer from mem of
-** exactly the raw length (*out, *out_len). Returns TDB_OK; TDB_CORRUPT when
+** exactly head + the raw length: *out is the buffer, the raw bytes start at
+** *out + head (head bytes the caller may use, e.g. for a header kept with
+** the data in one allocation), *out_len is the raw length. Returns TDB_OK; TDB_CORRUPT when
 ** the length prefix or the LZ4 stream is malformed or does not produce
 ** exactly the raw length (*why says which); TDB_NOMEM; or TDB_MISUSE when
 ** the build has no LZ4 (the caller reports "needs LZ4 support"). The raw
 ** length is capped at 255 * n + 64 (the most LZ4 can expand) so a damaged
 ** prefix cannot ask for a huge allocation. */
 TDB_PRIVATE int tdbDecompressLz4(TdbMem *mem, const unsigned char *src,
-                                 size_t n, unsigned char **out, size_t *out_len,
-                                 const char **why);
+                                 size_t n, size_t head, unsigned char **out,
+                                 size_t *out_len, const char **why);
 
 #endif /* TDB_COMPRESS_H */

@@ -394,8 +394,9 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
   tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
   if (p->param_row) ctx = *p->param_row; /* INDEX join: keys from the outer row */
   if (p->access == TDB_ACCESS_PK_POINT || p->access == TDB_ACCESS_INDEX_POINT) {
-    TdbStr key;
-    tdbStrInit(&key, ex->mem);
+    /* the key values go straight after the table prefix (its buffer is kept
+    ** from one execution to the next); a value that cannot be encoded
+    ** exactly makes a full scan, which cuts the prefix back below */
     for (i = 0; i < p->nkey && rc == TDB_OK && !full && !s->empty; i++) {
       TdbValue v, k;
       tdbValueSetNull(&v);
@@ -403,12 +404,10 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
       if (rc == TDB_OK) {
         if (TDB_VALUE_IS_NULL(&v)) s->empty = 1;
         else if (!tdbKeyCoerce(&v, tdbKeyColumnType(p, i), &k) || !TDB_KEY_TYPE_OK(k.type)) full = 1;
-        else if (tdbKeyEncodeValue(&key, &k) != TDB_OK) rc = tdbErrNoMem(ex->err);
+        else if (tdbKeyEncodeValue(&s->prefix, &k) != TDB_OK) rc = tdbErrNoMem(ex->err);
       }
       tdbValueClear(ex->mem, &v);
     }
-    if (rc == TDB_OK && !full) tdbStrAppend(&s->prefix, key.z ? key.z : "", key.n);
-    tdbStrClear(&key);
   } else if (p->access == TDB_ACCESS_PK_IN || p->access == TDB_ACCESS_INDEX_IN) {
     rc = tdbScanInKeys(ex, p, s, &ctx, &full);
     if (rc == TDB_OK && !full && !s->empty) {
@@ -477,7 +476,7 @@ static void tdbScanReset(TdbMem *mem, TdbScanState *s) {
   int i;
   tdbDbIterFree(s->it);
   s->it = NULL;
-  tdbArenaFree(&s->bytes);
+  tdbArenaReset(&s->bytes); /* keeps one block for the next execution */
   tdbStrClear(&s->in_keys);
   tdbMemFree(mem, s->in_off);
   s->in_off = NULL;
@@ -756,7 +755,7 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   p->out.n = 0;
   p->out.sel = NULL;
   p->out.nsel = 0;
-  tdbArenaFree(&s->bytes); /* the previous chunk's bytes */
+  tdbArenaReset(&s->bytes); /* the previous chunk's bytes */
   if (s->point) return tdbScanPoints(ex, p, s);
   if (s->empty || !s->it) return TDB_OK;
   sv.ex = ex;
@@ -1501,11 +1500,15 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       return TDB_OK;
     case TDB_PLAN_FILTER:
     case TDB_PLAN_PROJECT: {
-      TdbOuterState *s = tdbMemAllocZero(ex->mem, sizeof *s);
-      if (!s) return tdbErrNoMem(ex->err);
+      /* kept from the previous execution (tdbPlanClose), as its size is the plan's */
+      TdbOuterState *s = p->state;
+      if (!s) {
+        s = tdbMemAllocZero(ex->mem, sizeof *s);
+        if (!s) return tdbErrNoMem(ex->err);
+        p->state = s;
+      }
       s->outer = outer;
-      p->state = s;
-      if (p->col_offset > 0) {
+      if (p->col_offset > 0 && !s->shift) {
         s->shift = tdbMemAllocZero(ex->mem, sizeof(TdbValue *) *
                                                 (size_t)(p->col_offset + p->child->ncols));
         if (!s->shift) return tdbErrNoMem(ex->err);
@@ -1638,6 +1641,8 @@ TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p) {
   if (tdbPlanOwnsBatch(p) || p->kind == TDB_PLAN_LIMIT) tdbChunkReset(&p->out, ex->mem);
   if (p->kind == TDB_PLAN_SCAN && p->state) {
     tdbScanReset(ex->mem, p->state); /* buffers stay for the next open */
+  } else if (p->kind == TDB_PLAN_FILTER || p->kind == TDB_PLAN_PROJECT) {
+    /* the state holds nothing of an execution: it stays for the next open */
   } else {
     tdbPlanFreeState(ex->mem, p);
   }

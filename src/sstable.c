@@ -559,28 +559,41 @@ struct TdbSstReader {
   ** array and an entry of the index block (see tdbSstFastFind). NULL when
   ** it could not be built (then lookups walk the index block). */
   struct TdbSstIndexEntry *fast;
+  uint64_t *fast_pfx;         /* 2 per entry: the search keys (below) */
   unsigned char *fast_keys;   /* the index keys, back to back */
   size_t nfast;
   size_t fast_lcp;            /* user-key prefix shared by the whole table */
 };
 
-/* One index entry: the 8 user-key bytes after the table's shared prefix
-** (zero-padded, big-endian) order entries like their keys do, so most
-** probes compare one integer. */
+/* One index entry. Its search key, fast_pfx[2i] and fast_pfx[2i + 1], is the
+** 16 user-key bytes after the table's shared prefix (zero-padded, as two
+** big-endian integers): they order entries like their keys do, up to ties,
+** which only a full key comparison decides. The search keys have an array
+** of their own, so that a probe of the binary search reads 16 bytes and the
+** last probes share cache lines; short user keys (an SQL row key is 14
+** bytes) then almost never tie. */
 typedef struct TdbSstIndexEntry {
-  uint64_t pfx;
   size_t key_off;
   uint32_t klen;
   TdbSstHandle h;
 } TdbSstIndexEntry;
 
-/* A cached data block: the value of a cache entry. */
+/* A cached data block: the value of a cache entry. When the block has a
+** buffer of its own (decompressed, or read without the map), this header
+** sits at the start of that buffer (one allocation, the block right after
+** it: a cache hit touches adjacent memory); `owned` then is NULL. A block
+** read in place from the map gets a header of its own. */
 typedef struct TdbSstCached {
   TdbMem *mem;
   TdbBlock blk;
   unsigned char *owned;
   int lz4;
 } TdbSstCached;
+
+/* The head a data block load reserves for its TdbSstCached (a multiple of
+** the alignment malloc gives, so the block bytes after it stay aligned). */
+#define TDB_SST_CACHED_HEAD \
+  ((sizeof(TdbSstCached) + sizeof(void *) * 2 - 1) & ~(sizeof(void *) * 2 - 1))
 
 /* Report corruption at file offset `off`. */
 static int tdbSstCorrupt(const TdbSstReader *r, TdbVfsErr *err, uint64_t off,
@@ -590,8 +603,8 @@ static int tdbSstCorrupt(const TdbSstReader *r, TdbVfsErr *err, uint64_t off,
 }
 
 /* Read n bytes at off (bounds checked by the caller): a pointer into the
-** map, or a new buffer in *owned. */
-static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n,
+** map, or a new buffer in *owned of head + n bytes, the data at head. */
+static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n, size_t head,
                          const unsigned char **p, unsigned char **owned,
                          TdbVfsErr *err) {
   unsigned char *buf;
@@ -601,11 +614,11 @@ static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n,
     *p = r->map + off;
     return TDB_OK;
   }
-  buf = (unsigned char *)tdbMemAlloc(r->mem, n ? n : 1);
+  buf = n < SIZE_MAX - head ? (unsigned char *)tdbMemAlloc(r->mem, head + (n ? n : 1)) : NULL;
   if (!buf)
     return tdbVfsErrSet(err, TDB_NOMEM, "sstable", r->file->path, -1, 0,
                         "out of memory");
-  rc = tdbVfsReadExact(r->file, off, buf, n, err);
+  rc = tdbVfsReadExact(r->file, off, buf + head, n, err);
   if (rc != TDB_OK) {
     tdbMemFree(r->mem, buf);
     if ((rc & 0xff) == TDB_CORRUPT)
@@ -614,15 +627,18 @@ static int tdbSstReadRaw(TdbSstReader *r, uint64_t off, size_t n,
       err->rc = rc;
     return rc;
   }
-  *p = buf;
+  *p = buf + head;
   *owned = buf;
   return TDB_OK;
 }
 
 /* Read, verify and (if LZ4) decompress the block at h, which must end by
-** `limit`. `what` names it in messages. */
+** `limit`. `what` names it in messages. When the bytes get a buffer of
+** their own (out->owned: read without the map, or decompressed), it starts
+** with `head` bytes for the caller, then the block (out->data). */
 static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
-                      const char *what, TdbSstLoaded *out, TdbVfsErr *err) {
+                      const char *what, size_t head, TdbSstLoaded *out,
+                      TdbVfsErr *err) {
   const unsigned char *p = NULL;
   unsigned char *owned = NULL, *plain = NULL;
   size_t n, plain_len;
@@ -639,7 +655,8 @@ static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
     return tdbSstCorrupt(r, err, h->offset, msg);
   }
   n = (size_t)h->size;
-  rc = tdbSstReadRaw(r, h->offset, n + TDB_SST_TRAILER_SIZE, &p, &owned, err);
+  rc = tdbSstReadRaw(r, h->offset, n + TDB_SST_TRAILER_SIZE, head, &p, &owned,
+                     err);
   if (rc != TDB_OK)
     return rc;
   type = p[n];
@@ -661,7 +678,7 @@ static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
     snprintf(msg, sizeof msg, "%s block has unknown type %d", what, type);
     return tdbSstCorrupt(r, err, h->offset + n, msg);
   }
-  rc = tdbDecompressLz4(r->mem, p, n, &plain, &plain_len, &why);
+  rc = tdbDecompressLz4(r->mem, p, n, head, &plain, &plain_len, &why);
   tdbMemFree(r->mem, owned);
   if (rc == TDB_MISUSE) {
     snprintf(msg, sizeof msg,
@@ -679,7 +696,7 @@ static int tdbSstLoad(TdbSstReader *r, const TdbSstHandle *h, uint64_t limit,
     snprintf(msg, sizeof msg, "%s block: %s", what, why);
     return tdbSstCorrupt(r, err, h->offset, msg);
   }
-  out->data = plain;
+  out->data = plain + head;
   out->size = plain_len;
   out->owned = plain;
   out->lz4 = 1;
@@ -763,7 +780,10 @@ static void tdbSstFastBuild(TdbSstReader *r) {
   const unsigned char *first, *last;
   if (n == 0) return;
   r->fast = tdbMemAlloc(r->mem, n * sizeof *r->fast);
-  if (!r->fast) return;
+  r->fast_pfx = n <= SIZE_MAX / (2 * sizeof *r->fast_pfx)
+                    ? tdbMemAlloc(r->mem, n * 2 * sizeof *r->fast_pfx)
+                    : NULL;
+  if (!r->fast || !r->fast_pfx) goto fail;
   tdbBlockIterInit(&it, r->mem, r->o.compare, &r->index);
   for (tdbBlockIterSeekToFirst(&it); it.valid && i < n; tdbBlockIterNext(&it), i++) {
     void *buf = r->fast_keys;
@@ -789,15 +809,18 @@ static void tdbSstFastBuild(TdbSstReader *r) {
     size_t un;
     const unsigned char *u =
         tdbSstUserOf(r, r->fast_keys + r->fast[i].key_off, r->fast[i].klen, &un);
-    r->fast[i].pfx = tdbSstPrefix64(u, un, lcp);
+    r->fast_pfx[2 * i] = tdbSstPrefix64(u, un, lcp);
+    r->fast_pfx[2 * i + 1] = tdbSstPrefix64(u, un, lcp + 8);
   }
   r->nfast = n;
   return;
 fail:
   tdbBlockIterClear(&it);
   tdbMemFree(r->mem, r->fast);
+  tdbMemFree(r->mem, r->fast_pfx);
   tdbMemFree(r->mem, r->fast_keys);
   r->fast = NULL;
+  r->fast_pfx = NULL;
   r->fast_keys = NULL;
 }
 
@@ -807,19 +830,24 @@ static size_t tdbSstFastFind(const TdbSstReader *r, const void *target, size_t t
   const unsigned char *u = tdbSstUserOf(r, target, tlen, &un);
   const unsigned char *shared =
       tdbSstUserOf(r, r->fast_keys + r->fast[0].key_off, r->fast[0].klen, &fu);
-  uint64_t tp;
+  uint64_t t0, t1;
   int c;
   /* a target outside the table's shared prefix is before or after it all */
   c = memcmp(u, shared, TDB_MIN(un, r->fast_lcp));
   if (c < 0 || (c == 0 && un < r->fast_lcp)) return 0;
   if (c > 0) return r->nfast;
-  tp = tdbSstPrefix64(u, un, r->fast_lcp);
+  t0 = tdbSstPrefix64(u, un, r->fast_lcp);
+  t1 = tdbSstPrefix64(u, un, r->fast_lcp + 8);
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    const TdbSstIndexEntry *e = &r->fast[mid];
-    int below = e->pfx < tp ||
-                (e->pfx == tp && r->o.compare(r->fast_keys + e->key_off, e->klen, target,
-                                              tlen) < 0);
+    const uint64_t *k = &r->fast_pfx[2 * mid];
+    int below;
+    if (k[0] != t0) below = k[0] < t0;
+    else if (k[1] != t1) below = k[1] < t1;
+    else {
+      const TdbSstIndexEntry *e = &r->fast[mid];
+      below = r->o.compare(r->fast_keys + e->key_off, e->klen, target, tlen) < 0;
+    }
     if (below) lo = mid + 1;
     else hi = mid;
   }
@@ -898,6 +926,7 @@ TDB_PRIVATE void tdbSstReaderClose(TdbSstReader *r) {
   tdbSstLoadedFree(r, &r->filter_raw);
   tdbSstLoadedFree(r, &r->meta_raw);
   tdbMemFree(r->mem, r->fast);
+  tdbMemFree(r->mem, r->fast_pfx);
   tdbMemFree(r->mem, r->fast_keys);
   if (r->map) {
     /* cached blocks may point into the mapping: drop them first */
@@ -997,7 +1026,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
     r->data_end = r->footer.filter.offset;
   }
   /* meta */
-  rc = tdbSstLoad(r, &r->footer.meta, foot_off, "meta", &r->meta_raw, err);
+  rc = tdbSstLoad(r, &r->footer.meta, foot_off, "meta", 0, &r->meta_raw, err);
   if (rc != TDB_OK)
     goto fail;
   if (tdbSstPropsDecode(r->meta_raw.data, r->meta_raw.size, &r->props, &why,
@@ -1015,7 +1044,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
   }
   /* filter */
   if (r->footer.filter.size || r->footer.filter.offset) {
-    rc = tdbSstLoad(r, &r->footer.filter, foot_off, "filter", &r->filter_raw,
+    rc = tdbSstLoad(r, &r->footer.filter, foot_off, "filter", 0, &r->filter_raw,
                     err);
     if (rc != TDB_OK)
       goto fail;
@@ -1026,7 +1055,7 @@ TDB_PRIVATE int tdbSstReaderOpen(TdbMem *mem, const TdbSstOptions *o,
     }
   }
   /* index */
-  rc = tdbSstLoad(r, &r->footer.index, foot_off, "index", &r->index_raw, err);
+  rc = tdbSstLoad(r, &r->footer.index, foot_off, "index", 0, &r->index_raw, err);
   if (rc != TDB_OK)
     goto fail;
   rc = tdbSstParse(r, &r->index_raw, r->footer.index.offset, "index", &r->index,
@@ -1077,7 +1106,7 @@ TDB_PRIVATE int tdbSstMayContain(const TdbSstReader *r, const void *uk,
 static void tdbSstCachedDelete(void *ctx, void *value) {
   TdbSstCached *c = (TdbSstCached *)value;
   TDB_UNUSED(ctx);
-  tdbMemFree(c->mem, c->owned);
+  tdbMemFree(c->mem, c->owned); /* NULL when the header heads the block's buffer */
   tdbMemFree(c->mem, c);
 }
 
@@ -1106,7 +1135,7 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
       return TDB_OK;
     }
   }
-  rc = tdbSstLoad(r, h, r->data_end, "data", &l, err);
+  rc = tdbSstLoad(r, h, r->data_end, "data", r->cache ? TDB_SST_CACHED_HEAD : 0, &l, err);
   if (rc != TDB_OK)
     return rc;
   rc = tdbSstParse(r, &l, h->offset, "data", &blk, err);
@@ -1117,20 +1146,22 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
   ref->blk = blk;
   ref->lz4 = l.lz4;
   if (r->cache) {
-    c = (TdbSstCached *)tdbMemAlloc(r->mem, sizeof *c);
+    /* the header goes in front of an owned block, else it is allocated */
+    c = l.owned ? (TdbSstCached *)(void *)l.owned
+                : (TdbSstCached *)tdbMemAlloc(r->mem, sizeof *c);
     if (c) {
       TdbCacheHandle *ch = NULL;
       c->mem = r->mem;
       c->blk = blk;
-      c->owned = l.owned;
+      c->owned = NULL;
       c->lz4 = l.lz4;
       if (tdbCacheInsert(r->cache, r->cache_id, h->offset, c,
-                         l.size + sizeof *c, tdbSstCachedDelete, NULL,
+                         l.size + TDB_SST_CACHED_HEAD, tdbSstCachedDelete, NULL,
                          &ch) == TDB_OK) {
         ref->handle = ch;
         return TDB_OK;
       }
-      tdbMemFree(r->mem, c);
+      if (!l.owned) tdbMemFree(r->mem, c);
     }
     /* no memory for the cache entry: use the block uncached */
   }

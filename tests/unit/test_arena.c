@@ -1,7 +1,8 @@
 /*
 ** test_arena.c — the memtable's bump allocator: alignment, allocations that
 ** never overlap, large requests in their own block, the usage count,
-** out-of-memory (NULL, arena unchanged, nothing leaked) and reuse after free.
+** out-of-memory (NULL, arena unchanged, nothing leaked), reuse after free and
+** after reset.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -188,6 +189,40 @@ static void testReuseAfterFree(void) {
   }
 }
 
+/* Reset keeps one regular block and hands its bytes out again; a large
+** request's own block is returned; after Free nothing is held. */
+static void testReset(void) {
+  TdbTestAlloc ta;
+  tdb_allocator hooks;
+  TdbMem mem;
+  TdbArena arena;
+  unsigned char *first, *again;
+  int round;
+  memset(&ta, 0, sizeof(ta));
+  tdbTestAllocHooks(&ta, &hooks);
+  tdbMemInit(&mem, &hooks);
+  tdbArenaInit(&arena, &mem, 512);
+  tdbArenaReset(&arena); /* empty: stays empty */
+  CHECK_EQ(tdbArenaMemoryUsage(&arena), 0);
+  CHECK_EQ(ta.live, 0);
+  first = tdbArenaAlloc(&arena, 10);
+  CHECK(first != NULL);
+  for (round = 0; round < 3; round++) {
+    int i;
+    for (i = 0; i < 20; i++) CHECK(tdbArenaAlloc(&arena, 50) != NULL); /* several blocks */
+    CHECK(tdbArenaAlloc(&arena, 400) != NULL);                          /* its own block */
+    tdbArenaReset(&arena);
+    CHECK_EQ(ta.live, 1);
+    CHECK_EQ(tdbArenaMemoryUsage(&arena), 512);
+    again = tdbArenaAlloc(&arena, 10);
+    CHECK(again != NULL);
+    memset(again, 0xAB, 10);
+  }
+  tdbArenaFree(&arena);
+  CHECK_EQ(ta.live, 0);
+  CHECK_EQ(tdbArenaMemoryUsage(&arena), 0);
+}
+
 int main(void) {
   TEST_RUN(testEmptyArena);
   TEST_RUN(testAlignmentAndDisjoint);
@@ -196,5 +231,6 @@ int main(void) {
   TEST_RUN(testZeroAndOverflow);
   TEST_RUN(testOutOfMemory);
   TEST_RUN(testReuseAfterFree);
+  TEST_RUN(testReset);
   return tdbTestFinish();
 }
