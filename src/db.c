@@ -4,6 +4,7 @@
 */
 #include "db.h"
 #include "datetime.h"
+#include "purge.h"
 #include "stats.h"
 #include "version.h"
 
@@ -108,6 +109,7 @@ TDB_API int tdb_open(const char *path, const tdb_config *config, tdb **out) {
     rc = tdbCatalogLoad(&db->catalog, db->store, &db->err);
   }
   if (rc == TDB_OK) rc = tdbStatsLoad(&db->catalog, db->store, &db->err);
+  if (rc == TDB_OK) rc = tdbPurgeLoad(db); /* history floors of PURGE HISTORY */
   return rc;
 }
 

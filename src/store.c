@@ -962,7 +962,7 @@ static int tdbStoreSubmit(TdbStore *s, TdbCommitReq *req, uint64_t at_epoch) {
     } else if (at_epoch != s->head + 1) {
       rc = tdbErrSet(err, TDB_MISUSE, NULL, "cannot commit epoch %llu: the next epoch is %llu",
                      (unsigned long long)at_epoch, (unsigned long long)(s->head + 1));
-    } else if (req->at_wall <= s->head_wall) {
+    } else if (s->head > 0 && req->at_wall <= s->head_wall) { /* epoch 0 has no clock */
       rc = tdbErrSet(err, TDB_CORRUPT, NULL, "epoch %llu: wall-clock %lld is not after the "
                      "wall-clock %lld of epoch %llu", (unsigned long long)at_epoch,
                      (long long)req->at_wall, (long long)s->head_wall,
