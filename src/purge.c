@@ -37,6 +37,7 @@
 #include "rows.h"
 #include "versiter.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define TDB_META_KEY_LEN 6        /* 0x07 | tag | table id */
@@ -313,6 +314,52 @@ static void tdbAppendQuoted(TdbStr *q, const char *name) {
   tdbStrAppendChar(q, '"');
 }
 
+/* A piece of the user's statement copied into the internal query: bytes
+** [at, at + n) of the query are [from, from + n) of the statement. */
+typedef struct TdbSlice {
+  size_t at, from, n;
+} TdbSlice;
+
+/* An error of the internal query that names "at line L, column C" of its
+** text is made to name the same place in the user's statement. */
+static void tdbPurgeRemapError(tdb *db, const char *query, const TdbSlice *sl, int nsl,
+                               const char *orig) {
+  const char *msg = tdbErrMessage(&db->err), *p, *hit = NULL;
+  int line, col, l = 1, c = 1, i, consumed = 0;
+  size_t off = 0;
+  TdbStr out;
+  for (p = msg; (p = strstr(p, "at line ")) != NULL; p++) hit = p;
+  if (!hit || sscanf(hit, "at line %d, column %d%n", &line, &col, &consumed) != 2) return;
+  while (query[off] && (l < line || (l == line && c < col))) { /* tdbErrLineCol reversed */
+    if (query[off] == '\n') {
+      l++;
+      c = 1;
+    } else if (((unsigned char)query[off] & 0xc0) != 0x80) {
+      c++;
+    }
+    off++;
+    while (query[off] && ((unsigned char)query[off] & 0xc0) == 0x80) off++;
+  }
+  for (i = 0; i < nsl; i++) { /* a slice, or the parenthesis just around it */
+    if (off + 1 >= sl[i].at && off <= sl[i].at + sl[i].n + 1) break;
+  }
+  if (i == nsl) return;
+  if (off < sl[i].at) off = sl[i].at;
+  if (off > sl[i].at + sl[i].n) off = sl[i].at + sl[i].n;
+  tdbErrLineCol(orig, sl[i].from + (off - sl[i].at), &l, &c);
+  tdbStrInit(&out, &db->mem);
+  tdbStrAppend(&out, msg, (size_t)(hit - msg));
+  tdbStrAppendf(&out, "at line %d, column %d", l, c);
+  tdbStrAppendz(&out, hit + consumed);
+  if (!out.oom) {
+    int code = db->err.code;
+    char state[6];
+    memcpy(state, db->err.sqlstate, sizeof state);
+    tdbErrSet(&db->err, code, state, "%.*s", (int)out.n, out.z);
+  }
+  tdbStrClear(&out);
+}
+
 /* The encoded primary keys of every version of t (any system and valid
 ** time, tombstones too) that satisfies the statement's KEY or WHERE. */
 static int tdbPurgeFindKeys(tdb_stmt *st, const TdbTableDef *t, TdbHashSet *pks) {
@@ -321,6 +368,8 @@ static int tdbPurgeFindKeys(tdb_stmt *st, const TdbTableDef *t, TdbHashSet *pks)
   int nkey = t->npk ? t->npk : 1, i, rc;
   tdb_stmt *q = NULL;
   TdbStr sql, pk;
+  TdbSlice sl[TDB_MAX_KEY_COLUMNS + 1];
+  int nsl = 0;
   char *text;
   if (a->set && a->set->n != nkey) {
     return tdbErrSet(&db->err, TDB_ERROR_SYNTAX, TDB_SQLSTATE_SYNTAX,
@@ -344,19 +393,28 @@ static int tdbPurgeFindKeys(tdb_stmt *st, const TdbTableDef *t, TdbHashSet *pks)
       if (t->npk) tdbAppendQuoted(&sql, t->cols[t->pk[i]].name);
       else tdbStrAppendz(&sql, "_rowid");
       tdbStrAppendz(&sql, " = (");
+      sl[nsl].at = sql.n;
+      sl[nsl].from = e->span.start;
+      sl[nsl++].n = e->span.end - e->span.start;
       tdbStrAppend(&sql, st->sql + e->span.start, e->span.end - e->span.start);
       tdbStrAppendChar(&sql, ')');
     }
   } else {
     tdbStrAppendChar(&sql, '(');
+    sl[nsl].at = sql.n;
+    sl[nsl].from = a->where->span.start;
+    sl[nsl++].n = a->where->span.end - a->where->span.start;
     tdbStrAppend(&sql, st->sql + a->where->span.start, a->where->span.end - a->where->span.start);
     tdbStrAppendChar(&sql, ')');
   }
   text = tdbStrFinish(&sql);
   if (!text) return tdbErrNoMem(&db->err);
   rc = tdb_prepare(db, text, -1, &q, NULL);
-  tdbMemFree(&db->mem, text);
-  if (rc != TDB_OK) return rc;
+  if (rc != TDB_OK) {
+    tdbPurgeRemapError(db, text, sl, nsl, st->sql);
+    tdbMemFree(&db->mem, text);
+    return rc;
+  }
   /* the KEY values and the predicate are slices of this statement's text:
   ** their parameters keep their numbers */
   for (i = 0; rc == TDB_OK && i < q->nparams && i < st->nparams; i++) {
@@ -377,6 +435,8 @@ static int tdbPurgeFindKeys(tdb_stmt *st, const TdbTableDef *t, TdbHashSet *pks)
     if (rc != TDB_OK) rc = tdbErrNoMem(&db->err);
   }
   if (rc == TDB_DONE) rc = TDB_OK;
+  else if (rc != TDB_OK) tdbPurgeRemapError(db, text, sl, nsl, st->sql);
+  tdbMemFree(&db->mem, text);
   tdbStrClear(&pk);
   /* keep the query's error: finalizing does not touch it */
   tdb_finalize(q);
