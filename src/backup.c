@@ -202,7 +202,7 @@ static int tdbBackupReadFile(TdbVfs *vfs, TdbMem *mem, TdbErr *err, const char *
   if (size > max || size > (uint64_t)(SIZE_MAX - 1)) {
     tdbVfsClose(f);
     return tdbErrSet(err, TDB_CORRUPT, TDB_SQLSTATE_BACKUP_DAMAGED,
-                     "backup file %s is damaged: %llu bytes, more than a backup writes",
+                     "backup file %s is damaged: %llu bytes, more than it should have",
                      path, (unsigned long long)size);
   }
   buf = tdbMemAlloc(mem, (size_t)size + 1);
@@ -343,7 +343,10 @@ static int tdbBackupScanSegment(TdbVfs *vfs, TdbMem *mem, TdbErr *err, const cha
   int rc, missing = 0;
   char why[160];
   if (!path) return tdbErrNoMem(err);
-  rc = tdbBackupReadFile(vfs, mem, err, path, TDB_BACKUP_MAX_FILE, &b, &n, &missing);
+  /* never more than the manifest says (a bigger file is damaged anyway) */
+  rc = tdbBackupReadFile(vfs, mem, err, path,
+                         sg->bytes < TDB_BACKUP_MAX_FILE ? sg->bytes : TDB_BACKUP_MAX_FILE, &b, &n,
+                         &missing);
   if (rc != TDB_OK) {
     if (missing) {
       rc = tdbErrSet(err, TDB_NOTFOUND, TDB_SQLSTATE_BACKUP_DAMAGED,
