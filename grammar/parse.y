@@ -62,7 +62,8 @@ typedef struct TdbLimit {
   IF RECURSIVE BEGIN COMMIT ROLLBACK SAVEPOINT RELEASE TRANSACTION LEADING TRAILING
   BOTH POSITION INTERVAL CURRENT_TIMESTAMP
   AT DELETED DRIFT EPOCH INCLUDING SYSTEM_TIME APPLICATION_TIME VALID VALID_TIME TIMESTAMP
-  PATCH PORTION SOFT UNDELETE.
+  PATCH PORTION SOFT UNDELETE
+  BACKUP RESTORE VERIFY SINCE PURGE HISTORY BEFORE.
 /* Window and FILTER keywords: non-reserved too (a column may be called `rows`),
 ** except WINDOW, which could otherwise be read as an alias after FROM t. */
 %fallback ID OVER PARTITION ROWS RANGE UNBOUNDED PRECEDING FOLLOWING CURRENT
@@ -221,6 +222,19 @@ drift_key(A) ::= term(E). { A = tdbExprListAppend(pParse, 0, E, 0); }
 drift_key(A) ::= MINUS(O) term(E). { A = tdbExprListAppend(pParse, 0, tdbExprUnary(pParse, O, TDB_OP_NEG, E), 0); }
 drift_key(A) ::= VARIABLE(X). { A = tdbExprListAppend(pParse, 0, tdbExprParam(pParse, X), 0); }
 drift_key(A) ::= LP exprlist(L) RP. { A = L; }
+
+/* ---- BACKUP / RESTORE / VERIFY BACKUP (backup.c), PURGE (purge.c) --------- */
+cmd ::= BACKUP TO STRING(D) since_opt(E). { tdbParseBackup(pParse, TDB_STMT_BACKUP, D, E); }
+cmd ::= RESTORE FROM STRING(D). { tdbParseBackup(pParse, TDB_STMT_RESTORE, D, 0); }
+cmd ::= VERIFY BACKUP STRING(D). { tdbParseBackup(pParse, TDB_STMT_VERIFY_BACKUP, D, 0); }
+%type since_opt {TdbExpr*}
+%destructor since_opt { tdbExprFree(pParse->mem, $$); }
+since_opt(A) ::= . { A = 0; }
+since_opt(A) ::= SINCE EPOCH expr(E). { A = E; }
+cmd ::= PURGE HISTORY BEFORE EPOCH expr(E). { tdbParsePurgeHistory(pParse, 0, E); }
+cmd ::= PURGE HISTORY FROM nm(N) BEFORE EPOCH expr(E). { tdbParsePurgeHistory(pParse, &N, E); }
+cmd ::= PURGE FROM nm(N) KEY drift_key(K). { tdbParsePurge(pParse, N, K, 0); }
+cmd ::= PURGE FROM nm(N) WHERE expr(E). { tdbParsePurge(pParse, N, 0, E); }
 
 /* ---- INSERT / UPDATE / DELETE --------------------------------------------- */
 cmd ::= insert_start insert_cols insert_body returning_opt.

@@ -322,7 +322,16 @@ typedef enum TdbStmtKind {
   TDB_STMT_ROLLBACK,
   TDB_STMT_SAVEPOINT,     /* name: the savepoint */
   TDB_STMT_ROLLBACK_TO,
-  TDB_STMT_RELEASE
+  TDB_STMT_RELEASE,
+  /* backup.c: name = the directory; where = the SINCE EPOCH expression */
+  TDB_STMT_BACKUP,
+  TDB_STMT_RESTORE,
+  TDB_STMT_VERIFY_BACKUP,
+  /* purge.c: name = the table (NULL: every table); where = the BEFORE EPOCH
+  ** expression / name = the table; set = the KEY values or where = the
+  ** predicate */
+  TDB_STMT_PURGE_HISTORY,
+  TDB_STMT_PURGE
 } TdbStmtKind;
 
 #define TDB_OBJ_TABLE 1
@@ -546,6 +555,13 @@ TDB_PRIVATE void tdbParseViewBody(TdbParse *p, TdbToken as, TdbSelect *body);
 TDB_PRIVATE void tdbParseDrop(TdbParse *p, int object, int if_exists, TdbToken name);
 TDB_PRIVATE void tdbParseAlter(TdbParse *p, int what);
 TDB_PRIVATE void tdbParseSetName(TdbParse *p, TdbToken name);
+/* ast_admin.c: BACKUP TO / RESTORE FROM / VERIFY BACKUP 'dir' [SINCE EPOCH e]
+** (kind TDB_STMT_BACKUP, _RESTORE, _VERIFY_BACKUP; since NULL when absent),
+** PURGE HISTORY [FROM t] BEFORE EPOCH e (table NULL: every table), PURGE
+** FROM t KEY k | WHERE pred (one of key, pred). */
+TDB_PRIVATE void tdbParseBackup(TdbParse *p, int kind, TdbToken dir, TdbExpr *since);
+TDB_PRIVATE void tdbParsePurgeHistory(TdbParse *p, const TdbToken *table, TdbExpr *epoch);
+TDB_PRIVATE void tdbParsePurge(TdbParse *p, TdbToken table, TdbExprList *key, TdbExpr *pred);
 TDB_PRIVATE void tdbParseSetName2(TdbParse *p, TdbToken name);
 TDB_PRIVATE void tdbParseSetName3(TdbParse *p, TdbToken name);
 /* CREATE TABLE / ADD COLUMN: a new column of type token `type` (z NULL:

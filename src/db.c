@@ -5,6 +5,7 @@
 */
 #include "db.h"
 #include "datetime.h"
+#include "purge.h"
 #include "stats.h"
 #include "version.h"
 
@@ -109,6 +110,7 @@ TDB_PRIVATE int tdbOpenVfs(const char *path, const tdb_config *config, TdbVfs *v
   tdbCatalogInit(&db->catalog, &db->mem);
   rc = tdbShareOpen(db, vfs); /* the store, shared with the process's other connections */
   if (rc == TDB_OK) rc = tdbShareLoadCatalog(db);
+  if (rc == TDB_OK) rc = tdbPurgeLoad(db); /* history floors of PURGE HISTORY */
   return rc;
 }
 

@@ -363,6 +363,9 @@ TDB_PRIVATE int tdbStmtWrites(const tdb_stmt *st) {
     case TDB_STMT_DROP:
     case TDB_STMT_ALTER:
     case TDB_STMT_ANALYZE:
+    case TDB_STMT_RESTORE:
+    case TDB_STMT_PURGE_HISTORY:
+    case TDB_STMT_PURGE:
       return 1;
     default:
       return 0;

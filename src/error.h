@@ -76,6 +76,10 @@
 #define TDB_SQLSTATE_NO_SUCH_KEY      "22T04"  /* ERR_NO_SUCH_KEY: PATCH / SOFT DELETE / UNDELETE KEY matched nothing */
 #define TDB_SQLSTATE_RESERVED_NAME    "42939"  /* ERR_RESERVED_NAME: pseudo-column name */
 #define TDB_SQLSTATE_NOT_YET_CREATED  "42P01"  /* ERR_NOT_YET_CREATED: before the table */
+#define TDB_SQLSTATE_HISTORY_PURGED   "22T05"  /* ERR_HISTORY_PURGED: below the purge horizon */
+#define TDB_SQLSTATE_BACKUP_TARGET    "58T01"  /* ERR_BACKUP_TARGET: directory exists, not empty */
+#define TDB_SQLSTATE_BACKUP_DAMAGED   "58T02"  /* a backup file is missing or damaged */
+#define TDB_SQLSTATE_RESTORE_ORDER    "55T01"  /* RESTORE into a database at another epoch */
 #define TDB_SQLSTATE_NULL_NOT_ALLOWED "22004"  /* a frame offset is NULL */
 #define TDB_SQLSTATE_INVALID_FRAME_OFFSET "22013"  /* negative frame offset */
 #define TDB_SQLSTATE_INVALID_NTILE    "22014"  /* ntile argument <= 0 */

@@ -35,6 +35,7 @@
 #include "db.h"
 #include "datetime.h"
 #include "keycodec.h"
+#include "purge.h"
 #include "rowcodec.h"
 #include "rows.h"
 #include "temporal.h"
@@ -273,6 +274,8 @@ static int tdbHistResolveSystem(TdbExec *ex, const TdbPlan *p, TdbEvalCtx *ctx,
                      p->table->name, (unsigned long long)n, (unsigned long long)created);
       goto done;
     }
+    rc = tdbPurgeCheckRead(ex->db, p->table, n, ex->err); /* ERR_HISTORY_PURGED */
+    if (rc != TDB_OK) goto done;
     h->sys_a = n;
     goto done;
   }
@@ -304,6 +307,10 @@ static int tdbHistResolveSystem(TdbExec *ex, const TdbPlan *p, TdbEvalCtx *ctx,
       rc = tdbStoreEpochAt(ex->db->store, tb, sel->kind == TDB_TSEL_BETWEEN, head, &e, ex->err);
       if (rc != TDB_OK) goto done;
       hi = e + 1;
+    }
+    if (ka) { /* an explicit lower bound below the horizon: ERR_HISTORY_PURGED */
+      rc = tdbPurgeCheckRead(ex->db, p->table, lo, ex->err);
+      if (rc != TDB_OK) goto done;
     }
     if (hi > head + 1) hi = head + 1; /* ranges meet the committed epochs 0..head */
     if (lo >= hi) h->empty = 1;

@@ -258,6 +258,19 @@ static int tdbVsStartManifest(TdbVersionSet *vs, TdbErr *err) {
   return rc;
 }
 
+TDB_PRIVATE int tdbVsRollManifest(TdbVersionSet *vs, TdbErr *err) {
+  TdbWalWriter *old = vs->manifest;
+  int rc;
+  vs->manifest = NULL;
+  rc = tdbVsStartManifest(vs, err);
+  if (rc != TDB_OK) {
+    vs->manifest = old; /* still CURRENT's, and whole */
+    return rc;
+  }
+  tdbWalWriterClose(old);
+  return TDB_OK;
+}
+
 TDB_PRIVATE int tdbVsLogAndApply(TdbVersionSet *vs, TdbVersionEdit *e, TdbErr *err) {
   TdbVersion *v = NULL;
   int rc;

@@ -52,6 +52,11 @@ TDB_PRIVATE uint64_t tdbVsNewFileNumber(TdbVersionSet *vs);
 ** changes and err says why. */
 TDB_PRIVATE int tdbVsLogAndApply(TdbVersionSet *vs, TdbVersionEdit *e, TdbErr *err);
 
+/* Start a new manifest holding only a snapshot of the current state, point
+** CURRENT at it and remove the old one (whose records may name keys that
+** were erased since). On failure the old manifest stays in use. */
+TDB_PRIVATE int tdbVsRollManifest(TdbVersionSet *vs, TdbErr *err);
+
 /* Record a VFS failure in err: "<what>: <vfs message>". */
 TDB_PRIVATE int tdbErrFromVfs(TdbErr *err, int rc, const TdbVfsErr *verr, const char *what);
 

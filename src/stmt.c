@@ -12,6 +12,8 @@
 #include "parser.h"
 #include "planner.h"
 #include "temporal_session.h"
+#include "backup.h"
+#include "purge.h"
 
 #include <stdlib.h>
 
@@ -188,6 +190,11 @@ static int tdbStmtCompile(tdb_stmt *st) {
   } else if (st->ast->kind == TDB_STMT_INSERT || st->ast->kind == TDB_STMT_UPDATE ||
              st->ast->kind == TDB_STMT_DELETE) {
     rc = tdbPrepareDml(st);
+  } else if (st->ast->kind == TDB_STMT_BACKUP || st->ast->kind == TDB_STMT_RESTORE ||
+             st->ast->kind == TDB_STMT_VERIFY_BACKUP) {
+    char *const *names;
+    int n = tdbBackupColumns(st->ast->kind, &names); /* backup.c */
+    if (!st->col_names) rc = tdbStmtSetColumns(st, n, names);
   }
   if (rc == TDB_OK && st->ast->explain) {
     char *name = "plan";
@@ -514,6 +521,13 @@ static int tdbStmtRun(tdb_stmt *st) {
     case TDB_STMT_ROLLBACK_TO:
     case TDB_STMT_RELEASE:
       return tdbTxnExec(st);
+    case TDB_STMT_BACKUP: /* not a write; RESTORE commits the backed-up epochs */
+    case TDB_STMT_RESTORE:
+    case TDB_STMT_VERIFY_BACKUP:
+      return tdbExecBackup(st);
+    case TDB_STMT_PURGE_HISTORY:
+    case TDB_STMT_PURGE:
+      return tdbExecPurge(st);
     default:
       rc = tdbExecDdl(st);
       if (rc == TDB_OK) tdbTxnNoteWrite(db, 1);

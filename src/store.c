@@ -34,6 +34,7 @@ static size_t tdbClockEntry(const TdbClockRun *run, size_t i, unsigned char *ck,
 typedef struct TdbCommitReq {
   const TdbBatch *batch;
   uint64_t epoch;
+  int64_t at_wall;            /* tdbStoreWriteAt: the wall-clock to commit with, else 0 */
   int rc;
   int done;
   TdbErr *err;
@@ -86,6 +87,11 @@ struct TdbStore {
   uint64_t watch_epoch;
   uint64_t *pins;
   size_t npins, cap_pins;
+  /* PURGE: history floors per key prefix (tdbStoreSetHistoryFloor), and an
+  ** erasure in progress (tdbStoreErase: background compactions wait) */
+  TdbStoreFloor *floors;
+  size_t nfloors;
+  int erasing;
 };
 
 /* ---- small helpers -------------------------------------------------------------- */
@@ -356,42 +362,71 @@ TDB_PRIVATE void tdbStoreUnpinSnapshot(TdbStore *s, uint64_t epoch) {
   tdbMutexUnlock(&s->mu);
 }
 
-/* Run one compaction from `level` (mu held; released during the I/O).
-** Every version is kept, except in the keyspaces marked "latest": there a
-** key keeps its versions newer than the oldest pinned snapshot and the
-** newest one at or below it; older ones no reader can see are dropped. */
-static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
-  TdbVersion *v = s->vs.current;
-  TdbFileMeta **in0 = NULL, **in1 = NULL, **outs = NULL;
-  size_t c0 = 0, c1 = 0, couts = 0;
-  int n0 = 0, n1 = 0, nouts = 0, i, rc;
-  TdbVersionEdit edit;
+/* The history floor of user key k: the largest floor of a prefix of k, 0 if
+** none (floors[0..n) as tdbStoreFloors copies them). */
+TDB_PRIVATE uint64_t tdbStoreFloorOf(const TdbStoreFloor *floors, size_t n,
+                                     const unsigned char *k, size_t kn) {
+  uint64_t best = 0;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    if (floors[i].n <= kn && memcmp(floors[i].prefix, k, floors[i].n) == 0 &&
+        floors[i].floor > best) {
+      best = floors[i].floor;
+    }
+  }
+  return best;
+}
+
+/* The erasure bound of user key k in the sorted set e[0..n): versions with
+** an epoch below it are erased; 0 when k is not in the set. */
+static uint64_t tdbStoreEraseBound(const TdbEraseKey *e, size_t n, const unsigned char *k,
+                                   size_t kn) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = tdbIkeyCompareUser(e[mid].key, e[mid].n, k, kn);
+    if (c == 0) return e[mid].below;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
+}
+
+/* What a merge keeps (taken under mu, used without it). */
+typedef struct TdbMergeRules {
+  uint64_t min_pin;           /* latest keyspaces: the oldest pinned snapshot */
+  TdbStoreFloor *floors;      /* history floors (a copy) */
+  size_t nfloors;
+  const TdbEraseKey *erase;   /* tdbStoreErase's keys, sorted; NULL: none */
+  size_t nerase;
+} TdbMergeRules;
+
+/* Merge the table files in[0..n) (mu NOT held) into new tables cut only
+** between user keys, appended to *outs. Per user key, newest version first:
+**   - "latest" keyspaces keep the versions newer than min_pin and the newest
+**     one at or below it (older ones no reader can see);
+**   - under a history floor f (PURGE HISTORY), a version whose next newer
+**     version in the merge has an epoch <= f was closed at or before f: it
+**     is dropped (a newer version outside the inputs is not seen, so the
+**     version is kept: never more is dropped than the rule says);
+**   - a key of the erase set loses every version with an epoch below its
+**     bound (PURGE). */
+static int tdbStoreMergeFiles(TdbStore *s, TdbFileMeta **in, int n, const TdbMergeRules *r,
+                              TdbFileMeta ***outs_io, int *nouts_io, size_t *couts_io,
+                              TdbErr *err) {
+  TdbFileMeta **outs = *outs_io;
+  size_t couts = *couts_io;
+  int nouts = *nouts_io, i, rc = TDB_OK;
   TdbIter **kids = NULL, *merged = NULL;
   TdbTableWriter *w = NULL;
   unsigned char *last_user = NULL;
   size_t last_user_n = 0, last_user_cap = 0;
-  uint64_t min_pin = tdbStoreMinPin(s);
   int kept_old = 0;           /* this user key already kept a version <= min_pin */
-  tdbVersionRef(v);
-  tdbEditInit(&edit);
-  rc = tdbStorePickInputs(s, v, level, &in0, &n0, &c0, &in1, &n1, &c1);
-  if (rc != TDB_OK) {
-    rc = tdbErrNoMem(err);
-    goto done_locked;
-  }
-  if (n0 == 1 && n1 == 0) {
-    /* trivial move: nothing to merge with below */
-    rc = tdbEditDeleteFile(s->mem, &edit, level, in0[0]->number);
-    if (rc == TDB_OK) rc = tdbEditAddFile(s->mem, &edit, level + 1, in0[0]);
-    if (rc != TDB_OK) rc = tdbErrNoMem(err);
-    else rc = tdbVsLogAndApply(&s->vs, &edit, err);
-    goto remember_pointer;
-  }
-  tdbMutexUnlock(&s->mu);
-  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(n0 + n1));
+  uint64_t floor = 0, erase_below = 0, newer = 0; /* per user key */
+  kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(n > 0 ? n : 1));
   if (!kids) rc = tdbErrNoMem(err);
-  for (i = 0; rc == TDB_OK && i < n0 + n1; i++) {
-    kids[i] = tdbTableCacheIter(s->tables, i < n0 ? in0[i] : in1[i - n0], err);
+  for (i = 0; rc == TDB_OK && i < n; i++) {
+    kids[i] = tdbTableCacheIter(s->tables, in[i], err);
     if (!kids[i]) {
       int j;
       for (j = 0; j < i; j++) tdbIterFree(kids[j]);
@@ -399,20 +434,35 @@ static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
     }
   }
   if (rc == TDB_OK) {
-    merged = tdbIterMerge(s->mem, kids, n0 + n1);
+    merged = tdbIterMerge(s->mem, kids, n);
     if (!merged) rc = tdbErrNoMem(err);
   }
   if (rc == TDB_OK) tdbIterSeekFirst(merged);
-  /* outputs are cut only between user keys */
   while (rc == TDB_OK && tdbIterValid(merged)) {
     size_t kn, vn, un;
     const unsigned char *k = tdbIterKey(merged, &kn), *val = tdbIterValue(merged, &vn);
     const unsigned char *uk = tdbUk(k, kn, &un);
     int new_user = !last_user || tdbIkeyCompareUser(uk, un, last_user, last_user_n) != 0;
-    if (new_user) kept_old = 0;
-    if (un > 0 && s->latest_ks[uk[0]] && kn >= TDB_IKEY_TAG_SIZE) {
-      TdbIkeyParsed pk;
-      if (tdbIkeyDecode(k, kn, &pk) == TDB_OK && pk.seq <= min_pin) {
+    TdbIkeyParsed pk;
+    int parsed = kn >= TDB_IKEY_TAG_SIZE && tdbIkeyDecode(k, kn, &pk) == TDB_OK;
+    if (new_user) {
+      kept_old = 0;
+      newer = 0;
+      floor = r->nfloors ? tdbStoreFloorOf(r->floors, r->nfloors, uk, un) : 0;
+      erase_below = r->nerase ? tdbStoreEraseBound(r->erase, r->nerase, uk, un) : 0;
+    }
+    if (parsed) {
+      uint64_t closer = newer;
+      newer = pk.seq;
+      if (erase_below && pk.seq < erase_below) { /* erased */
+        tdbIterNext(merged);
+        continue;
+      }
+      if (floor && closer && closer <= floor) { /* closed before the history floor */
+        tdbIterNext(merged);
+        continue;
+      }
+      if (un > 0 && s->latest_ks[uk[0]] && pk.seq <= r->min_pin) {
         if (kept_old && !new_user) { /* shadowed for every reader: drop it */
           tdbIterNext(merged);
           continue;
@@ -474,6 +524,60 @@ static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
   tdbMemFree(s->mem, kids);
   tdbTableWriterFree(w);
   tdbMemFree(s->mem, last_user);
+  *outs_io = outs;
+  *nouts_io = nouts;
+  *couts_io = couts;
+  return rc;
+}
+
+/* Copy the history floors for a merge (mu held). */
+static int tdbStoreRulesInit(TdbStore *s, TdbMergeRules *r) {
+  memset(r, 0, sizeof *r);
+  r->min_pin = tdbStoreMinPin(s);
+  if (s->nfloors) {
+    r->floors = tdbMemAlloc(s->mem, sizeof *r->floors * s->nfloors);
+    if (!r->floors) return TDB_NOMEM;
+    memcpy(r->floors, s->floors, sizeof *r->floors * s->nfloors);
+    r->nfloors = s->nfloors;
+  }
+  return TDB_OK;
+}
+
+/* Run one compaction from `level` (mu held; released during the I/O): the
+** level's chosen files and the overlapping ones below merge into level + 1
+** (tdbStoreMergeFiles says which versions stay). */
+static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
+  TdbVersion *v = s->vs.current;
+  TdbFileMeta **in0 = NULL, **in1 = NULL, **outs = NULL, **all = NULL;
+  size_t c0 = 0, c1 = 0, couts = 0;
+  int n0 = 0, n1 = 0, nouts = 0, i, rc;
+  TdbVersionEdit edit;
+  TdbMergeRules rules;
+  tdbVersionRef(v);
+  tdbEditInit(&edit);
+  rc = tdbStoreRulesInit(s, &rules);
+  if (rc == TDB_OK) rc = tdbStorePickInputs(s, v, level, &in0, &n0, &c0, &in1, &n1, &c1);
+  if (rc != TDB_OK) {
+    rc = tdbErrNoMem(err);
+    goto done_locked;
+  }
+  if (n0 == 1 && n1 == 0) {
+    /* trivial move: nothing to merge with below */
+    rc = tdbEditDeleteFile(s->mem, &edit, level, in0[0]->number);
+    if (rc == TDB_OK) rc = tdbEditAddFile(s->mem, &edit, level + 1, in0[0]);
+    if (rc != TDB_OK) rc = tdbErrNoMem(err);
+    else rc = tdbVsLogAndApply(&s->vs, &edit, err);
+    goto remember_pointer;
+  }
+  tdbMutexUnlock(&s->mu);
+  all = tdbMemAlloc(s->mem, sizeof *all * (size_t)(n0 + n1));
+  if (!all) rc = tdbErrNoMem(err);
+  else {
+    for (i = 0; i < n0; i++) all[i] = in0[i];
+    for (i = 0; i < n1; i++) all[n0 + i] = in1[i];
+    rc = tdbStoreMergeFiles(s, all, n0 + n1, &rules, &outs, &nouts, &couts, err);
+  }
+  tdbMemFree(s->mem, all);
   tdbMutexLock(&s->mu);
   for (i = 0; i < nouts; i++) tdbStoreWatch(s, outs[i]);
   if (rc == TDB_OK) {
@@ -499,6 +603,7 @@ done_locked:
   tdbEditClear(s->mem, &edit);
   tdbMemFree(s->mem, in0);
   tdbMemFree(s->mem, in1);
+  tdbMemFree(s->mem, rules.floors);
   tdbVersionUnref(s->mem, v);
   tdbCondBroadcast(&s->bg_cv);
   return rc;
@@ -516,7 +621,7 @@ static void tdbStoreDoWork(TdbStore *s) {
       rc = tdbStoreFlushImm(s, &s->bg_err);
       continue;
     }
-    if (s->shutting_down) break;
+    if (s->shutting_down || s->erasing) break; /* tdbStoreErase owns the levels */
     level = tdbStorePickLevel(s, s->vs.current, s->manual_compaction);
     if (level < 0) break;
     rc = tdbStoreCompactLevel(s, level, &s->bg_err);
@@ -797,7 +902,9 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   tdbStrInit(&rec, s->mem);
   rc = TDB_OK;
   for (i = 0; rc == TDB_OK && i < n; i++) {
-    wall = now > wall ? now : wall + 1; /* strictly increasing wall-clocks */
+    /* strictly increasing wall-clocks; a restored commit brings its own
+    ** (tdbStoreWriteAt checked that it is after the head's) */
+    wall = group[i]->at_wall ? group[i]->at_wall : now > wall ? now : wall + 1;
     group[i]->epoch = first + (uint64_t)i;
     walls[i] = wall;
     offs[i] = rec.n;
@@ -854,12 +961,12 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   tdbCondBroadcast(&s->commit_cv);
 }
 
-TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, TdbErr *err) {
-  TdbCommitReq req;
-  if (b->oom) return tdbErrNoMem(err);
-  memset(&req, 0, sizeof req);
-  req.batch = b;
-  req.err = err;
+/* Queue req and wait until it is committed (mu NOT held). A request with
+** at_wall must be the next epoch `at_epoch` with a wall-clock after the
+** head's, and is only accepted when no other commit is queued (so it leads
+** its group and gets exactly head + 1). */
+static int tdbStoreSubmit(TdbStore *s, TdbCommitReq *req, uint64_t at_epoch) {
+  TdbErr *err = req->err;
   tdbMutexLock(&s->mu);
   if (s->sticky_rc) {
     int rc = tdbStoreStickyError(s, err);
@@ -870,16 +977,61 @@ TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, T
     tdbMutexUnlock(&s->mu);
     return tdbErrSet(err, TDB_READONLY, NULL, "the database was opened read-only");
   }
-  if (s->queue_tail) s->queue_tail->next = &req;
-  else s->queue = &req;
-  s->queue_tail = &req;
-  while (!req.done) {
-    if (s->queue == &req && !s->writer_busy) tdbStoreCommitGroup(s);
+  if (req->at_wall) {
+    int rc = TDB_OK;
+    if (s->queue || s->writer_busy) {
+      rc = tdbErrSet(err, TDB_BUSY, NULL, "cannot commit epoch %llu at a given time while "
+                     "another commit is in progress", (unsigned long long)at_epoch);
+    } else if (at_epoch != s->head + 1) {
+      rc = tdbErrSet(err, TDB_MISUSE, NULL, "cannot commit epoch %llu: the next epoch is %llu",
+                     (unsigned long long)at_epoch, (unsigned long long)(s->head + 1));
+    } else if (s->head > 0 && req->at_wall <= s->head_wall) { /* epoch 0 has no clock */
+      rc = tdbErrSet(err, TDB_CORRUPT, NULL, "epoch %llu: wall-clock %lld is not after the "
+                     "wall-clock %lld of epoch %llu", (unsigned long long)at_epoch,
+                     (long long)req->at_wall, (long long)s->head_wall,
+                     (unsigned long long)s->head);
+    }
+    if (rc != TDB_OK) {
+      tdbMutexUnlock(&s->mu);
+      return rc;
+    }
+  }
+  if (s->queue_tail) s->queue_tail->next = req;
+  else s->queue = req;
+  s->queue_tail = req;
+  while (!req->done) {
+    if (s->queue == req && !s->writer_busy) tdbStoreCommitGroup(s);
     else tdbCondWait(&s->commit_cv, &s->mu);
   }
   tdbMutexUnlock(&s->mu);
-  if (req.rc == TDB_OK && epoch) *epoch = req.epoch;
-  return req.rc;
+  return req->rc;
+}
+
+TDB_PRIVATE int tdbStoreWrite(TdbStore *s, const TdbBatch *b, uint64_t *epoch, TdbErr *err) {
+  TdbCommitReq req;
+  int rc;
+  if (b->oom) return tdbErrNoMem(err);
+  memset(&req, 0, sizeof req);
+  req.batch = b;
+  req.err = err;
+  rc = tdbStoreSubmit(s, &req, 0);
+  if (rc == TDB_OK && epoch) *epoch = req.epoch;
+  return rc;
+}
+
+TDB_PRIVATE int tdbStoreWriteAt(TdbStore *s, const TdbBatch *b, uint64_t epoch, int64_t wall,
+                                TdbErr *err) {
+  TdbCommitReq req;
+  if (b->oom) return tdbErrNoMem(err);
+  if (wall <= 0) {
+    return tdbErrSet(err, TDB_CORRUPT, NULL, "epoch %llu: wall-clock %lld is not a time",
+                     (unsigned long long)epoch, (long long)wall);
+  }
+  memset(&req, 0, sizeof req);
+  req.batch = b;
+  req.err = err;
+  req.at_wall = wall;
+  return tdbStoreSubmit(s, &req, epoch);
 }
 
 TDB_PRIVATE int64_t tdbStoreHeadWall(TdbStore *s) {
@@ -1323,6 +1475,133 @@ TDB_PRIVATE int tdbStoreCompact(TdbStore *s, TdbErr *err) {
   tdbStoreWaitIdle(s);
   s->manual_compaction = 0;
   if (s->sticky_rc) rc = tdbStoreStickyError(s, err);
+  tdbMutexUnlock(&s->mu);
+  return rc;
+}
+
+/* ---- PURGE support: history floors, erasure -------------------------------------------- */
+
+TDB_PRIVATE int tdbStoreSetHistoryFloor(TdbStore *s, const void *prefix, size_t n,
+                                        uint64_t floor) {
+  size_t i;
+  int rc = TDB_OK;
+  if (n == 0 || n > TDB_STORE_FLOOR_PREFIX_MAX) return TDB_MISUSE;
+  tdbMutexLock(&s->mu);
+  for (i = 0; i < s->nfloors; i++) {
+    if (s->floors[i].n == n && memcmp(s->floors[i].prefix, prefix, n) == 0) break;
+  }
+  if (i == s->nfloors) {
+    TdbStoreFloor *grown = tdbMemRealloc(s->mem, s->floors, sizeof *grown * (s->nfloors + 1));
+    if (!grown) rc = TDB_NOMEM;
+    else {
+      s->floors = grown;
+      memset(&s->floors[i], 0, sizeof s->floors[i]);
+      memcpy(s->floors[i].prefix, prefix, n);
+      s->floors[i].n = n;
+      s->nfloors++;
+    }
+  }
+  if (rc == TDB_OK && floor > s->floors[i].floor) s->floors[i].floor = floor;
+  tdbMutexUnlock(&s->mu);
+  return rc;
+}
+
+TDB_PRIVATE int tdbStoreFloors(TdbStore *s, TdbMem *mem, TdbStoreFloor **out, size_t *n) {
+  int rc = TDB_OK;
+  *out = NULL;
+  *n = 0;
+  tdbMutexLock(&s->mu);
+  if (s->nfloors) {
+    *out = tdbMemAlloc(mem, sizeof **out * s->nfloors);
+    if (!*out) rc = TDB_NOMEM;
+    else {
+      memcpy(*out, s->floors, sizeof **out * s->nfloors);
+      *n = s->nfloors;
+    }
+  }
+  tdbMutexUnlock(&s->mu);
+  return rc;
+}
+
+static int tdbEraseKeyCompare(const void *a, const void *b) {
+  const TdbEraseKey *x = a, *y = b;
+  return tdbIkeyCompareUser(x->key, x->n, y->key, y->n);
+}
+
+TDB_PRIVATE int tdbStoreErase(TdbStore *s, TdbEraseKey *keys, size_t n, TdbErr *err) {
+  TdbVersion *v;
+  TdbFileMeta **in = NULL, **outs = NULL;
+  int *levels = NULL, nin = 0, nouts = 0, l, i, last, rc;
+  size_t couts = 0, total = 0;
+  TdbMergeRules rules;
+  TdbVersionEdit edit;
+  if (n > 1) qsort(keys, n, sizeof *keys, tdbEraseKeyCompare);
+  rc = tdbStoreFlush(s, err); /* the memtable (and so the log) into a table */
+  if (rc != TDB_OK) return rc;
+  tdbMutexLock(&s->mu);
+  /* wait for running background work and for another erasure */
+  while (s->erasing || s->bg_active || (s->threaded && s->bg_requested)) {
+    tdbCondWait(&s->bg_cv, &s->mu);
+  }
+  if (s->sticky_rc) {
+    rc = tdbStoreStickyError(s, err);
+    tdbMutexUnlock(&s->mu);
+    return rc;
+  }
+  s->erasing = 1;
+  v = s->vs.current;
+  tdbVersionRef(v);
+  tdbEditInit(&edit);
+  last = v->nlevels - 1;
+  for (l = 0; l < v->nlevels; l++) total += (size_t)v->nfiles[l];
+  rc = tdbStoreRulesInit(s, &rules);
+  if (rc == TDB_OK && total > 0) {
+    in = tdbMemAlloc(s->mem, sizeof *in * total);
+    levels = tdbMemAlloc(s->mem, sizeof *levels * total);
+    if (!in || !levels) rc = TDB_NOMEM;
+  }
+  if (rc != TDB_OK) rc = tdbErrNoMem(err);
+  for (l = 0; rc == TDB_OK && l < v->nlevels; l++) {
+    for (i = 0; i < v->nfiles[l]; i++) {
+      in[nin] = v->files[l][i];
+      levels[nin++] = l;
+    }
+  }
+  rules.erase = keys;
+  rules.nerase = n;
+  if (rc == TDB_OK && nin > 0) {
+    /* every file into the last level: all versions of a key meet in this
+    ** merge, and files flushed meanwhile only hold newer epochs */
+    tdbMutexUnlock(&s->mu);
+    rc = tdbStoreMergeFiles(s, in, nin, &rules, &outs, &nouts, &couts, err);
+    tdbMutexLock(&s->mu);
+    for (i = 0; i < nouts; i++) tdbStoreWatch(s, outs[i]);
+    if (rc == TDB_OK) {
+      for (i = 0; rc == TDB_OK && i < nin; i++) {
+        rc = tdbEditDeleteFile(s->mem, &edit, levels[i], in[i]->number);
+      }
+      for (i = 0; rc == TDB_OK && i < nouts; i++) rc = tdbEditAddFile(s->mem, &edit, last, outs[i]);
+      if (rc != TDB_OK) rc = tdbErrNoMem(err);
+      else rc = tdbVsLogAndApply(&s->vs, &edit, err);
+    }
+    for (i = 0; i < nouts; i++) tdbFileMetaUnref(s->mem, outs[i]);
+    /* the old manifest's records name the erased keys as file bounds */
+    if (rc == TDB_OK) rc = tdbVsRollManifest(&s->vs, err);
+  }
+  tdbEditClear(s->mem, &edit);
+  tdbMemFree(s->mem, outs);
+  tdbMemFree(s->mem, in);
+  tdbMemFree(s->mem, levels);
+  tdbMemFree(s->mem, rules.floors);
+  tdbVersionUnref(s->mem, v); /* the replaced files go with the last reader */
+  for (l = 0; l < TDB_LEVELS_MAX; l++) { /* the round-robin pointers start over */
+    tdbMemFree(s->mem, s->compact_pointer[l]);
+    s->compact_pointer[l] = NULL;
+    s->compact_pointer_len[l] = 0;
+  }
+  s->erasing = 0;
+  tdbCondBroadcast(&s->bg_cv);
+  tdbStoreScheduleWork(s);
   tdbMutexUnlock(&s->mu);
   return rc;
 }
@@ -1819,6 +2098,7 @@ TDB_PRIVATE void tdbStoreClose(TdbStore *s) {
   }
   tdbErrClear(&s->bg_err);
   tdbMemFree(s->mem, s->pins);
+  tdbMemFree(s->mem, s->floors);
   tdbMemFree(s->mem, s->dir);
   tdbMemFree(s->mem, s);
 }

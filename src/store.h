@@ -112,6 +112,50 @@ TDB_PRIVATE void tdbStoreWatchKeyspace(TdbStore *s, int first_byte);
 TDB_PRIVATE int tdbStorePinSnapshotWatch(TdbStore *s, uint64_t *epoch, uint64_t *watch);
 TDB_PRIVATE void tdbStoreUnpinSnapshot(TdbStore *s, uint64_t epoch);
 
+/* Commit a batch as epoch `epoch` with wall-clock `wall` (RESTORE, backup.c):
+** epoch must be head + 1 and wall after the head's wall-clock (else
+** TDB_MISUSE / TDB_CORRUPT), and no other commit may be in flight
+** (TDB_BUSY). The epoch clock records `wall` for it. */
+TDB_PRIVATE int tdbStoreWriteAt(TdbStore *s, const TdbBatch *b, uint64_t epoch, int64_t wall,
+                                TdbErr *err);
+
+/* ---- PURGE (purge.c) --------------------------------------------------------------
+** History floor: under a key prefix, a version whose next newer version has
+** an epoch <= floor (it was closed at or before the floor) is history that
+** PURGE HISTORY removed. Compaction drops such versions; the versions
+** iterator (versiter.h) hides them at once. Floors only rise; they live in
+** memory (the SQL layer persists them and sets them again at open). */
+#define TDB_STORE_FLOOR_PREFIX_MAX 16
+typedef struct TdbStoreFloor {
+  unsigned char prefix[TDB_STORE_FLOOR_PREFIX_MAX];
+  size_t n;
+  uint64_t floor;
+} TdbStoreFloor;
+/* Raise the floor of `prefix` (1..TDB_STORE_FLOOR_PREFIX_MAX bytes) to
+** `floor`. TDB_OK, TDB_NOMEM or TDB_MISUSE (bad length). */
+TDB_PRIVATE int tdbStoreSetHistoryFloor(TdbStore *s, const void *prefix, size_t n,
+                                        uint64_t floor);
+/* A copy of every floor (allocated with mem; NULL when there are none). */
+TDB_PRIVATE int tdbStoreFloors(TdbStore *s, TdbMem *mem, TdbStoreFloor **out, size_t *n);
+/* The floor of user key k under floors[0..n): the largest floor of a prefix
+** of k, 0 if none. */
+TDB_PRIVATE uint64_t tdbStoreFloorOf(const TdbStoreFloor *floors, size_t n,
+                                     const unsigned char *k, size_t kn);
+
+/* Erasure: every version with an epoch below `below` of each exact user key
+** keys[i].key is removed from every file. Flushes the memtable (so the WAL
+** holding those versions is deleted), then merges every table file into the
+** last level dropping those versions (background compaction waits), then
+** starts a new manifest (file bounds of the old one may be erased keys).
+** The replaced files are deleted when the last reader holding them ends.
+** Sorts keys[] in place. */
+typedef struct TdbEraseKey {
+  const unsigned char *key;
+  size_t n;
+  uint64_t below;
+} TdbEraseKey;
+TDB_PRIVATE int tdbStoreErase(TdbStore *s, TdbEraseKey *keys, size_t n, TdbErr *err);
+
 /* Flush the memtable; compact until no level is over budget. */
 TDB_PRIVATE int tdbStoreFlush(TdbStore *s, TdbErr *err);
 TDB_PRIVATE int tdbStoreCompact(TdbStore *s, TdbErr *err);

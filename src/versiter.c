@@ -22,6 +22,8 @@ struct TdbVersionIter {
   int have_prev;
   unsigned char *seek;  /* scratch for internal seek keys */
   size_t seek_cap;
+  TdbStoreFloor *floors;/* history floors at open (PURGE HISTORY): hidden below */
+  size_t nfloors;
 };
 
 TDB_PRIVATE int tdbVersionIterOpen(TdbStore *s, uint64_t as_of, TdbErr *err,
@@ -44,6 +46,10 @@ TDB_PRIVATE int tdbVersionIterOpen(TdbStore *s, uint64_t as_of, TdbErr *err,
   vi->in = in;
   vi->as_of = at;
   tdbStrInit(&vi->prev_key, mem);
+  if (tdbStoreFloors(s, mem, &vi->floors, &vi->nfloors) != TDB_OK) {
+    tdbVersionIterFree(vi);
+    return tdbErrNoMem(err);
+  }
   *out = vi;
   return TDB_OK;
 }
@@ -53,6 +59,7 @@ TDB_PRIVATE void tdbVersionIterFree(TdbVersionIter *vi) {
   tdbIterFree(vi->in);
   tdbStrClear(&vi->prev_key);
   tdbMemFree(vi->mem, vi->seek);
+  tdbMemFree(vi->mem, vi->floors);
   tdbMemFree(vi->mem, vi);
 }
 
@@ -80,6 +87,12 @@ static void tdbVersionIterSettle(TdbVersionIter *vi) {
       }
       vi->prev_epoch = vi->cur.seq;
       vi->have_prev = 1;
+      if (vi->nfloors && vi->next_epoch &&
+          vi->next_epoch <= tdbStoreFloorOf(vi->floors, vi->nfloors, vi->cur.user_key,
+                                            vi->cur.user_len)) {
+        tdbIterNext(vi->in); /* closed at or before a history floor: purged */
+        continue;
+      }
       vi->valid = 1;
       return;
     }

@@ -14,6 +14,10 @@
 ** as_of (the epoch that closed this one), 0 while it is the newest: so a
 ** version was current exactly for the epochs [epoch, next) (next 0: up to
 ** as_of). Delete markers are yielded too (kind TDB_KIND_DELETE).
+**
+** Versions under a history floor (store.h, PURGE HISTORY) whose next epoch
+** is at or below the floor are not yielded, whether or not compaction has
+** removed them yet.
 */
 #ifndef TDB_VERSITER_H
 #define TDB_VERSITER_H

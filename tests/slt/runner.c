@@ -20,6 +20,7 @@
 **   hash-threshold N              results with > N values compare by hash
 **   halt                          stop the file (may be conditioned)
 **   reopen                        close the database and open it again
+**   reopen empty                  close it and open a new, empty database
 **
 ** TensorDB extensions and choices (also documented in tests/slt/README.md):
 **  - `statement error 42601`: when the word after `error` is a 5-character
@@ -47,6 +48,11 @@
 **    when the close and the open succeed and counts as a record; if the open
 **    fails, it fails and the rest of the file is not run. A directory that
 **    cannot be made or removed is an I/O error (exit status 2).
+**  - `reopen empty` closes the database and opens a new, empty one in the
+**    same temporary directory (DIR/db2, DIR/db3, ...): the records after it
+**    run on a fresh database (RESTORE into an empty database).
+**  - `$DIR` in the SQL of a statement or query is replaced by that temporary
+**    directory's path (backup directories); a file using it runs on disk.
 **
 ** Value formatting follows the reference runner: NULL -> "NULL"; I -> the
 ** integer (BOOLEAN 1/0, REAL truncated toward zero); R -> "%.3f"; T -> the
@@ -290,6 +296,8 @@ typedef struct Record {
   char label[64];      /* "" = none */
   int hasResults;      /* a `----` line was present */
   int resFirst, resCount; /* result lines: script line indexes (comments removed later) */
+  /* reopen: 1 for `reopen empty` */
+  int fresh;
   /* hash-threshold */
   long threshold;
   /* statement and query */
@@ -376,6 +384,10 @@ static int parseRecord(const Script *s, int *pos, const char *engine, Record *r)
   }
   if (strcmp(tok[0], "reopen") == 0) {
     r->kind = REC_REOPEN;
+    if (ntok == 2 && strcmp(tok[1], "empty") == 0) {
+      r->fresh = 1;
+      ntok = 1;
+    }
     if (ntok > 1) {
       r->kind = REC_BAD;
       snprintf(r->bad, sizeof r->bad, "unexpected `%.40s` after reopen", tok[1]);
@@ -555,7 +567,8 @@ typedef struct FileRun {
   int verbose;
   tdb *db;
   char *dir;           /* on-disk run: the mkdtemp() directory, else NULL */
-  char *dbpath;        /* the path given to tdb_open(): ":memory:" or dir/db */
+  char *dbpath;        /* the path given to tdb_open(): ":memory:", dir/db, dir/dbN */
+  int ndb;             /* databases opened so far (`reopen empty` opens dir/db<ndb + 1>) */
   long threshold;      /* hash-threshold: 0 = never hash */
   int passed, failed, skipped, unsupported;
   LabelHash *labels;
@@ -1029,16 +1042,36 @@ static int removeTree(const char *path) {
   return rc;
 }
 
-/* 1 if the script holds a `reopen` record that its conditions do not exclude
-** for this engine: such a file runs on disk. */
+/* 1 if the script holds a `reopen` record, or SQL using `$DIR`, that its
+** conditions do not exclude for this engine: such a file runs on disk. */
 static int scriptNeedsDisk(const Script *s, const char *engine) {
   int pos = 0, found = 0;
   Record r;
   while (!found && parseRecord(s, &pos, engine, &r)) {
-    if (r.kind == REC_REOPEN && !r.skip) found = 1;
+    if (!r.skip && (r.kind == REC_REOPEN ||
+                    ((r.kind == REC_STATEMENT || r.kind == REC_QUERY) && r.sql.p &&
+                     strstr(r.sql.p, "$DIR")))) {
+      found = 1;
+    }
     recordFree(&r);
   }
   return found;
+}
+
+/* Replace every `$DIR` in the record's SQL by the temporary directory. */
+static void substituteDir(Record *r, const char *dir) {
+  Buf out;
+  const char *p = r->sql.p, *hit;
+  if (!dir || !p || !strstr(p, "$DIR")) return;
+  memset(&out, 0, sizeof out);
+  while ((hit = strstr(p, "$DIR")) != NULL) {
+    bufAppend(&out, p, (size_t)(hit - p));
+    bufAppendStr(&out, dir);
+    p = hit + 4;
+  }
+  bufAppendStr(&out, p);
+  free(r->sql.p);
+  r->sql = out;
 }
 
 /* Run a `reopen` record: close the database, open it again at the same
@@ -1046,6 +1079,12 @@ static int scriptNeedsDisk(const Script *s, const char *engine) {
 static int runReopen(FileRun *fr, const Record *r) {
   int crc = tdb_close(fr->db), orc;
   fr->db = NULL;
+  if (r->fresh) { /* `reopen empty`: the next new database in the directory */
+    size_t n = strlen(fr->dir) + 32;
+    free(fr->dbpath);
+    fr->dbpath = xmalloc(n);
+    snprintf(fr->dbpath, n, "%s/db%d", fr->dir, ++fr->ndb);
+  }
   /* the connection is gone even when close failed: open again either way */
   orc = tdb_open(fr->dbpath, NULL, &fr->db);
   if (crc == TDB_OK && orc == TDB_OK) return 1;
@@ -1092,6 +1131,7 @@ static int runFile(const char *path, const char *engine, int verbose, int *passe
     n = strlen(fr.dir) + 4;
     fr.dbpath = xmalloc(n);
     snprintf(fr.dbpath, n, "%s/db", fr.dir);
+    fr.ndb = 1;
   } else {
     fr.dbpath = xstrdup(":memory:");
   }
@@ -1144,6 +1184,7 @@ static int runFile(const char *path, const char *engine, int verbose, int *passe
       fr.unsupported++;
     } else {
       int ok;
+      substituteDir(&r, fr.dir);
       if (verbose) {
         traceRecord(&fr, &s, &r, "run");
         printf("    %s\n", r.sql.p);
