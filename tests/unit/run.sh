@@ -9,7 +9,10 @@
 #   $TDB_CC $TDB_CFLAGS -DTDB_TEST -I<amalgamation> -Itests/unit -Itests/common \
 #       tests/unit/test_x.c -o $TDB_BUILD/unit/test_x $TDB_LDLIBS
 #
-# then run. Each program prints its failures and, last, `N passed, N failed`.
+# then run. The programs are compiled first, $TDB_JOBS at a time (default:
+# the number of CPUs; compiling the amalgamation is most of the suite's
+# time), then run one after the other in name order. Each program prints its
+# failures and, last, `N passed, N failed`.
 # This script prints every program's failures (and compiler diagnostics),
 # a `[unit] test_x: N passed, N failed` line per program, and as its last
 # line `N passed, N failed` summed over all programs. A program that does not
@@ -21,6 +24,7 @@
 #   TDB_ROOT TDB_BUILD TDB_CC TDB_CFLAGS TDB_LDLIBS
 #   TDB_AMALGAMATION  directory holding tensordb.c/.h (default $TDB_ROOT/amalgamation)
 #   TDB_UNIT_FILTER   run only programs whose name contains this string
+#   TDB_JOBS          compilers at once (default: the number of CPUs)
 set -u
 
 ROOT=${TDB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -30,6 +34,7 @@ CFLAGS=${TDB_CFLAGS:--std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -O2 -g}
 LDLIBS=${TDB_LDLIBS:--llz4 -lpthread -lm}
 AMAL=${TDB_AMALGAMATION:-$ROOT/amalgamation}
 FILTER=${TDB_UNIT_FILTER:-}
+JOBS=${TDB_JOBS:-$(nproc 2>/dev/null || echo 2)}
 OUT=$BUILD/unit
 
 passed=0
@@ -45,14 +50,22 @@ if [ ! -f "$AMAL/tensordb.c" ]; then
 fi
 mkdir -p "$OUT" || exit 1
 
-# run_one SRC NAME EXTRA_FLAGS: build and run one program, add its counts.
+# build_one SRC NAME EXTRA_FLAGS: compile one program; its exit status goes
+# to $OUT/NAME.build.rc, the compiler's output to $OUT/NAME.build.log.
+build_one() {
+  local src=$1 name=$2 extra=$3
+  # shellcheck disable=SC2086  # flags are word lists
+  $CC $CFLAGS $extra -DTDB_TEST -I"$AMAL" -I"$ROOT/tests/unit" -I"$ROOT/tests/common" \
+      "$src" -o "$OUT/$name" $LDLIBS >"$OUT/$name.build.log" 2>&1
+  echo $? >"$OUT/$name.build.rc"
+}
+
+# run_one NAME: run one built program, add its counts.
 run_one() {
-  local src=$1 name=$2 extra=$3 bin log runlog rc last p f
+  local name=$1 bin log runlog rc last p f
   bin=$OUT/$name
   log=$OUT/$name.build.log
-  # shellcheck disable=SC2086  # flags are word lists
-  if ! $CC $CFLAGS $extra -DTDB_TEST -I"$AMAL" -I"$ROOT/tests/unit" -I"$ROOT/tests/common" \
-       "$src" -o "$bin" $LDLIBS >"$log" 2>&1; then
+  if [ "$(cat "$OUT/$name.build.rc" 2>/dev/null)" != 0 ]; then
     echo "FAIL - $name does not build:"
     indent "$log"
     echo "[unit] $name: 0 passed, 1 failed"
@@ -90,15 +103,29 @@ run_one() {
 # Programs built with LZ4 (as the shipped library is) and, for the ones whose
 # behaviour depends on it, once more without (the "file needs LZ4" paths).
 WITHOUT_LZ4_TOO=" test_sstable test_block "
+names=()
+running=0
 for src in "$ROOT"/tests/unit/test_*.c; do
   [ -f "$src" ] || continue
   name=$(basename "$src" .c)
   case "$name" in *"$FILTER"*) ;; *) continue ;; esac
-  run_one "$src" "$name" "-DTDB_ENABLE_LZ4"
+  variants="$name|-DTDB_ENABLE_LZ4"
   case "$WITHOUT_LZ4_TOO" in
-    *" $name "*) run_one "$src" "$name-nolz4" "" ;;
+    *" $name "*) variants="$variants $name-nolz4|" ;;
   esac
+  for v in $variants; do
+    names+=("${v%%|*}")
+    rm -f "$OUT/${v%%|*}.build.rc"
+    build_one "$src" "${v%%|*}" "${v#*|}" &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then
+      wait -n
+      running=$((running - 1))
+    fi
+  done
 done
+wait
+for name in "${names[@]}"; do run_one "$name"; done
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
