@@ -304,16 +304,6 @@ static int tdbPurgeMatchExact(void *ctx, const unsigned char *pk, size_t n, uint
   return 1;
 }
 
-static void tdbAppendQuoted(TdbStr *q, const char *name) {
-  const char *c;
-  tdbStrAppendChar(q, '"');
-  for (c = name; *c; c++) {
-    if (*c == '"') tdbStrAppendChar(q, '"');
-    tdbStrAppendChar(q, *c);
-  }
-  tdbStrAppendChar(q, '"');
-}
-
 /* A piece of the user's statement copied into the internal query: bytes
 ** [at, at + n) of the query are [from, from + n) of the statement. */
 typedef struct TdbSlice {
@@ -380,17 +370,17 @@ static int tdbPurgeFindKeys(tdb_stmt *st, const TdbTableDef *t, TdbHashSet *pks)
   tdbStrAppendz(&sql, "SELECT ");
   for (i = 0; i < nkey; i++) {
     if (i) tdbStrAppendz(&sql, ", ");
-    if (t->npk) tdbAppendQuoted(&sql, t->cols[t->pk[i]].name);
+    if (t->npk) tdbStrAppendIdent(&sql, t->cols[t->pk[i]].name);
     else tdbStrAppendz(&sql, "_rowid");
   }
   tdbStrAppendz(&sql, " FROM ");
-  tdbAppendQuoted(&sql, t->name);
+  tdbStrAppendIdent(&sql, t->name);
   tdbStrAppendz(&sql, " FOR SYSTEM_TIME ALL FOR APPLICATION_TIME ALL INCLUDING DELETED WHERE ");
   if (a->set) {
     for (i = 0; i < nkey; i++) {
       const TdbExpr *e = a->set->items[i].expr;
       if (i) tdbStrAppendz(&sql, " AND ");
-      if (t->npk) tdbAppendQuoted(&sql, t->cols[t->pk[i]].name);
+      if (t->npk) tdbStrAppendIdent(&sql, t->cols[t->pk[i]].name);
       else tdbStrAppendz(&sql, "_rowid");
       tdbStrAppendz(&sql, " = (");
       sl[nsl].at = sql.n;

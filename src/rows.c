@@ -162,9 +162,33 @@ TDB_PRIVATE void tdbTableDefaultsClear(TdbMem *mem, const TdbTableDef *t, TdbVal
   for (i = 0; vals && i < t->ncols; i++) tdbValueClear(mem, &vals[i]);
 }
 
+/* Every key under prefix in the working state (the head with the
+** transaction's pending writes) handed to fn as a piece: current rows
+** (history 0) or history pieces of exactly prefix + valid_from (history 1). */
+static int tdbPiecesScan(tdb *db, const TdbTableDef *t, int history, const TdbStr *prefix,
+                         TdbValue *slots, uint32_t nslots, TdbValue *vals,
+                         const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
+  TdbDbIter *it = NULL;
+  int rc = tdbTxnIter(db, 0, &it);
+  if (rc != TDB_OK) return rc;
+  for (tdbDbIterSeek(it, prefix->z, prefix->n); tdbDbIterValid(it); tdbDbIterNext(it)) {
+    size_t kn, vn;
+    const unsigned char *k = tdbDbIterKey(it, &kn);
+    const unsigned char *v = tdbDbIterValue(it, &vn);
+    if (kn < prefix->n || memcmp(k, prefix->z, prefix->n) != 0) break;
+    if (history && kn != prefix->n + 8) continue; /* another key with this prefix */
+    rc = tdbPieceVisit(db, t, history, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
+    if (rc != TDB_OK) break; /* fn's answer (it set any error) */
+  }
+  if (rc == TDB_OK && (rc = tdbDbIterStatus(it)) != TDB_OK) {
+    rc = tdbErrSet(&db->err, rc, NULL, "reading table %s failed", t->name);
+  }
+  tdbDbIterFree(it);
+  return rc;
+}
+
 TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,
                                 const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
-  TdbDbIter *it = NULL;
   TdbStr prefix;
   TdbValue *slots = NULL, *vals = NULL;
   uint32_t nslots = t->next_pos ? t->next_pos : 1;
@@ -200,20 +224,8 @@ TDB_PRIVATE int tdbTableForEach(tdb *db, const TdbTableDef *t, const char *pk, s
     rc = tdbErrNoMem(&db->err);
     goto done;
   }
-  rc = tdbTxnIter(db, 0, &it);
-  if (rc != TDB_OK) goto done;
-  for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
-    size_t kn, vn;
-    const unsigned char *k = tdbDbIterKey(it, &kn);
-    const unsigned char *v = tdbDbIterValue(it, &vn);
-    if (kn < prefix.n || memcmp(k, prefix.z, prefix.n) != 0) break;
-    rc = tdbPieceVisit(db, t, 0, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
-    if (rc != TDB_OK) goto done;
-  }
-  rc = tdbDbIterStatus(it);
-  if (rc != TDB_OK) rc = tdbErrSet(&db->err, rc, NULL, "reading table %s failed", t->name);
+  rc = tdbPiecesScan(db, t, 0, &prefix, slots, nslots, vals, defaults, fn, ctx);
 done:
-  tdbDbIterFree(it);
   tdbStrClear(&prefix);
   tdbMemFree(&db->mem, slots);
   tdbMemFree(&db->mem, vals);
@@ -222,7 +234,6 @@ done:
 
 TDB_PRIVATE int tdbKeyPiecesForEach(tdb *db, const TdbTableDef *t, const char *pk, size_t pk_len,
                                     const TdbValue *defaults, TdbPieceFn fn, void *ctx) {
-  TdbDbIter *it = NULL;
   TdbStr prefix;
   TdbValue *slots = NULL, *vals = NULL;
   uint32_t nslots = t->next_pos ? t->next_pos : 1;
@@ -236,22 +247,8 @@ TDB_PRIVATE int tdbKeyPiecesForEach(tdb *db, const TdbTableDef *t, const char *p
     rc = tdbErrNoMem(&db->err);
     goto done;
   }
-  rc = tdbTxnIter(db, 0, &it);
-  if (rc != TDB_OK) goto done;
-  for (tdbDbIterSeek(it, prefix.z, prefix.n); tdbDbIterValid(it); tdbDbIterNext(it)) {
-    size_t kn, vn;
-    const unsigned char *k = tdbDbIterKey(it, &kn);
-    const unsigned char *v = tdbDbIterValue(it, &vn);
-    /* exactly this key's pieces: the prefix plus 8 bytes of valid_from */
-    if (kn < prefix.n || memcmp(k, prefix.z, prefix.n) != 0) break;
-    if (kn != prefix.n + 8) continue;
-    rc = tdbPieceVisit(db, t, 1, k, kn, v, vn, slots, nslots, vals, defaults, fn, ctx);
-    if (rc != TDB_OK) goto done;
-  }
-  rc = tdbDbIterStatus(it);
-  if (rc != TDB_OK) rc = tdbErrSet(&db->err, rc, NULL, "reading table %s failed", t->name);
+  rc = tdbPiecesScan(db, t, 1, &prefix, slots, nslots, vals, defaults, fn, ctx);
 done:
-  tdbDbIterFree(it);
   tdbStrClear(&prefix);
   tdbMemFree(&db->mem, slots);
   tdbMemFree(&db->mem, vals);

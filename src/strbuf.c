@@ -51,6 +51,16 @@ TDB_PRIVATE void tdbStrAppendChar(TdbStr *s, char c) {
   tdbStrAppend(s, &c, 1);
 }
 
+TDB_PRIVATE void tdbStrAppendIdent(TdbStr *s, const char *name) {
+  const char *c;
+  tdbStrAppendChar(s, '"');
+  for (c = name; *c; c++) {
+    if (*c == '"') tdbStrAppendChar(s, '"');
+    tdbStrAppendChar(s, *c);
+  }
+  tdbStrAppendChar(s, '"');
+}
+
 TDB_PRIVATE void tdbStrAppendv(TdbStr *s, const char *fmt, va_list ap) {
   va_list copy;
   int len;

@@ -21,6 +21,8 @@ TDB_PRIVATE void tdbStrInit(TdbStr *s, TdbMem *mem);
 TDB_PRIVATE void tdbStrAppend(TdbStr *s, const char *z, size_t n);
 TDB_PRIVATE void tdbStrAppendz(TdbStr *s, const char *z);
 TDB_PRIVATE void tdbStrAppendChar(TdbStr *s, char c);
+/* Append name as a double-quoted SQL identifier ("" for each "). */
+TDB_PRIVATE void tdbStrAppendIdent(TdbStr *s, const char *name);
 TDB_PRIVATE void tdbStrAppendf(TdbStr *s, const char *fmt, ...) TDB_PRINTF(2, 3);
 TDB_PRIVATE void tdbStrAppendv(TdbStr *s, const char *fmt, va_list ap);
 /* Hand the NUL-terminated string to the caller (free it with tdbMemFree);

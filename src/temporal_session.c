@@ -238,16 +238,6 @@ TDB_PRIVATE const TdbFuncDef *tdbTemporalFuncFind(const char *name) {
 
 /* ---- SHOW DRIFT ----------------------------------------------------------------------- */
 
-static void tdbAppendQuotedName(TdbStr *q, const char *name) {
-  const char *c;
-  tdbStrAppendChar(q, '"');
-  for (c = name; *c; c++) {
-    if (*c == '"') tdbStrAppendChar(q, '"');
-    tdbStrAppendChar(q, *c);
-  }
-  tdbStrAppendChar(q, '"');
-}
-
 TDB_PRIVATE int tdbDriftSql(tdb *db, const TdbAstStmt *a, const char *sql, char **out) {
   const TdbTableDef *t = tdbCatalogTable(&db->catalog, a->name);
   TdbStr q;
@@ -266,12 +256,12 @@ TDB_PRIVATE int tdbDriftSql(tdb *db, const TdbAstStmt *a, const char *sql, char 
   tdbStrInit(&q, &db->mem);
   tdbStrAppendz(&q, "SELECT _system_from, _system_to, _valid_from, _valid_to, _row_op, "
                     "_is_deleted, * FROM ");
-  tdbAppendQuotedName(&q, t->name);
+  tdbStrAppendIdent(&q, t->name);
   tdbStrAppendz(&q, " FOR SYSTEM_TIME ALL FOR APPLICATION_TIME ALL INCLUDING DELETED WHERE ");
   for (i = 0; i < nkey; i++) {
     const TdbExpr *e = a->set->items[i].expr;
     if (i) tdbStrAppendz(&q, " AND ");
-    if (t->npk) tdbAppendQuotedName(&q, t->cols[t->pk[i]].name);
+    if (t->npk) tdbStrAppendIdent(&q, t->cols[t->pk[i]].name);
     else tdbStrAppendz(&q, "_rowid");
     tdbStrAppendz(&q, " = (");
     tdbStrAppend(&q, sql + e->span.start, e->span.end - e->span.start);
