@@ -1,11 +1,18 @@
 /*
-** cache.c — sharded LRU block cache with reference-counted handles
+** cache.c — sharded CLOCK block cache with reference-counted handles
 ** (contract in cache.h).
 **
 ** An entry has one reference for being in the cache (in_cache) plus one per
-** handle. refs == 1 && in_cache: on the shard's lru list (evictable);
-** refs > 1 && in_cache: on the in-use list; !in_cache: on no list, freed
-** when its last handle goes.
+** handle. Every cached entry sits on its shard's ring, newest just behind
+** the hand; !in_cache entries are on no ring and are freed when their last
+** handle goes. A hit only bumps refs and sets `referenced` in the entry
+** itself: no list is relinked, so a hit touches the entry's cache line and
+** its hash chain, not its neighbours'. Eviction moves the hand forward:
+** pinned entries (refs > 1) are passed, a referenced one loses its flag and
+** is passed once (second chance), anything else is evicted.
+**
+**   ring:  sentinel -> e1 -> e2 -> ... -> en -> sentinel   (circular)
+**                       ^hand                ^newest (inserted before hand)
 */
 #include "cache.h"
 #include "thread.h"
@@ -16,7 +23,8 @@ struct TdbCacheHandle {
   uint64_t id, off;
   uint32_t hash;
   uint32_t refs;
-  int in_cache;
+  unsigned char in_cache;
+  unsigned char referenced; /* looked up since the hand last passed */
   void *value;
   size_t charge;
   TdbCacheDeleter del;
@@ -26,8 +34,8 @@ struct TdbCacheHandle {
 typedef struct TdbCacheShard {
   TdbMutex mu;
   size_t capacity, usage, pinned;
-  TdbCacheHandle lru; /* list heads (circular, sentinel) */
-  TdbCacheHandle inuse;
+  TdbCacheHandle ring; /* sentinel of the circular list of cached entries */
+  TdbCacheHandle *hand; /* the next entry eviction looks at (may be &ring) */
   TdbCacheHandle **buckets;
   size_t nbuckets; /* power of two */
   size_t count;
@@ -56,12 +64,12 @@ static void tdbCacheListRemove(TdbCacheHandle *e) {
   e->prev = e->next = NULL;
 }
 
-/* Append at the tail (newest end) of the list with head h. */
-static void tdbCacheListAppend(TdbCacheHandle *h, TdbCacheHandle *e) {
-  e->next = h;
-  e->prev = h->prev;
+/* Link e just before x: with x the hand, e becomes the newest entry. */
+static void tdbCacheListInsertBefore(TdbCacheHandle *x, TdbCacheHandle *e) {
+  e->next = x;
+  e->prev = x->prev;
   e->prev->next = e;
-  h->prev = e;
+  x->prev = e;
 }
 
 static TdbCacheHandle **tdbCacheFind(TdbCacheShard *s, uint64_t id,
@@ -109,6 +117,8 @@ static int tdbCacheDetach(TdbCacheShard *s, TdbCacheHandle **slot,
                           TdbCacheHandle *e) {
   *slot = e->chain;
   e->chain = NULL;
+  if (s->hand == e)
+    s->hand = e->next;
   tdbCacheListRemove(e);
   e->in_cache = 0;
   s->usage -= e->charge;
@@ -120,11 +130,21 @@ static int tdbCacheDetach(TdbCacheShard *s, TdbCacheHandle **slot,
 }
 
 /* Evict unpinned entries until usage <= capacity; collect them on *dead
-** (freed by the caller after unlocking). Shard locked. */
+** (freed by the caller after unlocking). Two turns of the hand clear every
+** flag and reach every unpinned entry, so the sweep stops after that many
+** steps even when pinned entries keep usage over the budget. Shard locked. */
 static void tdbCacheEvict(TdbCacheShard *s, TdbCacheHandle **dead) {
-  while (s->usage > s->capacity && s->lru.next != &s->lru) {
-    TdbCacheHandle *e = s->lru.next;
-    TdbCacheHandle **slot = tdbCacheFind(s, e->id, e->off, e->hash);
+  size_t steps = 2 * (s->count + 1);
+  while (s->usage > s->capacity && steps-- > 0) {
+    TdbCacheHandle *e = s->hand, **slot;
+    s->hand = e->next;
+    if (e == &s->ring || e->refs > 1)
+      continue;
+    if (e->referenced) {
+      e->referenced = 0;
+      continue;
+    }
+    slot = tdbCacheFind(s, e->id, e->off, e->hash);
     if (tdbCacheDetach(s, slot, e)) {
       e->chain = *dead;
       *dead = e;
@@ -165,8 +185,8 @@ TDB_PRIVATE int tdbCacheNew(TdbMem *mem, size_t capacity, int shard_bits,
   for (i = 0; i < n; i++) {
     TdbCacheShard *s = &c->shards[i];
     s->capacity = capacity >> shard_bits;
-    s->lru.next = s->lru.prev = &s->lru;
-    s->inuse.next = s->inuse.prev = &s->inuse;
+    s->ring.next = s->ring.prev = &s->ring;
+    s->hand = &s->ring;
     s->nbuckets = 16;
     s->buckets =
         (TdbCacheHandle **)tdbMemAllocZero(mem, 16 * sizeof *s->buckets);
@@ -216,12 +236,10 @@ static TdbCacheShard *tdbCacheShardOf(TdbCache *c, uint32_t hash) {
 
 /* Pin e (shard locked). */
 static void tdbCacheRef(TdbCacheShard *s, TdbCacheHandle *e) {
-  if (e->refs == 1 && e->in_cache) {
-    tdbCacheListRemove(e);
-    tdbCacheListAppend(&s->inuse, e);
+  if (e->refs == 1 && e->in_cache)
     s->pinned += e->charge;
-  }
   e->refs++;
+  e->referenced = 1;
 }
 
 TDB_PRIVATE TdbCacheHandle *tdbCacheLookup(TdbCache *c, uint64_t id,
@@ -269,7 +287,7 @@ TDB_PRIVATE int tdbCacheInsert(TdbCache *c, uint64_t id, uint64_t off,
     e->in_cache = 1;
     e->refs++;
     *slot = e;
-    tdbCacheListAppend(&s->inuse, e);
+    tdbCacheListInsertBefore(s->hand, e);
     s->usage += charge;
     s->pinned += charge;
     s->count++;
@@ -299,10 +317,9 @@ TDB_PRIVATE void tdbCacheRelease(TdbCache *c, TdbCacheHandle *h) {
   if (h->refs == 0) {
     free_it = 1; /* already out of the cache */
   } else if (h->refs == 1 && h->in_cache) {
-    tdbCacheListRemove(h);
-    tdbCacheListAppend(&s->lru, h);
     s->pinned -= h->charge;
-    tdbCacheEvict(s, &dead); /* pinned entries may have held usage high */
+    if (s->usage > s->capacity)
+      tdbCacheEvict(s, &dead); /* pinned entries may have held usage high */
   }
   tdbMutexUnlock(&s->mu);
   tdbCacheFreeList(c, dead);

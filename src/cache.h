@@ -1,23 +1,24 @@
 /*
-** cache.h — the block cache: an LRU cache with a byte budget
-** (block_cache_bytes), keyed by (table id, block offset).
+** cache.h — the block cache: a CLOCK (second-chance) cache with a byte
+** budget (block_cache_bytes), keyed by (table id, block offset).
 **
 ** Entries are reference counted. Lookup and Insert return a pinned handle;
 ** the value stays alive until the handle is released, even if the entry is
 ** evicted or replaced meanwhile (then its deleter runs at the last release).
-** Only unpinned entries are evicted, least recently used first, while the
-** charge of all cached entries exceeds the budget; pinned entries count
-** against the budget but are never dropped, so usage may exceed the budget
-** while many handles are held. An entry whose charge alone exceeds the
-** budget of its shard is not cached at all (Insert still returns a handle).
+** Only unpinned entries are evicted, while the charge of all cached entries
+** exceeds the budget: the oldest first, except that an entry looked up since
+** the clock hand last passed it survives one more turn. A hit writes only
+** the entry itself (no list relinking). Pinned entries count against the
+** budget but are never dropped, so usage may exceed the budget while many
+** handles are held. An entry whose charge alone exceeds the budget of its
+** shard is not cached at all (Insert still returns a handle).
 **
 ** Thread safety: with TDB_THREADS every shard has a mutex and all calls may
 ** come from any thread. The key space is split into 2^shard_bits shards by
 ** hash, each with its own budget (capacity >> shard_bits) and lock.
 **
 **   shard:  hash table (chains) --> entries
-**           lru list:    unpinned cached entries, oldest first  (evictable)
-**           in-use list: pinned cached entries                  (not evictable)
+**           ring: every cached entry, oldest at the hand, newest behind it
 */
 #ifndef TDB_CACHE_H
 #define TDB_CACHE_H

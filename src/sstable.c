@@ -246,7 +246,16 @@ struct TdbSstBuilder {
   int rc; /* sticky error */
   int finished;
   TdbVfsErr err;
+  /* fill-on-write (tdbSstBuilderFillCache): data blocks whose first key
+  ** starts with a byte flagged in fill_first go into fill_cache as written */
+  TdbCache *fill_cache;
+  uint64_t fill_id;
+  const uint8_t *fill_first;
+  int block_first; /* first byte of the current data block's first key, -1: none */
 };
+
+static void tdbSstFillBlock(TdbSstBuilder *b, const unsigned char *contents, size_t n,
+                            uint64_t offset, int lz4);
 
 TDB_PRIVATE int tdbSstBuilderNew(TdbMem *mem, const TdbSstOptions *o,
                                  TdbVfsFile *file, TdbSstBuilder **out) {
@@ -259,6 +268,7 @@ TDB_PRIVATE int tdbSstBuilderNew(TdbMem *mem, const TdbSstOptions *o,
   b->file = file;
   tdbBlockBuilderInit(&b->data, mem, b->o.restart_interval);
   tdbBlockBuilderInit(&b->index, mem, TDB_SST_INDEX_INTERVAL);
+  b->block_first = -1;
   b->err.rc = TDB_OK;
   b->err.offset = -1;
   *out = b;
@@ -379,6 +389,9 @@ static int tdbSstFlushData(TdbSstBuilder *b) {
   b->props.data_bytes += b->offset - start;
   if (lz4)
     b->props.lz4_blocks++;
+  if (b->fill_cache && b->block_first >= 0 && b->fill_first[b->block_first])
+    tdbSstFillBlock(b, contents, n, h.offset, lz4);
+  b->block_first = -1;
   hn = tdbPutVarint64(hbuf, h.offset);
   hn += tdbPutVarint64(hbuf + hn, h.size);
   rc = tdbBlockBuilderAdd(&b->index, b->last, b->last_len, hbuf, hn);
@@ -413,6 +426,8 @@ TDB_PRIVATE int tdbSstBuilderAdd(TdbSstBuilder *b, const void *key, size_t klen,
   rc = tdbBlockBuilderAdd(&b->data, key, klen, val, vlen);
   if (rc != TDB_OK)
     return tdbSstBuilderFail(b, rc, NULL);
+  if (b->block_first < 0)
+    b->block_first = klen ? ((const unsigned char *)key)[0] : 0;
   if (tdbMemGrow(b->mem, (void **)&b->last, &b->last_cap, klen ? klen : 1, 1)) {
     return tdbSstBuilderFail(b, TDB_NOMEM, NULL);
   }
@@ -434,6 +449,13 @@ TDB_PRIVATE int tdbSstBuilderAdd(TdbSstBuilder *b, const void *key, size_t klen,
     return tdbSstFlushData(b);
   }
   return TDB_OK;
+}
+
+TDB_PRIVATE void tdbSstBuilderFillCache(TdbSstBuilder *b, TdbCache *cache,
+                                        uint64_t cache_id, const uint8_t *first_bytes) {
+  b->fill_cache = first_bytes ? cache : NULL;
+  b->fill_id = cache_id;
+  b->fill_first = first_bytes;
 }
 
 TDB_PRIVATE int tdbSstBuilderSetProperty(TdbSstBuilder *b, uint32_t tag,
@@ -594,6 +616,35 @@ typedef struct TdbSstCached {
 ** the alignment malloc gives, so the block bytes after it stay aligned). */
 #define TDB_SST_CACHED_HEAD \
   ((sizeof(TdbSstCached) + sizeof(void *) * 2 - 1) & ~(sizeof(void *) * 2 - 1))
+
+static void tdbSstCachedDelete(void *ctx, void *value);
+
+/* Fill-on-write: cache a copy of a data block just written at `offset`, as
+** a later load of it would (the TdbSstCached header, then the block). Best
+** effort: without memory the block is simply not cached. */
+static void tdbSstFillBlock(TdbSstBuilder *b, const unsigned char *contents, size_t n,
+                            uint64_t offset, int lz4) {
+  TdbSstCached *c;
+  TdbCacheHandle *ch = NULL;
+  unsigned char *buf;
+  const char *why = NULL;
+  uint32_t pos = 0;
+  if (n > SIZE_MAX - TDB_SST_CACHED_HEAD) return;
+  buf = (unsigned char *)tdbMemAlloc(b->mem, TDB_SST_CACHED_HEAD + n);
+  if (!buf) return;
+  memcpy(buf + TDB_SST_CACHED_HEAD, contents, n);
+  c = (TdbSstCached *)(void *)buf;
+  c->mem = b->mem;
+  c->owned = NULL;
+  c->lz4 = lz4;
+  if (tdbBlockParse(&c->blk, buf + TDB_SST_CACHED_HEAD, n, &why, &pos) != TDB_OK ||
+      tdbCacheInsert(b->fill_cache, b->fill_id, offset, c, n + TDB_SST_CACHED_HEAD,
+                     tdbSstCachedDelete, NULL, &ch) != TDB_OK) {
+    tdbMemFree(b->mem, buf);
+    return;
+  }
+  tdbCacheRelease(b->fill_cache, ch);
+}
 
 /* Report corruption at file offset `off`. */
 static int tdbSstCorrupt(const TdbSstReader *r, TdbVfsErr *err, uint64_t off,

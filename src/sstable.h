@@ -165,6 +165,14 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbSstBuilderAdd(TdbSstBuilder *b,
                                                   const void *key, size_t klen,
                                                   const void *val, size_t vlen);
 
+/* Fill-on-write: from now on, every data block whose first key starts with a
+** byte b with first_bytes[b] != 0 (a 256-entry table the caller keeps alive)
+** is also put into `cache` under (cache_id, its offset), exactly as a reader
+** with that cache id would cache it on a miss. NULL first_bytes: stop. */
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbSstBuilderFillCache(TdbSstBuilder *b, TdbCache *cache,
+                                                         uint64_t cache_id,
+                                                         const uint8_t *first_bytes);
+
 /* Record an engine property (tag >= TDB_SST_PROP_USER) for the meta block;
 ** a later call with the same tag adds a second copy (the reader returns
 ** the first). TDB_OK, TDB_MISUSE (bad tag) or TDB_NOMEM. */

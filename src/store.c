@@ -196,6 +196,7 @@ static int tdbStoreFlushImm(TdbStore *s, TdbErr *err) {
     unsigned char ck[TDB_EPOCH_CLOCK_KEY_LEN + TDB_IKEY_TAG_SIZE], cv[8];
     size_t ci = 0, ckn = 0;
     rc = tdbTableWriterOpen(s->mem, s->vfs, s->dir, &s->cfg, number, &w, err);
+    if (rc == TDB_OK) tdbTableWriterFillCache(w, s->tables, s->latest_ks);
     if (rc == TDB_OK && run->n > 0) ckn = tdbClockEntry(run, 0, ck, cv);
     for (tdbIterSeekFirst(it); rc == TDB_OK && tdbIterValid(it); tdbIterNext(it)) {
       size_t kn, vn;
@@ -492,6 +493,7 @@ static int tdbStoreMergeFiles(TdbStore *s, TdbFileMeta **in, int n, const TdbMer
       tdbMutexUnlock(&s->mu);
       rc = tdbTableWriterOpen(s->mem, s->vfs, s->dir, &s->cfg, number, &w, err);
       if (rc != TDB_OK) break;
+      tdbTableWriterFillCache(w, s->tables, s->latest_ks);
     }
     rc = tdbTableWriterAdd(w, k, kn, val, vn, err);
     if (rc == TDB_OK && new_user) {

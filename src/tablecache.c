@@ -389,6 +389,7 @@ struct TdbTableWriter {
   TdbVfsFile *file;
   TdbSstBuilder *b;
   uint64_t min_epoch, max_epoch;
+  TdbCache *filled;  /* the block cache this table's blocks go into as written */
   int finished;
 };
 
@@ -442,6 +443,13 @@ TDB_PRIVATE int tdbTableWriterAdd(TdbTableWriter *w, const unsigned char *ikey, 
   rc = tdbSstBuilderAdd(w->b, ikey, n, value, vn);
   if (rc != TDB_OK) return tdbErrFromVfs(err, rc, tdbSstBuilderErr(w->b), "write table");
   return TDB_OK;
+}
+
+TDB_PRIVATE void tdbTableWriterFillCache(TdbTableWriter *w, TdbTableCache *tc,
+                                         const uint8_t *first_bytes) {
+  if (!tc->blocks) return;
+  w->filled = tc->blocks;
+  tdbSstBuilderFillCache(w->b, tc->blocks, w->number, first_bytes);
 }
 
 TDB_PRIVATE uint64_t tdbTableWriterSize(const TdbTableWriter *w) {
@@ -513,7 +521,10 @@ TDB_PRIVATE void tdbTableWriterFree(TdbTableWriter *w) {
   if (!w) return;
   tdbSstBuilderFree(w->b);
   if (w->file) w->file->methods->close_file(w->file);
-  if (!w->finished) w->vfs->remove_file(w->vfs, w->path, NULL);
+  if (!w->finished) {
+    w->vfs->remove_file(w->vfs, w->path, NULL);
+    if (w->filled) tdbCacheEraseId(w->filled, w->number); /* blocks of no table */
+  }
   tdbMemFree(w->mem, w->path);
   tdbMemFree(w->mem, w);
 }

@@ -62,6 +62,13 @@ TDB_PRIVATE int tdbTableWriterOpen(TdbMem *mem, TdbVfs *vfs, const char *dir,
                                    TdbTableWriter **out, TdbErr *err);
 TDB_PRIVATE int tdbTableWriterAdd(TdbTableWriter *w, const unsigned char *ikey, size_t n,
                                   const unsigned char *value, size_t vn, TdbErr *err);
+/* Fill-on-write: the data blocks whose first key starts with a byte flagged
+** in first_bytes[256] also go into tc's block cache as they are written, so
+** the first reads of a freshly flushed or compacted table hit the cache
+** (the engine flags the current-state keyspaces). The blocks of a table
+** that is never finished are dropped from the cache again. */
+TDB_PRIVATE void tdbTableWriterFillCache(TdbTableWriter *w, TdbTableCache *tc,
+                                         const uint8_t *first_bytes);
 TDB_PRIVATE uint64_t tdbTableWriterSize(const TdbTableWriter *w);
 /* Finish and sync the file; *meta is a new file description (one reference). */
 TDB_PRIVATE int tdbTableWriterFinish(TdbTableWriter *w, TdbFileMeta **meta, TdbErr *err);

@@ -1,5 +1,5 @@
 /*
-** test_cache.c — the block cache: eviction by byte budget in LRU order,
+** test_cache.c — the block cache: eviction by byte budget in CLOCK order (oldest first, a recent hit gets a second chance),
 ** pinned entries surviving eviction, erase/replace of pinned entries,
 ** oversized entries, erase by table id, shards, and (with threads) a
 ** concurrent smoke test. Deleter calls are counted so nothing leaks.
@@ -97,12 +97,14 @@ static void testPinnedSurvive(void) {
   tdbCacheRelease(c, pin);
   CHECK(tdbCacheUsage(c) <= 500);
   CHECK_EQ(tdbCachePinnedUsage(c), 0);
-  /* now unpinned and old: the next inserts evict it */
-  for (i = 200; i < 206; i++)
+  /* now unpinned and old: the hand passes it once (it was looked up, so
+  ** it has a second chance), and evicts it the next time round: two turns
+  ** of a ring of 5 entries */
+  for (i = 200; i < 212; i++)
     cachePut(c, 7, i, 100);
   CHECK(!cacheHas(c, 7, 0));
   tdbCacheFree(c);
-  CHECK_EQ(cacheDeleted, 1 + 50 + 10 + 6);
+  CHECK_EQ(cacheDeleted, 1 + 50 + 10 + 12);
 }
 
 static void testEraseAndReplacePinned(void) {
@@ -143,6 +145,27 @@ static void testEraseAndReplacePinned(void) {
   CHECK(cacheHas(c, 4, 1));
   CHECK_EQ(cacheDeleted, 4);
   CHECK(tdbCacheNewId(c) != tdbCacheNewId(c));
+  tdbCacheFree(c);
+  CHECK_EQ(cacheDeleted, 6);
+}
+
+/* A hit gives an entry a second chance: the hand passes it (clearing the
+** flag) and evicts the next entry nobody looked up, even a newer one. */
+static void testSecondChance(void) {
+  TdbCache *c = NULL;
+  uint64_t i;
+  cacheDeleted = 0;
+  CHECK_EQ(tdbCacheNew(&cacheMem, 400, 0, &c), TDB_OK);
+  for (i = 0; i < 4; i++)
+    cachePut(c, 3, i, 100);
+  CHECK(cacheHas(c, 3, 0)); /* 0 is the oldest, and referenced */
+  cachePut(c, 3, 4, 100);   /* the hand passes 0, evicts 1 */
+  CHECK(!cacheHas(c, 3, 1));
+  CHECK(cacheHas(c, 3, 2) && cacheHas(c, 3, 3)); /* flags 2 and 3 */
+  cachePut(c, 3, 5, 100); /* the hand passes 2 and 3, evicts 4 (never looked up) */
+  CHECK(!cacheHas(c, 3, 4));
+  CHECK(cacheHas(c, 3, 0) && cacheHas(c, 3, 2) && cacheHas(c, 3, 3) && cacheHas(c, 3, 5));
+  CHECK_EQ(tdbCacheUsage(c), 400);
   tdbCacheFree(c);
   CHECK_EQ(cacheDeleted, 6);
 }
@@ -279,6 +302,7 @@ int main(void) {
   TEST_RUN(testEvictionByBudget);
   TEST_RUN(testPinnedSurvive);
   TEST_RUN(testEraseAndReplacePinned);
+  TEST_RUN(testSecondChance);
   TEST_RUN(testOversized);
   TEST_RUN(testShards);
   TEST_RUN(testNoMem);
