@@ -391,19 +391,11 @@ TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it) {
   }
 }
 
-TDB_PRIVATE void tdbBlockIterSeek(TdbBlockIter *it, const void *target,
-                                  size_t tlen) {
+/* Seek to the first key >= target, knowing that the last restart point
+** whose key is < target (or restart 0) is among restarts lo..hi. */
+static void tdbBlockIterSeekIn(TdbBlockIter *it, const void *target, size_t tlen,
+                               uint32_t lo, uint32_t hi) {
   const TdbBlock *b = &it->blk;
-  uint32_t lo, hi;
-  if (it->rc != TDB_OK)
-    return;
-  if (b->nrestarts == 0) {
-    it->valid = 0;
-    return;
-  }
-  /* the last restart point whose key is < target (or restart 0) */
-  lo = 0;
-  hi = b->nrestarts - 1;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo + 1) / 2;
     uint32_t off = tdbBlockRestart(b, mid), shared, unshared, vlen, hdr;
@@ -426,4 +418,59 @@ TDB_PRIVATE void tdbBlockIterSeek(TdbBlockIter *it, const void *target,
     if (it->cmp(tdbBlockIterKey(it), it->klen, target, tlen) >= 0)
       return;
   }
+}
+
+TDB_PRIVATE void tdbBlockIterSeek(TdbBlockIter *it, const void *target,
+                                  size_t tlen) {
+  if (it->rc != TDB_OK)
+    return;
+  if (it->blk.nrestarts == 0) {
+    it->valid = 0;
+    return;
+  }
+  tdbBlockIterSeekIn(it, target, tlen, 0, it->blk.nrestarts - 1);
+}
+
+TDB_PRIVATE void tdbBlockIterSeekHint(TdbBlockIter *it, const void *target, size_t tlen,
+                                      uint64_t window) {
+  const TdbBlock *b = &it->blk;
+  uint32_t below = 0, upto, n, lo, hi;
+  if (it->rc != TDB_OK)
+    return;
+  if (!b->rk || b->nrk == 0 || b->nrestarts == 0) {
+    tdbBlockIterSeek(it, target, tlen);
+    return;
+  }
+  /* below: samples with a window < the target's (their keys are < target);
+  ** upto: samples with a window <= it (the ones after have keys > target) */
+  n = b->nrk;
+  while (below < n) {
+    uint32_t mid = below + (n - below) / 2;
+    if (b->rk[mid] < window) below = mid + 1;
+    else n = mid;
+  }
+  upto = below;
+  n = b->nrk;
+  while (upto < n) {
+    uint32_t mid = upto + (n - upto) / 2;
+    if (b->rk[mid] <= window) upto = mid + 1;
+    else n = mid;
+  }
+  lo = below > 0 ? (below - 1) * b->rk_stride : 0;
+  hi = upto < b->nrk ? (upto > 0 ? upto * b->rk_stride - 1 : 0) : b->nrestarts - 1;
+  if (hi >= b->nrestarts) hi = b->nrestarts - 1;
+  if (lo > hi) lo = hi;
+  tdbBlockIterSeekIn(it, target, tlen, lo, hi);
+}
+
+TDB_PRIVATE int tdbBlockRestartKey(const TdbBlock *b, uint32_t i, const unsigned char **key,
+                                   uint32_t *klen) {
+  uint32_t off, shared, unshared, vlen, hdr;
+  if (i >= b->nrestarts) return TDB_CORRUPT;
+  off = tdbBlockRestart(b, i);
+  if (tdbBlockDecode(b, off, &shared, &unshared, &vlen, &hdr) != TDB_OK || shared != 0)
+    return TDB_CORRUPT;
+  *key = b->data + off + hdr;
+  *klen = unshared;
+  return TDB_OK;
 }

@@ -99,6 +99,12 @@ typedef struct TdbBlock {
   size_t size;
   uint32_t restarts; /* offset of restart[0] == end of the entries */
   uint32_t nrestarts;
+  /* Optional seek hint (NULL after tdbBlockParse; tdbBlockIterSeekHint):
+  ** rk[j] for j < nrk is an order-preserving 64-bit window of the key of
+  ** restart j * rk_stride, as the block's owner computed it: a restart key
+  ** below another never has a larger window. The owner keeps rk alive. */
+  const uint64_t *rk;
+  uint32_t nrk, rk_stride;
 } TdbBlock;
 
 /* Check data[0..size) as block contents and fill *b. TDB_OK, or
@@ -106,6 +112,11 @@ typedef struct TdbBlock {
 ** the restart count or a restart offset is impossible. */
 TDB_PRIVATE int tdbBlockParse(TdbBlock *b, const unsigned char *data,
                               size_t size, const char **why, uint32_t *err_off);
+
+/* The key of restart point i < b->nrestarts (stored whole: shared = 0).
+** TDB_OK, or TDB_CORRUPT when that entry is malformed. */
+TDB_PRIVATE int tdbBlockRestartKey(const TdbBlock *b, uint32_t i, const unsigned char **key,
+                                   uint32_t *klen);
 
 /* A cursor over one block. Do not copy a live iterator (key may point into
 ** it); several iterators may read one block at once. */
@@ -145,6 +156,15 @@ TDB_PRIVATE void tdbBlockIterSeekToFirst(TdbBlockIter *it);
 TDB_PRIVATE void tdbBlockIterSeekToLast(TdbBlockIter *it);
 TDB_PRIVATE void tdbBlockIterSeek(TdbBlockIter *it, const void *target,
                                   size_t tlen);
+/* Seek with the block's hint: `window` is the target's window, computed
+** the way the owner computed blk.rk, and meaningful (the caller checked
+** that the target is comparable that way, e.g. shares the prefix the
+** windows skip). The restart samples whose window differs from the
+** target's bound the binary search without reading a key; only restarts
+** between them (ties) are decoded. The same result as tdbBlockIterSeek,
+** which it is when the block has no hint. */
+TDB_PRIVATE void tdbBlockIterSeekHint(TdbBlockIter *it, const void *target, size_t tlen,
+                                      uint64_t window);
 TDB_PRIVATE void tdbBlockIterNext(TdbBlockIter *it);
 TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it);
 

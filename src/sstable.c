@@ -600,6 +600,12 @@ typedef struct TdbSstIndexEntry {
   TdbSstHandle h;
 } TdbSstIndexEntry;
 
+/* Seek hints of cached data blocks: at most this many restart samples (a
+** 4 KiB block of ~130-byte SQL rows has 8-9 restarts: all of them), and
+** at most this many shared leading bytes skipped. */
+#define TDB_SST_HINT_SAMPLES 16
+#define TDB_SST_HINT_PREFIX 16
+
 /* A cached data block: the value of a cache entry. When the block has a
 ** buffer of its own (decompressed, or read without the map), this header
 ** sits at the start of that buffer (one allocation, the block right after
@@ -610,6 +616,12 @@ typedef struct TdbSstCached {
   TdbBlock blk;
   unsigned char *owned;
   int lz4;
+  /* the seek hint of blk (tdbSstCachedHint): the user keys of the block's
+  ** restarts share their first rk_skip bytes (rk_prefix); rk[j] holds the 8
+  ** bytes after those of restart j * blk.rk_stride's user key */
+  uint32_t rk_skip;
+  unsigned char rk_prefix[TDB_SST_HINT_PREFIX];
+  uint64_t rk[TDB_SST_HINT_SAMPLES];
 } TdbSstCached;
 
 /* The head a data block load reserves for its TdbSstCached (a multiple of
@@ -618,6 +630,94 @@ typedef struct TdbSstCached {
   ((sizeof(TdbSstCached) + sizeof(void *) * 2 - 1) & ~(sizeof(void *) * 2 - 1))
 
 static void tdbSstCachedDelete(void *ctx, void *value);
+
+/* The user key of a table key (the whole key without an extractor). */
+static const unsigned char *tdbSstUserOfKey(const TdbSstOptions *o, const unsigned char *k,
+                                            size_t n, size_t *un) {
+  const unsigned char *u;
+  if (!o->user_key) {
+    *un = n;
+    return k;
+  }
+  u = o->user_key(k, n, un);
+  if (!u) {
+    *un = n;
+    return k;
+  }
+  return u;
+}
+
+static const unsigned char *tdbSstUserOf(const TdbSstReader *r, const unsigned char *k,
+                                         size_t n, size_t *un) {
+  return tdbSstUserOfKey(&r->o, k, n, un);
+}
+
+/* 8 bytes of u after `skip`, zero-padded, as a big-endian integer: for user
+** keys that share their first `skip` bytes, a larger key never has a
+** smaller value. */
+static uint64_t tdbSstPrefix64(const unsigned char *u, size_t un, size_t skip) {
+  uint64_t v = 0;
+  size_t i;
+  for (i = 0; i < 8; i++) {
+    v <<= 8;
+    if (skip + i < un) v |= u[skip + i];
+  }
+  return v;
+}
+
+/* Give a block that is being cached its seek hint (block.h: a point read
+** then finds its restart interval from the samples, without decoding the
+** restart keys of a binary search: they are cold cache lines). No hint when
+** the block has one restart or a restart key does not decode (the plain
+** seek then reports the damage). */
+static void tdbSstCachedHint(const TdbSstOptions *o, TdbSstCached *c) {
+  TdbBlock *b = &c->blk;
+  const unsigned char *k0, *kl, *u0, *ul;
+  uint32_t n0, nl, stride, m, j;
+  size_t un0, unl, lcp = 0;
+  b->rk = NULL;
+  b->nrk = 0;
+  b->rk_stride = 1;
+  if (b->nrestarts < 2 || tdbBlockRestartKey(b, 0, &k0, &n0) != TDB_OK ||
+      tdbBlockRestartKey(b, b->nrestarts - 1, &kl, &nl) != TDB_OK)
+    return;
+  u0 = tdbSstUserOfKey(o, k0, n0, &un0);
+  ul = tdbSstUserOfKey(o, kl, nl, &unl);
+  while (lcp < un0 && lcp < unl && lcp < TDB_SST_HINT_PREFIX && u0[lcp] == ul[lcp])
+    lcp++;
+  stride = (b->nrestarts + TDB_SST_HINT_SAMPLES - 1) / TDB_SST_HINT_SAMPLES;
+  m = (b->nrestarts + stride - 1) / stride;
+  for (j = 0; j < m; j++) {
+    const unsigned char *k, *u;
+    uint32_t kn;
+    size_t un;
+    if (tdbBlockRestartKey(b, j * stride, &k, &kn) != TDB_OK)
+      return;
+    u = tdbSstUserOfKey(o, k, kn, &un);
+    c->rk[j] = tdbSstPrefix64(u, un, lcp);
+  }
+  memcpy(c->rk_prefix, u0, lcp);
+  c->rk_skip = (uint32_t)lcp;
+  b->rk = c->rk;
+  b->nrk = m;
+  b->rk_stride = stride;
+}
+
+/* Seek a data block iterator to the first key >= target, with the block's
+** hint when it has one (cached: its TdbSstCached) and the target shares
+** the prefix the hint skips. */
+static void tdbSstBlockSeek(const TdbSstOptions *o, TdbBlockIter *it, const TdbSstCached *c,
+                            const void *target, size_t tlen) {
+  if (c && it->blk.rk) {
+    size_t un;
+    const unsigned char *u = tdbSstUserOfKey(o, target, tlen, &un);
+    if (un >= c->rk_skip && memcmp(u, c->rk_prefix, c->rk_skip) == 0) {
+      tdbBlockIterSeekHint(it, target, tlen, tdbSstPrefix64(u, un, c->rk_skip));
+      return;
+    }
+  }
+  tdbBlockIterSeek(it, target, tlen);
+}
 
 /* Fill-on-write: cache a copy of a data block just written at `offset`, as
 ** a later load of it would (the TdbSstCached header, then the block). Best
@@ -637,8 +737,12 @@ static void tdbSstFillBlock(TdbSstBuilder *b, const unsigned char *contents, siz
   c->mem = b->mem;
   c->owned = NULL;
   c->lz4 = lz4;
-  if (tdbBlockParse(&c->blk, buf + TDB_SST_CACHED_HEAD, n, &why, &pos) != TDB_OK ||
-      tdbCacheInsert(b->fill_cache, b->fill_id, offset, c, n + TDB_SST_CACHED_HEAD,
+  if (tdbBlockParse(&c->blk, buf + TDB_SST_CACHED_HEAD, n, &why, &pos) != TDB_OK) {
+    tdbMemFree(b->mem, buf);
+    return;
+  }
+  tdbSstCachedHint(&b->o, c);
+  if (tdbCacheInsert(b->fill_cache, b->fill_id, offset, c, n + TDB_SST_CACHED_HEAD,
                      tdbSstCachedDelete, NULL, &ch) != TDB_OK) {
     tdbMemFree(b->mem, buf);
     return;
@@ -796,32 +900,7 @@ static uint64_t tdbSstEntryOffset(uint64_t boff, uint64_t hsize, int lz4,
   return boff + err_off;
 }
 
-/* The user key of a table key (the whole key without an extractor). */
-static const unsigned char *tdbSstUserOf(const TdbSstReader *r, const unsigned char *k,
-                                         size_t n, size_t *un) {
-  const unsigned char *u;
-  if (!r->o.user_key) {
-    *un = n;
-    return k;
-  }
-  u = r->o.user_key(k, n, un);
-  if (!u) {
-    *un = n;
-    return k;
-  }
-  return u;
-}
 
-/* 8 bytes of u after `skip`, zero-padded, as a big-endian integer. */
-static uint64_t tdbSstPrefix64(const unsigned char *u, size_t un, size_t skip) {
-  uint64_t v = 0;
-  size_t i;
-  for (i = 0; i < 8; i++) {
-    v <<= 8;
-    if (skip + i < un) v |= u[skip + i];
-  }
-  return v;
-}
 
 /* Decode the (already checked) index into r->fast. Leaves r->fast NULL on
 ** out-of-memory. */
@@ -1183,6 +1262,7 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
       ref->blk = c->blk;
       ref->lz4 = c->lz4;
       ref->handle = ch;
+      ref->cached = c;
       return TDB_OK;
     }
   }
@@ -1206,10 +1286,13 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
       c->blk = blk;
       c->owned = NULL;
       c->lz4 = l.lz4;
+      tdbSstCachedHint(&r->o, c);
       if (tdbCacheInsert(r->cache, r->cache_id, h->offset, c,
                          l.size + TDB_SST_CACHED_HEAD, tdbSstCachedDelete, NULL,
                          &ch) == TDB_OK) {
+        ref->blk = c->blk;
         ref->handle = ch;
+        ref->cached = c;
         return TDB_OK;
       }
       if (!l.owned) tdbMemFree(r->mem, c);
@@ -1266,7 +1349,7 @@ TDB_PRIVATE int tdbSstGet(TdbSstReader *r, const void *target, size_t tlen,
   if (rc != TDB_OK)
     return rc;
   tdbBlockIterInit(&data, r->mem, r->o.compare, &ref.blk);
-  tdbBlockIterSeek(&data, target, tlen);
+  tdbSstBlockSeek(&r->o, &data, ref.cached, target, tlen);
   if (data.valid) {
     fn(ctx, tdbBlockIterKey(&data), data.klen, data.val, data.vlen);
     rc = TDB_OK;
@@ -1421,7 +1504,7 @@ static void tdbSstIterEnter(TdbSstIter *it, int how, const void *t, size_t tn) {
   } else if (how == 1) {
     tdbBlockIterSeekToLast(&it->data);
   } else {
-    tdbBlockIterSeek(&it->data, t, tn);
+    tdbSstBlockSeek(&it->r->o, &it->data, it->ref.cached, t, tn);
   }
   tdbSstIterSkip(it, how != 1);
 }

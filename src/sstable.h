@@ -279,6 +279,7 @@ typedef struct TdbSstBlockRef {
   TdbBlock blk;
   unsigned char *owned;   /* free when done (no cache) */
   TdbCacheHandle *handle; /* release when done (cache) */
+  const struct TdbSstCached *cached; /* the cache entry's block (its seek hint) */
   int lz4;                /* stored compressed (offsets are uncompressed) */
 } TdbSstBlockRef;
 
