@@ -4,7 +4,8 @@
 ** restart intervals, seek and
 ** prev edge cases, restart-point boundaries, empty keys and values, and
 ** every single-byte corruption and every truncation of a small block
-** handled without reading out of bounds (run under ASan to prove it).
+** handled without reading out of bounds (run under ASan to prove it), and
+** the seek hint (tdbBlockIterSeekHint) agreeing with the plain seek.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -345,6 +346,87 @@ static void testEveryTruncation(void) {
 }
 
 /* The failing allocator: an out-of-memory builder stays consistent. */
+/* The window of key k after skip bytes (big-endian, zero-padded): the
+** order-preserving view a hint's owner may use (sstable.c's, on user keys). */
+static uint64_t blkWindow(const unsigned char *k, size_t kn, size_t skip) {
+  uint64_t w = 0;
+  size_t i;
+  for (i = 0; i < 8; i++)
+    w = (w << 8) | (skip + i < kn ? k[skip + i] : 0);
+  return w;
+}
+
+/* A hinted seek lands where the plain one does, for every target (present
+** keys, keys between them, before and after all), with sample strides 1..5
+** and skips 0..3 over keys of a tiny alphabet, so windows often tie. */
+static void testSeekHint(void) {
+  static BlkKv kv[400];
+  uint64_t seed = 77;
+  int round;
+  for (round = 0; round < 12; round++) {
+    size_t n = blkRandomKvs(kv, 60 + (size_t)round * 25, seed + (uint64_t)round), size, i;
+    int interval = 1 + round % 4;
+    unsigned char *data = blkBuild(kv, n, interval, &size);
+    TdbBlock blk;
+    const char *why = NULL;
+    uint32_t off = 0, stride;
+    CHECK_EQ(tdbBlockParse(&blk, data, size, &why, &off), TDB_OK);
+    for (stride = 1; stride <= 5; stride++) {
+      size_t skip;
+      for (skip = 0; skip < 4; skip++) {
+        uint64_t rk[400];
+        uint32_t j, m = (blk.nrestarts + stride - 1) / stride;
+        TdbBlock hinted = blk;
+        int ok = 1;
+        /* the windows are order-preserving only among keys that share the
+        ** first `skip` bytes: use a skip only when every restart key does */
+        for (j = 0; j < blk.nrestarts && ok; j++) {
+          const unsigned char *k;
+          uint32_t kn;
+          CHECK_EQ(tdbBlockRestartKey(&blk, j, &k, &kn), TDB_OK);
+          ok = kn >= skip && memcmp(k, kv[0].k, skip) == 0;
+        }
+        if (!ok) continue;
+        for (j = 0; j < m; j++) {
+          const unsigned char *k;
+          uint32_t kn;
+          CHECK_EQ(tdbBlockRestartKey(&blk, j * stride, &k, &kn), TDB_OK);
+          rk[j] = blkWindow(k, kn, skip);
+        }
+        hinted.rk = rk;
+        hinted.nrk = m;
+        hinted.rk_stride = stride;
+        for (i = 0; i <= n; i++) {
+          /* the key itself, and one just below it (its last byte dropped) */
+          int variant;
+          for (variant = 0; variant < 2; variant++) {
+            const BlkKv *t = &kv[i < n ? i : n - 1];
+            unsigned char target[41];
+            size_t tn = t->kn;
+            TdbBlockIter a, b;
+            memcpy(target, t->k, tn);
+            if (i == n) target[tn++] = 'z';          /* after every key */
+            else if (variant && tn > 1) tn--;        /* a prefix: sorts before */
+            if (tn < skip || memcmp(target, kv[0].k, skip) != 0) continue;
+            tdbBlockIterInit(&a, &blkMem, blkCmp, &blk);
+            tdbBlockIterInit(&b, &blkMem, blkCmp, &hinted);
+            tdbBlockIterSeek(&a, target, tn);
+            tdbBlockIterSeekHint(&b, target, tn, blkWindow(target, tn, skip));
+            CHECK_EQ(a.valid, b.valid);
+            if (a.valid && b.valid) {
+              CHECK_EQ(a.klen, b.klen);
+              CHECK(memcmp(tdbBlockIterKey(&a), tdbBlockIterKey(&b), a.klen) == 0);
+            }
+            tdbBlockIterClear(&a);
+            tdbBlockIterClear(&b);
+          }
+        }
+      }
+    }
+    free(data);
+  }
+}
+
 static void testBuilderNoMem(void) {
   TdbTestAlloc a;
   tdb_allocator hooks;
@@ -380,6 +462,7 @@ int main(void) {
   TEST_RUN(testParseRejects);
   TEST_RUN(testEveryCorruption);
   TEST_RUN(testEveryTruncation);
+  TEST_RUN(testSeekHint);
   TEST_RUN(testBuilderNoMem);
   return tdbTestFinish();
 }
