@@ -8,6 +8,11 @@
 #include "db.h"
 
 #define TDB_STATS_BUCKETS 16
+/* ANALYZE's memory bounds per column (stats.c): distinct values counted
+** exactly up to this many, then estimated; the histogram from at most this
+** many values (a uniform sample beyond). */
+#define TDB_STATS_EXACT_DISTINCT 20000
+#define TDB_STATS_SAMPLE 30000
 
 struct TdbColumnStats {
   uint32_t pos;           /* the column's physical position */
