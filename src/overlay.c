@@ -27,8 +27,9 @@ TDB_PRIVATE int tdbOverlayAdd(TdbMem *mem, TdbMemtable **overlay, uint64_t *next
   if (!*overlay) {
     *overlay = tdbMemtableNew(mem);
     if (!*overlay) return TDB_NOMEM;
-    *next_seq = TDB_IKEY_PENDING_SEQ;
   }
+  /* seqs only move up (a savepoint's mark stays valid) */
+  if (*next_seq < TDB_IKEY_PENDING_SEQ) *next_seq = TDB_IKEY_PENDING_SEQ;
   /* 2^40 pending seqs: a transaction would run out of memory long before */
   if (b->count > TDB_IKEY_MAX_SEQ - *next_seq) return TDB_TOOBIG;
   f.overlay = *overlay;

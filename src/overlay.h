@@ -26,9 +26,9 @@
 #include "batch.h"
 #include "memtable.h"
 
-/* Add the ops of b to *overlay (made, with *next_seq set to
-** TDB_IKEY_PENDING_SEQ, if NULL): op i at seq *next_seq + i, linked in key
-** order. TDB_OK (*next_seq moved past them), TDB_NOMEM, or TDB_TOOBIG (the
+/* Add the ops of b to *overlay (made if NULL; a *next_seq below
+** TDB_IKEY_PENDING_SEQ starts there): op i at seq *next_seq + i, linked in
+** key order. TDB_OK (*next_seq moved past them), TDB_NOMEM, or TDB_TOOBIG (the
 ** pending seqs are used up, or a key or value too long). On an error the
 ** overlay may hold some of b's ops at seqs >= *next_seq (unchanged): the
 ** caller cuts it back there (tdbOverlayCut). */
