@@ -61,33 +61,6 @@ TDB_PRIVATE int tdbBatchDelete(TdbBatch *b, const void *key, size_t klen) {
   return tdbBatchAppendOp(b, TDB_KIND_DELETE, key, klen, NULL, 0);
 }
 
-TDB_PRIVATE int tdbBatchAppendBatch(TdbBatch *dst, const TdbBatch *src) {
-  void *buf = dst->buf;
-  if (dst->oom || src->oom) return TDB_NOMEM;
-  if (src->count > UINT32_MAX - dst->count) return TDB_TOOBIG;
-  if (src->len == 0) return TDB_OK;
-  if (tdbMemGrow(dst->mem, &buf, &dst->cap, dst->len + src->len, 1) != 0) return TDB_NOMEM;
-  dst->buf = buf;
-  memcpy(dst->buf + dst->len, src->buf, src->len);
-  dst->len += src->len;
-  dst->count += src->count;
-  return TDB_OK;
-}
-
-TDB_PRIVATE TdbBatchMark tdbBatchMarkOf(const TdbBatch *b) {
-  TdbBatchMark m;
-  m.len = b->len;
-  m.count = b->count;
-  return m;
-}
-
-TDB_PRIVATE void tdbBatchTruncate(TdbBatch *b, TdbBatchMark m) {
-  if (m.len <= b->len && m.count <= b->count) {
-    b->len = m.len;
-    b->count = m.count;
-  }
-}
-
 TDB_PRIVATE int tdbBatchEncode(const TdbBatch *b, uint64_t epoch, int64_t wall_us,
                                TdbStr *out) {
   unsigned char head[TDB_BATCH_HEADER + TDB_VARINT32_MAX];
@@ -128,17 +101,26 @@ static int tdbBatchNextOp(const unsigned char **p, const unsigned char *end,
   return 0;
 }
 
-TDB_PRIVATE int tdbBatchForEach(const TdbBatch *b, TdbBatchOpFn fn, void *ctx) {
-  const unsigned char *p = b->buf, *end = b->buf + b->len;
-  uint32_t i;
-  TdbBatchOp op;
-  int rc;
-  for (i = 0; i < b->count; i++) {
-    if (tdbBatchNextOp(&p, end, &op) != 0) return TDB_CORRUPT; /* built here: cannot */
-    rc = fn(ctx, &op);
-    if (rc) return rc;
+TDB_PRIVATE int tdbBatchReserve(TdbBatch *b, size_t more) {
+  void *grown;
+  if (b->oom) return TDB_NOMEM;
+  if (more <= b->cap - b->len) return TDB_OK;
+  if (more > SIZE_MAX - b->len) return TDB_TOOBIG;
+  grown = tdbMemRealloc(b->mem, b->buf, b->len + more);
+  if (!grown) return TDB_NOMEM;
+  b->buf = grown;
+  b->cap = b->len + more;
+  return TDB_OK;
+}
+
+TDB_PRIVATE void tdbBatchShrink(TdbBatch *b) {
+  void *smaller;
+  if (b->cap <= b->len || b->len == 0) return;
+  smaller = tdbMemRealloc(b->mem, b->buf, b->len);
+  if (smaller) { /* else it keeps the larger buffer */
+    b->buf = smaller;
+    b->cap = b->len;
   }
-  return 0;
 }
 
 /* Position of the first op and the count. -1 if the header is malformed. */
@@ -168,31 +150,125 @@ TDB_PRIVATE int tdbBatchDecodeHeader(const unsigned char *rec, size_t n,
   return TDB_OK;
 }
 
+/* One op of a record in the sort of tdbBatchForEachLast: where it starts
+** (decoded again when it is applied), its key, and its position. */
 typedef struct TdbBatchSlot {
-  TdbBatchOp op;
+  const unsigned char *op;
+  const unsigned char *key;
+  uint32_t klen;
   uint32_t pos;
 } TdbBatchSlot;
 
 /* Order by key, then by position: the last op of a key ends its run. */
 static int tdbBatchSlotCompare(const void *pa, const void *pb) {
   const TdbBatchSlot *a = pa, *b = pb;
-  int c = tdbIkeyCompareUser(a->op.key, a->op.klen, b->op.key, b->op.klen);
+  int c = tdbIkeyCompareUser(a->key, a->klen, b->key, b->klen);
   if (c) return c;
   return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
-static int tdbBatchSlotByPos(const void *pa, const void *pb) {
-  const TdbBatchSlot *a = pa, *b = pb;
-  return a->pos < b->pos ? -1 : a->pos > b->pos;
+/* Whether the count ops from p have ascending keys: 2 strictly (so each
+** is the last of its key, and key order is record order), 1 ascending with
+** equal neighbours (record order is still (key, position) order), 0 not.
+** -1: malformed. */
+static int tdbBatchAscending(const unsigned char *p, const unsigned char *end, uint32_t count) {
+  TdbBatchOp op, prev;
+  uint32_t i;
+  int strict = 1;
+  memset(&prev, 0, sizeof prev);
+  for (i = 0; i < count; i++) {
+    if (tdbBatchNextOp(&p, end, &op) != 0) return -1;
+    if (i) {
+      int c = tdbIkeyCompareUser(prev.key, prev.klen, op.key, op.klen);
+      if (c > 0) return 0;
+      if (c == 0) strict = 0;
+    }
+    prev = op;
+  }
+  return strict ? 2 : 1;
+}
+
+/* The count ops from p (validated) as slots sorted by key, then position:
+** *out (free with mem) or TDB_NOMEM / TDB_CORRUPT. */
+static int tdbBatchSortSlots(TdbMem *mem, const unsigned char *p, const unsigned char *end,
+                             uint32_t count, TdbBatchSlot **out) {
+  TdbBatchSlot *slots;
+  TdbBatchOp op;
+  uint32_t i;
+  slots = tdbMemAlloc(mem, sizeof *slots * (count ? count : 1));
+  if (!slots) return TDB_NOMEM;
+  for (i = 0; i < count; i++) {
+    slots[i].op = p;
+    if (tdbBatchNextOp(&p, end, &op) != 0) {
+      tdbMemFree(mem, slots);
+      return TDB_CORRUPT;
+    }
+    slots[i].key = op.key;
+    slots[i].klen = (uint32_t)op.klen; /* a varint32 */
+    slots[i].pos = i;
+  }
+  qsort(slots, count, sizeof *slots, tdbBatchSlotCompare);
+  *out = slots;
+  return TDB_OK;
+}
+
+/* Call fn for slots[0..n) (ops decoded again from their start). */
+static int tdbBatchSlotsApply(const TdbBatchSlot *slots, uint32_t n, const unsigned char *end,
+                              TdbBatchOpAtFn fn, void *ctx) {
+  uint32_t i;
+  int rc = 0;
+  for (i = 0; rc == 0 && i < n; i++) {
+    const unsigned char *q = slots[i].op;
+    TdbBatchOp op;
+    if (tdbBatchNextOp(&q, end, &op) != 0) return TDB_CORRUPT; /* decoded before: cannot */
+    rc = fn(ctx, &op, slots[i].pos);
+  }
+  return rc;
+}
+
+TDB_PRIVATE int tdbBatchForEachByKey(const TdbBatch *b, TdbBatchOpAtFn fn, void *ctx) {
+  const unsigned char *p = b->buf, *end = b->buf + b->len;
+  TdbBatchSlot *slots;
+  TdbBatchOp op;
+  uint32_t i;
+  int rc = 0, ascending;
+  if (b->oom) return TDB_NOMEM;
+  ascending = tdbBatchAscending(p, end, b->count);
+  if (ascending < 0) return TDB_CORRUPT; /* built here: cannot */
+  if (ascending) { /* already in order (one op, or ascending keys) */
+    for (i = 0; rc == 0 && i < b->count; i++) {
+      if (tdbBatchNextOp(&p, end, &op) != 0) return TDB_CORRUPT;
+      rc = fn(ctx, &op, i);
+    }
+    return rc;
+  }
+  rc = tdbBatchSortSlots(b->mem, p, end, b->count, &slots);
+  if (rc != TDB_OK) return rc;
+  rc = tdbBatchSlotsApply(slots, b->count, end, fn, ctx);
+  tdbMemFree(b->mem, slots);
+  return rc;
+}
+
+/* tdbBatchForEachLast's calls: a TdbBatchOpFn through a TdbBatchOpAtFn. */
+typedef struct TdbBatchLastCall {
+  TdbBatchOpFn fn;
+  void *ctx;
+} TdbBatchLastCall;
+
+static int tdbBatchLastCallFn(void *ctx, const TdbBatchOp *op, uint32_t pos) {
+  const TdbBatchLastCall *call = ctx;
+  (void)pos;
+  return call->fn(call->ctx, op);
 }
 
 TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_t n,
                                     TdbBatchOpFn fn, void *ctx) {
   const unsigned char *p, *end = rec + n;
   TdbBatchSlot *slots;
+  TdbBatchLastCall call;
   uint32_t count, i, kept = 0;
   TdbBatchOp op;
-  int rc = 0;
+  int rc = 0, ascending;
   if (tdbBatchOps(rec, n, &p, &count) != 0) return TDB_CORRUPT;
   if (count == 1) { /* the common case: no index needed */
     if (tdbBatchNextOp(&p, end, &op) != 0) return TDB_CORRUPT;
@@ -216,24 +292,28 @@ TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_
     }
     return rc;
   }
-  slots = tdbMemAlloc(mem, sizeof *slots * count);
-  if (!slots) return TDB_NOMEM;
-  for (i = 0; i < count; i++) {
-    if (tdbBatchNextOp(&p, end, &slots[i].op) != 0) {
-      tdbMemFree(mem, slots);
-      return TDB_CORRUPT;
+  /* a record already in key order (a transaction's commit, made from its
+  ** overlay): every op is the last of its key, no index needed */
+  ascending = tdbBatchAscending(p, end, count);
+  if (ascending < 0) return TDB_CORRUPT;
+  if (ascending == 2) {
+    for (i = 0; rc == 0 && i < count; i++) {
+      if (tdbBatchNextOp(&p, end, &op) != 0) return TDB_CORRUPT;
+      rc = fn(ctx, &op);
     }
-    slots[i].pos = i;
+    return rc;
   }
-  qsort(slots, count, sizeof *slots, tdbBatchSlotCompare);
+  rc = tdbBatchSortSlots(mem, p, end, count, &slots);
+  if (rc != TDB_OK) return rc;
   for (i = 0; i < count; i++) {
     int last = i + 1 == count ||
-               tdbIkeyCompareUser(slots[i].op.key, slots[i].op.klen, slots[i + 1].op.key,
-                                  slots[i + 1].op.klen) != 0;
+               tdbIkeyCompareUser(slots[i].key, slots[i].klen, slots[i + 1].key,
+                                  slots[i + 1].klen) != 0;
     if (last) slots[kept++] = slots[i];
   }
-  qsort(slots, kept, sizeof *slots, tdbBatchSlotByPos);
-  for (i = 0; rc == 0 && i < kept; i++) rc = fn(ctx, &slots[i].op);
+  call.fn = fn;
+  call.ctx = ctx;
+  rc = tdbBatchSlotsApply(slots, kept, end, tdbBatchLastCallFn, &call);
   tdbMemFree(mem, slots);
   return rc;
 }

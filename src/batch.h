@@ -37,18 +37,13 @@ TDB_PRIVATE int tdbBatchPut(TdbBatch *b, const void *key, size_t klen, const voi
                             size_t vlen);
 TDB_PRIVATE int tdbBatchDelete(TdbBatch *b, const void *key, size_t klen);
 
-/* Append every op of src to dst, in order. TDB_OK, TDB_NOMEM (dst keeps
-** what it had) or TDB_TOOBIG. */
-TDB_PRIVATE int tdbBatchAppendBatch(TdbBatch *dst, const TdbBatch *src);
+/* Make room for `more` bytes of ops without a reallocation (exactly: a
+** bulk build that knows a bound). TDB_OK, TDB_NOMEM or TDB_TOOBIG; the batch
+** is unchanged on an error. */
+TDB_PRIVATE int tdbBatchReserve(TdbBatch *b, size_t more);
 
-/* Where a batch ends now, to cut it back there later (a savepoint). */
-typedef struct TdbBatchMark {
-  size_t len;
-  uint32_t count;
-} TdbBatchMark;
-TDB_PRIVATE TdbBatchMark tdbBatchMarkOf(const TdbBatch *b);
-/* Drop the ops appended after mark m (taken from b). */
-TDB_PRIVATE void tdbBatchTruncate(TdbBatch *b, TdbBatchMark m);
+/* Give back the buffer's unused capacity (after a bulk build). */
+TDB_PRIVATE void tdbBatchShrink(TdbBatch *b);
 
 /* Append the batch, encoded as a WAL record with its epoch and wall-clock,
 ** to out. Returns TDB_OK or TDB_NOMEM. */
@@ -72,9 +67,14 @@ typedef struct TdbBatchHeader {
 /* Callback for each operation; a non-zero return stops and is returned. */
 typedef int (*TdbBatchOpFn)(void *ctx, const TdbBatchOp *op);
 
-/* Call fn for every op of a batch (not an encoded record) in order; a
-** non-zero return stops and is returned. */
-TDB_PRIVATE int tdbBatchForEach(const TdbBatch *b, TdbBatchOpFn fn, void *ctx);
+/* Callback with the op's position in its batch (0 = first). */
+typedef int (*TdbBatchOpAtFn)(void *ctx, const TdbBatchOp *op, uint32_t pos);
+
+/* Call fn for every op of a batch in order of key, then position (a key's
+** ops oldest first); a non-zero return stops and is returned. A batch in
+** ascending key order is walked as it is; any other is sorted through a
+** temporary index (24 bytes an op): TDB_NOMEM when it cannot be had. */
+TDB_PRIVATE int tdbBatchForEachByKey(const TdbBatch *b, TdbBatchOpAtFn fn, void *ctx);
 
 /* Validate a record and decode its header: TDB_OK or TDB_CORRUPT (malformed
 ** or trailing bytes). Every op is checked, so a corrupt record is rejected
@@ -82,9 +82,13 @@ TDB_PRIVATE int tdbBatchForEach(const TdbBatch *b, TdbBatchOpFn fn, void *ctx);
 TDB_PRIVATE int tdbBatchDecodeHeader(const unsigned char *rec, size_t n,
                                      TdbBatchHeader *h);
 
-/* Call fn for the last operation of every distinct key of a validated record,
-** in record order of those last operations. Past 16 operations it sorts a
-** temporary index (mem); below, it compares them pairwise. */
+/* Call fn for the last operation of every distinct key of a validated record.
+** The order of the calls is unspecified (all ops of a record share its epoch,
+** so only which op of a key is last matters): up to 16 ops, record order
+** (compared pairwise); past that, key order -- a record already in strictly
+** ascending key order is walked as it is, any other is sorted through a
+** temporary index (mem, 24 bytes an op), so a memtable takes its inserts in
+** ascending order (cheap with the skiplist's finger). */
 TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_t n,
                                     TdbBatchOpFn fn, void *ctx);
 

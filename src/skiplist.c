@@ -41,6 +41,11 @@ struct TdbSkiplist {
   TdbSkipHeight height;        /* levels in use, 1..MAX (readers: relaxed) */
   uint64_t rng;                /* xorshift64 state: writer only */
   size_t count;                /* entries linked: writer only */
+  /* Writer only: the search path of the last key linked. finger[i] is the
+  ** last node at level i whose key is <= that key (the node itself at its
+  ** own levels; the head where none, and before the first link), so the
+  ** next link of a greater key can start there (tdbSkipFindFromFinger). */
+  TdbSkipNode *finger[TDB_SKIPLIST_MAX_HEIGHT];
 };
 
 #define TDB_SKIP_NODE_BYTES(h) \
@@ -95,7 +100,10 @@ TDB_PRIVATE TdbSkiplist *tdbSkiplistNew(TdbArena *arena) {
       arena, TDB_SKIP_NODE_BYTES(TDB_SKIPLIST_MAX_HEIGHT));
   if (!head) return NULL;
   head->entry = NULL;
-  for (i = 0; i < TDB_SKIPLIST_MAX_HEIGHT; i++) TDB_SKIP_INIT(&head->next[i], NULL);
+  for (i = 0; i < TDB_SKIPLIST_MAX_HEIGHT; i++) {
+    TDB_SKIP_INIT(&head->next[i], NULL);
+    list->finger[i] = head;
+  }
   list->arena = arena;
   list->head = head;
   TDB_SKIP_INIT(&list->height, 1);
@@ -199,6 +207,52 @@ static TdbSkipNode *tdbSkipFindLast(const TdbSkiplist *list) {
   }
 }
 
+/* Writer: what tdbSkipFindGreaterOrEqual(list, key, klen, prev) returns and
+** stores, found from the finger when key is greater than the last key linked
+** (from the head otherwise).
+**
+** The finger is the last link's search path, so for a greater key each
+** finger[i] is a node < key at level i, and where the finger's successor at
+** level i is already >= key (or NULL), finger[i] is prev[i] -- and then so
+** is finger[j] at every level j above: the successor at level j is a node at
+** level i too, past the last key, so no nearer to it than the one at level i.
+** So the search climbs from level 0 while the successor is still < key, and
+** descends as usual from the level where it stopped:
+**
+**   level 2  head ---------------> F2 ------------------------> ...
+**   level 1  head -------> F1 ---> ...      (climb: F1's next < key)
+**   level 0  head -> .. -> F0 -> n -> key?  (F0's next n < key: climb)
+**
+** Keys linked in ascending order cost O(1) amortized (a gap of g entries
+** after the last key costs O(log g)); a smaller key costs one compare more
+** than a search from the head. */
+static TdbSkipNode *tdbSkipFindFromFinger(const TdbSkiplist *list, const void *key,
+                                          size_t klen, TdbSkipNode **prev) {
+  TdbSkipNode *const *finger = list->finger;
+  TdbSkipNode *x, *next;
+  int height = tdbSkipHeight(list), level = 0, j;
+  if (finger[0] != list->head && tdbSkipCompare(finger[0], key, klen) >= 0) {
+    return tdbSkipFindGreaterOrEqual(list, key, klen, prev);
+  }
+  while (level < height - 1) {
+    next = TDB_SKIP_LOAD(&finger[level]->next[level]);
+    if (!next || tdbSkipCompare(next, key, klen) >= 0) break;
+    level++;
+  }
+  for (j = level + 1; j < height; j++) prev[j] = finger[j];
+  x = finger[level];
+  for (;;) {
+    next = TDB_SKIP_LOAD(&x->next[level]);
+    if (next && tdbSkipCompare(next, key, klen) < 0) {
+      x = next;
+    } else {
+      prev[level] = x;
+      if (level == 0) return next;
+      level--;
+    }
+  }
+}
+
 TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
   TdbSkipNode *prev[TDB_SKIPLIST_MAX_HEIGHT];
   TdbSkipNode *x;
@@ -206,7 +260,7 @@ TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
   size_t klen;
   int h = tdbSkipNodeHeight(node), height, i;
   key = tdbSkipEntryKey(node->entry, &klen);
-  x = tdbSkipFindGreaterOrEqual(list, key, klen, prev);
+  x = tdbSkipFindFromFinger(list, key, klen, prev);
   if (x && tdbSkipCompare(x, key, klen) == 0) return TDB_MISUSE;
   height = TDB_SKIP_LOAD_RELAXED(&list->height);
   if (h > height) {
@@ -214,6 +268,7 @@ TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
     /* A reader that sees the new height before the node only finds NULL
     ** links at the new levels of the head, and drops down: harmless. */
     TDB_SKIP_STORE_RELAXED(&list->height, h);
+    height = h;
   }
   for (i = 0; i < h; i++) {
     /* The node is not reachable yet: its own links need no ordering. The
@@ -221,6 +276,10 @@ TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
     TDB_SKIP_INIT(&node->next[i], TDB_SKIP_LOAD_RELAXED(&prev[i]->next[i]));
     TDB_SKIP_STORE(&prev[i]->next[i], node);
   }
+  /* The new search path: the node at its levels, prev above them (levels
+  ** at or past the height keep the head). */
+  for (i = 0; i < h; i++) list->finger[i] = node;
+  for (; i < height; i++) list->finger[i] = prev[i];
   list->count++;
   return TDB_OK;
 }

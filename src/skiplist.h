@@ -22,6 +22,12 @@
 **   | klen varint32 | key bytes | vlen varint32   | value bytes  |
 **   +---------------+-----------+-----------------+--------------+
 **
+** The writer keeps the search path of its last link (a "finger"): a key
+** greater than the last one linked is searched from there instead of from
+** the head, so keys linked in ascending order (a sorted batch, a copy of
+** another list) cost O(1) each, and a run of nearby keys O(log gap). Any
+** order stays correct; only the cost differs.
+**
 ** Heights are drawn from a per-list xorshift generator with a fixed seed
 ** (tests repeat exactly): P(height > k) = 4^-k, capped at
 ** TDB_SKIPLIST_MAX_HEIGHT.

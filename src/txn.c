@@ -3,55 +3,12 @@
 ** (txn.h; TEMPORAL.md §1.7, docs/sql.md "Transactions").
 */
 #include "txn.h"
+#include "overlay.h"
 #include "db.h"
 #include "ikey.h"
 #include "stats.h"
 
 #include <strings.h>
-
-/* ---- the overlay ----------------------------------------------------------------------- */
-
-typedef struct TdbOverlayFill {
-  TdbTxn *txn;
-  int rc;
-} TdbOverlayFill;
-
-static int tdbOverlayAddOp(void *ctx, const TdbBatchOp *op) {
-  TdbOverlayFill *f = ctx;
-  int rc = tdbMemtableAdd(f->txn->overlay, f->txn->next_seq, op->kind, op->key, op->klen,
-                          op->value, op->vlen);
-  if (rc != TDB_OK) {
-    f->rc = rc;
-    return 1;
-  }
-  f->txn->next_seq++;
-  return 0;
-}
-
-/* Add the ops of b to the overlay (made on first use). TDB_OK or an error
-** (the overlay may then hold part of b: the caller rebuilds it). */
-static int tdbOverlayAdd(tdb *db, const TdbBatch *b) {
-  TdbTxn *txn = &db->txn;
-  TdbOverlayFill f;
-  if (b->count == 0) return TDB_OK;
-  if (!txn->overlay) {
-    txn->overlay = tdbMemtableNew(&db->mem);
-    if (!txn->overlay) return TDB_NOMEM;
-    txn->next_seq = TDB_IKEY_PENDING_SEQ;
-  }
-  f.txn = txn;
-  f.rc = TDB_OK;
-  tdbBatchForEach(b, tdbOverlayAddOp, &f);
-  return f.rc;
-}
-
-/* Rebuild the overlay from `pending` (after a cut or a failed add). */
-static int tdbOverlayRebuild(tdb *db) {
-  TdbTxn *txn = &db->txn;
-  tdbMemtableUnref(txn->overlay);
-  txn->overlay = NULL;
-  return tdbOverlayAdd(db, &txn->pending);
-}
 
 static int tdbTxnReloadCatalog(tdb *db);
 
@@ -95,16 +52,13 @@ TDB_PRIVATE int tdbTxnGet(tdb *db, uint64_t as_of, const void *key, size_t klen,
 
 TDB_PRIVATE int tdbTxnWrite(tdb *db, TdbBatch *b) {
   TdbTxn *txn = &db->txn;
-  TdbBatchMark before;
+  uint64_t before = txn->next_seq;
   int rc;
   if (!txn->active) return tdbStoreWrite(db->store, b, NULL, &db->err);
   if (b->oom) return tdbErrNoMem(&db->err);
-  before = tdbBatchMarkOf(&txn->pending);
-  rc = tdbBatchAppendBatch(&txn->pending, b);
-  if (rc == TDB_OK) rc = tdbOverlayAdd(db, b);
+  rc = tdbOverlayAdd(&db->mem, &txn->overlay, &txn->next_seq, b);
   if (rc != TDB_OK) { /* the statement fails: nothing of it stays */
-    tdbBatchTruncate(&txn->pending, before);
-    if (tdbOverlayRebuild(db) != TDB_OK) {
+    if (tdbOverlayCut(&db->mem, &txn->overlay, &txn->next_seq, before) != TDB_OK) {
       /* cannot even restore the overlay: end the transaction (rolled back) */
       int ddl = txn->ddl > 0;
       tdbTxnAbandon(db);
@@ -139,7 +93,6 @@ static void tdbTxnEnd(tdb *db) {
   TdbTxn *txn = &db->txn;
   tdbTxnFreeSavepoints(db, 0);
   tdbMemFree(&db->mem, txn->sp);
-  tdbBatchFree(&txn->pending);
   tdbMemtableUnref(txn->overlay);
   tdbStoreUnpinSnapshot(db->store, txn->snapshot);
   memset(txn, 0, sizeof *txn);
@@ -190,7 +143,7 @@ static int tdbTxnBegin(tdb_stmt *st) {
   ** the transaction's, pin and all */
   txn->snapshot = st->exec.snapshot;
   st->pinned = 0;
-  tdbBatchInit(&txn->pending, &db->mem);
+  txn->next_seq = TDB_IKEY_PENDING_SEQ;
   txn->cvt = st->exec.cvt; /* the statement time of BEGIN */
   txn->active = 1;
   return TDB_OK;
@@ -210,7 +163,25 @@ static int tdbTxnCommit(tdb_stmt *st) {
                      "could not serialize access: the transaction met a write conflict "
                      "earlier and was rolled back; retry it");
   }
-  if (txn->wrote) rc = tdbStoreWrite(db->store, &txn->pending, NULL, &db->err);
+  if (txn->wrote) {
+    /* one batch with the last write of every key, in key order: the store
+    ** applies it to its memtable as it is. The overlay goes first, so the
+    ** commit never holds more than one more copy of the writes. */
+    TdbBatch commit;
+    tdbBatchInit(&commit, &db->mem);
+    rc = tdbOverlayCommitBatch(txn->overlay, &commit);
+    tdbMemtableUnref(txn->overlay);
+    txn->overlay = NULL;
+    if (rc == TDB_OK) {
+      rc = tdbStoreWrite(db->store, &commit, NULL, &db->err);
+    } else {
+      rc = rc == TDB_NOMEM ? tdbErrNoMem(&db->err)
+                           : tdbErrSet(&db->err, rc, TDB_SQLSTATE_LIMIT,
+                                       "cannot COMMIT: the transaction's writes exceed a size "
+                                       "limit; it was rolled back");
+    }
+    tdbBatchFree(&commit);
+  }
   undo_ddl = rc != TDB_OK && txn->ddl > 0;
   tdbTxnEnd(db); /* committed, or lost with the failed write */
   if (undo_ddl) tdbTxnReloadCatalog(db); /* the catalog follows the store */
@@ -270,7 +241,7 @@ static int tdbTxnSavepoint(tdb_stmt *st, const char *name) {
   sp = &txn->sp[txn->nsp];
   sp->name = tdbMemStrndup(&db->mem, name, strlen(name));
   if (!sp->name) return tdbErrNoMem(&db->err);
-  sp->pending = tdbBatchMarkOf(&txn->pending);
+  sp->seq = txn->next_seq;
   sp->wrote = txn->wrote;
   sp->ddl = txn->ddl;
   txn->nsp++;
@@ -288,11 +259,10 @@ static int tdbTxnRollbackTo(tdb_stmt *st, const char *name) {
                      "cannot ROLLBACK TO \"%s\" past schema changes while another statement "
                      "is returning rows: reset or finalize it first", name);
   }
-  tdbBatchTruncate(&txn->pending, txn->sp[i].pending);
+  rc = tdbOverlayCut(&db->mem, &txn->overlay, &txn->next_seq, txn->sp[i].seq);
   txn->wrote = txn->sp[i].wrote;
   txn->ddl = txn->sp[i].ddl;
   tdbTxnFreeSavepoints(db, i + 1); /* the savepoint itself stays */
-  rc = tdbOverlayRebuild(db);
   if (rc == TDB_OK && undo_ddl) rc = tdbTxnReloadCatalog(db);
   if (rc != TDB_OK) {
     int ddl = txn->ddl > 0;

@@ -8,14 +8,16 @@
 ** transaction's pending writes instead, and COMMIT writes them all as one
 ** batch: one epoch, one wall-clock, the last write of each key wins.
 **
-**   pending   every op of the successful statements, in order (a batch)
-**   overlay   the same ops in a memtable at seqs from TDB_IKEY_PENDING_SEQ
-**             on, so reads merge them over the snapshot (newest first)
+**   overlay   every op of the successful statements, in a memtable at
+**             seqs from TDB_IKEY_PENDING_SEQ on in statement order
+**             (overlay.h), so reads merge them over the snapshot (newest
+**             first); the only copy of the pending writes
 **   snapshot  head at BEGIN (pinned): the transaction reads that state
 **   cvt       statement time of BEGIN: the frozen current valid time
 **
-** A savepoint records where `pending` ended (and how much DDL had run);
-** ROLLBACK TO cuts `pending` back there and rebuilds the overlay from it.
+** A savepoint records the overlay's next seq (and how much DDL had run);
+** ROLLBACK TO cuts the overlay back there. COMMIT makes one batch of the
+** overlay: the last op of every key, in key order.
 ** DDL changes the in-memory catalog when its statement succeeds, so undoing
 ** DDL (ROLLBACK, or ROLLBACK TO past a DDL statement) reloads the catalog
 ** from the snapshot plus what stays pending.
@@ -36,7 +38,7 @@
 
 typedef struct TdbSavepoint {
   char *name;            /* owned, as written (names compare case-insensitively) */
-  TdbBatchMark pending;  /* where the pending writes ended */
+  uint64_t seq;          /* the overlay's next_seq then: later versions go */
   int wrote;             /* a write statement had succeeded before it */
   uint64_t ddl;          /* DDL statements before it */
 } TdbSavepoint;
@@ -46,8 +48,7 @@ typedef struct TdbTxn {
   int doomed;            /* a write met a serialization conflict: COMMIT rolls back */
   uint64_t snapshot;     /* head at BEGIN, pinned in the store */
   int64_t cvt;           /* current valid time, frozen at BEGIN */
-  TdbBatch pending;      /* the successful statements' writes, in order */
-  TdbMemtable *overlay;  /* pending by key (NULL until the first write) */
+  TdbMemtable *overlay;  /* the pending writes by key (NULL: none) */
   uint64_t next_seq;     /* seq of the next overlay version */
   int wrote;             /* a write statement succeeded: COMMIT takes an epoch */
   uint64_t ddl;          /* DDL statements that succeeded in the transaction */

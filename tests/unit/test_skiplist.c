@@ -4,7 +4,12 @@
 ** existing and absent keys, values), edge cases of seek/prev/next/first/
 ** last, duplicates refused, out of memory leaving the list unchanged,
 ** repeatable heights, and (with TDB_THREADS) one writer with two readers
-** that check every pass is sorted and only grows.
+** that check every pass is sorted and only grows. The writer's finger (the
+** search path of the last link) is checked by linking the same model in
+** ascending, descending, random, interleaved-runs and zig-zag orders, with
+** duplicates refused at every step of the way (the last key, its
+** neighbours, keys far back), and by the concurrent test in ascending and
+** runs orders too.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -291,6 +296,172 @@ static void testEdges(void) {
   tdbArenaFree(&arena);
 }
 
+/* Orders of the model's keys for testOrders: a permutation of 0..NKEYS-1
+** (indexes into gSorted). */
+enum { ORDER_ASCENDING, ORDER_DESCENDING, ORDER_RANDOM, ORDER_RUNS, ORDER_ZIGZAG,
+       ORDER_COUNT };
+static size_t gOrder[NKEYS];
+
+static void makeOrder(int order, uint64_t *rng) {
+  size_t i, j, n = 0;
+  switch (order) {
+    case ORDER_ASCENDING:
+      for (i = 0; i < NKEYS; i++) gOrder[i] = i;
+      break;
+    case ORDER_DESCENDING:
+      for (i = 0; i < NKEYS; i++) gOrder[i] = NKEYS - 1 - i;
+      break;
+    case ORDER_RANDOM:
+      for (i = 0; i < NKEYS; i++) gOrder[i] = i;
+      for (i = NKEYS - 1; i > 0; i--) {
+        size_t t;
+        j = (size_t)(tdbTestRand(rng) % (i + 1));
+        t = gOrder[i];
+        gOrder[i] = gOrder[j];
+        gOrder[j] = t;
+      }
+      break;
+    case ORDER_RUNS:
+      /* 16 interleaved ascending runs (key i goes to run i % 16), the runs
+      ** one after the other: each run jumps back to the start and then
+      ** climbs over the keys the earlier runs linked. */
+      for (j = 0; j < 16; j++) {
+        for (i = j; i < NKEYS; i += 16) gOrder[n++] = i;
+      }
+      break;
+    default: /* ORDER_ZIGZAG: from both ends toward the middle */
+      for (i = 0; n < NKEYS; i++) {
+        gOrder[n++] = i;
+        if (n < NKEYS) gOrder[n++] = NKEYS - 1 - i;
+      }
+      break;
+  }
+}
+
+/* Link the model in each order; after every 97th link, refuse the last key
+** again, its neighbours in the model that are already there, and a key
+** from the start; at the end the list must be exactly the model. */
+static void testOrders(void) {
+  uint64_t rng = 4242;
+  int order;
+  buildModel(777);
+  for (order = 0; order < ORDER_COUNT; order++) {
+    TdbMem mem;
+    TdbArena arena;
+    TdbSkiplist *list;
+    TdbSkiplistIter it;
+    unsigned char val[8];
+    static unsigned char present[NKEYS];
+    size_t i, n, vn, bad = 0, refused = 0;
+    const unsigned char *p;
+    tdbMemInit(&mem, NULL);
+    tdbArenaInit(&arena, &mem, 0);
+    list = tdbSkiplistNew(&arena);
+    if (!list) { CHECK(0); return; }
+    makeOrder(order, &rng);
+    memset(present, 0, sizeof(present));
+    for (i = 0; i < NKEYS; i++) {
+      const Key *k = &gSorted[gOrder[i]];
+      vn = valueOf(k, val);
+      if (tdbSkiplistInsert(list, k->bytes, k->n, val, vn) != TDB_OK) bad++;
+      present[gOrder[i]] = 1;
+      if (i % 97 == 0) {
+        size_t probe[4], m;
+        probe[0] = gOrder[i];
+        probe[1] = gOrder[i] > 0 ? gOrder[i] - 1 : gOrder[i];
+        probe[2] = gOrder[i] + 1 < NKEYS ? gOrder[i] + 1 : gOrder[i];
+        probe[3] = gOrder[i / 2];
+        for (m = 0; m < 4; m++) {
+          const Key *d = &gSorted[probe[m]];
+          if (!present[probe[m]]) continue;
+          refused++;
+          if (tdbSkiplistInsert(list, d->bytes, d->n, "dup", 3) != TDB_MISUSE) bad++;
+        }
+      }
+      if (tdbSkiplistCount(list) != i + 1) bad++;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(refused >= NKEYS / 97);
+    CHECK_EQ(tdbSkiplistCount(list), NKEYS);
+    /* forward: the model, with the values of the first (only) link */
+    tdbSkiplistIterInit(&it, list);
+    tdbSkiplistIterSeekToFirst(&it);
+    for (i = 0; i < NKEYS && tdbSkiplistIterValid(&it); i++) {
+      const unsigned char *v;
+      p = tdbSkiplistIterKey(&it, &n);
+      if (!sameKey(p, n, &gSorted[i])) bad++;
+      v = tdbSkiplistIterValue(&it, &n);
+      vn = valueOf(&gSorted[i], val);
+      if (n != vn || (n && memcmp(v, val, n) != 0)) bad++;
+      tdbSkiplistIterNext(&it);
+    }
+    CHECK_EQ(i, NKEYS);
+    CHECK(!tdbSkiplistIterValid(&it));
+    CHECK_EQ(bad, 0);
+    /* every upper level is sorted too: seeks land exactly, and backward
+    ** steps (searches from the head through all levels) agree */
+    for (i = 0; i < NKEYS; i += 13) {
+      tdbSkiplistIterSeek(&it, gSorted[i].bytes, gSorted[i].n);
+      if (!tdbSkiplistIterValid(&it)) { bad++; continue; }
+      p = tdbSkiplistIterKey(&it, &n);
+      if (!sameKey(p, n, &gSorted[i])) bad++;
+      tdbSkiplistIterPrev(&it);
+      if (i == 0) {
+        if (tdbSkiplistIterValid(&it)) bad++;
+        continue;
+      }
+      if (!tdbSkiplistIterValid(&it)) { bad++; continue; }
+      p = tdbSkiplistIterKey(&it, &n);
+      if (!sameKey(p, n, &gSorted[i - 1])) bad++;
+    }
+    CHECK_EQ(bad, 0);
+    tdbArenaFree(&arena);
+  }
+}
+
+/* The finger across a failed link: a node allocated but refused (a
+** duplicate) and an insert that ran out of memory leave the path as it was,
+** and the next ascending links still land right. */
+static void testFingerAfterRefusal(void) {
+  TdbMem mem;
+  TdbArena arena;
+  TdbSkiplist *list;
+  TdbSkiplistIter it;
+  unsigned char k[16];
+  size_t kn, n, i;
+  const unsigned char *p;
+  char user[16];
+  tdbMemInit(&mem, NULL);
+  tdbArenaInit(&arena, &mem, 0);
+  list = tdbSkiplistNew(&arena);
+  if (!list) { CHECK(0); return; }
+  for (i = 0; i < 3000; i++) {
+    snprintf(user, sizeof(user), "k%05zu", i * 2);
+    kn = tdbIkeyEncode(k, user, 6, 1, TDB_KIND_VALUE);
+    CHECK_EQ(tdbSkiplistInsert(list, k, kn, NULL, 0), TDB_OK);
+    if (i % 10 == 0) CHECK_EQ(tdbSkiplistInsert(list, k, kn, NULL, 0), TDB_MISUSE);
+  }
+  /* the odd keys, ascending: each lands between two even ones */
+  for (i = 0; i < 3000; i++) {
+    snprintf(user, sizeof(user), "k%05zu", i * 2 + 1);
+    kn = tdbIkeyEncode(k, user, 6, 1, TDB_KIND_VALUE);
+    CHECK_EQ(tdbSkiplistInsert(list, k, kn, NULL, 0), TDB_OK);
+    snprintf(user, sizeof(user), "k%05zu", i * 2 + 2); /* the next even one */
+    kn = tdbIkeyEncode(k, user, 6, 1, TDB_KIND_VALUE);
+    if (i + 1 < 3000) CHECK_EQ(tdbSkiplistInsert(list, k, kn, NULL, 0), TDB_MISUSE);
+  }
+  CHECK_EQ(tdbSkiplistCount(list), 6000);
+  tdbSkiplistIterInit(&it, list);
+  i = 0;
+  for (tdbSkiplistIterSeekToFirst(&it); tdbSkiplistIterValid(&it); tdbSkiplistIterNext(&it)) {
+    p = tdbSkiplistIterKey(&it, &n);
+    snprintf(user, sizeof(user), "k%05zu", i++);
+    CHECK(n == 6 + TDB_IKEY_TAG_SIZE && memcmp(p, user, 6) == 0);
+  }
+  CHECK_EQ(i, 6000);
+  tdbArenaFree(&arena);
+}
+
 /* Large keys and values (multi-byte varint lengths, own arena blocks). */
 static void testLargeEntries(void) {
   TdbMem mem;
@@ -458,7 +629,9 @@ static void *concReader(void *arg) {
   return NULL;
 }
 
-static void testConcurrentReaders(void) {
+/* One writer linking CONC_KEYS keys in `order` (ORDER_ASCENDING, _RUNS or
+** _RANDOM), two readers checking every pass. */
+static void concurrentReaders(int order) {
   TdbMem mem;
   TdbArena arena;
   ConcState st;
@@ -481,7 +654,18 @@ static void testConcurrentReaders(void) {
     unsigned char k[24];
     unsigned char user[8];
     size_t kn, j;
+    /* the key's rank, big-endian in front, gives the order: ascending, or
+    ** 8 ascending runs of interleaved keys, one run after the other */
+    uint32_t run_len = CONC_KEYS / 8;
+    uint32_t rank = order == ORDER_RUNS ? (uint32_t)((i % run_len) * 8 + i / run_len)
+                                        : (uint32_t)i;
     for (j = 0; j < 8; j++) user[j] = (unsigned char)tdbTestRand(&rng);
+    if (order != ORDER_RANDOM) {
+      user[0] = (unsigned char)(rank >> 24);
+      user[1] = (unsigned char)(rank >> 16);
+      user[2] = (unsigned char)(rank >> 8);
+      user[3] = (unsigned char)rank;
+    }
     kn = tdbIkeyEncode(k, user, 8, (uint64_t)i, TDB_KIND_VALUE);
     CHECK_EQ(tdbSkiplistInsert(st.list, k, kn, user, 8), TDB_OK);
   }
@@ -494,6 +678,10 @@ static void testConcurrentReaders(void) {
   }
   tdbArenaFree(&arena);
 }
+
+static void testConcurrentReaders(void) { concurrentReaders(ORDER_RANDOM); }
+static void testConcurrentReadersAscending(void) { concurrentReaders(ORDER_ASCENDING); }
+static void testConcurrentReadersRuns(void) { concurrentReaders(ORDER_RUNS); }
 #endif
 
 int main(void) {
@@ -503,8 +691,12 @@ int main(void) {
   TEST_RUN(testLargeEntries);
   TEST_RUN(testOutOfMemory);
   TEST_RUN(testRepeatable);
+  TEST_RUN(testOrders);
+  TEST_RUN(testFingerAfterRefusal);
 #if TDB_THREADS
   TEST_RUN(testConcurrentReaders);
+  TEST_RUN(testConcurrentReadersAscending);
+  TEST_RUN(testConcurrentReadersRuns);
 #endif
   return tdbTestFinish();
 }
