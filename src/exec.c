@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "db.h"
 #include "hashset.h"
+#include "inthash.h"
 #include "interval.h"
 #include "keycodec.h"
 #include "normkey.h"
@@ -936,6 +937,7 @@ TDB_PRIVATE void tdbValueHashKey(TdbStr *out, const TdbValue *v) {
 typedef struct TdbAggOpState {
   const TdbEvalCtx *outer;
   TdbHashSet groups;
+  TdbIntHash int_groups;  /* one INTEGER group key: value -> group id + 1 */
   TdbHashSet seen;        /* DISTINCT aggregates: (agg, group, value) */
   TdbRowSet keys;         /* group key values, one row per group */
   TdbAggState *states;    /* ngroups * naggs */
@@ -949,6 +951,7 @@ static void tdbAggOpFree(TdbMem *mem, TdbAggOpState *s, int naggs) {
   size_t i;
   if (!s) return;
   tdbHashSetFree(&s->groups);
+  tdbIntHashFree(mem, &s->int_groups);
   tdbHashSetFree(&s->seen);
   for (i = 0; i < s->keys.nrows * (size_t)naggs; i++) tdbAggClear(mem, &s->states[i]);
   tdbMemFree(mem, s->states);
@@ -962,25 +965,14 @@ static int tdbAggKindOf(const TdbExpr *e) {
   return e->aggdef->kind;
 }
 
-/* The group of row r of b (created when new). */
-static int tdbAggGroup(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx,
-                       TdbStr *key, uint32_t *gid) {
-  int ngroup = p->group_by ? p->group_by->n : 0, i, added, rc;
-  TdbValue vals[64];
-  TdbValue *heap = NULL, *gv = vals;
+/* The group of the group key values gv[0..ngroup) (created when new: the
+** values are copied). */
+static int tdbAggGroupOf(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, const TdbValue *gv,
+                         TdbStr *key, uint32_t *gid) {
+  int ngroup = p->group_by ? p->group_by->n : 0, i, added, rc = TDB_OK;
   key->n = 0;
-  if (ngroup > 64) {
-    heap = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)ngroup);
-    if (!heap) return tdbErrNoMem(ex->err);
-    gv = heap;
-  }
-  for (i = 0; i < ngroup; i++) tdbValueSetNull(&gv[i]);
-  rc = TDB_OK;
-  for (i = 0; i < ngroup && rc == TDB_OK; i++) {
-    rc = tdbExprEval(ctx, p->group_by->items[i].expr, &gv[i]);
-    if (rc == TDB_OK) tdbValueHashKey(key, &gv[i]);
-  }
-  if (rc == TDB_OK && key->oom) rc = tdbErrNoMem(ex->err);
+  for (i = 0; i < ngroup; i++) tdbValueHashKey(key, &gv[i]);
+  if (key->oom) rc = tdbErrNoMem(ex->err);
   if (rc == TDB_OK) {
     rc = tdbHashSetFind(&s->groups, key->z ? key->z : "", key->n, 1, gid, &added);
     if (rc != TDB_OK) rc = tdbErrNoMem(ex->err);
@@ -1009,6 +1001,23 @@ static int tdbAggGroup(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ct
       s->keys.nrows--; /* the set has the key: keep them in step by failing the statement */
     }
   }
+  return rc;
+}
+
+/* The group of the row ctx stands on (created when new). */
+static int tdbAggGroup(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbEvalCtx *ctx,
+                       TdbStr *key, uint32_t *gid) {
+  int ngroup = p->group_by ? p->group_by->n : 0, i, rc = TDB_OK;
+  TdbValue vals[64];
+  TdbValue *heap = NULL, *gv = vals;
+  if (ngroup > 64) {
+    heap = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)ngroup);
+    if (!heap) return tdbErrNoMem(ex->err);
+    gv = heap;
+  }
+  for (i = 0; i < ngroup; i++) tdbValueSetNull(&gv[i]);
+  for (i = 0; i < ngroup && rc == TDB_OK; i++) rc = tdbExprEval(ctx, p->group_by->items[i].expr, &gv[i]);
+  if (rc == TDB_OK) rc = tdbAggGroupOf(ex, p, s, gv, key, gid);
   for (i = 0; i < ngroup; i++) tdbValueClear(ex->mem, &gv[i]);
   tdbMemFree(ex->mem, heap);
   return rc;
@@ -1127,6 +1136,94 @@ static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *
   return rc;
 }
 
+/* With GROUP BY (no DISTINCT aggregate): the chunk's group keys and then
+** each aggregate's arguments evaluated as vectors, each row's values
+** stepped into its group's state. A single group key with an INTEGER value
+** finds its group in an int64 table (s->int_groups, which mirrors the
+** groups those values made in s->groups); other keys go by their hash-key
+** bytes. Groups are made in row order, as row-at-a-time feeding does. */
+#define TDB_AGG_VEC_KEYS 8
+static int tdbAggFeedGroups(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
+  TdbVecCtx vc;
+  TdbEvalCtx ctx;
+  const uint16_t *all;
+  uint16_t passed[TDB_CHUNK_ROWS];
+  uint32_t gid[TDB_CHUNK_ROWS], pgid[TDB_CHUNK_ROWS];
+  TdbValue *gvec[TDB_AGG_VEC_KEYS], gv[TDB_AGG_VEC_KEYS];
+  int ngroup = p->group_by->n, a, g, i, nall, mark, rc = TDB_OK;
+  vc.ex = ex;
+  vc.outer = s->outer;
+  vc.chunk = b;
+  all = tdbChunkSelection(b, &nall);
+  tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
+  mark = tdbVecMark(&vc);
+  for (g = 0; g < ngroup && rc == TDB_OK; g++) {
+    rc = tdbVecEval(&vc, p->group_by->items[g].expr, all, nall, &gvec[g]);
+  }
+  for (i = 0; i < nall && rc == TDB_OK; i++) {
+    int r = all[i];
+    if (ngroup == 1 && gvec[0][r].type == TDB_TYPE_INTEGER) {
+      uint32_t *slot = tdbIntHashGet(&s->int_groups, gvec[0][r].u.i);
+      if (slot) {
+        gid[i] = *slot - 1;
+        continue;
+      }
+      rc = tdbAggGroupOf(ex, p, s, &gvec[0][r], key, &gid[i]);
+      if (rc != TDB_OK) break;
+      slot = tdbIntHashPut(ex->mem, &s->int_groups, gvec[0][r].u.i);
+      if (!slot) rc = tdbErrNoMem(ex->err);
+      else *slot = gid[i] + 1;
+      continue;
+    }
+    for (g = 0; g < ngroup; g++) gv[g] = gvec[g][r];
+    rc = tdbAggGroupOf(ex, p, s, gv, key, &gid[i]);
+  }
+  for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
+    const TdbExpr *e = p->aggs[a];
+    TdbValue *v0 = NULL, *v1 = NULL, argv[2];
+    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), amark, live = nall;
+    const uint16_t *sel = all;
+    const uint32_t *sgid = gid;
+    if (e->filter) { /* FILTER (WHERE ...): the rows where it is true */
+      TdbValue *f;
+      int truth;
+      amark = tdbVecMark(&vc);
+      rc = tdbVecEval(&vc, e->filter, all, nall, &f);
+      for (i = 0, live = 0; i < nall && rc == TDB_OK; i++) {
+        const TdbValue *v = &f[all[i]];
+        if (v->type == TDB_TYPE_BOOLEAN && v->u.i) {
+          pgid[live] = gid[i];
+          passed[live++] = all[i];
+        } else if (v->type != TDB_TYPE_BOOLEAN && v->type != TDB_TYPE_NULL) {
+          rc = tdbExprTruth(&ctx, v, &truth); /* fails: not a BOOLEAN */
+        }
+      }
+      tdbVecRelease(&vc, amark, all, nall);
+      if (rc != TDB_OK) break;
+      sel = passed;
+      sgid = pgid;
+    }
+    if (kind == TDB_AGG_COUNT_STAR) {
+      for (i = 0; i < live; i++) s->states[(size_t)sgid[i] * (size_t)p->naggs + (size_t)a].count++;
+      continue;
+    }
+    if (live == 0) continue;
+    amark = tdbVecMark(&vc);
+    rc = tdbVecEval(&vc, e->list->items[0].expr, sel, live, &v0);
+    if (rc == TDB_OK && argc > 1) rc = tdbVecEval(&vc, e->list->items[1].expr, sel, live, &v1);
+    for (i = 0; i < live && rc == TDB_OK; i++) {
+      argv[0] = v0[sel[i]];
+      if (v1) argv[1] = v1[sel[i]];
+      ctx.rowidx = sel[i];
+      rc = tdbAggStep(&ctx, kind, &s->states[(size_t)sgid[i] * (size_t)p->naggs + (size_t)a],
+                      argc > 2 ? 2 : argc, argv);
+    }
+    tdbVecRelease(&vc, amark, sel, live);
+  }
+  tdbVecRelease(&vc, mark, all, nall);
+  return rc;
+}
+
 static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
   int ngroup = p->group_by ? p->group_by->n : 0, rc = TDB_OK, i;
   TdbStr key;
@@ -1141,6 +1238,11 @@ static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
     if (live == 0) break;
     if (ngroup == 0 && !tdbAggNeedsRows(p)) {
       rc = tdbAggFeedChunk(ex, p, s, b, &key);
+      if (rc != TDB_OK) break;
+      continue;
+    }
+    if (ngroup <= TDB_AGG_VEC_KEYS && !tdbAggNeedsRows(p)) {
+      rc = tdbAggFeedGroups(ex, p, s, b, &key);
       if (rc != TDB_OK) break;
       continue;
     }
@@ -1522,6 +1624,7 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       if (!s) return tdbErrNoMem(ex->err);
       s->outer = outer;
       tdbHashSetInit(&s->groups, ex->mem);
+      tdbIntHashInit(&s->int_groups);
       tdbHashSetInit(&s->seen, ex->mem);
       tdbRowSetInit(&s->keys, p->group_by ? p->group_by->n : 0);
       tdbRowSetInit(&s->result, p->ncols);
