@@ -396,16 +396,45 @@ static uint64_t tdbStoreEraseBound(const TdbEraseKey *e, size_t n, const unsigne
 /* What a merge keeps (taken under mu, used without it). */
 typedef struct TdbMergeRules {
   uint64_t min_pin;           /* latest keyspaces: the oldest pinned snapshot */
+  const TdbVersion *base;     /* NULL, or: the merge writes level out_level of */
+  int out_level;              /* this version (deletions may go, see below) */
   TdbStoreFloor *floors;      /* history floors (a copy) */
   size_t nfloors;
   const TdbEraseKey *erase;   /* tdbStoreErase's keys, sorted; NULL: none */
   size_t nerase;
 } TdbMergeRules;
 
+/* Does a level below r->out_level of r->base hold user key uk? Called with
+** ascending keys: below[l] is the first file of level l that may hold the
+** key, and only moves forward. */
+static int tdbMergeKeyBelow(const TdbMergeRules *r, int *below, const unsigned char *uk,
+                            size_t un) {
+  int l;
+  for (l = r->out_level + 1; l < r->base->nlevels; l++) {
+    int n = r->base->nfiles[l];
+    while (below[l] < n) {
+      const TdbFileMeta *f = r->base->files[l][below[l]];
+      size_t ln;
+      const unsigned char *lk = tdbUk(f->largest, f->largest_len, &ln);
+      if (tdbIkeyCompareUser(lk, ln, uk, un) >= 0) break;
+      below[l]++;
+    }
+    if (below[l] < n) {
+      const TdbFileMeta *f = r->base->files[l][below[l]];
+      size_t sn;
+      const unsigned char *sk = tdbUk(f->smallest, f->smallest_len, &sn);
+      if (tdbIkeyCompareUser(sk, sn, uk, un) <= 0) return 1;
+    }
+  }
+  return 0;
+}
+
 /* Merge the table files in[0..n) (mu NOT held) into new tables cut only
 ** between user keys, appended to *outs. Per user key, newest version first:
 **   - "latest" keyspaces keep the versions newer than min_pin and the newest
-**     one at or below it (older ones no reader can see);
+**     one at or below it (older ones no reader can see); when that one is a
+**     deletion and no level below the output (of r->base) holds the key, it
+**     goes too: every reader sees the key absent either way;
 **   - under a history floor f (PURGE HISTORY), a version whose next newer
 **     version in the merge has an epoch <= f was closed at or before f: it
 **     is dropped (a newer version outside the inputs is not seen, so the
@@ -424,6 +453,7 @@ static int tdbStoreMergeFiles(TdbStore *s, TdbFileMeta **in, int n, const TdbMer
   size_t last_user_n = 0, last_user_cap = 0;
   int kept_old = 0;           /* this user key already kept a version <= min_pin */
   uint64_t floor = 0, erase_below = 0, newer = 0; /* per user key */
+  int below[TDB_LEVELS_MAX] = {0}; /* per level under the output: tdbMergeKeyBelow */
   kids = tdbMemAlloc(s->mem, sizeof(TdbIter *) * (size_t)(n > 0 ? n : 1));
   if (!kids) rc = tdbErrNoMem(err);
   for (i = 0; rc == TDB_OK && i < n; i++) {
@@ -447,6 +477,14 @@ static int tdbStoreMergeFiles(TdbStore *s, TdbFileMeta **in, int n, const TdbMer
     TdbIkeyParsed pk;
     int parsed = kn >= TDB_IKEY_TAG_SIZE && tdbIkeyDecode(k, kn, &pk) == TDB_OK;
     if (new_user) {
+      void *buf = last_user;
+      if (tdbMemGrow(s->mem, &buf, &last_user_cap, un ? un : 1, 1) != 0) {
+        rc = tdbErrNoMem(err);
+        break;
+      }
+      last_user = buf; /* before any version is dropped: the next is no new key */
+      if (un) memcpy(last_user, uk, un);
+      last_user_n = un;
       kept_old = 0;
       newer = 0;
       floor = r->nfloors ? tdbStoreFloorOf(r->floors, r->nfloors, uk, un) : 0;
@@ -469,6 +507,10 @@ static int tdbStoreMergeFiles(TdbStore *s, TdbFileMeta **in, int n, const TdbMer
           continue;
         }
         kept_old = 1;
+        if (pk.kind == TDB_KIND_DELETE && r->base && !tdbMergeKeyBelow(r, below, uk, un)) {
+          tdbIterNext(merged); /* older versions in the inputs follow: shadowed, dropped */
+          continue;
+        }
       }
     }
     if (w && new_user && tdbTableWriterSize(w) >= TDB_TARGET_FILE_BYTES) {
@@ -496,16 +538,6 @@ static int tdbStoreMergeFiles(TdbStore *s, TdbFileMeta **in, int n, const TdbMer
       tdbTableWriterFillCache(w, s->tables, s->latest_ks);
     }
     rc = tdbTableWriterAdd(w, k, kn, val, vn, err);
-    if (rc == TDB_OK && new_user) {
-      void *buf = last_user;
-      if (tdbMemGrow(s->mem, &buf, &last_user_cap, un ? un : 1, 1) != 0) {
-        rc = tdbErrNoMem(err);
-        break;
-      }
-      last_user = buf;
-      if (un) memcpy(last_user, uk, un);
-      last_user_n = un;
-    }
     if (rc == TDB_OK) tdbIterNext(merged);
   }
   if (rc == TDB_OK && merged) rc = tdbIterStatus(merged);
@@ -558,6 +590,8 @@ static int tdbStoreCompactLevel(TdbStore *s, int level, TdbErr *err) {
   tdbVersionRef(v);
   tdbEditInit(&edit);
   rc = tdbStoreRulesInit(s, &rules);
+  rules.base = v; /* referenced until the merge is done */
+  rules.out_level = level + 1;
   if (rc == TDB_OK) rc = tdbStorePickInputs(s, v, level, &in0, &n0, &c0, &in1, &n1, &c1);
   if (rc != TDB_OK) {
     rc = tdbErrNoMem(err);
