@@ -1845,6 +1845,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       }
       tdbStrAppendChar(out, ')');
       if (p->temporal || p->history > 0) tdbStrAppendz(out, " through the history");
+      if (p->hist_ordered) tdbStrAppendz(out, " in system-time order");
       break;
     case TDB_PLAN_VIEW: tdbStrAppendf(out, "SCAN %s (catalog view)", p->view->name); break;
     case TDB_PLAN_ONE_ROW: tdbStrAppendz(out, "ONE ROW"); break;

@@ -143,6 +143,9 @@ struct TdbPlan {
   const struct TdbTemporalEff *temporal;
   int history;
   int hactive;          /* runtime: this execution reads the history */
+  int hist_ordered;     /* the history scan of one key emits its versions by
+                        ** (_system_from, _valid_from): the planner dropped
+                        ** the SORT it stands for (tdbHistoryClaimOrder) */
   void *hstate;
   /* the targets of a write (history -1; dml.c sets these per execution):
   ** tgt_history reads them through the history, valid over [tgt_from,
@@ -334,6 +337,12 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
 TDB_PRIVATE int tdbValidInstant(TdbExec *ex, const TdbValue *v, int64_t *t);
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p);
 TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p);
+/* Planner: `below` is the input of an ORDER BY with these keys (columns of
+** below's rows). When it is a PROJECT over FILTERs over a system-time
+** history scan of one primary key and the keys are `_system_from [,
+** _valid_from]` ascending with NULLs first, the scan takes the order over
+** (sets its hist_ordered) and this returns 1: the caller plans no SORT. */
+TDB_PRIVATE int tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys);
 /* Join operator (exec_join.c). */
 TDB_PRIVATE int tdbJoinOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
 TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);

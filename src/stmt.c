@@ -25,7 +25,7 @@ static void tdbStmtClearRow(tdb_stmt *st) {
   int i;
   for (i = 0; i < st->ncols; i++) {
     if (st->row) tdbValueClear(&st->db->mem, &st->row[i]);
-    if (st->col_text) {
+    if (st->col_text && st->col_text[i]) { /* a column read as text (tdb_column_text) */
       tdbMemFree(&st->db->mem, st->col_text[i]);
       st->col_text[i] = NULL;
     }
