@@ -697,6 +697,9 @@ static void tdbStoreWaitIdle(TdbStore *s) {
 
 /* ---- WAL files ------------------------------------------------------------------------------ */
 
+/* Bytes a synced WAL grows by at a time (zeros written ahead of the log). */
+#define TDB_STORE_WAL_PREALLOC ((size_t)1 << 20)
+
 /* Start a new WAL file (mu held). */
 static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
   uint64_t number = tdbVsNewFileNumber(&s->vs);
@@ -713,6 +716,9 @@ static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
     tdbWalWriterClose(w);
     return tdbErrFromVfs(err, rc, &verr, "create write-ahead log");
   }
+  /* a log synced at commits grows by preallocated zeros: each sync then
+  ** flushes data, not also the new file size (wal.h) */
+  if (s->cfg.sync_mode != TDB_SYNC_OFF) tdbWalWriterPreallocate(w, TDB_STORE_WAL_PREALLOC);
   if (s->wal) {
     /* the old log must be complete on disk before its memtable is trusted
     ** to it alone */
