@@ -144,8 +144,9 @@ struct TdbPlan {
   int history;
   int hactive;          /* runtime: this execution reads the history */
   int hist_ordered;     /* the history scan of one key emits its versions by
-                        ** (_system_from, _valid_from): the planner dropped
-                        ** the SORT it stands for (tdbHistoryClaimOrder) */
+                        ** (_system_from, _valid_from) when the key value
+                        ** narrows it, and the SORT above passes them on
+                        ** (tdbHistoryClaimOrder, tdbHistoryOrdered) */
   void *hstate;
   /* the targets of a write (history -1; dml.c sets these per execution):
   ** tgt_history reads them through the history, valid over [tgt_from,
@@ -191,6 +192,9 @@ struct TdbPlan {
   int key_cols;
   int nsort;
   TdbSortKey *sort;
+  /* SORT: a history scan below that may deliver this order itself
+  ** (tdbHistoryClaimOrder); when it does, the SORT passes its input on */
+  TdbPlan *presorted;
   TdbExpr *limit, *offset;
   /* FILTER over one FROM item of a join: the predicate's column numbers
   ** are those of the scope row, where the item's columns start here */
@@ -340,9 +344,13 @@ TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p);
 /* Planner: `below` is the input of an ORDER BY with these keys (columns of
 ** below's rows). When it is a PROJECT over FILTERs over a system-time
 ** history scan of one primary key and the keys are `_system_from [,
-** _valid_from]` ascending with NULLs first, the scan takes the order over
-** (sets its hist_ordered) and this returns 1: the caller plans no SORT. */
-TDB_PRIVATE int tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys);
+** _valid_from]` ascending with NULLs first, the scan may deliver that order
+** (its hist_ordered is set) and this returns the scan, for the SORT's
+** `presorted`; else NULL. */
+TDB_PRIVATE TdbPlan *tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys);
+/* Does the claimed scan (tdbHistoryClaimOrder's result) deliver that order
+** in this execution (opened, through the history, narrowed to its key)? */
+TDB_PRIVATE int tdbHistoryOrdered(const TdbPlan *scan);
 /* Join operator (exec_join.c). */
 TDB_PRIVATE int tdbJoinOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
 TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);

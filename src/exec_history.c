@@ -84,6 +84,7 @@ typedef struct TdbHistState {
   size_t runs_cap;
   TdbArena held_bytes;
   int held_loaded;
+  int ordered;            /* this execution: hist_ordered and narrowed to one key */
   /* the last wall-clock looked up */
   uint64_t wall_epoch;
   int64_t wall;
@@ -408,6 +409,8 @@ static int tdbHistNarrow(TdbExec *ex, const TdbPlan *p, TdbEvalCtx *ctx, TdbHist
     tdbValueClear(ex->mem, &v);
   }
   if (!ok) h->prefix.n = base;
+  /* the order of one key's versions is the merge of its pieces' runs */
+  h->ordered = p->hist_ordered && ok && rc == TDB_OK;
   return rc;
 }
 
@@ -444,6 +447,7 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
   h->nheld = 0;
   h->held_pos = 0;
   h->held_loaded = 0;
+  h->ordered = 0;
   h->wall_epoch = 0;
   h->wall_found = 0;
   h->prefix.n = 0;
@@ -659,8 +663,8 @@ static int tdbHistoryNextCurrent(TdbExec *ex, TdbPlan *p, TdbHistState *h) {
 **   merged  (e2,10) (e5,10) (e7,40) (e9,10) (e9,40)
 **
 ** Without the narrowing to one key (a key value that does not encode in its
-** column's type) the same holds for every key of the table: ties between
-** keys then come in key order, which ORDER BY leaves open. */
+** column's type) the scan streams as usual and the SORT above sorts: the
+** versions of a whole table are not held. */
 
 static int tdbHistHeldBefore(const TdbHistHeld *a, const TdbHistHeld *b) {
   return a->e != b->e ? a->e < b->e : a->vf < b->vf;
@@ -798,35 +802,40 @@ static int tdbHistoryNextOrdered(TdbExec *ex, TdbPlan *p, TdbHistState *h) {
   return TDB_OK;
 }
 
-TDB_PRIVATE int tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys) {
+TDB_PRIVATE int tdbHistoryOrdered(const TdbPlan *scan) {
+  const TdbHistState *h = scan->hstate;
+  return scan->hactive && h && h->ordered;
+}
+
+TDB_PRIVATE TdbPlan *tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys) {
   static const int want[2] = {TDB_PSEUDO_SYSTEM_FROM, TDB_PSEUDO_VALID_FROM};
   TdbPlan *scan;
   const TdbTableDef *t;
   int i;
-  if (!below || below->kind != TDB_PLAN_PROJECT || nkeys < 1 || nkeys > 2) return 0;
+  if (!below || below->kind != TDB_PLAN_PROJECT || nkeys < 1 || nkeys > 2) return NULL;
   for (scan = below->child; scan && scan->kind == TDB_PLAN_FILTER; scan = scan->child) {
   }
   if (!scan || scan->kind != TDB_PLAN_SCAN || !scan->table || scan->history < 0 ||
       !scan->temporal || !scan->temporal->sys || scan->temporal->sys->kind == TDB_TSEL_DEFAULT ||
       scan->access != TDB_ACCESS_PK_POINT || scan->index ||
       scan->nkey != TDB_MAX(scan->table->npk, 1)) {
-    return 0;
+    return NULL;
   }
   t = scan->table;
   for (i = 0; i < nkeys; i++) {
     const TdbExpr *e;
     if (keys[i].desc || !keys[i].nulls_first || keys[i].column < 0 ||
         keys[i].column >= below->nexprs) {
-      return 0;
+      return NULL;
     }
     e = below->exprs[keys[i].column];
     if (!e || e->kind != TDB_EXPR_COLUMN || e->depth != 0 ||
         e->column != tdbScanPseudo(t, want[i])) {
-      return 0;
+      return NULL;
     }
   }
   scan->hist_ordered = 1;
-  return 1;
+  return scan;
 }
 
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
@@ -841,7 +850,7 @@ TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
   if (h->empty) return TDB_OK;
   if (h->cur) return tdbHistoryNextCurrent(ex, p, h);
   if (!h->vi) return TDB_OK;
-  if (p->hist_ordered) return tdbHistoryNextOrdered(ex, p, h);
+  if (h->ordered) return tdbHistoryNextOrdered(ex, p, h);
   while (p->out.n < TDB_CHUNK_ROWS && tdbVersionIterValid(h->vi)) {
     size_t kn, vn;
     const unsigned char *k = tdbVersionIterKey(h->vi, &kn);

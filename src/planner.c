@@ -657,8 +657,9 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     }
     p->est_cost = cur->est_cost + cur->est_rows * 2;
     /* a history scan of one key can deliver its versions in this order
-    ** (when the SORT would not also drop extra ORDER BY columns) */
-    if (cur->ncols != p->ncols || !tdbHistoryClaimOrder(cur, p->sort, p->nsort)) cur = p;
+    ** (when the SORT does not also drop extra ORDER BY columns) */
+    if (cur->ncols == p->ncols) p->presorted = tdbHistoryClaimOrder(cur, p->sort, p->nsort);
+    cur = p;
   }
   if (s->limit || s->offset) {
     p = tdbNode(pl, TDB_PLAN_LIMIT, cur->ncols, cur);
