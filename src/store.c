@@ -717,8 +717,12 @@ static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
     return tdbErrFromVfs(err, rc, &verr, "create write-ahead log");
   }
   /* a log synced at commits grows by preallocated zeros: each sync then
-  ** flushes data, not also the new file size (wal.h) */
-  if (s->cfg.sync_mode != TDB_SYNC_OFF) tdbWalWriterPreallocate(w, TDB_STORE_WAL_PREALLOC);
+  ** flushes data, not also the new file size (wal.h); not in memory, where
+  ** a sync costs nothing and the zeros would only take room */
+  if (s->cfg.sync_mode != TDB_SYNC_OFF &&
+      !(s->vfs->name && strcmp(s->vfs->name, "memory") == 0)) {
+    tdbWalWriterPreallocate(w, TDB_STORE_WAL_PREALLOC);
+  }
   if (s->wal) {
     /* the old log must be complete on disk before its memtable is trusted
     ** to it alone */
