@@ -718,27 +718,35 @@ static int tdbHistHold(TdbExec *ex, TdbHistState *h, const unsigned char *k, siz
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a history key is damaged");
   }
   /* a new piece starts a run (a piece's versions come one after another) */
-  if (h->nheld == 0 || h->held[h->nheld - 1].kn != kn ||
-      memcmp(h->held[h->nheld - 1].k, k, kn) != 0) {
-    grown = h->runs;
-    if (tdbMemGrow(ex->mem, &grown, &h->runs_cap, *nruns + 1, sizeof *h->runs) != 0) {
+  if (h->nheld == h->held_cap) {
+    grown = h->held;
+    if (tdbMemGrow(ex->mem, &grown, &h->held_cap, h->nheld + 1, sizeof *h->held) != 0) {
       return tdbErrNoMem(ex->err);
     }
-    h->runs = grown;
+    h->held = grown;
+  }
+  /* the versions of a piece come one after another (its key compared from
+  ** the end: keys of one scan share their prefix) */
+  if (h->nheld == 0 || h->held[h->nheld - 1].kn != kn ||
+      memcmp(h->held[h->nheld - 1].k + kn - 8, k + kn - 8, 8) != 0 ||
+      memcmp(h->held[h->nheld - 1].k, k, kn - 8) != 0) {
+    if (*nruns == h->runs_cap) {
+      grown = h->runs;
+      if (tdbMemGrow(ex->mem, &grown, &h->runs_cap, *nruns + 1, sizeof *h->runs) != 0) {
+        return tdbErrNoMem(ex->err);
+      }
+      h->runs = grown;
+    }
     h->runs[(*nruns)++] = h->nheld;
-    kc = tdbArenaAlloc(&h->held_bytes, kn);
+    kc = tdbArenaAlloc(&h->held_bytes, kn + vn);   /* key and value in one */
     if (!kc) return tdbErrNoMem(ex->err);
     memcpy(kc, k, kn);
+    vc = kc + kn;
   } else {
     kc = (unsigned char *)h->held[h->nheld - 1].k; /* the same key: share its copy */
+    vc = tdbArenaAlloc(&h->held_bytes, vn ? vn : 1);
+    if (!vc) return tdbErrNoMem(ex->err);
   }
-  grown = h->held;
-  if (tdbMemGrow(ex->mem, &grown, &h->held_cap, h->nheld + 1, sizeof *h->held) != 0) {
-    return tdbErrNoMem(ex->err);
-  }
-  h->held = grown;
-  vc = tdbArenaAlloc(&h->held_bytes, vn ? vn : 1);
-  if (!vc) return tdbErrNoMem(ex->err);
   if (vn) memcpy(vc, v, vn);
   x = &h->held[h->nheld++];
   x->e = e;
