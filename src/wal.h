@@ -145,7 +145,8 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbWalWriterOpen(TdbMem *mem, TdbVfs *vfs,
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbWalWriterClose(TdbWalWriter *w);
 
 /* Append one record of n bytes (n may be 0). The fragments of a record are
-** written with one VFS append (records over 1 MiB: in 1 MiB pieces). The
+** written with one VFS append, or one write_at over the zeros when
+** preallocating (records over 1 MiB: in 1 MiB pieces). The
 ** record is not durable until tdbWalSync returns TDB_OK.
 ** Returns TDB_OK; TDB_NOMEM (nothing written, the writer stays usable); or
 ** the VFS code of a failed write (TDB_IOERR_WRITE, TDB_FULL, ...): then the
