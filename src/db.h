@@ -64,8 +64,12 @@ struct tdb_stmt {
   TdbValue *params;       /* nparams bound values (owned copies) */
   int ncols;
   char **col_names;       /* ncols names (owned) */
-  TdbValue *row;          /* ncols values of the current row */
+  /* the current row (state HAS_ROW), not copied: cur_row (a row of
+  ** `result`), or when that is NULL row cur_r of `chunk` */
+  const TdbValue *cur_row;
+  int cur_r;
   char **col_text;        /* lazily rendered text of row values */
+  int ntext;              /* col_text entries rendered for the current row */
   TdbStmtState state;
   uint64_t schema_version;/* catalog version the plan was made for */
   TdbPlan *plans;         /* every plan node of the statement */
@@ -85,6 +89,9 @@ struct tdb_stmt {
 
 /* Give the statement n result columns named names[0..n) (copied). */
 TDB_PRIVATE int tdbStmtSetColumns(tdb_stmt *st, int n, char *const *names);
+/* Column `col` of the current row (read in place, valid until the next
+** step); NULL unless the statement has a row and col is one of its columns. */
+TDB_PRIVATE const TdbValue *tdbStmtColumn(tdb_stmt *st, int col);
 
 /* ddl.c / dml.c: run a prepared statement of their kind at its first step
 ** (DML with RETURNING fills st->result). */

@@ -1381,6 +1381,7 @@ typedef struct TdbSortState {
   size_t *order;
   size_t pos;
   int built;
+  int passthrough;      /* the input comes in order (p->presorted): passed on */
 } TdbSortState;
 
 typedef struct TdbSortCtx {
@@ -1490,10 +1491,12 @@ static int tdbSortBuild(TdbExec *ex, TdbPlan *p, TdbSortState *s) {
   return rc;
 }
 
-static int tdbSortNext(TdbExec *ex, TdbPlan *p) {
+static int tdbSortNext(TdbExec *ex, TdbPlan *p, TdbChunk **pass) {
   TdbSortState *s = p->state;
   TdbChunk *out = &p->out;
   int rc;
+  if (!s->built && p->presorted && tdbHistoryOrdered(p->presorted)) s->passthrough = s->built = 1;
+  if (s->passthrough) return tdbPlanNext(ex, p->child, pass);
   tdbChunkReset(out, ex->mem);
   if (!s->built) {
     rc = tdbSortBuild(ex, p, s);
@@ -1679,7 +1682,7 @@ TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     case TDB_PLAN_AGGREGATE: rc = tdbAggNext(ex, p); break;
     case TDB_PLAN_PROJECT: rc = tdbProjectNext(ex, p); break;
     case TDB_PLAN_DISTINCT: rc = tdbDistinctNext(ex, p, out); break;
-    case TDB_PLAN_SORT: rc = tdbSortNext(ex, p); break;
+    case TDB_PLAN_SORT: rc = tdbSortNext(ex, p, out); break;
     case TDB_PLAN_LIMIT: rc = tdbLimitNext(ex, p, out); break;
     case TDB_PLAN_SETOP:
     case TDB_PLAN_WITH:
@@ -1948,6 +1951,7 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       }
       tdbStrAppendChar(out, ')');
       if (p->temporal || p->history > 0) tdbStrAppendz(out, " through the history");
+      if (p->hist_ordered) tdbStrAppendz(out, " in system-time order for one key");
       break;
     case TDB_PLAN_VIEW: tdbStrAppendf(out, "SCAN %s (catalog view)", p->view->name); break;
     case TDB_PLAN_ONE_ROW: tdbStrAppendz(out, "ONE ROW"); break;
@@ -1966,7 +1970,10 @@ static void tdbExplainNode(TdbStr *out, const TdbPlan *p, int depth, int analyze
       tdbStrAppendf(out, "PROJECT (%d column%s)", p->nexprs, p->nexprs == 1 ? "" : "s");
       break;
     case TDB_PLAN_DISTINCT: tdbStrAppendz(out, "DISTINCT"); break;
-    case TDB_PLAN_SORT: tdbStrAppendf(out, "SORT (%d keys)", p->nsort); break;
+    case TDB_PLAN_SORT:
+      tdbStrAppendf(out, "SORT (%d keys%s)", p->nsort,
+                    p->presorted ? ", skipped when the scan reads one key" : "");
+      break;
     case TDB_PLAN_LIMIT: tdbStrAppendz(out, "LIMIT"); break;
     case TDB_PLAN_SETOP:
     case TDB_PLAN_WITH:

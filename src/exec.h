@@ -143,6 +143,10 @@ struct TdbPlan {
   const struct TdbTemporalEff *temporal;
   int history;
   int hactive;          /* runtime: this execution reads the history */
+  int hist_ordered;     /* the history scan of one key emits its versions by
+                        ** (_system_from, _valid_from) when the key value
+                        ** narrows it, and the SORT above passes them on
+                        ** (tdbHistoryClaimOrder, tdbHistoryOrdered) */
   void *hstate;
   /* the targets of a write (history -1; dml.c sets these per execution):
   ** tgt_history reads them through the history, valid over [tgt_from,
@@ -188,6 +192,9 @@ struct TdbPlan {
   int key_cols;
   int nsort;
   TdbSortKey *sort;
+  /* SORT: a history scan below that may deliver this order itself
+  ** (tdbHistoryClaimOrder); when it does, the SORT passes its input on */
+  TdbPlan *presorted;
   TdbExpr *limit, *offset;
   /* FILTER over one FROM item of a join: the predicate's column numbers
   ** are those of the scope row, where the item's columns start here */
@@ -334,6 +341,16 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
 TDB_PRIVATE int tdbValidInstant(TdbExec *ex, const TdbValue *v, int64_t *t);
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p);
 TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p);
+/* Planner: `below` is the input of an ORDER BY with these keys (columns of
+** below's rows). When it is a PROJECT over FILTERs over a system-time
+** history scan of one primary key and the keys are `_system_from [,
+** _valid_from]` ascending with NULLs first, the scan may deliver that order
+** (its hist_ordered is set) and this returns the scan, for the SORT's
+** `presorted`; else NULL. */
+TDB_PRIVATE TdbPlan *tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys);
+/* Does the claimed scan (tdbHistoryClaimOrder's result) deliver that order
+** in this execution (opened, through the history, narrowed to its key)? */
+TDB_PRIVATE int tdbHistoryOrdered(const TdbPlan *scan);
 /* Join operator (exec_join.c). */
 TDB_PRIVATE int tdbJoinOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
 TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);

@@ -47,6 +47,15 @@
 
 #define TDB_EPOCH_INF UINT64_MAX
 
+/* One stored version held by an ordered scan (p->hist_ordered): its key and
+** value are copies in TdbHistState.held_bytes. */
+typedef struct TdbHistHeld {
+  uint64_t e, next;       /* the epoch that wrote it, the one that closed it */
+  int64_t vf;             /* its piece's valid_from (from the key) */
+  const unsigned char *k, *v;
+  size_t kn, vn;
+} TdbHistHeld;
+
 typedef struct TdbHistState {
   TdbVersionIter *vi;     /* a system-time selection: every stored version */
   TdbDbIter *cur;         /* the default selection: the working state, the
@@ -66,6 +75,16 @@ typedef struct TdbHistState {
   int64_t va, vb;
   int including_deleted;
   int only_deleted;       /* UNDELETE's targets: tombstones only */
+  /* an ordered scan (p->hist_ordered): every version of the key is read
+  ** at the first call, put in (_system_from, _valid_from) order, then
+  ** handed out from held_pos on */
+  TdbHistHeld *held, *held_tmp;
+  size_t nheld, held_cap, tmp_cap, held_pos;
+  size_t *runs;           /* start of each run (the versions of one piece) */
+  size_t runs_cap;
+  TdbArena held_bytes;
+  int held_loaded;
+  int ordered;            /* this execution: hist_ordered and narrowed to one key */
   /* the last wall-clock looked up */
   uint64_t wall_epoch;
   int64_t wall;
@@ -94,6 +113,10 @@ TDB_PRIVATE void tdbHistoryFree(TdbMem *mem, TdbPlan *p) {
   tdbDbIterFree(h->cur);
   tdbStrClear(&h->prefix);
   tdbArenaFree(&h->bytes);
+  tdbArenaFree(&h->held_bytes);
+  tdbMemFree(mem, h->held);
+  tdbMemFree(mem, h->held_tmp);
+  tdbMemFree(mem, h->runs);
   tdbMemFree(mem, h->decoded);
   for (i = 0; i < h->ndefaults; i++) tdbValueClear(mem, &h->defaults[i]);
   tdbMemFree(mem, h->defaults);
@@ -386,6 +409,8 @@ static int tdbHistNarrow(TdbExec *ex, const TdbPlan *p, TdbEvalCtx *ctx, TdbHist
     tdbValueClear(ex->mem, &v);
   }
   if (!ok) h->prefix.n = base;
+  /* the order of one key's versions is the merge of its pieces' runs */
+  h->ordered = p->hist_ordered && ok && rc == TDB_OK;
   return rc;
 }
 
@@ -399,6 +424,7 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
     if (!h) return tdbErrNoMem(ex->err);
     tdbStrInit(&h->prefix, ex->mem);
     tdbArenaInit(&h->bytes, ex->mem, (size_t)64 << 10);
+    tdbArenaInit(&h->held_bytes, ex->mem, (size_t)16 << 10);
     h->ndecoded = t->next_pos ? t->next_pos : 1;
     h->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * h->ndecoded);
     h->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
@@ -413,10 +439,15 @@ TDB_PRIVATE int tdbHistoryOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer)
     h->vi = NULL;
     tdbDbIterFree(h->cur);
     h->cur = NULL;
-    tdbArenaFree(&h->bytes);
+    tdbArenaReset(&h->bytes);
+    tdbArenaReset(&h->held_bytes);
     for (i = 0; i < h->ndefaults; i++) tdbValueClear(ex->mem, &h->defaults[i]);
   }
   h->empty = 0;
+  h->nheld = 0;
+  h->held_pos = 0;
+  h->held_loaded = 0;
+  h->ordered = 0;
   h->wall_epoch = 0;
   h->wall_found = 0;
   h->prefix.n = 0;
@@ -619,6 +650,202 @@ static int tdbHistoryNextCurrent(TdbExec *ex, TdbPlan *p, TdbHistState *h) {
   return TDB_OK;
 }
 
+/* ---- the ordered scan of one key (p->hist_ordered) ----------------------------------- */
+
+/* The version iterator gives the pieces of a key in valid_from order and
+** the versions of each piece newest first, so each piece, reversed, is a run
+** ascending by epoch; the runs are merged pairwise into (epoch, valid_from)
+** order, which is ORDER BY _system_from, _valid_from (a key has one version
+** per piece and epoch, so there are no ties):
+**
+**   read    piece vf=10: e9 e5 e2 | piece vf=40: e9 e7      (newest first)
+**   runs    [e2 e5 e9]            | [e7 e9]                 (each reversed)
+**   merged  (e2,10) (e5,10) (e7,40) (e9,10) (e9,40)
+**
+** Without the narrowing to one key (a key value that does not encode in its
+** column's type) the scan streams as usual and the SORT above sorts: the
+** versions of a whole table are not held. */
+
+static int tdbHistHeldBefore(const TdbHistHeld *a, const TdbHistHeld *b) {
+  return a->e != b->e ? a->e < b->e : a->vf < b->vf;
+}
+
+/* Reverse held[lo, hi): a piece's versions, newest first, become a run. */
+static void tdbHistReverse(TdbHistHeld *held, size_t lo, size_t hi) {
+  while (hi > lo + 1) {
+    TdbHistHeld t = held[lo];
+    held[lo++] = held[--hi];
+    held[hi] = t;
+  }
+}
+
+/* Merge the runs of h->held (h->runs[0..nruns), ending at nheld) into one;
+** uses h->held_tmp of nheld entries. */
+static void tdbHistMergeRuns(TdbHistState *h, size_t nruns) {
+  while (nruns > 1) {
+    size_t r, out = 0, kept = 0;
+    for (r = 0; r < nruns; r += 2) {
+      size_t a = h->runs[r], mid = r + 1 < nruns ? h->runs[r + 1] : h->nheld;
+      size_t end = r + 2 < nruns ? h->runs[r + 2] : h->nheld, b = mid;
+      h->runs[kept++] = out;
+      while (a < mid && b < end) {
+        h->held_tmp[out++] = tdbHistHeldBefore(&h->held[b], &h->held[a]) ? h->held[b++] : h->held[a++];
+      }
+      while (a < mid) h->held_tmp[out++] = h->held[a++];
+      while (b < end) h->held_tmp[out++] = h->held[b++];
+    }
+    {
+      TdbHistHeld *t = h->held;
+      size_t c = h->held_cap;
+      h->held = h->held_tmp;
+      h->held_cap = h->tmp_cap;
+      h->held_tmp = t;
+      h->tmp_cap = c;
+    }
+    nruns = kept;
+  }
+}
+
+/* Hold a copy of the iterator's current version (key k, epochs e, next). */
+static int tdbHistHold(TdbExec *ex, TdbHistState *h, const unsigned char *k, size_t kn,
+                       uint64_t e, uint64_t next, size_t *nruns) {
+  TdbHistHeld *x;
+  size_t vn;
+  const unsigned char *v = tdbVersionIterValue(h->vi, &vn);
+  unsigned char *kc, *vc;
+  void *grown;
+  if (kn < 5 + 1 + 8) {
+    return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a history key is damaged");
+  }
+  /* a new piece starts a run (a piece's versions come one after another) */
+  if (h->nheld == h->held_cap) {
+    grown = h->held;
+    if (tdbMemGrow(ex->mem, &grown, &h->held_cap, h->nheld + 1, sizeof *h->held) != 0) {
+      return tdbErrNoMem(ex->err);
+    }
+    h->held = grown;
+  }
+  /* the versions of a piece come one after another (its key compared from
+  ** the end: keys of one scan share their prefix) */
+  if (h->nheld == 0 || h->held[h->nheld - 1].kn != kn ||
+      memcmp(h->held[h->nheld - 1].k + kn - 8, k + kn - 8, 8) != 0 ||
+      memcmp(h->held[h->nheld - 1].k, k, kn - 8) != 0) {
+    if (*nruns == h->runs_cap) {
+      grown = h->runs;
+      if (tdbMemGrow(ex->mem, &grown, &h->runs_cap, *nruns + 1, sizeof *h->runs) != 0) {
+        return tdbErrNoMem(ex->err);
+      }
+      h->runs = grown;
+    }
+    h->runs[(*nruns)++] = h->nheld;
+    kc = tdbArenaAlloc(&h->held_bytes, kn + vn);   /* key and value in one */
+    if (!kc) return tdbErrNoMem(ex->err);
+    memcpy(kc, k, kn);
+    vc = kc + kn;
+  } else {
+    kc = (unsigned char *)h->held[h->nheld - 1].k; /* the same key: share its copy */
+    vc = tdbArenaAlloc(&h->held_bytes, vn ? vn : 1);
+    if (!vc) return tdbErrNoMem(ex->err);
+  }
+  if (vn) memcpy(vc, v, vn);
+  x = &h->held[h->nheld++];
+  x->e = e;
+  x->next = next;
+  x->vf = tdbKeyGetI64BE(kc + kn - 8);
+  x->k = kc;
+  x->kn = kn;
+  x->v = vc;
+  x->vn = vn;
+  return TDB_OK;
+}
+
+/* Read every version under the prefix that passes the system selection,
+** then order them (see above). */
+static int tdbHistLoadOrdered(TdbExec *ex, TdbPlan *p, TdbHistState *h) {
+  size_t nruns = 0, r;
+  int rc;
+  while (tdbVersionIterValid(h->vi)) {
+    size_t kn;
+    const unsigned char *k = tdbVersionIterKey(h->vi, &kn);
+    uint64_t e = tdbVersionIterEpoch(h->vi), next = tdbVersionIterNextEpoch(h->vi);
+    if (kn < h->prefix.n || memcmp(k, h->prefix.z, h->prefix.n) != 0) break;
+    if (tdbVersionIterKind(h->vi) == TDB_KIND_VALUE && tdbHistSystemPasses(h, e, next)) {
+      rc = tdbHistHold(ex, h, k, kn, e, next, &nruns);
+      if (rc != TDB_OK) return rc;
+    }
+    tdbVersionIterNext(h->vi);
+  }
+  rc = tdbVersionIterStatus(h->vi);
+  if (rc != TDB_OK) {
+    return tdbErrSet(ex->err, rc, rc == TDB_CORRUPT ? TDB_SQLSTATE_CORRUPT : NULL,
+                     "reading the history of table %s failed", p->table->name);
+  }
+  for (r = 0; r < nruns; r++) {
+    tdbHistReverse(h->held, h->runs[r], r + 1 < nruns ? h->runs[r + 1] : h->nheld);
+  }
+  if (nruns > 1) {
+    void *grown = h->held_tmp;
+    if (tdbMemGrow(ex->mem, &grown, &h->tmp_cap, h->nheld, sizeof *h->held_tmp) != 0) {
+      return tdbErrNoMem(ex->err);
+    }
+    h->held_tmp = grown;
+    tdbHistMergeRuns(h, nruns);
+  }
+  h->held_loaded = 1;
+  return TDB_OK;
+}
+
+static int tdbHistoryNextOrdered(TdbExec *ex, TdbPlan *p, TdbHistState *h) {
+  int rc;
+  if (!h->held_loaded) {
+    rc = tdbHistLoadOrdered(ex, p, h);
+    if (rc != TDB_OK) return rc;
+  }
+  while (p->out.n < TDB_CHUNK_ROWS && h->held_pos < h->nheld) {
+    const TdbHistHeld *x = &h->held[h->held_pos++];
+    rc = tdbHistEmit(ex, p, h, x->k, x->kn, x->v, x->vn, x->e, x->next);
+    if (rc != TDB_OK) return rc;
+  }
+  if (h->held_pos == h->nheld) h->empty = 1;
+  return TDB_OK;
+}
+
+TDB_PRIVATE int tdbHistoryOrdered(const TdbPlan *scan) {
+  const TdbHistState *h = scan->hstate;
+  return scan->hactive && h && h->ordered;
+}
+
+TDB_PRIVATE TdbPlan *tdbHistoryClaimOrder(TdbPlan *below, const TdbSortKey *keys, int nkeys) {
+  static const int want[2] = {TDB_PSEUDO_SYSTEM_FROM, TDB_PSEUDO_VALID_FROM};
+  TdbPlan *scan;
+  const TdbTableDef *t;
+  int i;
+  if (!below || below->kind != TDB_PLAN_PROJECT || nkeys < 1 || nkeys > 2) return NULL;
+  for (scan = below->child; scan && scan->kind == TDB_PLAN_FILTER; scan = scan->child) {
+  }
+  if (!scan || scan->kind != TDB_PLAN_SCAN || !scan->table || scan->history < 0 ||
+      !scan->temporal || !scan->temporal->sys || scan->temporal->sys->kind == TDB_TSEL_DEFAULT ||
+      scan->access != TDB_ACCESS_PK_POINT || scan->index ||
+      scan->nkey != TDB_MAX(scan->table->npk, 1)) {
+    return NULL;
+  }
+  t = scan->table;
+  for (i = 0; i < nkeys; i++) {
+    const TdbExpr *e;
+    if (keys[i].desc || !keys[i].nulls_first || keys[i].column < 0 ||
+        keys[i].column >= below->nexprs) {
+      return NULL;
+    }
+    e = below->exprs[keys[i].column];
+    if (!e || e->kind != TDB_EXPR_COLUMN || e->depth != 0 ||
+        e->column != tdbScanPseudo(t, want[i])) {
+      return NULL;
+    }
+  }
+  scan->hist_ordered = 1;
+  return scan;
+}
+
 TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
   TdbHistState *h = p->hstate;
   int rc;
@@ -627,10 +854,11 @@ TDB_PRIVATE int tdbHistoryNext(TdbExec *ex, TdbPlan *p) {
   p->out.n = 0;
   p->out.sel = NULL;
   p->out.nsel = 0;
-  tdbArenaFree(&h->bytes);
+  tdbArenaReset(&h->bytes);
   if (h->empty) return TDB_OK;
   if (h->cur) return tdbHistoryNextCurrent(ex, p, h);
   if (!h->vi) return TDB_OK;
+  if (h->ordered) return tdbHistoryNextOrdered(ex, p, h);
   while (p->out.n < TDB_CHUNK_ROWS && tdbVersionIterValid(h->vi)) {
     size_t kn, vn;
     const unsigned char *k = tdbVersionIterKey(h->vi, &kn);

@@ -656,6 +656,9 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
       p->sort[i].nulls_first = it->nulls ? it->nulls == 1 : !it->desc;
     }
     p->est_cost = cur->est_cost + cur->est_rows * 2;
+    /* a history scan of one key can deliver its versions in this order
+    ** (when the SORT does not also drop extra ORDER BY columns) */
+    if (cur->ncols == p->ncols) p->presorted = tdbHistoryClaimOrder(cur, p->sort, p->nsort);
     cur = p;
   }
   if (s->limit || s->offset) {

@@ -419,7 +419,7 @@ static int tdbPurgeFindKeys(tdb_stmt *st, const TdbTableDef *t, TdbHashSet *pks)
     int added;
     rc = TDB_OK;
     pk.n = 0;
-    for (i = 0; rc == TDB_OK && i < nkey; i++) rc = tdbKeyEncodeValue(&pk, &q->row[i]);
+    for (i = 0; rc == TDB_OK && i < nkey; i++) rc = tdbKeyEncodeValue(&pk, tdbStmtColumn(q, i));
     if (rc == TDB_OK && pk.oom) rc = TDB_NOMEM;
     if (rc == TDB_OK) rc = tdbHashSetFind(pks, pk.z, pk.n, 1, &id, &added);
     if (rc != TDB_OK) rc = tdbErrNoMem(&db->err);

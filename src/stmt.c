@@ -23,13 +23,14 @@
 ** missing when preparing ran out of memory). */
 static void tdbStmtClearRow(tdb_stmt *st) {
   int i;
-  for (i = 0; i < st->ncols; i++) {
-    if (st->row) tdbValueClear(&st->db->mem, &st->row[i]);
-    if (st->col_text) {
-      tdbMemFree(&st->db->mem, st->col_text[i]);
-      st->col_text[i] = NULL;
-    }
+  st->cur_row = NULL;
+  st->cur_r = 0;
+  if (st->ntext == 0) return;
+  for (i = 0; i < st->ncols; i++) { /* the columns read as text (tdb_column_text) */
+    tdbMemFree(&st->db->mem, st->col_text[i]);
+    st->col_text[i] = NULL;
   }
+  st->ntext = 0;
 }
 
 /* Stop a running execution: close the plan, drop computed rows. */
@@ -58,10 +59,8 @@ static void tdbStmtFreeCompiled(tdb_stmt *st) {
   }
   tdbMemFree(mem, st->col_names);
   tdbMemFree(mem, st->col_text);
-  tdbMemFree(mem, st->row);
   st->col_names = NULL;
   st->col_text = NULL;
-  st->row = NULL;
   st->ncols = 0;
   tdbPlanFreeAll(mem, st->plans);
   st->plans = NULL;
@@ -92,13 +91,11 @@ TDB_PRIVATE int tdbStmtSetColumns(tdb_stmt *st, int n, char *const *names) {
   if (n == 0) return TDB_OK;
   st->col_names = tdbMemAllocZero(mem, sizeof(char *) * (size_t)n);
   st->col_text = tdbMemAllocZero(mem, sizeof(char *) * (size_t)n);
-  st->row = tdbMemAllocZero(mem, sizeof(TdbValue) * (size_t)n);
-  if (!st->col_names || !st->col_text || !st->row) {
+  if (!st->col_names || !st->col_text) {
     st->ncols = st->col_names ? n : 0;
     return tdbErrNoMem(&st->db->err);
   }
   for (i = 0; i < n; i++) {
-    tdbValueSetNull(&st->row[i]);
     st->col_names[i] = tdbMemStrndup(mem, names[i], strlen(names[i]));
     if (!st->col_names[i]) return tdbErrNoMem(&st->db->err);
   }
@@ -207,10 +204,8 @@ static int tdbStmtCompile(tdb_stmt *st) {
       for (i = 0; i < st->ncols; i++) tdbMemFree(&db->mem, st->col_names[i]);
       tdbMemFree(&db->mem, st->col_names);
       tdbMemFree(&db->mem, st->col_text);
-      tdbMemFree(&db->mem, st->row);
       st->col_names = NULL;
       st->col_text = NULL;
-      st->row = NULL;
       st->ncols = 0;
     }
     rc = tdbStmtSetColumns(st, 1, &name);
@@ -551,18 +546,13 @@ static int tdbStmtStart(tdb_stmt *st) {
   return rc;
 }
 
-/* Produce the next result row into st->row: TDB_ROW, TDB_DONE, or an error. */
+/* Move to the next result row (st->cur_row / st->cur_r, read in place by
+** tdb_column_*, valid until the next step): TDB_ROW, TDB_DONE, or an error. */
 static int tdbStmtNextRow(tdb_stmt *st) {
-  int i;
   tdbStmtClearRow(st);
   if (st->use_result) {
-    const TdbValue *row;
     if (st->result_pos >= st->result.nrows) return TDB_DONE;
-    row = tdbRowSetRow(&st->result, st->result_pos++);
-    for (i = 0; i < st->ncols; i++) {
-      st->row[i] = row[i];
-      st->row[i].owned = 0;
-    }
+    st->cur_row = tdbRowSetRow(&st->result, st->result_pos++);
     return TDB_ROW;
   }
   if (!st->root || (st->ast->kind != TDB_STMT_SELECT && st->ast->kind != TDB_STMT_SHOW_TABLES &&
@@ -581,14 +571,8 @@ static int tdbStmtNextRow(tdb_stmt *st) {
       return TDB_DONE;
     }
   }
-  {
-    int r = TDB_CHUNK_ROW(st->chunk, st->chunk_pos);
-    st->chunk_pos++;
-    for (i = 0; i < st->ncols; i++) {
-      st->row[i] = st->chunk->col[i][r];
-      st->row[i].owned = 0; /* valid until the next step, as the API says */
-    }
-  }
+  st->cur_r = TDB_CHUNK_ROW(st->chunk, st->chunk_pos);
+  st->chunk_pos++;
   return TDB_ROW;
 }
 
@@ -617,9 +601,9 @@ TDB_API int tdb_step(tdb_stmt *st) {
 
 /* ---- columns ---------------------------------------------------------------------- */
 
-static const TdbValue *tdbStmtColumn(tdb_stmt *st, int col) {
+TDB_PRIVATE const TdbValue *tdbStmtColumn(tdb_stmt *st, int col) {
   if (!st || st->state != TDB_STMT_HAS_ROW || col < 0 || col >= st->ncols) return NULL;
-  return &st->row[col];
+  return st->cur_row ? &st->cur_row[col] : &st->chunk->col[col][st->cur_r];
 }
 
 TDB_API int tdb_column_count(tdb_stmt *st) {
@@ -683,6 +667,7 @@ TDB_API const char *tdb_column_text(tdb_stmt *st, int col) {
     tdbStrInit(&s, &st->db->mem);
     tdbValueRender(&s, v);
     st->col_text[col] = tdbStrFinish(&s);
+    if (st->col_text[col]) st->ntext++;
   }
   return st->col_text[col];
 }

@@ -733,6 +733,9 @@ static void tdbStoreWaitIdle(TdbStore *s) {
 
 /* ---- WAL files ------------------------------------------------------------------------------ */
 
+/* Bytes a synced WAL grows by at a time (zeros written ahead of the log). */
+#define TDB_STORE_WAL_PREALLOC ((size_t)1 << 20)
+
 /* Start a new WAL file (mu held). */
 static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
   uint64_t number = tdbVsNewFileNumber(&s->vs);
@@ -748,6 +751,13 @@ static int tdbStoreNewWal(TdbStore *s, TdbErr *err) {
   if (rc != TDB_OK) {
     tdbWalWriterClose(w);
     return tdbErrFromVfs(err, rc, &verr, "create write-ahead log");
+  }
+  /* a log synced at commits grows by preallocated zeros: each sync then
+  ** flushes data, not also the new file size (wal.h); not in memory, where
+  ** a sync costs nothing and the zeros would only take room */
+  if (s->cfg.sync_mode != TDB_SYNC_OFF &&
+      !(s->vfs->name && strcmp(s->vfs->name, "memory") == 0)) {
+    tdbWalWriterPreallocate(w, TDB_STORE_WAL_PREALLOC);
   }
   if (s->wal) {
     /* the old log must be complete on disk before its memtable is trusted

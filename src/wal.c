@@ -59,6 +59,9 @@ struct TdbWalWriter {
   size_t block_off;      /* bytes used in the current block */
   uint64_t size;         /* logical size: bytes appended successfully */
   uint64_t synced;       /* size at the last successful sync */
+  uint64_t alloc;        /* bytes the file holds: size, then preallocated zeros */
+  size_t prealloc;       /* 0: append; else grow the file by zeros in steps
+                         ** of this many bytes (tdbWalWriterPreallocate) */
   unsigned char *buf;    /* fragments not yet handed to the VFS */
   size_t len, cap;
   int rc;                /* TDB_OK, or the sticky error */
@@ -90,6 +93,7 @@ TDB_PRIVATE int tdbWalWriterOpen(TdbMem *mem, TdbVfs *vfs, const char *path,
     w->size = truncate_at;
   }
   w->synced = w->size;
+  w->alloc = w->size;
   w->block_off = (size_t)(w->size % TDB_WAL_BLOCK);
   *out = w;
   return TDB_OK;
@@ -114,13 +118,44 @@ static int tdbWalWriterFail(TdbWalWriter *w, int rc) {
   return rc;
 }
 
-/* Hand the buffered bytes to the VFS in one append. */
+TDB_PRIVATE void tdbWalWriterPreallocate(TdbWalWriter *w, size_t step) {
+  w->prealloc = step;
+}
+
+/* Preallocation: the file holds [0, alloc); make it hold at least `end`
+** bytes, growing it to the next multiple of the step with zeros (written,
+** not fallocate'd: an unwritten extent would still make the first write
+** into each block a metadata change for the next sync to journal). */
+static int tdbWalGrowZeros(TdbWalWriter *w, uint64_t end) {
+  static const unsigned char zeros[1 << 16];
+  uint64_t to;
+  if (end <= w->alloc) return TDB_OK;
+  to = end + (w->prealloc - end % w->prealloc) % w->prealloc;
+  while (w->alloc < to) {
+    size_t n = (size_t)TDB_MIN(to - w->alloc, (uint64_t)sizeof zeros);
+    int rc = w->file->methods->write_at(w->file, w->alloc, zeros, n, &w->err);
+    if (rc != TDB_OK) return tdbWalWriterFail(w, rc);
+    w->alloc += n;
+  }
+  return TDB_OK;
+}
+
+/* Hand the buffered bytes to the VFS in one write: an append, or with
+** preallocation a write over the zeros at the logical end (the file grown
+** first when they do not reach past the bytes). */
 static int tdbWalFlush(TdbWalWriter *w) {
   int rc;
   if (w->len == 0) return TDB_OK;
-  rc = w->file->methods->append(w->file, w->buf, w->len, &w->err);
+  if (w->prealloc) {
+    rc = tdbWalGrowZeros(w, w->size + w->len);
+    if (rc != TDB_OK) return rc;
+    rc = w->file->methods->write_at(w->file, w->size, w->buf, w->len, &w->err);
+  } else {
+    rc = w->file->methods->append(w->file, w->buf, w->len, &w->err);
+  }
   if (rc != TDB_OK) return tdbWalWriterFail(w, rc);
   w->size += w->len;
+  if (w->alloc < w->size) w->alloc = w->size;
   w->len = 0;
   return TDB_OK;
 }
@@ -431,14 +466,50 @@ static int tdbWalDropTail(TdbWalReader *r, uint64_t tail_off, uint64_t eof,
   return r->rc;
 }
 
+/* Is every byte from `from` to the end of the file zero? Sets *zeros.
+** Reuses the block buffer, as tdbWalScan does. */
+static int tdbWalZerosToEnd(TdbWalReader *r, uint64_t from, int *zeros) {
+  uint64_t off = from - from % TDB_WAL_BLOCK;
+  size_t o = (size_t)(from % TDB_WAL_BLOCK);
+  *zeros = 1;
+  for (;;) {
+    int rc = tdbWalLoad(r, off);
+    if (rc != TDB_OK) return rc;
+    for (; o < r->block_len; o++) {
+      if (r->block[o] != 0) {
+        *zeros = 0;
+        return TDB_OK;
+      }
+    }
+    if (r->block_len < TDB_WAL_BLOCK) return TDB_OK;
+    off += TDB_WAL_BLOCK;
+    o = 0;
+  }
+}
+
 /* Damage at `off` (reason `why`): a torn tail starting at `tail_off` if no
 ** valid fragment follows, else corruption — except that unwritten space
-** (`zero`: a header of zero bytes) always ends the log, see wal.h. */
+** (`zero`: a header of zero bytes) always ends the log, see wal.h: cleanly
+** when it runs to the end of the file between records (the writer's
+** preallocated zeros), as a torn tail otherwise. */
 static int tdbWalDamage(TdbWalReader *r, uint64_t off, uint64_t tail_off,
                         int zero, const char *why) {
   char reason[320];
   uint64_t found_off = 0, eof = 0;
   int found, rc;
+  if (zero && tail_off == off) {
+    int zeros;
+    rc = tdbWalZerosToEnd(r, off, &zeros);
+    if (rc != TDB_OK) {
+      r->rc = rc;
+      return rc;
+    }
+    if (zeros) { /* the preallocated tail: the log ends here, nothing torn */
+      r->valid_end = off;
+      r->rc = TDB_DONE;
+      return r->rc;
+    }
+  }
   rc = tdbWalScan(r, off + 1, &found, &found_off, &eof);
   if (rc != TDB_OK) {
     r->rc = rc;

@@ -80,6 +80,11 @@
 ** price is that synced data later zeroed by the medium is dropped with a
 ** loud note instead of TDB_CORRUPT_WAL. Damage that is not zeros (a flipped
 ** bit, garbage) keeps the strict rule above.
+** Unwritten space that runs to the end of the file between two records is
+** not even torn: it is the zeros a preallocating writer
+** (tdbWalWriterPreallocate) keeps after the log's end, and reading ends
+** there cleanly (tdbWalReaderTail: torn 0; the valid end is where the zeros
+** start). A record cut short by zeros is still a torn tail.
 **
 ** A record that is incomplete because the file ends (FIRST..MIDDLE at EOF) is
 ** a torn tail dropped from the record's start. A FIRST with its following
@@ -140,7 +145,8 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbWalWriterOpen(TdbMem *mem, TdbVfs *vfs,
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbWalWriterClose(TdbWalWriter *w);
 
 /* Append one record of n bytes (n may be 0). The fragments of a record are
-** written with one VFS append (records over 1 MiB: in 1 MiB pieces). The
+** written with one VFS append, or one write_at over the zeros when
+** preallocating (records over 1 MiB: in 1 MiB pieces). The
 ** record is not durable until tdbWalSync returns TDB_OK.
 ** Returns TDB_OK; TDB_NOMEM (nothing written, the writer stays usable); or
 ** the VFS code of a failed write (TDB_IOERR_WRITE, TDB_FULL, ...): then the
@@ -155,7 +161,18 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbWalAppend(TdbWalWriter *w,
 ** the dirty pages, so the engine must not trust this file any more. */
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbWalSync(TdbWalWriter *w);
 
-/* Logical size of the file: every byte appended so far (synced or not). */
+/* Preallocate from now on: instead of appending, write each record over
+** zeros the writer put after the log's end, growing the file with zeros
+** `step` bytes at a time (step > 0). A sync then flushes data only, where an
+** append also makes the file system journal the new size at every sync.
+** The reader ends a log cleanly at such a zero tail. A preallocated log
+** must only be reopened for appending at its valid end (truncate_at =
+** tdbWalReaderValidEnd()), never with TDB_WAL_KEEP_SIZE. */
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbWalWriterPreallocate(TdbWalWriter *w,
+                                                          size_t step);
+
+/* Logical size of the file: every byte appended so far (synced or not),
+** without the preallocated zeros. */
 TDB_PRIVATE TDB_MAYBE_UNUSED uint64_t tdbWalWriterSize(const TdbWalWriter *w);
 
 /* The size as of the last successful tdbWalSync (or open). */

@@ -4,7 +4,8 @@
 ** reopen-and-append, every truncation length, every flipped byte, damage in
 ** the middle, broken fragment chains, stale bytes of another log number,
 ** zero holes, power loss through the fault VFS (unsynced data dropped, torn
-** last write), and the writer's sticky error after a failed write, a failed
+** last write), preallocation (a clean zero tail, reopen, damage, power
+** loss), and the writer's sticky error after a failed write, a failed
 ** sync and a full disk.
 */
 #include "tensordb.c"
@@ -767,6 +768,196 @@ static void testCrashAtEverySync(void) {
   tdbVfsMemoryFree(inner);
 }
 
+/* ---- preallocation ------------------------------------------------------------ */
+
+#define PREALLOC_STEP 50000  /* not a multiple of the block size, on purpose */
+
+/* Open `path` (cut to `at`), preallocating, append records [from, to) of s
+** with a sync every `every`, sync, close. Checks the physical size: the
+** logical end rounded up to the step. */
+static void preallocWrite(TdbVfs *vfs, const char *path, uint64_t at, Stream *s,
+                          size_t from, size_t to, size_t every) {
+  TdbWalWriter *w = NULL;
+  TdbVfsErr err;
+  TdbVfsFile *f = NULL;
+  uint64_t logical, physical = 0;
+  CHECK_EQ(tdbWalWriterOpen(&gMem, vfs, path, 9, at, &w, &err), TDB_OK);
+  if (!w) return;
+  tdbWalWriterPreallocate(w, PREALLOC_STEP);
+  CHECK_EQ(appendRange(w, s, from, to, every), TDB_OK);
+  CHECK_EQ(tdbWalSync(w), TDB_OK);
+  logical = tdbWalWriterSize(w);
+  CHECK_EQ(tdbWalWriterSyncedSize(w), logical);
+  tdbWalWriterClose(w);
+  CHECK_EQ(vfs->open_file(vfs, path, TDB_VFS_READ, &f, &err), TDB_OK);
+  if (f) f->methods->get_size(f, &physical, NULL);
+  tdbVfsClose(f);
+  CHECK_EQ(physical % PREALLOC_STEP, 0);
+  CHECK(physical >= logical && physical - logical < PREALLOC_STEP);
+}
+
+/* Records written over preallocated zeros read back whole; the zero tail
+** ends the log cleanly (not torn), and the valid end is the logical size;
+** reopening there and appending (preallocating again) gives one clean log. */
+static void preallocRoundTrip(TdbVfs *vfs, const char *path) {
+  static const size_t sizes[] = {0, 100, BLOCK - HDR, 40000, 7, 123456, 1, 50000 - HDR,
+                                 3, 2 * BLOCK, 600, 0, 99999};
+  enum { N = sizeof sizes / sizeof sizes[0], HALF = 7 };
+  uint64_t ends[N], starts[N];
+  Stream s = {N, sizes, 1700, ends, starts};
+  ReadResult res;
+  Stream first = s;
+  vfs->remove_file(vfs, path, NULL);
+  first.count = HALF;
+  preallocWrite(vfs, path, 0, &s, 0, HALF, 2);
+  res = readAll(vfs, path, 9, &first);
+  CHECK_EQ(res.rc, TDB_DONE);
+  CHECK_EQ(res.nrec, HALF);
+  CHECK_EQ(res.wrong, 0);
+  CHECK_EQ(res.tail.torn, 0);
+  CHECK_EQ(res.valid_end, ends[HALF - 1]);
+  /* reopen at the valid end: the zeros after it are cut, then grown again */
+  preallocWrite(vfs, path, res.valid_end, &s, HALF, N, 3);
+  res = readAll(vfs, path, 9, &s);
+  CHECK_EQ(res.rc, TDB_DONE);
+  CHECK_EQ(res.nrec, N);
+  CHECK_EQ(res.wrong, 0);
+  CHECK_EQ(res.tail.torn, 0);
+  CHECK_EQ(res.valid_end, ends[N - 1]);
+  vfs->remove_file(vfs, path, NULL);
+}
+
+static void testPreallocMemory(void) { preallocRoundTrip(gMemVfs, "pre.log"); }
+
+static void testPreallocPosix(void) {
+  char path[600];
+  if (!gPosix) return;
+  snprintf(path, sizeof path, "%s/pre.log", gDir);
+  preallocRoundTrip(gPosix, path);
+}
+
+/* Damage inside a preallocated log keeps the strict policy: a record cut
+** short by zeros (a torn last write) is a torn tail from its start; a
+** flipped byte of the last record is a torn tail (nothing valid follows);
+** a flipped byte with records after it is TDB_CORRUPT_WAL; a zero hole
+** with records after it is a torn tail that says so. */
+static void testPreallocDamage(void) {
+  static const size_t sizes[] = {300, 40000, 500, 700};
+  enum { N = 4 };
+  uint64_t ends[N], starts[N], size;
+  Stream s = {N, sizes, 1800, ends, starts};
+  unsigned char *img;
+  ReadResult res;
+  int round;
+  for (round = 0; round < 4; round++) {
+    gMemVfs->remove_file(gMemVfs, "pd.log", NULL);
+    preallocWrite(gMemVfs, "pd.log", 0, &s, 0, N, 0);
+    img = slurp(gMemVfs, "pd.log", &size);
+    if (!img) return;
+    CHECK(size > ends[N - 1]);
+    switch (round) {
+      case 0: /* record 1 (three fragments) keeps its FIRST, the rest zeroed */
+        memset(img + starts[1] + BLOCK - starts[1] % BLOCK, 0, (size_t)(size - (starts[1] + BLOCK - starts[1] % BLOCK)));
+        break;
+      case 1: img[ends[N - 1] - 3] ^= 0x40; break;
+      case 2: img[starts[1] + HDR + 10] ^= 0x01; break;
+      default: memset(img + starts[2], 0, sizes[2] + HDR); break;
+    }
+    spit(gMemVfs, "pd.log", img, (size_t)size);
+    res = readAll(gMemVfs, "pd.log", 9, &s);
+    CHECK_EQ(res.wrong, 0);
+    if (round == 0) {
+      CHECK_EQ(res.rc, TDB_DONE);
+      CHECK_EQ(res.nrec, 1);
+      CHECK_EQ(res.tail.torn, 1);
+      CHECK_EQ(res.tail.offset, starts[1]);
+      CHECK_EQ(res.valid_end, starts[1]);
+    } else if (round == 1) {
+      CHECK_EQ(res.rc, TDB_DONE);
+      CHECK_EQ(res.nrec, N - 1);
+      CHECK_EQ(res.tail.torn, 1);
+      CHECK_EQ(res.valid_end, starts[N - 1]);
+      CHECK_CONTAINS(res.tail.note, "checksum mismatch");
+    } else if (round == 2) {
+      CHECK_EQ(res.rc, TDB_CORRUPT_WAL);
+      CHECK_EQ(res.nrec, 1);
+      CHECK_CONTAINS(res.err.msg, "not a torn tail");
+    } else {
+      CHECK_EQ(res.rc, TDB_DONE);
+      CHECK_EQ(res.nrec, 2);
+      CHECK_EQ(res.tail.torn, 1);
+      CHECK_CONTAINS(res.tail.note, "unwritten space");
+    }
+    free(img);
+  }
+  gMemVfs->remove_file(gMemVfs, "pd.log", NULL);
+}
+
+/* Power loss while preallocating (the fault VFS drops unsynced writes, the
+** zeros included, and tears the last one): every synced record survives,
+** nothing partial or wrong is returned, and after cutting at the valid end
+** and appending again the log is whole and clean. */
+static void testPreallocPowerLoss(void) {
+  static const int64_t tears[] = {-1, 0, 1, 7, 100, 5000, 33000, 70000};
+  static const size_t unsynced[] = {0, 1, 3};
+  enum { N = 30 };
+  size_t sizes[N];
+  uint64_t ends[N], starts[N];
+  Stream s = {N, sizes, 1900, ends, starts};
+  TdbVfs *inner = NULL, *fault = NULL;
+  size_t t, u, i, total = 0;
+  CHECK_EQ(tdbVfsMemoryNew(&gMem, &inner), TDB_OK);
+  CHECK_EQ(tdbFaultVfsNew(&gMem, inner, &fault), TDB_OK);
+  if (!fault) return;
+  for (i = 0; i < N; i++) sizes[i] = (i * 7919) % 9000;
+  sizes[12] = 60000; /* crosses a preallocation step */
+  for (t = 0; t < TDB_ARRAY_LEN(tears); t++) {
+    for (u = 0; u < TDB_ARRAY_LEN(unsynced); u++) {
+      size_t synced = 14 + t % 5, later = unsynced[u];
+      TdbWalWriter *w = NULL;
+      TdbVfsErr err;
+      ReadResult res;
+      fault->remove_file(fault, "pp.log", NULL);
+      fault->sync_dir(fault, "", NULL);
+      CHECK_EQ(tdbWalWriterOpen(&gMem, fault, "pp.log", 9, 0, &w, &err), TDB_OK);
+      if (!w) goto out;
+      tdbWalWriterPreallocate(w, PREALLOC_STEP);
+      CHECK_EQ(fault->sync_dir(fault, "", NULL), TDB_OK);
+      CHECK_EQ(appendRange(w, &s, 0, synced, 4), TDB_OK);
+      CHECK_EQ(tdbWalSync(w), TDB_OK);
+      CHECK_EQ(appendRange(w, &s, synced, synced + later, 0), TDB_OK);
+      tdbFaultVfsSetTear(fault, tears[t]);
+      CHECK_EQ(tdbFaultVfsCrash(fault), TDB_OK);
+      tdbWalWriterClose(w);
+      res = readAll(fault, "pp.log", 9, &s);
+      CHECK_EQ(res.rc, TDB_DONE);
+      CHECK_EQ(res.wrong, 0);
+      CHECK(res.nrec >= synced && res.nrec <= synced + later);
+      CHECK_EQ(tdbWalWriterOpen(&gMem, fault, "pp.log", 9, res.valid_end, &w, &err), TDB_OK);
+      if (!w) goto out;
+      tdbWalWriterPreallocate(w, PREALLOC_STEP);
+      CHECK_EQ(tdbWalWriterSize(w), res.nrec ? ends[res.nrec - 1] : 0);
+      CHECK_EQ(appendRange(w, &s, res.nrec, N, 0), TDB_OK);
+      CHECK_EQ(tdbWalSync(w), TDB_OK);
+      tdbWalWriterClose(w);
+      res = readAll(fault, "pp.log", 9, &s);
+      CHECK_EQ(res.rc, TDB_DONE);
+      CHECK_EQ(res.nrec, N);
+      CHECK_EQ(res.wrong, 0);
+      CHECK_EQ(res.tail.torn, 0);
+      total++;
+      if (tdbTestCurrentFailures) {
+        printf("  (tear %lld, %zu unsynced)\n", (long long)tears[t], later);
+        goto out;
+      }
+    }
+  }
+  CHECK_EQ(total, TDB_ARRAY_LEN(tears) * TDB_ARRAY_LEN(unsynced));
+out:
+  tdbFaultVfsFree(fault);
+  tdbVfsMemoryFree(inner);
+}
+
 /* ---- sticky errors ------------------------------------------------------------------ */
 
 static void testStickyErrors(void) {
@@ -929,6 +1120,10 @@ int main(void) {
   TEST_RUN(testZeroHole);
   TEST_RUN(testPowerLoss);
   TEST_RUN(testCrashAtEverySync);
+  TEST_RUN(testPreallocMemory);
+  TEST_RUN(testPreallocPosix);
+  TEST_RUN(testPreallocDamage);
+  TEST_RUN(testPreallocPowerLoss);
   TEST_RUN(testStickyErrors);
   TEST_RUN(testOpenErrorsAndNoMem);
   tdbVfsPosixFree(gPosix);
