@@ -157,6 +157,8 @@ TDB_PRIVATE void tdbTableCacheEvict(TdbTableCache *tc, uint64_t number) {
   }
   tdbMutexUnlock(&tc->mu);
   if (e) tdbTableRelease(tc, e);
+  /* never opened, its blocks may still be cached from when it was written */
+  else if (tc->blocks) tdbCacheEraseId(tc->blocks, number);
 }
 
 typedef struct TdbTableGetCtx {

@@ -41,7 +41,8 @@ TDB_PRIVATE int tdbTableCacheGet(TdbTableCache *tc, const TdbFileMeta *f,
 ** an empty iterator whose status is the error, message in err). */
 TDB_PRIVATE TdbIter *tdbTableCacheIter(TdbTableCache *tc, const TdbFileMeta *f, TdbErr *err);
 
-/* Close table `number` (it is obsolete); open iterators keep it alive. */
+/* Close table `number` (it is obsolete; its cached blocks go); open iterators
+** keep it alive. */
 TDB_PRIVATE void tdbTableCacheEvict(TdbTableCache *tc, uint64_t number);
 
 /* Open table f and check it block by block (tdb_check): counts entries and
