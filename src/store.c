@@ -127,11 +127,22 @@ static double tdbLevelScore(const TdbStore *s, const TdbVersion *v, int level) {
 }
 
 /* The level most in need of compaction (never the last), or -1. A manual
-** compaction (`force`) also empties L0 into L1 whatever its score. */
+** compaction (`force`) first merges every level down into the deepest one
+** that holds tables, whatever the scores: the shallowest non-empty level
+** above it goes next (L0 into L1 when only L0 has tables). Every version
+** and deletion of a key then meets in one merge, so what no reader can see
+** goes (latest keyspaces) and a current-state scan steps over nothing. */
 static int tdbStorePickLevel(const TdbStore *s, const TdbVersion *v, int force) {
   int l, best = -1;
   double best_score = 1.0;
-  if (force && v->nfiles[0] > 0 && v->nlevels > 1) return 0;
+  if (force && v->nlevels > 1) {
+    int deepest = v->nlevels - 1;
+    while (deepest > 0 && v->nfiles[deepest] == 0) deepest--;
+    if (deepest == 0 && v->nfiles[0] > 0) return 0;
+    for (l = 0; l < deepest; l++) {
+      if (v->nfiles[l] > 0) return l;
+    }
+  }
   for (l = 0; l + 1 < v->nlevels; l++) {
     double score = tdbLevelScore(s, v, l);
     if (score >= best_score) {

@@ -336,8 +336,13 @@ TDB_API const void *tdb_kv_iter_key(tdb_kv_iter *it, size_t *klen);
 TDB_API const void *tdb_kv_iter_value(tdb_kv_iter *it, size_t *vlen);
 TDB_API void tdb_kv_iter_free(tdb_kv_iter *it);
 
-/* Maintenance: flush the memtable to an SSTable; run compactions until no
-** level is over budget; wait until background work is idle. */
+/* Maintenance. tdb_flush: write the memtable to an SSTable. tdb_compact:
+** flush, merge every level down into the deepest one holding tables (the
+** versions and deletions of a key meet, and what no reader can see any
+** more goes: superseded current rows and index entries, never history),
+** then run compactions until no level is over budget; both wait until
+** background work is idle. tdb_compact rewrites the whole database: an
+** occasional maintenance step, like VACUUM. */
 TDB_API int tdb_flush(tdb *db);
 TDB_API int tdb_compact(tdb *db);
 
