@@ -54,6 +54,12 @@ TDB_PRIVATE void tdbChunkReset(TdbChunk *b, TdbMem *mem) {
   b->nsel = 0;
 }
 
+TDB_PRIVATE void tdbChunkForget(TdbChunk *b) {
+  b->n = 0;
+  b->sel = NULL;
+  b->nsel = 0;
+}
+
 TDB_PRIVATE void tdbChunkFree(TdbChunk *b, TdbMem *mem) {
   int c;
   tdbChunkReset(b, mem);
@@ -753,9 +759,7 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   int rc;
   /* a scan's chunk never owns a value (bytes live in s->bytes, the rest are
   ** scalars): forgetting the rows is enough, whatever the table's width */
-  p->out.n = 0;
-  p->out.sel = NULL;
-  p->out.nsel = 0;
+  tdbChunkForget(&p->out);
   tdbArenaReset(&s->bytes); /* the previous chunk's bytes */
   if (s->point) return tdbScanPoints(ex, p, s);
   if (s->empty || !s->it) return TDB_OK;

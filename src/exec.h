@@ -300,6 +300,10 @@ TDB_PRIVATE int tdbScanPseudo(const TdbTableDef *t, int k);
 
 TDB_PRIVATE int tdbChunkInit(TdbChunk *b, TdbMem *mem, int ncols);
 TDB_PRIVATE void tdbChunkReset(TdbChunk *b, TdbMem *mem);  /* clear values, n = 0 */
+/* n = 0 without looking at the values: only for a chunk that owns none of
+** them (every value borrowed), where clearing would walk every column of
+** every row for nothing. */
+TDB_PRIVATE void tdbChunkForget(TdbChunk *b);
 TDB_PRIVATE void tdbChunkFree(TdbChunk *b, TdbMem *mem);
 
 /* Allocate a plan node of `kind` linked into *all (freed by tdbPlanFreeAll). */

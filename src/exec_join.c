@@ -380,12 +380,21 @@ static int tdbJoinResidual(TdbExec *ex, TdbPlan *p, TdbJoinRun *r, TdbChunk *out
   return TDB_OK;
 }
 
+/* Empty the output chunk. Its values are borrowed from the probe chunk and
+** the build rows (tdbJoinPutChunkRow, tdbJoinPutRow without copy, NULLs,
+** merged columns) unless build rows are copied out: only then is there
+** anything to free. */
+static void tdbJoinForgetOut(TdbExec *ex, const TdbJoinRun *r, TdbChunk *out) {
+  if (r->copy_build) tdbChunkReset(out, ex->mem);
+  else tdbChunkForget(out);
+}
+
 TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out_chunk) {
   TdbJoinRun *r = p->state;
   TdbChunk *out = &p->out;
   int rc;
   if (TDB_JOIN_PASSES_LEFT(p)) return tdbJoinNextFiltered(ex, p, r, out_chunk);
-  tdbChunkReset(out, ex->mem);
+  tdbJoinForgetOut(ex, r, out);
   for (;;) {
     switch (r->phase) {
       case TDB_JP_NEXT_PROBE:
@@ -431,7 +440,7 @@ TDB_PRIVATE int tdbJoinNext(TdbExec *ex, TdbPlan *p, TdbChunk **out_chunk) {
           rc = tdbJoinResidual(ex, p, r, out);
           if (rc != TDB_OK) return rc;
           if (TDB_CHUNK_LIVE(out) > 0) return TDB_OK;
-          tdbChunkReset(out, ex->mem);
+          tdbJoinForgetOut(ex, r, out);
         }
         break;
       case TDB_JP_UNMATCHED:
