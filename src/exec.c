@@ -1002,6 +1002,7 @@ static int tdbAggGroupOf(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, const TdbVal
     if (rc == TDB_OK) {
       for (i = 0; i < p->naggs; i++) tdbAggInit(&s->states[(size_t)*gid * (size_t)p->naggs + (size_t)i], ex->mem);
     } else if (row) {
+      for (i = 0; i < ngroup; i++) tdbValueClear(ex->mem, &row[i]); /* copied so far */
       s->keys.nrows--; /* the set has the key: keep them in step by failing the statement */
     }
   }
