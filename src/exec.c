@@ -1081,91 +1081,40 @@ static int tdbAggNeedsRows(const TdbPlan *p) {
   return 0;
 }
 
-/* Without GROUP BY: feed a whole chunk to the one group, arguments
-** evaluated as vectors. */
-static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
-  TdbVecCtx vc;
-  TdbEvalCtx ctx;
-  const uint16_t *all;
-  uint16_t passed[TDB_CHUNK_ROWS];
-  int a, i, nall, rc = TDB_OK;
-  if (s->keys.nrows == 0) {
-    uint32_t gid;
-    tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
-    rc = tdbAggGroup(ex, p, s, &ctx, key, &gid);
-    if (rc != TDB_OK) return rc;
-  }
-  vc.ex = ex;
-  vc.outer = s->outer;
-  vc.chunk = b;
-  all = tdbChunkSelection(b, &nall);
-  tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
-  for (a = 0; a < p->naggs && rc == TDB_OK; a++) {
-    const TdbExpr *e = p->aggs[a];
-    TdbAggState *st = &s->states[a];
-    TdbValue *v0 = NULL, *v1 = NULL, argv[2];
-    int argc = e->star ? 0 : e->list->n, kind = tdbAggKindOf(e), mark, live = nall;
-    const uint16_t *sel = all;
-    if (e->filter) { /* FILTER (WHERE ...): the rows where it is true */
-      TdbValue *f;
-      int truth;
-      mark = tdbVecMark(&vc);
-      rc = tdbVecEval(&vc, e->filter, all, nall, &f);
-      for (i = 0, live = 0; i < nall && rc == TDB_OK; i++) {
-        const TdbValue *v = &f[all[i]];
-        if (v->type == TDB_TYPE_BOOLEAN && v->u.i) passed[live++] = all[i];
-        else if (v->type != TDB_TYPE_BOOLEAN && v->type != TDB_TYPE_NULL) {
-          rc = tdbExprTruth(&ctx, v, &truth); /* fails: not a BOOLEAN */
-        }
-      }
-      tdbVecRelease(&vc, mark, all, nall);
-      if (rc != TDB_OK) break;
-      sel = passed;
-    }
-    if (kind == TDB_AGG_COUNT_STAR) {
-      st->count += live;
-      continue;
-    }
-    if (live == 0) continue;
-    mark = tdbVecMark(&vc);
-    rc = tdbVecEval(&vc, e->list->items[0].expr, sel, live, &v0);
-    if (rc == TDB_OK && argc > 1) rc = tdbVecEval(&vc, e->list->items[1].expr, sel, live, &v1);
-    for (i = 0; i < live && rc == TDB_OK; i++) {
-      argv[0] = v0[sel[i]];
-      if (v1) argv[1] = v1[sel[i]];
-      ctx.rowidx = sel[i];
-      rc = tdbAggStep(&ctx, kind, st, argc > 2 ? 2 : argc, argv);
-    }
-    tdbVecRelease(&vc, mark, sel, live);
-  }
-  return rc;
-}
-
-/* With GROUP BY (no DISTINCT aggregate): the chunk's group keys and then
-** each aggregate's arguments evaluated as vectors, each row's values
-** stepped into its group's state. A single group key with an INTEGER value
-** finds its group in an int64 table (s->int_groups, which mirrors the
+/* Feed a whole chunk (no DISTINCT aggregate, at most TDB_AGG_VEC_KEYS group
+** keys): the group keys and then each aggregate's arguments evaluated as
+** vectors, each row's values stepped into its group's state. Without GROUP
+** BY every row goes to the one group. A single group key with an INTEGER
+** value finds its group in an int64 table (s->int_groups, which mirrors the
 ** groups those values made in s->groups); other keys go by their hash-key
 ** bytes. Groups are made in row order, as row-at-a-time feeding does. */
 #define TDB_AGG_VEC_KEYS 8
-static int tdbAggFeedGroups(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
+static int tdbAggFeedChunk(TdbExec *ex, TdbPlan *p, TdbAggOpState *s, TdbChunk *b, TdbStr *key) {
   TdbVecCtx vc;
   TdbEvalCtx ctx;
   const uint16_t *all;
   uint16_t passed[TDB_CHUNK_ROWS];
   uint32_t gid[TDB_CHUNK_ROWS], pgid[TDB_CHUNK_ROWS];
   TdbValue *gvec[TDB_AGG_VEC_KEYS], gv[TDB_AGG_VEC_KEYS];
-  int ngroup = p->group_by->n, a, g, i, nall, mark, rc = TDB_OK;
+  int ngroup = p->group_by ? p->group_by->n : 0, a, g, i, nall, mark, rc = TDB_OK;
   vc.ex = ex;
   vc.outer = s->outer;
   vc.chunk = b;
   all = tdbChunkSelection(b, &nall);
+  if (ngroup == 0) { /* the one group, made before the first row */
+    if (s->keys.nrows == 0) {
+      tdbExecEvalCtx(ex, &ctx, s->outer, NULL, 0);
+      rc = tdbAggGroup(ex, p, s, &ctx, key, &gid[0]);
+      if (rc != TDB_OK) return rc;
+    }
+    memset(gid, 0, sizeof gid[0] * (size_t)nall);
+  }
   tdbExecEvalCtx(ex, &ctx, s->outer, b, 0);
   mark = tdbVecMark(&vc);
   for (g = 0; g < ngroup && rc == TDB_OK; g++) {
     rc = tdbVecEval(&vc, p->group_by->items[g].expr, all, nall, &gvec[g]);
   }
-  for (i = 0; i < nall && rc == TDB_OK; i++) {
+  for (i = 0; i < nall && rc == TDB_OK && ngroup > 0; i++) {
     int r = all[i];
     if (ngroup == 1 && gvec[0][r].type == TDB_TYPE_INTEGER) {
       uint32_t *slot = tdbIntHashGet(&s->int_groups, gvec[0][r].u.i);
@@ -1241,13 +1190,8 @@ static int tdbAggBuild(TdbExec *ex, TdbPlan *p, TdbAggOpState *s) {
     if (rc != TDB_OK) break;
     live = TDB_CHUNK_LIVE(b);
     if (live == 0) break;
-    if (ngroup == 0 && !tdbAggNeedsRows(p)) {
-      rc = tdbAggFeedChunk(ex, p, s, b, &key);
-      if (rc != TDB_OK) break;
-      continue;
-    }
     if (ngroup <= TDB_AGG_VEC_KEYS && !tdbAggNeedsRows(p)) {
-      rc = tdbAggFeedGroups(ex, p, s, b, &key);
+      rc = tdbAggFeedChunk(ex, p, s, b, &key);
       if (rc != TDB_OK) break;
       continue;
     }
