@@ -17,20 +17,6 @@
 #include "cache.h"
 #include "thread.h"
 
-struct TdbCacheHandle {
-  TdbCacheHandle *chain; /* next in the hash bucket */
-  TdbCacheHandle *prev, *next;
-  uint64_t id, off;
-  uint32_t hash;
-  uint32_t refs;
-  unsigned char in_cache;
-  unsigned char referenced; /* looked up since the hand last passed */
-  void *value;
-  size_t charge;
-  TdbCacheDeleter del;
-  void *del_ctx;
-};
-
 typedef struct TdbCacheShard {
   TdbMutex mu;
   size_t capacity, usage, pinned;
@@ -105,10 +91,14 @@ static void tdbCacheResize(TdbCache *c, TdbCacheShard *s) {
   s->nbuckets = n;
 }
 
+/* Free a dead entry: its value, then the handle unless it lives inside the
+** value's memory (tdbCacheInsertIn), which the deleter has just freed. */
 static void tdbCacheFreeEntry(TdbCache *c, TdbCacheHandle *e) {
+  int embedded = e->embedded;
   if (e->del)
     e->del(e->del_ctx, e->value);
-  tdbMemFree(c->mem, e);
+  if (!embedded)
+    tdbMemFree(c->mem, e);
 }
 
 /* Take e (found at *slot) out of the cache; returns 1 when the caller must
@@ -255,16 +245,17 @@ TDB_PRIVATE TdbCacheHandle *tdbCacheLookup(TdbCache *c, uint64_t id,
   return e;
 }
 
-TDB_PRIVATE int tdbCacheInsert(TdbCache *c, uint64_t id, uint64_t off,
-                               void *value, size_t charge, TdbCacheDeleter del,
-                               void *del_ctx, TdbCacheHandle **out) {
+/* Link the handle e (allocated by the caller, or inside the value's memory
+** when embedded) into the cache as (id, off) and return it pinned in *out. */
+static void tdbCacheAdd(TdbCache *c, TdbCacheHandle *e, int embedded,
+                        uint64_t id, uint64_t off, void *value, size_t charge,
+                        TdbCacheDeleter del, void *del_ctx,
+                        TdbCacheHandle **out) {
   uint32_t hash = tdbCacheHash(id, off);
   TdbCacheShard *s = tdbCacheShardOf(c, hash);
-  TdbCacheHandle *e, **slot, *dead = NULL;
-  *out = NULL;
-  e = (TdbCacheHandle *)tdbMemAllocZero(c->mem, sizeof *e);
-  if (!e)
-    return TDB_NOMEM;
+  TdbCacheHandle **slot, *dead = NULL;
+  memset(e, 0, sizeof *e);
+  e->embedded = (unsigned char)embedded;
   e->id = id;
   e->off = off;
   e->hash = hash;
@@ -298,7 +289,24 @@ TDB_PRIVATE int tdbCacheInsert(TdbCache *c, uint64_t id, uint64_t off,
   tdbMutexUnlock(&s->mu);
   tdbCacheFreeList(c, dead);
   *out = e;
+}
+
+TDB_PRIVATE int tdbCacheInsert(TdbCache *c, uint64_t id, uint64_t off,
+                               void *value, size_t charge, TdbCacheDeleter del,
+                               void *del_ctx, TdbCacheHandle **out) {
+  TdbCacheHandle *e = (TdbCacheHandle *)tdbMemAlloc(c->mem, sizeof *e);
+  *out = NULL;
+  if (!e)
+    return TDB_NOMEM;
+  tdbCacheAdd(c, e, 0, id, off, value, charge, del, del_ctx, out);
   return TDB_OK;
+}
+
+TDB_PRIVATE void tdbCacheInsertIn(TdbCache *c, TdbCacheHandle *space,
+                                  uint64_t id, uint64_t off, void *value,
+                                  size_t charge, TdbCacheDeleter del,
+                                  void *del_ctx, TdbCacheHandle **out) {
+  tdbCacheAdd(c, space, 1, id, off, value, charge, del, del_ctx, out);
 }
 
 TDB_PRIVATE void *tdbCacheValue(const TdbCacheHandle *h) {

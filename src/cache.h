@@ -33,9 +33,27 @@
 
 typedef struct TdbCache TdbCache;
 typedef struct TdbCacheHandle TdbCacheHandle;
-
 /* Frees a value when its entry dies (called without the shard lock). */
 typedef void (*TdbCacheDeleter)(void *ctx, void *value);
+
+/* A cache entry. Its fields belong to cache.c; the type is here so that a
+** value can carry the memory of its own handle (tdbCacheInsertIn): a hit
+** then reads the entry and the value from adjacent memory. */
+struct TdbCacheHandle {
+  TdbCacheHandle *chain; /* next in the hash bucket */
+  TdbCacheHandle *prev, *next;
+  uint64_t id, off;
+  uint32_t hash;
+  uint32_t refs;
+  unsigned char in_cache;
+  unsigned char referenced; /* looked up since the hand last passed */
+  unsigned char embedded;   /* lives in the value's memory (InsertIn) */
+  void *value;
+  size_t charge;
+  TdbCacheDeleter del;
+  void *del_ctx;
+};
+
 
 /* A cache of `capacity` bytes split into 2^shard_bits shards (0..8).
 ** TDB_OK or TDB_NOMEM. */
@@ -58,6 +76,14 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbCacheInsert(
     TdbCache *c, uint64_t id, uint64_t off, void *value, size_t charge,
     TdbCacheDeleter del, void *del_ctx, TdbCacheHandle **out);
 
+/* Insert as tdbCacheInsert, with the entry's handle placed in `space`
+** (memory the caller provides, usually part of the value's allocation)
+** instead of allocated, so it cannot fail. The deleter must free that
+** memory or leave it to whoever does: the cache does not touch the handle
+** once it has called the deleter. */
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbCacheInsertIn(
+    TdbCache *c, TdbCacheHandle *space, uint64_t id, uint64_t off, void *value,
+    size_t charge, TdbCacheDeleter del, void *del_ctx, TdbCacheHandle **out);
 TDB_PRIVATE TDB_MAYBE_UNUSED void *tdbCacheValue(const TdbCacheHandle *h);
 
 /* Unpin (NULL is a no-op). */

@@ -846,6 +846,10 @@ TDB_PRIVATE const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
 
 static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
   TdbOuterState *st = p->state;
+  if (p->implied_by && !p->implied_by->hactive && p->implied_by->state &&
+      ((const TdbScanState *)p->implied_by->state)->point) {
+    return tdbPlanNext(ex, p->child, out); /* the key lookup made pred true */
+  }
   for (;;) {
     TdbChunk *b, shifted;
     TdbVecCtx vc;

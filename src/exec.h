@@ -199,6 +199,11 @@ struct TdbPlan {
   /* FILTER over one FROM item of a join: the predicate's column numbers
   ** are those of the scope row, where the item's columns start here */
   int col_offset;
+  /* FILTER: the current-state primary-key point SCAN below (through other
+  ** FILTERs) looks up exactly the key this equality predicate names
+  ** (tdbPlanMarkImplied). While that scan reads its key in point mode,
+  ** every row it returns satisfies pred and the FILTER passes rows on. */
+  TdbPlan *implied_by;
   /* SETOP: TdbSetOp; CTE (recursive): TDB_SETOP_UNION or UNION_ALL */
   int setop;
   /* WITH: its queries; CTE_SCAN: the CTE node read; CTE: its name */

@@ -469,6 +469,37 @@ static double tdbFilterRows(const TdbPlan *below, const TdbTableDef *t, int firs
   return TDB_MAX(1.0, below->est_rows * tdbConjSelectivity(t, first, pred));
 }
 
+/* Set f->implied_by when f (a FILTER whose predicate numbers the scope
+** row's columns from `first` on) is one of the key equalities of the
+** primary-key point SCAN under it. A point lookup returns only the row whose
+** stored key equals the looked-up value converted exactly to the key
+** column's type (exec.c, tdbKeyCoerce); for INTEGER and TEXT key columns and
+** the hidden rowid, equal stored keys are equal SQL values, so the predicate
+** holds on every row the lookup returns. A value with no exact conversion
+** makes the scan fall back to a full scan, where the FILTER runs again. */
+static void tdbPlanMarkImplied(TdbPlan *f, int first) {
+  TdbPlan *scan = f->child;
+  const TdbTableDef *t;
+  TdbExpr *v;
+  int col, op, i;
+  while (scan && scan->kind == TDB_PLAN_FILTER) scan = scan->child;
+  if (!scan || scan->kind != TDB_PLAN_SCAN || scan->access != TDB_ACCESS_PK_POINT ||
+      scan->index || scan->temporal || scan->history != 0 || scan->param_row) {
+    return;
+  }
+  t = scan->table;
+  if (scan->nkey != TDB_MAX(t->npk, 1)) return;
+  if (!tdbMatchCompare(f->pred, first, tdbScanWidth(t), &col, &op, &v) || op != TDB_OP_EQ) return;
+  for (i = 0; i < scan->nkey; i++) {
+    int kc = t->npk > 0 ? t->pk[i] : tdbScanPseudo(t, TDB_PSEUDO_ROWID);
+    int type = t->npk > 0 ? t->cols[kc].type : TDB_TYPE_INTEGER;
+    if (scan->key[i] == v && kc == col && (type == TDB_TYPE_INTEGER || type == TDB_TYPE_TEXT)) {
+      f->implied_by = scan;
+      return;
+    }
+  }
+}
+
 TDB_PRIVATE TdbPlan *tdbNode(TdbPlanner *pl, int kind, int ncols, TdbPlan *child) {
   TdbPlan *p = tdbPlanNew(pl->mem, pl->all, kind, ncols);
   if (!p) {
@@ -547,6 +578,7 @@ TDB_PRIVATE int tdbPlanSource(TdbPlanner *pl, TdbSelect *s, TdbSource *src, TdbC
       if (!f) return TDB_NOMEM;
       f->pred = cj->e[i];
       f->col_offset = src->first_column;
+      tdbPlanMarkImplied(f, src->first_column);
       f->est_rows = tdbFilterRows(leaf, src->table, src->first_column, f->pred);
       f->est_cost = leaf->est_cost + leaf->est_rows;
       leaf = f;
@@ -596,6 +628,7 @@ static int tdbPlanSelectCore(TdbPlanner *pl, TdbSelect *s, TdbPlan **out) {
     if (!p) goto nomem;
     p->pred = cj.e[i];
     p->est_rows = tdbFilterRows(cur, multi ? NULL : s->from ? s->from->table : NULL, 0, cj.e[i]);
+    tdbPlanMarkImplied(p, 0);
     p->est_cost = cur->est_cost + cur->est_rows;
     cur = p;
   }

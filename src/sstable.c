@@ -581,24 +581,31 @@ struct TdbSstReader {
   ** array and an entry of the index block (see tdbSstFastFind). NULL when
   ** it could not be built (then lookups walk the index block). */
   struct TdbSstIndexEntry *fast;
-  uint64_t *fast_pfx;         /* 2 per entry: the search keys (below) */
+  struct TdbSstSearchKey *fast_pfx; /* per entry: search key and block handle */
   unsigned char *fast_keys;   /* the index keys, back to back */
   size_t nfast;
   size_t fast_lcp;            /* user-key prefix shared by the whole table */
 };
 
-/* One index entry. Its search key, fast_pfx[2i] and fast_pfx[2i + 1], is the
-** 16 user-key bytes after the table's shared prefix (zero-padded, as two
-** big-endian integers): they order entries like their keys do, up to ties,
-** which only a full key comparison decides. The search keys have an array
-** of their own, so that a probe of the binary search reads 16 bytes and the
-** last probes share cache lines; short user keys (an SQL row key is 14
-** bytes) then almost never tie. */
+/* One index entry: where its whole key is in fast_keys (for ties). */
 typedef struct TdbSstIndexEntry {
   size_t key_off;
   uint32_t klen;
-  TdbSstHandle h;
 } TdbSstIndexEntry;
+
+/* The search key of index entry i, fast_pfx[i].k, is the 16 user-key bytes
+** after the table's shared prefix (zero-padded, as two big-endian
+** integers): they order entries like their keys do, up to ties, which only
+** a full key comparison decides (short user keys, an SQL row key is 14
+** bytes, almost never tie). The block handle sits beside it, so a probe of
+** the binary search reads one 32-byte slot and the last probe's line
+** already holds the handle the lookup needs next.
+**
+**   fast_pfx[i]:  | k[0] (8) | k[1] (8) | h.offset (8) | h.size (8) |  */
+typedef struct TdbSstSearchKey {
+  uint64_t k[2];
+  TdbSstHandle h;
+} TdbSstSearchKey;
 
 /* Seek hints of cached data blocks: at most this many restart samples (a
 ** 4 KiB block of ~130-byte SQL rows has 8-9 restarts: all of them), and
@@ -610,8 +617,11 @@ typedef struct TdbSstIndexEntry {
 ** buffer of its own (decompressed, or read without the map), this header
 ** sits at the start of that buffer (one allocation, the block right after
 ** it: a cache hit touches adjacent memory); `owned` then is NULL. A block
-** read in place from the map gets a header of its own. */
+** read in place from the map gets a header of its own. The cache entry's
+** handle comes first (tdbCacheInsertIn): a hit reads the handle, the block
+** description and the seek hint from one run of cache lines. */
 typedef struct TdbSstCached {
+  TdbCacheHandle handle;
   TdbMem *mem;
   TdbBlock blk;
   unsigned char *owned;
@@ -742,11 +752,8 @@ static void tdbSstFillBlock(TdbSstBuilder *b, const unsigned char *contents, siz
     return;
   }
   tdbSstCachedHint(&b->o, c);
-  if (tdbCacheInsert(b->fill_cache, b->fill_id, offset, c, n + TDB_SST_CACHED_HEAD,
-                     tdbSstCachedDelete, NULL, &ch) != TDB_OK) {
-    tdbMemFree(b->mem, buf);
-    return;
-  }
+  tdbCacheInsertIn(b->fill_cache, &c->handle, b->fill_id, offset, c, n + TDB_SST_CACHED_HEAD,
+                   tdbSstCachedDelete, NULL, &ch);
   tdbCacheRelease(b->fill_cache, ch);
 }
 
@@ -910,15 +917,15 @@ static void tdbSstFastBuild(TdbSstReader *r) {
   const unsigned char *first, *last;
   if (n == 0) return;
   r->fast = tdbMemAlloc(r->mem, n * sizeof *r->fast);
-  r->fast_pfx = n <= SIZE_MAX / (2 * sizeof *r->fast_pfx)
-                    ? tdbMemAlloc(r->mem, n * 2 * sizeof *r->fast_pfx)
+  r->fast_pfx = n <= SIZE_MAX / sizeof *r->fast_pfx
+                    ? tdbMemAlloc(r->mem, n * sizeof *r->fast_pfx)
                     : NULL;
   if (!r->fast || !r->fast_pfx) goto fail;
   tdbBlockIterInit(&it, r->mem, r->o.compare, &r->index);
   for (tdbBlockIterSeekToFirst(&it); it.valid && i < n; tdbBlockIterNext(&it), i++) {
     void *buf = r->fast_keys;
     if (tdbMemGrow(r->mem, &buf, &kcap, kbytes + it.klen + 1, 1) != 0 ||
-        tdbSstDecodeHandle(&it, &r->fast[i].h) != TDB_OK) {
+        tdbSstDecodeHandle(&it, &r->fast_pfx[i].h) != TDB_OK) {
       r->fast_keys = buf;
       goto fail;
     }
@@ -939,8 +946,8 @@ static void tdbSstFastBuild(TdbSstReader *r) {
     size_t un;
     const unsigned char *u =
         tdbSstUserOf(r, r->fast_keys + r->fast[i].key_off, r->fast[i].klen, &un);
-    r->fast_pfx[2 * i] = tdbSstPrefix64(u, un, lcp);
-    r->fast_pfx[2 * i + 1] = tdbSstPrefix64(u, un, lcp + 8);
+    r->fast_pfx[i].k[0] = tdbSstPrefix64(u, un, lcp);
+    r->fast_pfx[i].k[1] = tdbSstPrefix64(u, un, lcp + 8);
   }
   r->nfast = n;
   return;
@@ -970,7 +977,7 @@ static size_t tdbSstFastFind(const TdbSstReader *r, const void *target, size_t t
   t1 = tdbSstPrefix64(u, un, r->fast_lcp + 8);
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    const uint64_t *k = &r->fast_pfx[2 * mid];
+    const uint64_t *k = r->fast_pfx[mid].k;
     int below;
     if (k[0] != t0) below = k[0] < t0;
     else if (k[1] != t1) below = k[1] < t1;
@@ -1287,15 +1294,12 @@ static int tdbSstRefLoad(TdbSstReader *r, const TdbSstHandle *h,
       c->owned = NULL;
       c->lz4 = l.lz4;
       tdbSstCachedHint(&r->o, c);
-      if (tdbCacheInsert(r->cache, r->cache_id, h->offset, c,
-                         l.size + TDB_SST_CACHED_HEAD, tdbSstCachedDelete, NULL,
-                         &ch) == TDB_OK) {
-        ref->blk = c->blk;
-        ref->handle = ch;
-        ref->cached = c;
-        return TDB_OK;
-      }
-      if (!l.owned) tdbMemFree(r->mem, c);
+      tdbCacheInsertIn(r->cache, &c->handle, r->cache_id, h->offset, c,
+                       l.size + TDB_SST_CACHED_HEAD, tdbSstCachedDelete, NULL, &ch);
+      ref->blk = c->blk;
+      ref->handle = ch;
+      ref->cached = c;
+      return TDB_OK;
     }
     /* no memory for the cache entry: use the block uncached */
   }
@@ -1318,7 +1322,7 @@ TDB_PRIVATE int tdbSstGet(TdbSstReader *r, const void *target, size_t tlen,
   if (r->fast) {
     size_t i = tdbSstFastFind(r, target, tlen);
     if (i >= r->nfast) return TDB_NOTFOUND;
-    h = r->fast[i].h;
+    h = r->fast_pfx[i].h;
   } else {
     tdbBlockIterInit(&idx, r->mem, r->o.compare, &r->index);
     tdbBlockIterSeek(&idx, target, tlen);

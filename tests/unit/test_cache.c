@@ -2,7 +2,8 @@
 ** test_cache.c — the block cache: eviction by byte budget in CLOCK order (oldest first, a recent hit gets a second chance),
 ** pinned entries surviving eviction, erase/replace of pinned entries,
 ** oversized entries, erase by table id, shards, and (with threads) a
-** concurrent smoke test. Deleter calls are counted so nothing leaks.
+** concurrent smoke test, and handles embedded in their values. Deleter
+** calls are counted so nothing leaks.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -270,6 +271,52 @@ static void cacheWorkerRun(void *arg) {
 }
 #endif
 
+/* A value carrying its own handle (tdbCacheInsertIn): freeing the value
+** frees the handle, so the cache must not touch it after the deleter. */
+typedef struct CacheEmbedded {
+  TdbCacheHandle handle;
+  uint64_t tag;
+} CacheEmbedded;
+
+static TdbCacheHandle *cachePutEmbedded(TdbCache *c, uint64_t id, uint64_t off, size_t charge) {
+  CacheEmbedded *v = (CacheEmbedded *)malloc(sizeof *v);
+  TdbCacheHandle *h = NULL;
+  v->tag = id * 1000 + off;
+  tdbCacheInsertIn(c, &v->handle, id, off, v, charge, cacheDeleter, &cacheDeleted, &h);
+  CHECK(h == &v->handle);
+  return h;
+}
+
+static void testEmbeddedHandles(void) {
+  TdbCache *c = NULL;
+  TdbCacheHandle *pinned, *h;
+  uint64_t i;
+  cacheDeleted = 0;
+  CHECK_EQ(tdbCacheNew(&cacheMem, 300, 0, &c), TDB_OK);
+  for (i = 0; i < 3; i++) tdbCacheRelease(c, cachePutEmbedded(c, 1, i, 100));
+  h = tdbCacheLookup(c, 1, 1);
+  CHECK(h != NULL);
+  CHECK_EQ(((CacheEmbedded *)tdbCacheValue(h))->tag, 1001);
+  tdbCacheRelease(c, h);
+  tdbCacheRelease(c, cachePutEmbedded(c, 1, 3, 100)); /* evicts 0 (1 had a hit) */
+  CHECK_EQ(cacheDeleted, 1);
+  CHECK(tdbCacheLookup(c, 1, 0) == NULL);
+  /* replace a pinned entry: the old value (and handle) lives until released */
+  pinned = tdbCacheLookup(c, 1, 1);
+  CHECK(pinned != NULL);
+  tdbCacheRelease(c, cachePutEmbedded(c, 1, 1, 100));
+  CHECK_EQ(((CacheEmbedded *)tdbCacheValue(pinned))->tag, 1001);
+  CHECK_EQ(cacheDeleted, 1); /* the replaced value lives while pinned */
+  tdbCacheRelease(c, pinned);
+  CHECK_EQ(cacheDeleted, 2);
+  tdbCacheEraseId(c, 1);
+  CHECK_EQ(tdbCacheUsage(c), 0);
+  CHECK_EQ(cacheDeleted, 5);
+  tdbCacheRelease(c, cachePutEmbedded(c, 2, 0, 100)); /* freed with the cache */
+  tdbCacheFree(c);
+  CHECK_EQ(cacheDeleted, 6);
+}
+
 static void testThreads(void) {
 #if TDB_THREADS
   /* 4 threads looking up and inserting 300 keys in a 100-entry budget:
@@ -306,6 +353,7 @@ int main(void) {
   TEST_RUN(testOversized);
   TEST_RUN(testShards);
   TEST_RUN(testNoMem);
+  TEST_RUN(testEmbeddedHandles);
   TEST_RUN(testThreads);
   return tdbTestFinish();
 }
