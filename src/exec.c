@@ -458,7 +458,7 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
     }
   }
   if (full || (s->start.n == 0)) {
-    tdbStrClear(&s->start);
+    tdbStrEmpty(&s->start);
     tdbStrAppend(&s->start, s->prefix.z, s->prefix.n);
   }
   if (full && p->index) { /* the index cannot help: scan the table */
@@ -467,7 +467,7 @@ static int tdbScanBounds(TdbExec *ex, TdbPlan *p, TdbScanState *s) {
     tid[0] = TDB_KEYSPACE_ROWS;
     tdbKeyPutU32BE(tid + 1, p->table->id);
     tdbStrAppend(&s->prefix, (const char *)tid, 5);
-    tdbStrClear(&s->start);
+    tdbStrEmpty(&s->start);
     tdbStrAppend(&s->start, s->prefix.z, s->prefix.n);
   } else if (full) {
     s->prefix.n = 5;

@@ -96,6 +96,12 @@ TDB_PRIVATE char *tdbStrFinish(TdbStr *s) {
   return z;
 }
 
+TDB_PRIVATE void tdbStrEmpty(TdbStr *s) {
+  s->n = 0;
+  if (s->z) s->z[0] = '\0';
+  s->oom = 0;
+}
+
 TDB_PRIVATE void tdbStrClear(TdbStr *s) {
   tdbMemFree(s->mem, s->z);
   s->z = NULL;

@@ -30,5 +30,8 @@ TDB_PRIVATE void tdbStrAppendv(TdbStr *s, const char *fmt, va_list ap);
 TDB_PRIVATE char *tdbStrFinish(TdbStr *s);
 /* Free the contents. */
 TDB_PRIVATE void tdbStrClear(TdbStr *s);
+/* Make it empty (and forget an earlier allocation failure), keeping the
+** buffer for what comes next. */
+TDB_PRIVATE void tdbStrEmpty(TdbStr *s);
 
 #endif /* TDB_STRBUF_H */
