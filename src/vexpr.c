@@ -69,6 +69,8 @@ TDB_PRIVATE void tdbVecRelease(TdbVecCtx *vc, int mark, const uint16_t *sel, int
   if (!pool) return;
   while (pool->used > mark) {
     TdbValue *v = pool->vec[--pool->used];
+    /* back to NULL: the scalar evaluator (tdbVecRows) expects a NULL
+    ** destination */
     for (i = 0; i < n; i++) tdbValueClear(vc->ex->mem, &v[sel[i]]);
   }
 }
@@ -86,14 +88,23 @@ static int tdbVecRows(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int 
   return TDB_OK;
 }
 
+/* The operands of an arithmetic or comparison loop: a vector indexed by row,
+** or one value for every row (a literal: stride 0). */
+typedef struct TdbVecArg {
+  const TdbValue *v;
+  int stride; /* 1: v[row]; 0: v[0] for every row */
+} TdbVecArg;
+
+#define TDB_VEC_AT(arg, r) (&(arg).v[(arg).stride ? (r) : 0])
+
 static int tdbVecArith(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int n,
-                       const TdbValue *a, const TdbValue *b, TdbValue *out) {
+                       TdbVecArg a, TdbVecArg b, TdbValue *out) {
   TdbEvalCtx ctx;
   int i, rc;
   tdbExecEvalCtx(vc->ex, &ctx, vc->outer, vc->chunk, 0);
   for (i = 0; i < n; i++) {
     int r = sel[i];
-    const TdbValue *x = &a[r], *y = &b[r];
+    const TdbValue *x = TDB_VEC_AT(a, r), *y = TDB_VEC_AT(b, r);
     if (x->type == TDB_TYPE_INTEGER && y->type == TDB_TYPE_INTEGER) {
       int64_t res;
       if ((e->op == TDB_OP_ADD && tdbAddInt(x->u.i, y->u.i, &res) == 0) ||
@@ -119,13 +130,13 @@ static int tdbVecArith(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int
 }
 
 static int tdbVecCompare(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int n,
-                         const TdbValue *a, const TdbValue *b, TdbValue *out) {
+                         TdbVecArg a, TdbVecArg b, TdbValue *out) {
   TdbEvalCtx ctx;
   int i, rc;
   tdbExecEvalCtx(vc->ex, &ctx, vc->outer, vc->chunk, 0);
   for (i = 0; i < n; i++) {
     int r = sel[i], truth;
-    const TdbValue *x = &a[r], *y = &b[r];
+    const TdbValue *x = TDB_VEC_AT(a, r), *y = TDB_VEC_AT(b, r);
     if (x->type == TDB_TYPE_INTEGER && y->type == TDB_TYPE_INTEGER) {
       int64_t p = x->u.i, q = y->u.i;
       switch (e->op) {
@@ -199,9 +210,27 @@ static int tdbVecLogic(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int
   return rc;
 }
 
+/* An operand of a binary operator: a literal stays one value (no vector is
+** filled with copies of it); anything else is evaluated as a vector. */
+static int tdbVecOperand(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int n,
+                         TdbVecArg *arg) {
+  TdbValue *v;
+  int rc;
+  if (e->kind == TDB_EXPR_LITERAL) {
+    arg->v = &e->value;
+    arg->stride = 0;
+    return TDB_OK;
+  }
+  rc = tdbVecEval(vc, e, sel, n, &v);
+  arg->v = v;
+  arg->stride = 1;
+  return rc;
+}
+
 TDB_PRIVATE int tdbVecEval(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel, int n,
                            TdbValue **res) {
-  TdbValue *out, *a, *b;
+  TdbValue *out, *a;
+  TdbVecArg x, y;
   int i, rc, mark;
   if ((e->kind == TDB_EXPR_COLUMN && e->depth == 0) || e->kind == TDB_EXPR_AGGREF) {
     if (e->column >= 0 && e->column < vc->chunk->ncols) {
@@ -227,11 +256,11 @@ TDB_PRIVATE int tdbVecEval(TdbVecCtx *vc, const TdbExpr *e, const uint16_t *sel,
       if (e->op == TDB_OP_AND || e->op == TDB_OP_OR) return tdbVecLogic(vc, e, sel, n, out);
       if (e->op > TDB_OP_GE) break;
       mark = tdbVecMark(vc);
-      rc = tdbVecEval(vc, e->left, sel, n, &a);
-      if (rc == TDB_OK) rc = tdbVecEval(vc, e->right, sel, n, &b);
+      rc = tdbVecOperand(vc, e->left, sel, n, &x);
+      if (rc == TDB_OK) rc = tdbVecOperand(vc, e->right, sel, n, &y);
       if (rc == TDB_OK) {
-        rc = e->op >= TDB_OP_EQ ? tdbVecCompare(vc, e, sel, n, a, b, out)
-                                : tdbVecArith(vc, e, sel, n, a, b, out);
+        rc = e->op >= TDB_OP_EQ ? tdbVecCompare(vc, e, sel, n, x, y, out)
+                                : tdbVecArith(vc, e, sel, n, x, y, out);
       }
       tdbVecRelease(vc, mark, sel, n);
       return rc;
