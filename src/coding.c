@@ -34,13 +34,6 @@ TDB_PRIVATE uint64_t tdbGetFixed64(const unsigned char *src) {
          ((uint64_t)src[6] << 48) | ((uint64_t)src[7] << 56);
 }
 
-TDB_PRIVATE uint64_t tdbGetFixed64BE(const unsigned char *src) {
-  /* one expression: compilers turn it into a byte-swapped load */
-  return ((uint64_t)src[0] << 56) | ((uint64_t)src[1] << 48) | ((uint64_t)src[2] << 40) |
-         ((uint64_t)src[3] << 32) | ((uint64_t)src[4] << 24) | ((uint64_t)src[5] << 16) |
-         ((uint64_t)src[6] << 8) | (uint64_t)src[7];
-}
-
 TDB_PRIVATE size_t tdbPutVarint64(unsigned char *dst, uint64_t v) {
   size_t n = 0;
   while (v >= 0x80u) {

@@ -202,6 +202,42 @@ static void testOrderModel(void) {
   }
 }
 
+/* User keys of 0-40 bytes that differ at one random place, or by length,
+** or not at all: the word-wise comparison (8 bytes at a time, the last word
+** overlapping) orders them as memcmp does. */
+static void testOrderLongKeys(void) {
+  static const unsigned char alphabet[] = {0x00, 0x01, 'a', 0x7f, 0x80, 0xff};
+  uint64_t rng = 77;
+  int i;
+  for (i = 0; i < 200000; i++) {
+    unsigned char a[48], b[48], ea[56], eb[56];
+    size_t an = (size_t)(tdbTestRand(&rng) % 41), bn = an, k, n, ean, ebn;
+    int want, c;
+    for (k = 0; k < an; k++) a[k] = alphabet[tdbTestRand(&rng) % sizeof alphabet];
+    memcpy(b, a, an);
+    switch (tdbTestRand(&rng) % 3) {
+      case 0: /* one byte differs */
+        if (an > 0) b[tdbTestRand(&rng) % an] = alphabet[tdbTestRand(&rng) % sizeof alphabet];
+        break;
+      case 1: /* shorter or longer */
+        bn = (size_t)(tdbTestRand(&rng) % 41);
+        for (k = an; k < bn; k++) b[k] = alphabet[tdbTestRand(&rng) % sizeof alphabet];
+        break;
+      default: /* equal */
+        break;
+    }
+    n = an < bn ? an : bn;
+    want = n ? sign(memcmp(a, b, n)) : 0;
+    if (want == 0) want = an < bn ? -1 : an > bn;
+    c = sign(tdbIkeyCompareUser(a, an, b, bn));
+    if (c != want) CHECK_EQ(c, want);
+    ean = tdbIkeyEncode(ea, a, an, 5, TDB_KIND_VALUE);
+    ebn = tdbIkeyEncode(eb, b, bn, 5, TDB_KIND_VALUE);
+    c = sign(tdbIkeyCompare(ea, ean, eb, ebn));
+    if (c != want) CHECK_EQ(c, want);
+  }
+}
+
 /* For a key with versions {1, 3, 5, 9} (both kinds at 5) between two
 ** neighbouring user keys, the seek key as of s lands exactly on the newest
 ** version with seq <= s, in a sorted array of all of them. */
@@ -260,6 +296,7 @@ int main(void) {
   TEST_RUN(testMalformed);
   TEST_RUN(testOrderExamples);
   TEST_RUN(testOrderModel);
+  TEST_RUN(testOrderLongKeys);
   TEST_RUN(testSeekKey);
   return tdbTestFinish();
 }
