@@ -172,6 +172,11 @@ TDB_PRIVATE int tdbBloomMayContainHash(const unsigned char *f, size_t n,
   return 1;
 }
 
+TDB_PRIVATE void tdbBloomPrefetch(const unsigned char *f, size_t n, uint64_t hash) {
+  if (tdbBloomValid(f, n))
+    TDB_PREFETCH(tdbBloomLine(f, (uint32_t)((n - 1) / TDB_BLOOM_LINE_BYTES), hash));
+}
+
 TDB_PRIVATE int tdbBloomMayContain(const unsigned char *f, size_t n,
                                    const void *key, size_t keylen) {
   return tdbBloomMayContainHash(f, n, tdbBloomHash(key, keylen));

@@ -75,6 +75,10 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbBloomMayContain(const unsigned char *f,
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbBloomMayContainHash(const unsigned char *f,
                                                         size_t n,
                                                         uint64_t hash);
+/* Start loading the one line tdbBloomMayContainHash(f, n, hash) reads, so
+** that other work can overlap its cache miss. */
+TDB_PRIVATE TDB_MAYBE_UNUSED void tdbBloomPrefetch(const unsigned char *f, size_t n,
+                                                   uint64_t hash);
 
 /* 1 when f[0..n) is well-formed: n - 1 is a positive multiple of
 ** TDB_BLOOM_LINE_BYTES and 1 <= k <= TDB_BLOOM_MAX_K. */

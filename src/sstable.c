@@ -1314,16 +1314,23 @@ TDB_PRIVATE int tdbSstGet(TdbSstReader *r, const void *target, size_t tlen,
   TdbSstBlockRef ref;
   int rc = TDB_NOTFOUND;
   char msg[128];
-  if (r->filter_raw.data &&
-      !tdbBloomMayContainHash(r->filter_raw.data, r->filter_raw.size,
-                              tdbSstBloomHashOf(&r->o, target, tlen))) {
-    return TDB_NOTFOUND;
+  uint64_t hash = 0;
+  if (r->filter_raw.data) {
+    /* the filter's line is a likely cache miss: let it load during the
+    ** index search, then check it */
+    hash = tdbSstBloomHashOf(&r->o, target, tlen);
+    tdbBloomPrefetch(r->filter_raw.data, r->filter_raw.size, hash);
   }
   if (r->fast) {
     size_t i = tdbSstFastFind(r, target, tlen);
     if (i >= r->nfast) return TDB_NOTFOUND;
     h = r->fast_pfx[i].h;
-  } else {
+  }
+  if (r->filter_raw.data &&
+      !tdbBloomMayContainHash(r->filter_raw.data, r->filter_raw.size, hash)) {
+    return TDB_NOTFOUND;
+  }
+  if (!r->fast) {
     tdbBlockIterInit(&idx, r->mem, r->o.compare, &r->index);
     tdbBlockIterSeek(&idx, target, tlen);
     if (!idx.valid) {

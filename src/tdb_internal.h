@@ -107,11 +107,15 @@
 #define TDB_MAYBE_UNUSED __attribute__((unused))
 #define TDB_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TDB_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* Start loading the cache line at p (a hint: p need not be valid memory
+** to dereference, and nothing is read through it). */
+#define TDB_PREFETCH(p) __builtin_prefetch(p)
 #else
 #define TDB_PRINTF(f, a)
 #define TDB_MAYBE_UNUSED
 #define TDB_LIKELY(x) (x)
 #define TDB_UNLIKELY(x) (x)
+#define TDB_PREFETCH(p) ((void)(p))
 #endif
 
 #endif /* TDB_INTERNAL_H */
