@@ -228,8 +228,10 @@ typedef struct TdbScanState {
   TdbValue hi;          /* RANGE: upper bound of the first key column */
   int has_hi;
   int empty;            /* nothing can match */
-  TdbValue *decoded;    /* next_pos slots for tdbRowDecodeUpTo */
-  uint32_t ndecoded;
+  int *slot;            /* per row position (next_pos of them): the chunk column
+                        ** it is decoded into, -1 when the plan does not read it
+                        ** (tdbRowDecodeSlots) */
+  uint32_t nslot;
   uint32_t decode_upto; /* row positions below it hold a column the plan reads */
   TdbScanEmitCol *emit; /* the table columns the plan reads, in order */
   int nemit;
@@ -260,7 +262,7 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s) {
   tdbStrClear(&s->rowkey);
   tdbStrClear(&s->rowval);
   tdbValueClear(mem, &s->hi);
-  tdbMemFree(mem, s->decoded);
+  tdbMemFree(mem, s->slot);
   if (s->defaults) {
     for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
   }
@@ -509,11 +511,11 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
     tdbStrInit(&s->in_keys, ex->mem);
     tdbValueSetNull(&s->hi);
     tdbArenaInit(&s->bytes, ex->mem, (size_t)64 << 10);
-    s->ndecoded = t->next_pos ? t->next_pos : 1;
-    s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
+    s->nslot = t->next_pos ? t->next_pos : 1;
+    s->slot = tdbMemAlloc(ex->mem, sizeof(int) * s->nslot);
     s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
     s->emit = tdbMemAlloc(ex->mem, sizeof(TdbScanEmitCol) * (size_t)(t->ncols + 1));
-    if (!s->decoded || !s->defaults || !s->emit) {
+    if (!s->slot || !s->defaults || !s->emit) {
       tdbScanFree(ex->mem, s); /* all or nothing: the next open starts over */
       return tdbErrNoMem(ex->err);
     }
@@ -528,8 +530,10 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   s->nemit = 0;
   {
     int i;
+    for (i = 0; i < (int)s->nslot; i++) s->slot[i] = -1;
     for (i = 0; i < t->ncols; i++) {
       if (p->needed && !p->needed[i]) continue;
+      s->slot[t->cols[i].pos] = i;
       s->emit[s->nemit].col = i;
       s->emit[s->nemit].pos = t->cols[i].pos;
       s->emit[s->nemit++].dflt = &s->defaults[i];
@@ -561,8 +565,8 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   TdbRow row;
   int64_t vf;
   const unsigned char *rv;
-  size_t rn;
-  int j, r = out->n, rc;
+  size_t rn, off;
+  int j, r = out->n, rc, nbytes = 0;
   *emitted = 0;
   if (kn < 5 + 1 || tdbCurrentValue(v, vn, &vf, &rv, &rn) != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
@@ -573,33 +577,36 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   } else if (vf > ex->cvt) {
     return TDB_OK; /* valid only later */
   }
-  row.col = s->decoded;
-  row.ncol = s->decode_upto; /* the slots past it are never read */
-  rc = tdbRowDecodeUpTo(rv, rn, s->decode_upto, &row);
+  rc = tdbRowDecodeHeader(rv, rn, &row, &off);
+  if (rc == TDB_OK) {
+    if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
+      if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
+    } else if (p->tgt_deleted == 2) {
+      return TDB_OK;
+    }
+    if (row.valid_to <= ex->cvt) return TDB_OK;
+    /* Only the columns the plan reads, straight into the chunk: the others
+    ** stay NULL from tdbChunkInit, as nothing ever writes them. */
+    rc = tdbRowDecodeSlots(rv, rn, off, &row, s->decode_upto, s->slot, out->col, r, &nbytes);
+  }
   if (rc != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
-  if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
-    if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
-  } else if (p->tgt_deleted == 2) {
-    return TDB_OK;
-  }
-  if (row.valid_to <= ex->cvt) return TDB_OK;
-  /* Only the columns the plan reads: the others stay NULL from tdbChunkInit,
-  ** as nothing ever writes them. */
-  for (j = 0; j < s->nemit; j++) {
+  /* columns the row lacks (added later) read as their DEFAULT; TEXT and
+  ** BLOB bytes point into the row, which goes away with the iterator: they
+  ** are copied into the chunk's arena */
+  for (j = 0; (nbytes > 0 || row.nstored < s->decode_upto) && j < s->nemit; j++) {
     const TdbScanEmitCol *ec = &s->emit[j];
-    const TdbValue *src = TDB_ROW_ABSENT(&row, ec->pos) ? ec->dflt : &row.col[ec->pos];
     TdbValue *dst = &out->col[ec->col][r];
-    *dst = *src;
-    dst->owned = 0;
-    if (TDB_TYPE_HAS_BYTES(src->type) && src != ec->dflt) {
-      /* the row bytes go away with the iterator: copy into the chunk's arena */
-      char *z = tdbArenaAlloc(&s->bytes, (size_t)src->n + 1);
+    if (TDB_ROW_ABSENT(&row, ec->pos)) {
+      *dst = *ec->dflt;
+      dst->owned = 0;
+    } else if (TDB_TYPE_HAS_BYTES(dst->type)) {
+      char *z = tdbArenaAlloc(&s->bytes, (size_t)dst->n + 1);
       if (!z) return tdbErrNoMem(ex->err);
-      memcpy(z, src->u.z, src->n);
-      z[src->n] = '\0';
+      memcpy(z, dst->u.z, dst->n);
+      z[dst->n] = '\0';
       dst->u.z = z;
     }
   }

@@ -261,6 +261,53 @@ corrupt:
   return TDB_CORRUPT;
 }
 
+TDB_PRIVATE int tdbRowDecodeSlots(const unsigned char *p, size_t n, size_t off,
+                                  const TdbRow *hdr, uint32_t upto, const int *slot,
+                                  TdbValue *const *cols, int r, int *nbytes) {
+  const unsigned char *q = p + off, *end = p + n;
+  uint32_t i, stop = TDB_MIN(upto, hdr->nstored);
+  size_t used;
+  int nb = 0;
+  for (i = 0; i < stop; i++) {
+    int sl = slot[i];
+    if (q < end && q[0] == TDB_TYPE_INTEGER) {
+      /* the common case inline: an INTEGER of up to 3 varint bytes */
+      uint64_t u;
+      if (end - q >= 2 && q[1] < 0x80) {
+        u = q[1];
+        used = 2;
+      } else if (end - q >= 3 && q[2] < 0x80) {
+        u = (uint64_t)(q[1] & 0x7Fu) | ((uint64_t)q[2] << 7);
+        used = 3;
+      } else if (end - q >= 4 && q[3] < 0x80) {
+        u = (uint64_t)(q[1] & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
+        used = 4;
+      } else {
+        size_t k = tdbGetVarint64(q + 1, end, &u);
+        if (k == 0) return TDB_CORRUPT;
+        used = 1 + k;
+      }
+      if (sl >= 0) {
+        TdbValue *v = &cols[sl][r];
+        v->type = TDB_TYPE_INTEGER;
+        v->owned = 0;
+        v->n = 0;
+        v->u.i = tdbZigzagDecode64(u);
+      }
+    } else if (sl >= 0) {
+      TdbValue *v = &cols[sl][r];
+      if (tdbRowReadColumn(q, end, v, &used) != TDB_OK) return TDB_CORRUPT;
+      nb += TDB_TYPE_HAS_BYTES(v->type);
+    } else {
+      if (tdbRowReadColumn(q, end, NULL, &used) != TDB_OK) return TDB_CORRUPT;
+    }
+    q += used;
+  }
+  if (upto >= hdr->nstored && q != end) return TDB_CORRUPT;
+  *nbytes = nb;
+  return TDB_OK;
+}
+
 TDB_PRIVATE int tdbRowDecodeCopy(const unsigned char *p, size_t n, TdbMem *mem,
                                  TdbRow *row) {
   uint32_t i, stop;
