@@ -611,7 +611,7 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   TdbRow row;
   int64_t vf;
   const unsigned char *rv;
-  size_t rn, off;
+  size_t rn;
   int j, r = out->n, rc, nbytes = 0;
   *emitted = 0;
   if (kn < 5 + 1 || tdbCurrentValue(v, vn, &vf, &rv, &rn) != TDB_OK) {
@@ -623,22 +623,20 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   } else if (vf > ex->cvt) {
     return TDB_OK; /* valid only later */
   }
-  rc = tdbRowDecodeHeader(rv, rn, &row, &off);
-  if (rc == TDB_OK) {
-    if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
-      if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
-    } else if (p->tgt_deleted == 2) {
-      return TDB_OK;
-    }
-    if (row.valid_to <= ex->cvt) return TDB_OK;
-    /* Only the columns the plan reads, straight into the chunk: the others
-    ** stay NULL from tdbChunkInit, as nothing ever writes them. */
-    rc = tdbRowDecodeSlots(rv, rn, off, &row, s->decode_upto, s->slot, out->col, r, &nbytes);
-  }
+  /* Only the columns the plan reads, straight into row r of the chunk (kept
+  ** only when the row is emitted): the others stay NULL from tdbChunkInit,
+  ** as nothing ever writes them. */
+  rc = tdbRowDecodeSlots(rv, rn, s->decode_upto, s->slot, out->col, r, &row, &nbytes);
   if (rc != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
+  if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
+    if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
+  } else if (p->tgt_deleted == 2) {
+    return TDB_OK;
+  }
+  if (row.valid_to <= ex->cvt) return TDB_OK;
   /* columns the row lacks (added later) read as their DEFAULT */
   for (j = 0; row.nstored < s->decode_upto && j < s->nemit; j++) {
     const TdbScanEmitCol *ec = &s->emit[j];

@@ -261,13 +261,28 @@ corrupt:
   return TDB_CORRUPT;
 }
 
-TDB_PRIVATE int tdbRowDecodeSlots(const unsigned char *p, size_t n, size_t off,
-                                  const TdbRow *hdr, uint32_t upto, const int *slot,
-                                  TdbValue *const *cols, int r, int *nbytes) {
-  const unsigned char *q = p + off, *end = p + n;
-  uint32_t i, stop = TDB_MIN(upto, hdr->nstored);
+TDB_PRIVATE int tdbRowDecodeSlots(const unsigned char *p, size_t n, uint32_t upto,
+                                  const int *slot, TdbValue *const *cols, int r, TdbRow *hdr,
+                                  int *nbytes) {
+  const unsigned char *q, *end = p + n;
+  uint32_t i, stop;
   size_t used;
   int nb = 0;
+  /* the header, as tdbRowDecodeHeader, with a one-byte column count inline */
+  if (n >= TDB_ROW_HEADER_MIN && p[10] < 0x80 && (p[0] & ~TDB_ROW_FLAG_MASK) == 0 &&
+      p[1] >= TDB_ROW_OP_INSERT && p[1] <= TDB_ROW_OP_UNDELETE) {
+    if (p[10] > n - 11) return TDB_CORRUPT;
+    hdr->flags = p[0];
+    hdr->op = p[1];
+    hdr->valid_to = tdbKeyGetI64BE(p + 2);
+    hdr->nstored = p[10];
+    q = p + 11;
+  } else {
+    size_t off;
+    if (tdbRowDecodeHeader(p, n, hdr, &off) != TDB_OK) return TDB_CORRUPT;
+    q = p + off;
+  }
+  stop = TDB_MIN(upto, hdr->nstored);
   for (i = 0; i < stop; i++) {
     int sl = slot[i];
     if (q < end && q[0] == TDB_TYPE_INTEGER) {
