@@ -261,17 +261,24 @@ TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it) {
 }
 
 /* a[0..n) == b[0..n), by 8-byte words (user keys are short: a call to
-** memcmp would cost more than the comparison). */
+** memcmp would cost more than the comparison). The last word first: keys
+** met in order differ at their end (the next key of a scan), so that word
+** usually answers; then the words from the start, the last one overlapping
+** it. */
 static int tdbDbIterSameBytes(const void *a, const void *b, size_t n) {
   const unsigned char *p = a, *q = b;
   uint64_t x, y;
-  while (n >= 8) {
-    memcpy(&x, p, 8);
-    memcpy(&y, q, 8);
+  if (n >= 8) {
+    size_t i;
+    memcpy(&x, p + n - 8, 8);
+    memcpy(&y, q + n - 8, 8);
     if (x != y) return 0;
-    p += 8;
-    q += 8;
-    n -= 8;
+    for (i = 0; i + 8 < n; i += 8) {
+      memcpy(&x, p + i, 8);
+      memcpy(&y, q + i, 8);
+      if (x != y) return 0;
+    }
+    return 1;
   }
   while (n > 0) {
     if (*p++ != *q++) return 0;
