@@ -310,7 +310,16 @@ static int tdbDbIterVisitEntry(void *c, const unsigned char *k, size_t kn,
     return 0; /* an older version of a key already decided */
   }
   if (TDB_DBITER_HIDES(it, pk.seq)) return 0; /* not yet visible: an older version may be */
-  if (pk.user_len < it->saved_key.cap) { /* the usual case: no growth */
+  if (pk.user_len >= 8 && pk.user_len <= 16 && pk.user_len < it->saved_key.cap) {
+    /* a short key (an SQL row key): two overlapping words, no memcpy call */
+    uint64_t w0, w1;
+    memcpy(&w0, pk.user_key, 8);
+    memcpy(&w1, pk.user_key + pk.user_len - 8, 8);
+    memcpy(it->saved_key.z, &w0, 8);
+    memcpy(it->saved_key.z + pk.user_len - 8, &w1, 8);
+    it->saved_key.z[pk.user_len] = '\0';
+    it->saved_key.n = pk.user_len;
+  } else if (pk.user_len < it->saved_key.cap) { /* the usual case: no growth */
     memcpy(it->saved_key.z, pk.user_key, pk.user_len);
     it->saved_key.z[pk.user_len] = '\0';
     it->saved_key.n = pk.user_len;
