@@ -292,7 +292,13 @@ static void tdbBlockIterParseNext(TdbBlockIter *it) {
   }
   p = b->data + off + hdr;
   if (unshared) {
-    memcpy((it->kheap ? it->kheap : it->kinline) + shared, p, unshared);
+    unsigned char *dst = (it->kheap ? it->kheap : it->kinline) + shared;
+    if (unshared <= 8) { /* the usual suffix of a sorted key: no memcpy call */
+      uint32_t i;
+      for (i = 0; i < unshared; i++) dst[i] = p[i];
+    } else {
+      memcpy(dst, p, unshared);
+    }
   }
   it->klen = (size_t)shared + unshared;
   it->val = p + unshared;

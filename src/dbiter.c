@@ -261,17 +261,24 @@ TDB_PRIVATE void tdbDbIterPrev(TdbDbIter *it) {
 }
 
 /* a[0..n) == b[0..n), by 8-byte words (user keys are short: a call to
-** memcmp would cost more than the comparison). */
+** memcmp would cost more than the comparison). The last word first: keys
+** met in order differ at their end (the next key of a scan), so that word
+** usually answers; then the words from the start, the last one overlapping
+** it. */
 static int tdbDbIterSameBytes(const void *a, const void *b, size_t n) {
   const unsigned char *p = a, *q = b;
   uint64_t x, y;
-  while (n >= 8) {
-    memcpy(&x, p, 8);
-    memcpy(&y, q, 8);
+  if (n >= 8) {
+    size_t i;
+    memcpy(&x, p + n - 8, 8);
+    memcpy(&y, q + n - 8, 8);
     if (x != y) return 0;
-    p += 8;
-    q += 8;
-    n -= 8;
+    for (i = 0; i + 8 < n; i += 8) {
+      memcpy(&x, p + i, 8);
+      memcpy(&y, q + i, 8);
+      if (x != y) return 0;
+    }
+    return 1;
   }
   while (n > 0) {
     if (*p++ != *q++) return 0;
@@ -303,7 +310,16 @@ static int tdbDbIterVisitEntry(void *c, const unsigned char *k, size_t kn,
     return 0; /* an older version of a key already decided */
   }
   if (TDB_DBITER_HIDES(it, pk.seq)) return 0; /* not yet visible: an older version may be */
-  if (pk.user_len < it->saved_key.cap) { /* the usual case: no growth */
+  if (pk.user_len >= 8 && pk.user_len <= 16 && pk.user_len < it->saved_key.cap) {
+    /* a short key (an SQL row key): two overlapping words, no memcpy call */
+    uint64_t w0, w1;
+    memcpy(&w0, pk.user_key, 8);
+    memcpy(&w1, pk.user_key + pk.user_len - 8, 8);
+    memcpy(it->saved_key.z, &w0, 8);
+    memcpy(it->saved_key.z + pk.user_len - 8, &w1, 8);
+    it->saved_key.z[pk.user_len] = '\0';
+    it->saved_key.n = pk.user_len;
+  } else if (pk.user_len < it->saved_key.cap) { /* the usual case: no growth */
     memcpy(it->saved_key.z, pk.user_key, pk.user_len);
     it->saved_key.z[pk.user_len] = '\0';
     it->saved_key.n = pk.user_len;

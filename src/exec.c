@@ -173,6 +173,7 @@ TDB_PRIVATE void tdbPlanFreeAll(TdbMem *mem, TdbPlan *all) {
     tdbMemFree(mem, all->exprs);
     tdbMemFree(mem, all->sort);
     tdbMemFree(mem, all->needed);
+    tdbMemFree(mem, all->conds);
     tdbMemFree(mem, all->ctes);
     tdbMemFree(mem, all->lkeys);
     tdbMemFree(mem, all->rkeys);
@@ -220,6 +221,14 @@ typedef struct TdbScanEmitCol {
   const TdbValue *dflt;
 } TdbScanEmitCol;
 
+/* A condition the scan checks before emitting a row (TdbPlan.conds): table
+** column `col` op k, op one of TDB_OP_EQ .. TDB_OP_GE. */
+typedef struct TdbScanCond {
+  int col;
+  int op;
+  int64_t k;
+} TdbScanCond;
+
 typedef struct TdbScanState {
   TdbDbIter *it;
   TdbStr start;         /* first key to visit */
@@ -228,8 +237,10 @@ typedef struct TdbScanState {
   TdbValue hi;          /* RANGE: upper bound of the first key column */
   int has_hi;
   int empty;            /* nothing can match */
-  TdbValue *decoded;    /* next_pos slots for tdbRowDecodeUpTo */
-  uint32_t ndecoded;
+  int *slot;            /* per row position (next_pos of them): the chunk column
+                        ** it is decoded into, -1 when the plan does not read it
+                        ** (tdbRowDecodeSlots) */
+  uint32_t nslot;
   uint32_t decode_upto; /* row positions below it hold a column the plan reads */
   TdbScanEmitCol *emit; /* the table columns the plan reads, in order */
   int nemit;
@@ -243,6 +254,9 @@ typedef struct TdbScanState {
   TdbStr in_keys;       /* IN: the encoded prefixes, sorted, one after another */
   size_t *in_off;       /* IN: start of prefix i in in_keys (nin + 1 entries) */
   int nin, cur_in;
+  int undecided;        /* rows of the current chunk kept although a condition's
+                        ** column held neither an INTEGER nor NULL: the FILTER
+                        ** above decides them (tdbScanCondsHold) */
 } TdbScanState;
 
 /* Free a scan's state. It may outlive its table's definition (a plan is
@@ -260,7 +274,7 @@ static void tdbScanFree(TdbMem *mem, TdbScanState *s) {
   tdbStrClear(&s->rowkey);
   tdbStrClear(&s->rowval);
   tdbValueClear(mem, &s->hi);
-  tdbMemFree(mem, s->decoded);
+  tdbMemFree(mem, s->slot);
   if (s->defaults) {
     for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
   }
@@ -509,11 +523,11 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
     tdbStrInit(&s->in_keys, ex->mem);
     tdbValueSetNull(&s->hi);
     tdbArenaInit(&s->bytes, ex->mem, (size_t)64 << 10);
-    s->ndecoded = t->next_pos ? t->next_pos : 1;
-    s->decoded = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * s->ndecoded);
+    s->nslot = t->next_pos ? t->next_pos : 1;
+    s->slot = tdbMemAlloc(ex->mem, sizeof(int) * s->nslot);
     s->defaults = tdbMemAllocZero(ex->mem, sizeof(TdbValue) * (size_t)(t->ncols + 1));
     s->emit = tdbMemAlloc(ex->mem, sizeof(TdbScanEmitCol) * (size_t)(t->ncols + 1));
-    if (!s->decoded || !s->defaults || !s->emit) {
+    if (!s->slot || !s->defaults || !s->emit) {
       tdbScanFree(ex->mem, s); /* all or nothing: the next open starts over */
       return tdbErrNoMem(ex->err);
     }
@@ -528,8 +542,10 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   s->nemit = 0;
   {
     int i;
+    for (i = 0; i < (int)s->nslot; i++) s->slot[i] = -1;
     for (i = 0; i < t->ncols; i++) {
       if (p->needed && !p->needed[i]) continue;
+      s->slot[t->cols[i].pos] = i;
       s->emit[s->nemit].col = i;
       s->emit[s->nemit].pos = t->cols[i].pos;
       s->emit[s->nemit++].dflt = &s->defaults[i];
@@ -552,8 +568,42 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   return TDB_OK;
 }
 
+/* Do the scan's conditions (p->conds) hold for row r of its chunk? 0 when
+** one is false or unknown (its column NULL): the FILTER above would reject
+** the row, and a comparison of an INTEGER or a NULL with an INTEGER never
+** fails, so rejecting it here changes nothing but the work. A column of
+** another type (a REAL, a TEXT) leaves its condition to the FILTER: the row
+** is kept and counted in s->undecided. */
+static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
+  int i, undecided = 0;
+  for (i = 0; i < p->nconds; i++) {
+    const TdbScanCond *c = &p->conds[i];
+    const TdbValue *v = &p->out.col[c->col][r];
+    int64_t x;
+    int ok;
+    if (v->type != TDB_TYPE_INTEGER) {
+      if (v->type == TDB_TYPE_NULL) return 0;
+      undecided = 1;
+      continue;
+    }
+    x = v->u.i;
+    switch (c->op) {
+      case TDB_OP_EQ: ok = x == c->k; break;
+      case TDB_OP_NE: ok = x != c->k; break;
+      case TDB_OP_LT: ok = x < c->k; break;
+      case TDB_OP_LE: ok = x <= c->k; break;
+      case TDB_OP_GT: ok = x > c->k; break;
+      default: ok = x >= c->k; break; /* TDB_OP_GE */
+    }
+    if (!ok) return 0;
+  }
+  s->undecided += undecided;
+  return 1;
+}
+
 /* Decode a row version (key k of the rows keyspace, value v) into row r of
-** out when it is visible at the statement's valid time. 1 when emitted. */
+** out when it is visible at the statement's valid time and passes the
+** FILTER's conditions (p->conds). 1 when emitted. */
 static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned char *k,
                        size_t kn, const unsigned char *v, size_t vn, int *emitted) {
   const TdbTableDef *t = p->table;
@@ -562,7 +612,7 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   int64_t vf;
   const unsigned char *rv;
   size_t rn;
-  int j, r = out->n, rc;
+  int j, r = out->n, rc, nbytes = 0;
   *emitted = 0;
   if (kn < 5 + 1 || tdbCurrentValue(v, vn, &vf, &rv, &rn) != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT, "a row of table %s is damaged",
@@ -573,9 +623,10 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
   } else if (vf > ex->cvt) {
     return TDB_OK; /* valid only later */
   }
-  row.col = s->decoded;
-  row.ncol = s->decode_upto; /* the slots past it are never read */
-  rc = tdbRowDecodeUpTo(rv, rn, s->decode_upto, &row);
+  /* Only the columns the plan reads, straight into row r of the chunk (kept
+  ** only when the row is emitted): the others stay NULL from tdbChunkInit,
+  ** as nothing ever writes them. */
+  rc = tdbRowDecodeSlots(rv, rn, s->decode_upto, s->slot, out->col, r, &row, &nbytes);
   if (rc != TDB_OK) {
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
@@ -586,20 +637,27 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return TDB_OK;
   }
   if (row.valid_to <= ex->cvt) return TDB_OK;
-  /* Only the columns the plan reads: the others stay NULL from tdbChunkInit,
-  ** as nothing ever writes them. */
-  for (j = 0; j < s->nemit; j++) {
+  /* columns the row lacks (added later) read as their DEFAULT */
+  for (j = 0; row.nstored < s->decode_upto && j < s->nemit; j++) {
     const TdbScanEmitCol *ec = &s->emit[j];
-    const TdbValue *src = TDB_ROW_ABSENT(&row, ec->pos) ? ec->dflt : &row.col[ec->pos];
+    if (TDB_ROW_ABSENT(&row, ec->pos)) {
+      TdbValue *dst = &out->col[ec->col][r];
+      *dst = *ec->dflt;
+      dst->owned = 0;
+    }
+  }
+  /* the FILTER's conditions, before anything is copied for the row */
+  if (p->nconds > 0 && !tdbScanCondsHold(p, s, r)) return TDB_OK;
+  /* TEXT and BLOB bytes point into the row, which goes away with the
+  ** iterator: they are copied into the chunk's arena */
+  for (j = 0; nbytes > 0 && j < s->nemit; j++) {
+    const TdbScanEmitCol *ec = &s->emit[j];
     TdbValue *dst = &out->col[ec->col][r];
-    *dst = *src;
-    dst->owned = 0;
-    if (TDB_TYPE_HAS_BYTES(src->type) && src != ec->dflt) {
-      /* the row bytes go away with the iterator: copy into the chunk's arena */
-      char *z = tdbArenaAlloc(&s->bytes, (size_t)src->n + 1);
+    if (!TDB_ROW_ABSENT(&row, ec->pos) && TDB_TYPE_HAS_BYTES(dst->type)) {
+      char *z = tdbArenaAlloc(&s->bytes, (size_t)dst->n + 1);
       if (!z) return tdbErrNoMem(ex->err);
-      memcpy(z, src->u.z, src->n);
-      z[src->n] = '\0';
+      memcpy(z, dst->u.z, dst->n);
+      z[dst->n] = '\0';
       dst->u.z = z;
     }
   }
@@ -761,6 +819,7 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   ** scalars): forgetting the rows is enough, whatever the table's width */
   tdbChunkForget(&p->out);
   tdbArenaReset(&s->bytes); /* the previous chunk's bytes */
+  s->undecided = 0;
   if (s->point) return tdbScanPoints(ex, p, s);
   if (s->empty || !s->it) return TDB_OK;
   sv.ex = ex;
@@ -833,7 +892,92 @@ static int tdbOneRowNext(TdbExec *ex, TdbPlan *p) {
 typedef struct TdbOuterState {
   const TdbEvalCtx *outer;
   TdbValue **shift;     /* FILTER with col_offset: column pointers by scope number */
+  int pushed_all;       /* FILTER: every conjunct of pred is a condition of the
+                        ** scan below (tdbFilterPushConds) */
 } TdbOuterState;
+
+/* The conjuncts of e (its operands through nested ANDs). */
+static int tdbConjunctCount(const TdbExpr *e) {
+  if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_AND) {
+    return tdbConjunctCount(e->left) + tdbConjunctCount(e->right);
+  }
+  return 1;
+}
+
+/* Is e, a conjunct of FILTER p's predicate, `column op constant` (either way
+** round) where the column is a table column of the scan below, read by the
+** plan, and the constant an INTEGER literal or an INTEGER parameter? Then
+** *c is it as a scan condition (op turned round for `constant op column`). */
+static int tdbScanCondOf(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e, TdbScanCond *c) {
+  const TdbPlan *scan = p->child;
+  const TdbExpr *col, *k;
+  const TdbValue *kv;
+  int op, flip, cn;
+  if (e->kind != TDB_EXPR_BINARY || e->op < TDB_OP_EQ || e->op > TDB_OP_GE) return 0;
+  flip = e->left->kind != TDB_EXPR_COLUMN;
+  col = flip ? e->right : e->left;
+  k = flip ? e->left : e->right;
+  if (col->kind != TDB_EXPR_COLUMN || col->depth != 0) return 0;
+  cn = col->column - p->col_offset;
+  if (cn < 0 || cn >= scan->table->ncols || (scan->needed && !scan->needed[cn])) return 0;
+  if (k->kind == TDB_EXPR_LITERAL) {
+    kv = &k->value;
+  } else if (k->kind == TDB_EXPR_PARAM && k->param >= 1 && k->param <= ex->nparams) {
+    kv = &ex->params[k->param - 1];
+  } else {
+    return 0;
+  }
+  if (kv->type != TDB_TYPE_INTEGER) return 0;
+  op = e->op;
+  if (flip) {
+    op = op == TDB_OP_LT ? TDB_OP_GT : op == TDB_OP_GT ? TDB_OP_LT
+       : op == TDB_OP_LE ? TDB_OP_GE : op == TDB_OP_GE ? TDB_OP_LE : op;
+  }
+  c->col = cn;
+  c->op = op;
+  c->k = kv->u.i;
+  return 1;
+}
+
+static void tdbFilterCollectConds(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e) {
+  TdbPlan *scan = p->child;
+  if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_AND) {
+    tdbFilterCollectConds(ex, p, e->left);
+    tdbFilterCollectConds(ex, p, e->right);
+    return;
+  }
+  if (scan->nconds < scan->ncond_cap && tdbScanCondOf(ex, p, e, &scan->conds[scan->nconds])) {
+    scan->nconds++;
+  }
+}
+
+/* At the open of FILTER p over a table SCAN: hand the conjuncts of its
+** predicate that compare a column with an INTEGER constant to the scan,
+** which then emits only the rows where they hold (tdbScanCondsHold). The
+** FILTER still evaluates its whole predicate on the rows that come up, unless
+** every conjunct went down and the scan decided them all (st->pushed_all
+** and no undecided rows): then it passes the chunk on. The conjuncts the
+** scan checks cannot fail on the rows it decides, and the others are
+** evaluated on a subset of the rows they were evaluated on before (those
+** the pushed ones let through). */
+static int tdbFilterPushConds(TdbExec *ex, TdbPlan *p, TdbOuterState *st) {
+  TdbPlan *scan = p->child;
+  int total;
+  st->pushed_all = 0;
+  if (!scan || scan->kind != TDB_PLAN_SCAN || !scan->table || !p->pred) return TDB_OK;
+  scan->nconds = 0;
+  total = tdbConjunctCount(p->pred);
+  if (scan->ncond_cap < total) {
+    tdbMemFree(ex->mem, scan->conds);
+    scan->ncond_cap = 0;
+    scan->conds = tdbMemAlloc(ex->mem, sizeof(TdbScanCond) * (size_t)total);
+    if (!scan->conds) return tdbErrNoMem(ex->err);
+    scan->ncond_cap = total;
+  }
+  tdbFilterCollectConds(ex, p, p->pred);
+  st->pushed_all = scan->nconds == total;
+  return TDB_OK;
+}
 
 /* The live rows of c as a selection (the identity when c has none). */
 TDB_PRIVATE const uint16_t *tdbChunkSelection(TdbChunk *c, int *n) {
@@ -860,6 +1004,11 @@ static int tdbFilterNext(TdbExec *ex, TdbPlan *p, TdbChunk **out) {
     if (rc != TDB_OK) return rc;
     if (TDB_CHUNK_LIVE(b) == 0) {
       *out = b;
+      return TDB_OK;
+    }
+    if (st->pushed_all && !p->child->hactive && p->child->state &&
+        ((const TdbScanState *)p->child->state)->undecided == 0) {
+      *out = b; /* the scan has applied the whole predicate */
       return TDB_OK;
     }
     vc.ex = ex;
@@ -1570,6 +1719,10 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
         s->shift = tdbMemAllocZero(ex->mem, sizeof(TdbValue *) *
                                                 (size_t)(p->col_offset + p->child->ncols));
         if (!s->shift) return tdbErrNoMem(ex->err);
+      }
+      if (p->kind == TDB_PLAN_FILTER) {
+        rc = tdbFilterPushConds(ex, p, s);
+        if (rc != TDB_OK) return rc;
       }
       return tdbPlanOpen(ex, p->child, outer);
     }

@@ -132,6 +132,12 @@ struct TdbPlan {
   TdbExpr *key[TDB_MAX_KEY_COLUMNS];  /* POINT values (borrowed from the AST) */
   TdbExpr *lo, *hi;     /* RANGE bounds, or NULL (borrowed) */
   TdbExprList *in_values; /* IN: the values (borrowed) */
+  /* SCAN directly under a FILTER: the FILTER's conjuncts that compare a
+  ** table column with an INTEGER constant (tdbFilterPushConds, per
+  ** execution), checked on each row before it is emitted; an owned array of
+  ** ncond_cap, nconds of them in use */
+  struct TdbScanCond *conds;
+  int nconds, ncond_cap;
   uint8_t *needed;      /* per scan column (the table's, then its pseudo-
                         ** columns): read by the query (NULL: all);
                         ** WINDOW: per child column, kept (NULL: all) */

@@ -261,6 +261,70 @@ corrupt:
   return TDB_CORRUPT;
 }
 
+TDB_PRIVATE int tdbRowDecodeSlots(const unsigned char *p, size_t n, uint32_t upto,
+                                  const int *slot, TdbValue *const *cols, int r, TdbRow *hdr,
+                                  int *nbytes) {
+  const unsigned char *q, *end = p + n;
+  uint32_t i, stop;
+  size_t used;
+  int nb = 0;
+  /* the header, as tdbRowDecodeHeader, with a one-byte column count inline */
+  if (n >= TDB_ROW_HEADER_MIN && p[10] < 0x80 && (p[0] & ~TDB_ROW_FLAG_MASK) == 0 &&
+      p[1] >= TDB_ROW_OP_INSERT && p[1] <= TDB_ROW_OP_UNDELETE) {
+    if (p[10] > n - 11) return TDB_CORRUPT;
+    hdr->flags = p[0];
+    hdr->op = p[1];
+    hdr->valid_to = tdbKeyGetI64BE(p + 2);
+    hdr->nstored = p[10];
+    q = p + 11;
+  } else {
+    size_t off;
+    if (tdbRowDecodeHeader(p, n, hdr, &off) != TDB_OK) return TDB_CORRUPT;
+    q = p + off;
+  }
+  stop = TDB_MIN(upto, hdr->nstored);
+  for (i = 0; i < stop; i++) {
+    int sl = slot[i];
+    if (end - q >= 4 && q[0] == TDB_TYPE_INTEGER) {
+      /* the common case inline: an INTEGER of up to 3 varint bytes (any
+      ** such encoding is valid, as in tdbGetVarint64), the bytes known to
+      ** be there */
+      uint64_t u = q[1];
+      if (u < 0x80) {
+        used = 2;
+      } else if (q[2] < 0x80) {
+        u = (u & 0x7Fu) | ((uint64_t)q[2] << 7);
+        used = 3;
+      } else if (q[3] < 0x80) {
+        u = (u & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
+        used = 4;
+      } else {
+        size_t k = tdbGetVarint64(q + 1, end, &u);
+        if (k == 0) return TDB_CORRUPT;
+        used = 1 + k;
+      }
+      if (sl >= 0) {
+        TdbValue *v = &cols[sl][r];
+        uint64_t x = (u >> 1) ^ (0u - (u & 1u)); /* zigzag */
+        v->type = TDB_TYPE_INTEGER;
+        v->owned = 0;
+        v->n = 0;
+        memcpy(&v->u.i, &x, sizeof x); /* two's complement, no conversion */
+      }
+    } else if (sl >= 0) {
+      TdbValue *v = &cols[sl][r];
+      if (tdbRowReadColumn(q, end, v, &used) != TDB_OK) return TDB_CORRUPT;
+      nb += TDB_TYPE_HAS_BYTES(v->type);
+    } else {
+      if (tdbRowReadColumn(q, end, NULL, &used) != TDB_OK) return TDB_CORRUPT;
+    }
+    q += used;
+  }
+  if (upto >= hdr->nstored && q != end) return TDB_CORRUPT;
+  *nbytes = nb;
+  return TDB_OK;
+}
+
 TDB_PRIVATE int tdbRowDecodeCopy(const unsigned char *p, size_t n, TdbMem *mem,
                                  TdbRow *row) {
   uint32_t i, stop;

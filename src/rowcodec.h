@@ -114,6 +114,23 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowDecode(const unsigned char *p, size_t n,
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowDecodeUpTo(const unsigned char *p, size_t n,
                                                   uint32_t upto, TdbRow *row);
 
+/* The scan path's decoder: the header of the row version p[0..n) into *hdr
+** (flags, op, valid_to, nstored; col and ncol are not touched), then the
+** columns at positions below `upto` straight into column vectors. The
+** column at position i goes to cols[slot[i]][r] when slot[i] >= 0 (borrowed,
+** as tdbRowDecode) and is skipped when slot[i] < 0 (its bytes are still
+** checked); slot has `upto` entries. Positions the encoding lacks (absent)
+** and those at or past `upto` are not written: the caller substitutes
+** DEFAULTs for absent ones. With upto >= hdr->nstored every stored column is
+** read and checked, and bytes after the last one are corrupt, as in
+** tdbRowDecode; otherwise the columns at or past `upto` are not looked at,
+** as in tdbRowDecodeUpTo. *nbytes gets the number of TEXT/BLOB/JSON/VECTOR
+** values written (0: every written value is a scalar). TDB_OK or TDB_CORRUPT
+** (then the vectors hold whatever was written before the damage). */
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowDecodeSlots(const unsigned char *p, size_t n, uint32_t upto,
+                                                   const int *slot, TdbValue *const *cols, int r,
+                                                   TdbRow *hdr, int *nbytes);
+
 /* As tdbRowDecode, but TEXT/BLOB/JSON/VECTOR columns are owned copies from
 ** mem. Returns TDB_OK, TDB_CORRUPT or TDB_NOMEM; on an error nothing is
 ** left allocated and row->col[] is all NULL. */

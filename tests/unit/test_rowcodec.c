@@ -5,7 +5,8 @@
 ** big strings around the encoder's buffer sizes, absent columns (a reader
 ** expecting more columns than were written), tdbRowColumnAt against the full
 ** decode, every truncation and random garbage / mutations (inputs live in
-** exactly-sized heap blocks so ASan catches an overread), misuse, failing
+** exactly-sized heap blocks so ASan catches an overread), the scan's
+** decoder into column vectors (tdbRowDecodeSlots), misuse, failing
 ** allocations; and a printed (not asserted) encode/decode time for a
 ** 5-column integer row.
 */
@@ -342,6 +343,92 @@ static void testRowRandom(void) {
   CHECK_EQ(bad, 0);
 }
 
+/* tdbRowDecodeSlots (the scan's decoder) against tdbRowDecode: random rows
+** (half their INTEGERs small, for the inline 1-3 byte varints), random slot
+** maps and `upto`. Whole rows: the header and every mapped column below upto
+** as the full decode has them, the others untouched, *nbytes the byte values
+** written. A byte past the last column, and every truncation: TDB_CORRUPT
+** when upto covers every stored
+** column; otherwise TDB_OK only with exactly the full decode's values. */
+static void testRowDecodeSlots(void) {
+  uint64_t seed = 4242;
+  int k, bad = 0;
+  long cuts = 0;
+  for (k = 0; k < 2000; k++) {
+    TdbValue cols[12], full[12], vec[12][3], *vcols[12];
+    char pool[12][64];
+    int slot[12], nbytes, want_bytes = 0, rc;
+    uint32_t nc = (uint32_t)(tdbTestRand(&seed) % 13), upto, i;
+    TdbRow row = {(uint8_t)(tdbTestRand(&seed) & 3), (uint8_t)(1 + tdbTestRand(&seed) % 6),
+                  (int64_t)tdbTestRand(&seed), 0, nc, cols};
+    TdbRow whole = {0, 0, 0, 0, nc, full}, hdr;
+    TdbStr s;
+    size_t cut;
+    unsigned char *p;
+    for (i = 0; i < nc; i++) {
+      rcRandomValue(&seed, &cols[i], pool[i]);
+      if (cols[i].type == TDB_TYPE_INTEGER && (tdbTestRand(&seed) & 1)) {
+        int64_t small = (int64_t)(tdbTestRand(&seed) % (1u << 21)) - (1 << 20);
+        tdbValueSetInt(&cols[i], small);
+      }
+    }
+    upto = (uint32_t)(tdbTestRand(&seed) % (nc + 2));
+    for (i = 0; i < 12; i++) {
+      slot[i] = (tdbTestRand(&seed) % 3) ? (int)(11 - i) : -1;
+      vcols[i] = vec[i];
+    }
+    CHECK_EQ(rcEncode(&s, &row), TDB_OK);
+    CHECK_EQ(tdbRowDecode((unsigned char *)s.z, s.n, &whole), TDB_OK);
+    for (i = 0; i < TDB_MIN(upto, nc); i++) {
+      if (slot[i] >= 0 && TDB_TYPE_HAS_BYTES(full[i].type)) want_bytes++;
+    }
+    p = rcExact(&s, s.n);
+    for (i = 0; i < 12; i++) tdbValueSetInt(&vec[i][1], 77);
+    if (tdbRowDecodeSlots(p, s.n, upto, slot, vcols, 1, &hdr, &nbytes) != TDB_OK ||
+        hdr.nstored != nc || hdr.flags != row.flags || hdr.op != row.op ||
+        hdr.valid_to != row.valid_to || nbytes != want_bytes) {
+      bad++;
+    } else {
+      for (i = 0; i < 12; i++) {
+        int mapped = i < upto && i < nc && slot[i] >= 0;
+        const TdbValue *got = &vec[slot[i] >= 0 ? slot[i] : 0][1];
+        if (mapped && !rcSame(got, &full[i])) bad++;
+      }
+      for (i = 0; i < 12; i++) { /* vectors no mapped column names are untouched */
+        uint32_t j;
+        int named = 0;
+        for (j = 0; j < TDB_MIN(upto, nc); j++) named |= slot[j] == (int)i;
+        if (!named && (vec[i][1].type != TDB_TYPE_INTEGER || vec[i][1].u.i != 77)) bad++;
+      }
+    }
+    free(p);
+    for (cut = 0; cut < s.n; cut++) {
+      p = rcExact(&s, cut);
+      rc = tdbRowDecodeSlots(p, cut, upto, slot, vcols, 2, &hdr, &nbytes);
+      if (upto >= nc && rc != TDB_CORRUPT) bad++;
+      if (rc == TDB_OK) {
+        for (i = 0; i < TDB_MIN(upto, nc); i++) {
+          if (slot[i] >= 0 && !rcSame(&vec[slot[i]][2], &full[i])) bad++;
+        }
+      } else if (rc != TDB_CORRUPT) {
+        bad++;
+      }
+      free(p);
+      cuts++;
+    }
+    /* a byte after the last column: corrupt when every column is read
+    ** (last: the append may move the bytes `full` borrows) */
+    tdbStrAppend(&s, "", 1);
+    p = rcExact(&s, s.n);
+    rc = tdbRowDecodeSlots(p, s.n, upto, slot, vcols, 2, &hdr, &nbytes);
+    if (rc != (upto >= nc ? TDB_CORRUPT : TDB_OK)) bad++;
+    free(p);
+    tdbStrClear(&s);
+  }
+  CHECK_EQ(bad, 0);
+  CHECK(cuts > 20000);
+}
+
 /* Every truncation of random rows: the full decoders fail with
 ** TDB_CORRUPT and leave all columns NULL; tdbRowColumnAt fails or returns
 ** exactly what the full decode has (when the cut is past that column). */
@@ -650,6 +737,7 @@ int main(void) {
   TEST_RUN(testRowBigStrings);
   TEST_RUN(testRowRandom);
   TEST_RUN(testRowTruncation);
+  TEST_RUN(testRowDecodeSlots);
   TEST_RUN(testRowGarbage);
   TEST_RUN(testRowMisuse);
   TEST_RUN(testRowOom);
