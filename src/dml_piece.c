@@ -81,7 +81,8 @@ TDB_PRIVATE void tdbDmlInit(TdbDml *d, tdb_stmt *st, TdbTableDef *t) {
       if ((d)->f.z) (d)->f.z[0] = '\0';                                           \
       (k)->f = (d)->f;                                                            \
     } else {                                                                      \
-      tdbStrClear(&(d)->f);                                                       \
+      tdbStrClear(&(d)->f); /* empty, with its TdbMem */                          \
+      (k)->f = (d)->f;                                                            \
     }                                                                             \
   } while (0)
 
