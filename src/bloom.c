@@ -11,13 +11,12 @@ static uint64_t tdbBloomRotl(uint64_t x, int r) {
   return (x << r) | (x >> (64 - r));
 }
 
-/* Little-endian loads, byte by byte (alignment- and endian-free). */
+/* Little-endian loads, byte by byte (alignment- and endian-free); one
+** expression, which compilers turn into a single load. */
 static uint64_t tdbBloomLoad64(const unsigned char *p) {
-  uint64_t v = 0;
-  int i;
-  for (i = 7; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
+  return (uint64_t)p[0] | ((uint64_t)p[1] << 8) | ((uint64_t)p[2] << 16) |
+         ((uint64_t)p[3] << 24) | ((uint64_t)p[4] << 32) | ((uint64_t)p[5] << 40) |
+         ((uint64_t)p[6] << 48) | ((uint64_t)p[7] << 56);
 }
 
 /* Final avalanche: every input bit affects every output bit. */

@@ -57,6 +57,7 @@ typedef enum TdbStmtState {
 
 struct tdb_stmt {
   tdb *db;
+  struct TdbDmlKeep *dml_keep; /* DML buffers kept between executions (dml.h) */
   tdb_stmt *prev, *next;  /* in db->stmts */
   char *sql;              /* the statement's text (NUL-terminated) */
   TdbAstStmt *ast;

@@ -657,10 +657,9 @@ static int tdbDmlPortion(TdbDml *d) {
 /* Collect the target pieces (scan width) before changing anything: those
 ** of W overlapping the portion, live ones, tombstones or both by the kind
 ** of statement. */
-static int tdbDmlTargets(TdbDml *d, TdbRowSet *rows) {
+static int tdbDmlTargets(TdbDml *d, TdbRowSet *rows) { /* rows: empty, scan width */
   TdbPlan *p = d->st->target_rows, *leaf = p;
   int rc, j;
-  tdbRowSetInit(rows, d->width);
   if (d->pa >= d->pb) return TDB_OK; /* an empty portion matches nothing */
   while (leaf->kind != TDB_PLAN_SCAN && leaf->child) leaf = leaf->child;
   leaf->tgt_deleted = d->op == TDB_ROW_OP_DELETE ? 1 : d->op == TDB_ROW_OP_UNDELETE ? 2 : 0;
@@ -737,31 +736,27 @@ static const char *tdbDmlOpName(int op) {
 ** then the new pieces, checked against the state the removals leave). */
 static int tdbDmlModify(TdbDml *d) {
   const TdbAstStmt *a = d->st->ast;
-  TdbRowSet targets, news;
+  TdbRowSet *targets = &d->targets, *news = &d->news;
+  TdbStr *oldkey = &d->oldkey, *newkey = &d->newkey;
   TdbValue **ptrs;
-  TdbStr oldkey, newkey;
   uint8_t *skip = NULL;   /* per target: 1 no-op, 2 deleted (no new piece) */
   size_t r;
   int rc, c;
-  tdbRowSetInit(&targets, d->width);
-  tdbRowSetInit(&news, d->width);
-  tdbStrInit(&oldkey, &d->db->mem);
-  tdbStrInit(&newkey, &d->db->mem);
   ptrs = tdbMemAlloc(&d->db->mem, sizeof(TdbValue *) * (size_t)d->width);
   rc = ptrs ? tdbDmlPortion(d) : tdbErrNoMem(&d->db->err);
-  if (rc == TDB_OK) rc = tdbDmlTargets(d, &targets);
-  if (rc == TDB_OK && a->key && targets.nrows == 0) {
+  if (rc == TDB_OK) rc = tdbDmlTargets(d, targets);
+  if (rc == TDB_OK && a->key && targets->nrows == 0) {
     rc = tdbErrSet(&d->db->err, TDB_ERROR_TEMPORAL, TDB_SQLSTATE_NO_SUCH_KEY,
                    "%s %s KEY ...: no %s of that key is valid in the portion", tdbDmlOpName(d->op),
                    d->t->name, d->op == TDB_ROW_OP_UNDELETE ? "deleted row" : "row");
   }
-  if (rc == TDB_OK) skip = tdbMemAllocZero(&d->db->mem, targets.nrows + 1);
+  if (rc == TDB_OK) skip = tdbMemAllocZero(&d->db->mem, targets->nrows + 1);
   if (rc == TDB_OK && !skip) rc = tdbErrNoMem(&d->db->err);
   /* phase 1: the new contents; the targets leave W, keeping their parts
   ** outside the portion */
-  for (r = 0; r < targets.nrows && rc == TDB_OK; r++) {
-    TdbValue *old = tdbRowSetRow(&targets, r);
-    TdbValue *nv = tdbRowSetAdd(&news, &d->db->mem);
+  for (r = 0; r < targets->nrows && rc == TDB_OK; r++) {
+    TdbValue *old = tdbRowSetRow(targets, r);
+    TdbValue *nv = tdbRowSetAdd(news, &d->db->mem);
     int64_t vf, vt, of, ot;
     int flags = tdbDmlPieceFlags(d, old), nflags = flags, same = 1;
     if (!nv) {
@@ -784,8 +779,8 @@ static int tdbDmlModify(TdbDml *d) {
       rc = tdbDmlReturn(d, old);
       continue;
     }
-    rc = tdbDmlRowKey(d, &oldkey, old);
-    if (rc == TDB_OK) rc = tdbDmlSplit(d, oldkey.z, oldkey.n, old, flags, vf, vt, of, ot);
+    rc = tdbDmlRowKey(d, oldkey, old);
+    if (rc == TDB_OK) rc = tdbDmlSplit(d, oldkey->z, oldkey->n, old, flags, vf, vt, of, ot);
     if (rc != TDB_OK) break;
     if (d->op == TDB_ROW_OP_DELETE) {
       skip[r] = 2;
@@ -797,17 +792,17 @@ static int tdbDmlModify(TdbDml *d) {
     if (!nflags) rc = tdbDmlCheckRow(d, nv);
   }
   /* phase 2: the new pieces; a moved key must be free over the portion */
-  for (r = 0; r < news.nrows && rc == TDB_OK; r++) {
-    TdbValue *old = tdbRowSetRow(&targets, r), *nv = tdbRowSetRow(&news, r);
+  for (r = 0; r < news->nrows && rc == TDB_OK; r++) {
+    TdbValue *old = tdbRowSetRow(targets, r), *nv = tdbRowSetRow(news, r);
     int64_t of, ot;
     int nflags = tdbDmlPieceFlags(d, nv);
     if (skip[r]) continue;
     tdbDmlPieceTimes(d, nv, &of, &ot);
-    rc = tdbDmlRowKey(d, &oldkey, old);
-    if (rc == TDB_OK) rc = tdbDmlRowKey(d, &newkey, nv);
-    if (rc == TDB_OK && (newkey.n != oldkey.n || memcmp(newkey.z, oldkey.z, newkey.n) != 0)) {
+    rc = tdbDmlRowKey(d, oldkey, old);
+    if (rc == TDB_OK) rc = tdbDmlRowKey(d, newkey, nv);
+    if (rc == TDB_OK && (newkey->n != oldkey->n || memcmp(newkey->z, oldkey->z, newkey->n) != 0)) {
       int in_stmt = 0, found = 0;
-      rc = tdbDmlKeyOverlap(d, newkey.z, newkey.n, of, ot, NULL, &in_stmt, &found);
+      rc = tdbDmlKeyOverlap(d, newkey->z, newkey->n, of, ot, NULL, &in_stmt, &found);
       if (rc == TDB_OK && (in_stmt || found)) rc = tdbDmlDuplicateKey(d, nv, of, ot);
     }
     if (rc == TDB_OK && ot == INT64_MAX && !nflags) {
@@ -818,16 +813,12 @@ static int tdbDmlModify(TdbDml *d) {
                        "duplicate key value violates unique constraint \"%s\"", hit->name);
       }
     }
-    if (rc == TDB_OK) rc = tdbDmlPutPiece(d, newkey.z, newkey.n, nv, nflags, of, ot);
+    if (rc == TDB_OK) rc = tdbDmlPutPiece(d, newkey->z, newkey->n, nv, nflags, of, ot);
     if (rc == TDB_OK) rc = tdbDmlReturn(d, nv);
   }
-  tdbStrClear(&oldkey);
-  tdbStrClear(&newkey);
   tdbMemFree(&d->db->mem, skip);
   tdbMemFree(&d->db->mem, ptrs);
-  tdbRowSetFree(&targets, &d->db->mem);
-  tdbRowSetFree(&news, &d->db->mem);
-  return rc;
+  return rc; /* targets, news, oldkey, newkey: tdbDmlFree */
 }
 
 TDB_PRIVATE int tdbExecDml(tdb_stmt *st) {

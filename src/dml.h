@@ -52,11 +52,33 @@ typedef struct TdbDml {
   TdbValue *defaults;     /* the table's DEFAULTs, for old versions (lazily) */
   int64_t changes;
   TdbStr key2, val;
+  TdbStr oldkey, newkey;  /* UPDATE family: a target's key, its new piece's */
+  TdbRowSet targets, news;/* UPDATE family: the target pieces, their new contents */
 } TdbDml;
+
+/* The buffers of a statement's writes, kept on the statement between its
+** executions (tdb_stmt.dml_keep): tdbDmlInit takes them, emptied, and
+** tdbDmlFree gives them back while each holds at most TDB_DML_KEEP_BYTES,
+** so a prepared statement run again (a one-row UPDATE by key) allocates
+** none of them. */
+typedef struct TdbDmlKeep TdbDmlKeep;
+struct TdbDmlKeep {
+  TdbBatch batch;
+  TdbHashSet removed, added_pk, added_uniq;
+  uint32_t *added_last;   /* all zero while kept */
+  size_t cap_last;
+  TdbDmlAdded *added;
+  size_t cap_added;
+  TdbStr key2, val, oldkey, newkey;
+  TdbRowSet targets, news;/* no rows while kept */
+};
+#define TDB_DML_KEEP_BYTES ((size_t)64 << 10)
 
 /* Set up / free the statement state (batch, sets, buffers). */
 TDB_PRIVATE void tdbDmlInit(TdbDml *d, tdb_stmt *st, TdbTableDef *t);
 TDB_PRIVATE void tdbDmlFree(TdbDml *d);
+/* Free the buffers kept on st (with the statement). */
+TDB_PRIVATE void tdbDmlKeepFree(tdb_stmt *st);
 
 /* The current row key (0x03 | table | pk) of row (scan width). */
 TDB_PRIVATE int tdbDmlRowKey(TdbDml *d, TdbStr *out, const TdbValue *row);

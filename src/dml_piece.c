@@ -46,19 +46,133 @@ TDB_PRIVATE void tdbDmlInit(TdbDml *d, tdb_stmt *st, TdbTableDef *t) {
   tdbHashSetInit(&d->added_uniq, &d->db->mem);
   tdbStrInit(&d->key2, &d->db->mem);
   tdbStrInit(&d->val, &d->db->mem);
+  tdbStrInit(&d->oldkey, &d->db->mem);
+  tdbStrInit(&d->newkey, &d->db->mem);
+  tdbRowSetInit(&d->targets, d->width);
+  tdbRowSetInit(&d->news, d->width);
+  if (st->dml_keep) { /* the buffers of the last execution, empty */
+    TdbDmlKeep *k = st->dml_keep;
+    d->batch = k->batch;
+    d->removed = k->removed;
+    d->added_pk = k->added_pk;
+    d->added_uniq = k->added_uniq;
+    d->added_last = k->added_last;
+    d->cap_last = k->cap_last;
+    d->added = k->added;
+    d->cap_added = k->cap_added;
+    d->key2 = k->key2;
+    d->val = k->val;
+    d->oldkey = k->oldkey;
+    d->newkey = k->newkey;
+    if (k->targets.ncols == d->width) d->targets = k->targets;
+    else tdbRowSetFree(&k->targets, &d->db->mem); /* the table changed */
+    if (k->news.ncols == d->width) d->news = k->news;
+    else tdbRowSetFree(&k->news, &d->db->mem);
+    memset(k, 0, sizeof *k);
+  }
+}
+
+/* Give a buffer back to the keep when small (emptied by the caller), else
+** free it. */
+#define TDB_DML_KEEP_STR(d, k, f)                                                  \
+  do {                                                                            \
+    if ((d)->f.cap <= TDB_DML_KEEP_BYTES && !(d)->f.oom) {                        \
+      (d)->f.n = 0;                                                               \
+      if ((d)->f.z) (d)->f.z[0] = '\0';                                           \
+      (k)->f = (d)->f;                                                            \
+    } else {                                                                      \
+      tdbStrClear(&(d)->f); /* empty, with its TdbMem */                          \
+      (k)->f = (d)->f;                                                            \
+    }                                                                             \
+  } while (0)
+
+static void tdbDmlKeepSet(TdbMem *mem, TdbHashSet *from, TdbHashSet *to) {
+  if (tdbHashSetBytes(from) <= TDB_DML_KEEP_BYTES) {
+    tdbHashSetClear(from);
+    *to = *from;
+  } else {
+    tdbHashSetFree(from);
+    tdbHashSetInit(to, mem);
+  }
+}
+
+static void tdbDmlKeepRows(TdbMem *mem, TdbRowSet *from, TdbRowSet *to) {
+  tdbRowSetClear(from, mem);
+  if (from->cap * sizeof(TdbValue) * (size_t)(from->ncols ? from->ncols : 1) <= TDB_DML_KEEP_BYTES) {
+    *to = *from;
+  } else {
+    tdbRowSetFree(from, mem);
+    tdbRowSetInit(to, from->ncols);
+  }
 }
 
 TDB_PRIVATE void tdbDmlFree(TdbDml *d) {
-  tdbTableDefaultsClear(&d->db->mem, d->t, d->defaults);
-  tdbMemFree(&d->db->mem, d->defaults);
-  tdbBatchFree(&d->batch);
-  tdbHashSetFree(&d->removed);
-  tdbHashSetFree(&d->added_pk);
-  tdbHashSetFree(&d->added_uniq);
-  tdbMemFree(&d->db->mem, d->added_last);
-  tdbMemFree(&d->db->mem, d->added);
-  tdbStrClear(&d->key2);
-  tdbStrClear(&d->val);
+  TdbMem *mem = &d->db->mem;
+  TdbDmlKeep *k = d->st->dml_keep;
+  tdbTableDefaultsClear(mem, d->t, d->defaults);
+  tdbMemFree(mem, d->defaults);
+  if (!k) k = d->st->dml_keep = tdbMemAllocZero(mem, sizeof *k);
+  if (!k) { /* nothing kept */
+    tdbBatchFree(&d->batch);
+    tdbHashSetFree(&d->removed);
+    tdbHashSetFree(&d->added_pk);
+    tdbHashSetFree(&d->added_uniq);
+    tdbMemFree(mem, d->added_last);
+    tdbMemFree(mem, d->added);
+    tdbStrClear(&d->key2);
+    tdbStrClear(&d->val);
+    tdbStrClear(&d->oldkey);
+    tdbStrClear(&d->newkey);
+    tdbRowSetFree(&d->targets, mem);
+    tdbRowSetFree(&d->news, mem);
+    return;
+  }
+  tdbBatchClear(&d->batch);
+  if (d->batch.cap > TDB_DML_KEEP_BYTES) tdbBatchFree(&d->batch);
+  k->batch = d->batch;
+  /* added_last is kept all zero: clear the entries of the keys added */
+  if (d->added_last) memset(d->added_last, 0, sizeof(uint32_t) * TDB_MIN(d->cap_last, d->added_pk.count));
+  if (d->cap_last * sizeof(uint32_t) <= TDB_DML_KEEP_BYTES) {
+    k->added_last = d->added_last;
+    k->cap_last = d->cap_last;
+  } else {
+    tdbMemFree(mem, d->added_last);
+  }
+  if (d->cap_added * sizeof(TdbDmlAdded) <= TDB_DML_KEEP_BYTES) {
+    k->added = d->added;
+    k->cap_added = d->cap_added;
+  } else {
+    tdbMemFree(mem, d->added);
+  }
+  tdbDmlKeepSet(mem, &d->removed, &k->removed);
+  tdbDmlKeepSet(mem, &d->added_pk, &k->added_pk);
+  tdbDmlKeepSet(mem, &d->added_uniq, &k->added_uniq);
+  TDB_DML_KEEP_STR(d, k, key2);
+  TDB_DML_KEEP_STR(d, k, val);
+  TDB_DML_KEEP_STR(d, k, oldkey);
+  TDB_DML_KEEP_STR(d, k, newkey);
+  tdbDmlKeepRows(mem, &d->targets, &k->targets);
+  tdbDmlKeepRows(mem, &d->news, &k->news);
+}
+
+TDB_PRIVATE void tdbDmlKeepFree(tdb_stmt *st) {
+  TdbMem *mem = &st->db->mem;
+  TdbDmlKeep *k = st->dml_keep;
+  if (!k) return;
+  tdbBatchFree(&k->batch);
+  tdbHashSetFree(&k->removed);
+  tdbHashSetFree(&k->added_pk);
+  tdbHashSetFree(&k->added_uniq);
+  tdbMemFree(mem, k->added_last);
+  tdbMemFree(mem, k->added);
+  tdbStrClear(&k->key2);
+  tdbStrClear(&k->val);
+  tdbStrClear(&k->oldkey);
+  tdbStrClear(&k->newkey);
+  tdbRowSetFree(&k->targets, mem);
+  tdbRowSetFree(&k->news, mem);
+  tdbMemFree(mem, k);
+  st->dml_keep = NULL;
 }
 
 TDB_PRIVATE int tdbDmlRowKey(TdbDml *d, TdbStr *out, const TdbValue *row) {

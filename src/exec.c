@@ -85,6 +85,12 @@ TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem) {
   tdbRowSetInit(rs, rs->ncols);
 }
 
+TDB_PRIVATE void tdbRowSetClear(TdbRowSet *rs, TdbMem *mem) {
+  size_t i;
+  for (i = 0; i < rs->nrows * (size_t)rs->ncols; i++) tdbValueClear(mem, &rs->v[i]);
+  rs->nrows = 0;
+}
+
 /* A new row at the end (values NULL); NULL on out-of-memory. */
 TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem) {
   TdbValue *row;

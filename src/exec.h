@@ -97,6 +97,8 @@ typedef struct TdbRowSet {
 
 TDB_PRIVATE void tdbRowSetInit(TdbRowSet *rs, int ncols);
 TDB_PRIVATE void tdbRowSetFree(TdbRowSet *rs, TdbMem *mem);
+/* Remove every row (their values freed), keeping the memory for rows. */
+TDB_PRIVATE void tdbRowSetClear(TdbRowSet *rs, TdbMem *mem);
 /* A new row at the end (values NULL); NULL on out-of-memory. */
 TDB_PRIVATE TdbValue *tdbRowSetAdd(TdbRowSet *rs, TdbMem *mem);
 /* Room for n rows without growing (a size known in advance, so that the

@@ -31,6 +31,17 @@ TDB_PRIVATE void tdbHashSetFree(TdbHashSet *h) {
   tdbHashSetInit(h, h->mem);
 }
 
+TDB_PRIVATE void tdbHashSetClear(TdbHashSet *h) {
+  if (h->slots) memset(h->slots, 0, sizeof *h->slots * ((size_t)h->mask + 1));
+  h->count = 0;
+  h->nbytes = 0;
+}
+
+TDB_PRIVATE size_t tdbHashSetBytes(const TdbHashSet *h) {
+  return (h->slots ? sizeof *h->slots * ((size_t)h->mask + 1) : 0) +
+         h->cap_ids * (sizeof *h->offsets + sizeof *h->hashes) + h->cap_bytes;
+}
+
 TDB_PRIVATE const unsigned char *tdbHashSetKey(const TdbHashSet *h, uint32_t id, size_t *n) {
   size_t end = id + 1 < h->count ? h->offsets[id + 1] : h->nbytes;
   *n = end - h->offsets[id];

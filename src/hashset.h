@@ -24,6 +24,10 @@ typedef struct TdbHashSet {
 
 TDB_PRIVATE void tdbHashSetInit(TdbHashSet *h, TdbMem *mem);
 TDB_PRIVATE void tdbHashSetFree(TdbHashSet *h);
+/* Empty the set, keeping its memory. */
+TDB_PRIVATE void tdbHashSetClear(TdbHashSet *h);
+/* The bytes the set holds allocated. */
+TDB_PRIVATE size_t tdbHashSetBytes(const TdbHashSet *h);
 /* Find key; when absent and `insert`, add it. *id gets its id; *added
 ** whether it was new. Returns TDB_OK, TDB_NOTFOUND (absent, not inserted)
 ** or TDB_NOMEM. */

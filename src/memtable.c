@@ -3,6 +3,7 @@
 */
 #include "memtable.h"
 #include "arena.h"
+#include "bloom.h"
 
 /* The reference count: atomic with threads (readers and the flush drop
 ** their references on their own threads). */
@@ -22,6 +23,46 @@ typedef int TdbMemtableRefs;
 #define TDB_MEMTABLE_REFS_DEC(p) (--*(p))
 #endif
 
+/* The filter's words: relaxed atomics with threads (the writer sets bits
+** while readers test them; a reader relies only on bits of versions
+** published before its snapshot, which the store's publication orders). */
+#if TDB_THREADS
+typedef _Atomic(uint64_t) TdbFilterWord;
+typedef _Atomic(struct TdbMemFilter *) TdbFilterLink;
+#define TDB_FILTER_LOAD(p) atomic_load_explicit((p), memory_order_relaxed)
+#define TDB_FILTER_STORE(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+#define TDB_FILTER_INIT(p, v) atomic_init((p), (v))
+#define TDB_FILTER_LINK_LOAD(p) atomic_load_explicit((p), memory_order_acquire)
+#define TDB_FILTER_LINK_STORE(p, v) atomic_store_explicit((p), (v), memory_order_release)
+#else
+typedef uint64_t TdbFilterWord;
+typedef struct TdbMemFilter *TdbFilterLink;
+#define TDB_FILTER_LOAD(p) (*(p))
+#define TDB_FILTER_STORE(p, v) (*(p) = (v))
+#define TDB_FILTER_INIT(p, v) (*(p) = (v))
+#define TDB_FILTER_LINK_LOAD(p) (*(p))
+#define TDB_FILTER_LINK_STORE(p, v) (*(p) = (v))
+#endif
+
+/* A filter over the user keys in the table, so a point read of a key the
+** table lacks (most reads, once the data outgrows the memtable) skips the
+** skiplist search. One 64-bit word per key, four bits in it (a blocked
+** Bloom filter: one cache line per test), at least TDB_MEMTABLE_FILTER_BITS
+** bits per entry: when the entries outgrow that, the writer builds one four
+** times larger from the list and publishes it (the old one stays in the
+** arena: readers may still test it, and it holds every key it had). */
+#define TDB_MEMTABLE_FILTER_BITS 8
+#define TDB_MEMTABLE_FILTER_MIN_WORDS 64
+typedef struct TdbMemFilter {
+  uint64_t mask;          /* words - 1 (a power of two) */
+  TdbFilterWord w[];
+} TdbMemFilter;
+
+/* The word index and bits of the key of hash h. */
+#define TDB_FILTER_BITS_OF(h)                                           \
+  ((UINT64_C(1) << (((h) >> 40) & 63)) | (UINT64_C(1) << (((h) >> 46) & 63)) | \
+   (UINT64_C(1) << (((h) >> 52) & 63)) | (UINT64_C(1) << ((h) >> 58)))
+
 /* Arena block size: large enough that a 64 MiB table takes ~1000 blocks,
 ** small enough for a tiny one. */
 #define TDB_MEMTABLE_ARENA_BLOCK ((size_t)64 << 10)
@@ -34,7 +75,50 @@ struct TdbMemtable {
   TdbArena arena;
   TdbSkiplist *list;
   TdbMemtableRefs refs;
+  TdbFilterLink filter;   /* NULL: none (no memory for one): test nothing */
+  size_t filter_cap;      /* writer: entries the filter is sized for */
 };
+
+/* A filter of 2^k >= words words, all clear, from the arena (NULL: none). */
+static TdbMemFilter *tdbMemFilterNew(TdbArena *arena, size_t words) {
+  TdbMemFilter *f;
+  size_t i, n = TDB_MEMTABLE_FILTER_MIN_WORDS;
+  while (n < words && n <= SIZE_MAX / 4 / sizeof(TdbFilterWord)) n *= 2;
+  f = (TdbMemFilter *)tdbArenaAllocAligned(arena, sizeof(*f) + n * sizeof(TdbFilterWord));
+  if (!f) return NULL;
+  f->mask = n - 1;
+  for (i = 0; i < n; i++) TDB_FILTER_INIT(&f->w[i], 0);
+  return f;
+}
+
+/* Writer: set the bits of hash h. */
+static void tdbMemFilterSet(TdbMemFilter *f, uint64_t h) {
+  TdbFilterWord *w = &f->w[h & f->mask];
+  TDB_FILTER_STORE(w, TDB_FILTER_LOAD(w) | TDB_FILTER_BITS_OF(h));
+}
+
+/* Writer: a filter for the entries to come, from the list, once they
+** outgrow the current one; kept as it is (more false hits, tried again at
+** twice the entries) when there is no memory. */
+static void tdbMemFilterGrow(TdbMemtable *mt) {
+  size_t want = tdbSkiplistCount(mt->list) * 4 + 1, n;
+  TdbMemFilter *f = NULL;
+  TdbSkiplistIter it;
+  if (want <= SIZE_MAX / TDB_MEMTABLE_FILTER_BITS) {
+    f = tdbMemFilterNew(&mt->arena, want * TDB_MEMTABLE_FILTER_BITS / 64);
+  }
+  if (!f) {
+    mt->filter_cap = mt->filter_cap <= SIZE_MAX / 2 ? mt->filter_cap * 2 : SIZE_MAX;
+    return;
+  }
+  tdbSkiplistIterInit(&it, mt->list);
+  for (tdbSkiplistIterSeekToFirst(&it); tdbSkiplistIterValid(&it); tdbSkiplistIterNext(&it)) {
+    const unsigned char *k = tdbSkiplistIterKey(&it, &n);
+    tdbMemFilterSet(f, tdbBloomHash(k, n - TDB_IKEY_TAG_SIZE));
+  }
+  mt->filter_cap = (size_t)(f->mask + 1) * 64 / TDB_MEMTABLE_FILTER_BITS;
+  TDB_FILTER_LINK_STORE(&mt->filter, f);
+}
 
 TDB_PRIVATE TdbMemtable *tdbMemtableNew(TdbMem *mem) {
   TdbMemtable *mt = (TdbMemtable *)tdbMemAlloc(mem, sizeof(*mt));
@@ -48,6 +132,11 @@ TDB_PRIVATE TdbMemtable *tdbMemtableNew(TdbMem *mem) {
     return NULL;
   }
   TDB_MEMTABLE_REFS_INIT(&mt->refs, 1);
+  {
+    TdbMemFilter *f = tdbMemFilterNew(&mt->arena, TDB_MEMTABLE_FILTER_MIN_WORDS);
+    TDB_FILTER_INIT(&mt->filter, f);
+    mt->filter_cap = f ? TDB_MEMTABLE_FILTER_MIN_WORDS * 64 / TDB_MEMTABLE_FILTER_BITS : 0;
+  }
   return mt;
 }
 
@@ -70,6 +159,7 @@ TDB_PRIVATE int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq, int kind,
                                const void *user_key, size_t klen,
                                const void *value, size_t vlen) {
   TdbSkipNode *node;
+  TdbMemFilter *f;
   unsigned char *kdst, *vdst;
   if (kind != TDB_KIND_DELETE && kind != TDB_KIND_VALUE) return TDB_MISUSE;
   if (seq > TDB_IKEY_MAX_SEQ) return TDB_MISUSE;
@@ -82,6 +172,13 @@ TDB_PRIVATE int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq, int kind,
   if (!node) return TDB_NOMEM;
   tdbIkeyEncode(kdst, user_key, klen, seq, kind);
   if (vlen) memcpy(vdst, value, vlen);
+  /* the filter has the key before the list does */
+  f = TDB_FILTER_LINK_LOAD(&mt->filter);
+  if (f && tdbSkiplistCount(mt->list) >= mt->filter_cap) {
+    tdbMemFilterGrow(mt);
+    f = TDB_FILTER_LINK_LOAD(&mt->filter);
+  }
+  if (f) tdbMemFilterSet(f, tdbBloomHash(user_key, klen));
   return tdbSkiplistLink(mt->list, node);
 }
 
@@ -97,6 +194,15 @@ TDB_PRIVATE int tdbMemtableGet(TdbMemtable *mt, const void *user_key,
   TdbIkeyParsed parsed;
 
   *found = 0;
+  {
+    TdbMemFilter *f = TDB_FILTER_LINK_LOAD(&mt->filter);
+    if (f) {
+      uint64_t h = tdbBloomHash(user_key, klen), bits = TDB_FILTER_BITS_OF(h);
+      if ((TDB_FILTER_LOAD(&f->w[h & f->mask]) & bits) != bits) {
+        return TDB_OK; /* surely no version of the key */
+      }
+    }
+  }
   if (klen > sizeof(stack) - TDB_IKEY_TAG_SIZE) {
     if (klen > UINT32_MAX - TDB_IKEY_TAG_SIZE) return TDB_OK; /* never stored */
     seek = (unsigned char *)tdbMemAlloc(mt->mem, klen + TDB_IKEY_TAG_SIZE);

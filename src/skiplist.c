@@ -157,23 +157,40 @@ static int tdbSkipHeight(const TdbSkiplist *list) {
   return TDB_SKIP_LOAD_RELAXED(&((TdbSkiplist *)list)->height);
 }
 
+/* The search down from node x (< key, or the head) at `level`: the first
+** node whose key is >= key (NULL: none). With prev, also store in prev[i],
+** i <= level, the last node at level i whose key is < key; with eq, whether
+** the node found has key itself. `stop` (with its compare result stop_c >=
+** 0; NULL: none) is a node known not to be < key: the node that ends a
+** level is often the next one of the level below, and is not compared
+** again. */
+static TdbSkipNode *tdbSkipDescend(TdbSkipNode *x, int level, const void *key, size_t klen,
+                                   TdbSkipNode **prev, int *eq, TdbSkipNode *stop,
+                                   int stop_c) {
+  for (;;) {
+    TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
+    int c = !next ? 1 : next == stop ? stop_c : tdbSkipCompare(next, key, klen);
+    if (c < 0) {
+      x = next;
+    } else {
+      if (prev) prev[level] = x;
+      if (level == 0) {
+        if (eq) *eq = next && c == 0;
+        return next;
+      }
+      stop = next;
+      stop_c = c;
+      level--;
+    }
+  }
+}
+
 /* The first node whose key is >= key (NULL: none). With prev, also store in
 ** prev[i] the last node at level i whose key is < key (the head if none). */
 static TdbSkipNode *tdbSkipFindGreaterOrEqual(const TdbSkiplist *list,
                                               const void *key, size_t klen,
                                               TdbSkipNode **prev) {
-  TdbSkipNode *x = list->head;
-  int level = tdbSkipHeight(list) - 1;
-  for (;;) {
-    TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
-    if (next && tdbSkipCompare(next, key, klen) < 0) {
-      x = next;
-    } else {
-      if (prev) prev[level] = x;
-      if (level == 0) return next;
-      level--;
-    }
-  }
+  return tdbSkipDescend(list->head, tdbSkipHeight(list) - 1, key, klen, prev, NULL, NULL, 1);
 }
 
 /* The last node whose key is < key: the head if none. */
@@ -225,32 +242,34 @@ static TdbSkipNode *tdbSkipFindLast(const TdbSkiplist *list) {
 **
 ** Keys linked in ascending order cost O(1) amortized (a gap of g entries
 ** after the last key costs O(log g)); a smaller key costs one compare more
-** than a search from the head. */
+** than a search from the head. A key past the finger's successor at level 1
+** is tested against the top level's at once: when that is < key too (a far
+** key: a random one), the search descends from the top with no climb.
+** *eq: whether the node returned has key itself. */
 static TdbSkipNode *tdbSkipFindFromFinger(const TdbSkiplist *list, const void *key,
-                                          size_t klen, TdbSkipNode **prev) {
+                                          size_t klen, TdbSkipNode **prev, int *eq) {
   TdbSkipNode *const *finger = list->finger;
-  TdbSkipNode *x, *next;
-  int height = tdbSkipHeight(list), level = 0, j;
+  TdbSkipNode *next = NULL;
+  int height = tdbSkipHeight(list), level = 0, j, c = 1;
   if (finger[0] != list->head && tdbSkipCompare(finger[0], key, klen) >= 0) {
-    return tdbSkipFindGreaterOrEqual(list, key, klen, prev);
+    return tdbSkipDescend(list->head, height - 1, key, klen, prev, eq, NULL, 1);
   }
   while (level < height - 1) {
     next = TDB_SKIP_LOAD(&finger[level]->next[level]);
-    if (!next || tdbSkipCompare(next, key, klen) >= 0) break;
+    c = next ? tdbSkipCompare(next, key, klen) : 1;
+    if (c >= 0) break;
     level++;
+    if (level == 2 && height > 3) {
+      TdbSkipNode *top = TDB_SKIP_LOAD(&finger[height - 1]->next[height - 1]);
+      if (top && tdbSkipCompare(top, key, klen) < 0) {
+        return tdbSkipDescend(top, height - 1, key, klen, prev, eq, NULL, 1);
+      }
+    }
+    next = NULL;
+    c = 1;
   }
   for (j = level + 1; j < height; j++) prev[j] = finger[j];
-  x = finger[level];
-  for (;;) {
-    next = TDB_SKIP_LOAD(&x->next[level]);
-    if (next && tdbSkipCompare(next, key, klen) < 0) {
-      x = next;
-    } else {
-      prev[level] = x;
-      if (level == 0) return next;
-      level--;
-    }
-  }
+  return tdbSkipDescend(finger[level], level, key, klen, prev, eq, next, c);
 }
 
 TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
@@ -258,10 +277,10 @@ TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
   TdbSkipNode *x;
   const unsigned char *key;
   size_t klen;
-  int h = tdbSkipNodeHeight(node), height, i;
+  int h = tdbSkipNodeHeight(node), height, i, eq = 0;
   key = tdbSkipEntryKey(node->entry, &klen);
-  x = tdbSkipFindFromFinger(list, key, klen, prev);
-  if (x && tdbSkipCompare(x, key, klen) == 0) return TDB_MISUSE;
+  x = tdbSkipFindFromFinger(list, key, klen, prev, &eq);
+  if (x && eq) return TDB_MISUSE;
   height = TDB_SKIP_LOAD_RELAXED(&list->height);
   if (h > height) {
     for (i = height; i < h; i++) prev[i] = list->head;

@@ -916,12 +916,12 @@ static void tdbSstFastBuild(TdbSstReader *r) {
   size_t n = (size_t)r->props.data_blocks, i = 0, kbytes = 0, kcap = 0, fu, lu, lcp;
   const unsigned char *first, *last;
   if (n == 0) return;
+  tdbBlockIterInit(&it, r->mem, r->o.compare, &r->index); /* before any `goto fail` */
   r->fast = tdbMemAlloc(r->mem, n * sizeof *r->fast);
   r->fast_pfx = n <= SIZE_MAX / sizeof *r->fast_pfx
                     ? tdbMemAlloc(r->mem, n * sizeof *r->fast_pfx)
                     : NULL;
   if (!r->fast || !r->fast_pfx) goto fail;
-  tdbBlockIterInit(&it, r->mem, r->o.compare, &r->index);
   for (tdbBlockIterSeekToFirst(&it); it.valid && i < n; tdbBlockIterNext(&it), i++) {
     void *buf = r->fast_keys;
     if (tdbMemGrow(r->mem, &buf, &kcap, kbytes + it.klen + 1, 1) != 0 ||

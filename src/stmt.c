@@ -14,6 +14,7 @@
 #include "temporal_session.h"
 #include "backup.h"
 #include "purge.h"
+#include "dml.h"
 
 #include <stdlib.h>
 
@@ -76,6 +77,7 @@ static void tdbStmtFree(tdb_stmt *st) {
   TdbMem *mem = &st->db->mem;
   int i;
   tdbStmtFreeCompiled(st);
+  tdbDmlKeepFree(st);
   tdbVecPoolFree(mem, st->pool);
   for (i = 0; i < st->nparams; i++) tdbValueClear(mem, &st->params[i]);
   tdbMemFree(mem, st->params);

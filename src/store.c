@@ -74,6 +74,8 @@ struct TdbStore {
   int bg_started, bg_active, bg_requested, shutting_down;
   int manual_compaction;      /* tdbStoreCompact is waiting */
   int writer_busy;            /* the commit leader is writing without mu */
+  TdbStr rec;                 /* the leader's WAL records (while writer_busy),
+                              ** kept between groups up to TDB_STORE_REC_KEEP */
   int sync_ready;             /* mu and the conds exist */
   int sticky_rc;              /* a failed durable write: refuse writes */
   char sticky_msg[320];
@@ -913,13 +915,16 @@ static int tdbStoreWantSync(TdbStore *s, int nrecords, int64_t now) {
 
 #define TDB_GROUP_MAX 64
 
+/* The WAL record buffer the commit leader keeps between groups: bytes. */
+#define TDB_STORE_REC_KEEP ((size_t)1 << 20)
+
 /* The leader commits up to TDB_GROUP_MAX queued batches (mu held on entry and
 ** exit): epochs in queue order, one WAL record each, one sync. */
 static void tdbStoreCommitGroup(TdbStore *s) {
   TdbCommitReq *group[TDB_GROUP_MAX], *r;
   size_t offs[TDB_GROUP_MAX + 1];
   int64_t walls[TDB_GROUP_MAX];  /* the group's wall-clocks, for the epoch clock */
-  TdbStr rec;
+  TdbStr *rec = &s->rec;
   TdbErr *err;
   uint64_t first = s->head + 1;
   int64_t wall = s->head_wall, now;
@@ -956,7 +961,8 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   tdbMutexUnlock(&s->mu);
   /* WAL: one record per batch, with its epoch and wall-clock, encoded once
   ** into `rec` (offs[i] is where record i starts) */
-  tdbStrInit(&rec, s->mem);
+  rec->n = 0;
+  rec->oom = 0;
   rc = TDB_OK;
   for (i = 0; rc == TDB_OK && i < n; i++) {
     /* strictly increasing wall-clocks; a restored commit brings its own
@@ -964,12 +970,12 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     wall = group[i]->at_wall ? group[i]->at_wall : now > wall ? now : wall + 1;
     group[i]->epoch = first + (uint64_t)i;
     walls[i] = wall;
-    offs[i] = rec.n;
-    rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, wall, &rec);
+    offs[i] = rec->n;
+    rc = tdbBatchEncode(group[i]->batch, group[i]->epoch, wall, rec);
   }
-  offs[n] = rec.n;
+  offs[n] = rec->n;
   for (i = 0; rc == TDB_OK && i < n; i++) {
-    rc = tdbWalAppend(s->wal, rec.z + offs[i], offs[i + 1] - offs[i]);
+    rc = tdbWalAppend(s->wal, rec->z + offs[i], offs[i + 1] - offs[i]);
   }
   if (rc == TDB_OK && sync) rc = tdbWalSync(s->wal);
   /* memtable: only the leader inserts, so the single-writer rule holds */
@@ -979,11 +985,11 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     a.epoch = group[i]->epoch;
     a.watch = s->watch_ks; /* set before the store is shared: read without mu */
     a.watched = 0;
-    rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec.z + offs[i],
+    rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec->z + offs[i],
                              offs[i + 1] - offs[i], tdbStoreApplyOp, &a);
     if (a.watched) watched = a.epoch;
   }
-  tdbStrClear(&rec);
+  if (rec->cap > TDB_STORE_REC_KEEP || rec->oom) tdbStrClear(rec);
   tdbMemtableUnref(mt);
   tdbMutexLock(&s->mu);
   s->writer_busy = 0;
@@ -2017,6 +2023,7 @@ TDB_PRIVATE int tdbStoreOpenVfs(TdbMem *mem, TdbVfs *vfs, const char *path,
   s = tdbMemAllocZero(mem, sizeof *s);
   if (!s) return tdbErrNoMem(err);
   s->mem = mem;
+  tdbStrInit(&s->rec, mem);
   s->cfg = *cfg;
   tdbErrInit(&s->bg_err, mem);
   s->dir = tdbMemStrndup(mem, in_memory ? "memdb" : path, strlen(in_memory ? "memdb" : path));
@@ -2154,6 +2161,7 @@ TDB_PRIVATE void tdbStoreClose(TdbStore *s) {
 #endif
   }
   tdbErrClear(&s->bg_err);
+  tdbStrClear(&s->rec);
   tdbMemFree(s->mem, s->pins);
   tdbMemFree(s->mem, s->floors);
   tdbMemFree(s->mem, s->dir);

@@ -140,7 +140,7 @@ static void testOrderExamples(void) {
 /* The model order: user key (memcmp, then length), seq descending, kind
 ** ascending. */
 typedef struct ModelKey {
-  unsigned char user[6];
+  unsigned char user[24];
   size_t ulen;
   uint64_t seq;
   int kind;
@@ -160,7 +160,8 @@ static void randomModelKey(uint64_t *rng, ModelKey *k) {
   static const unsigned char alphabet[] = {0x00, 0x01, 'a', 0x7f, 0x80, 0xff};
   size_t i;
   uint64_t r = tdbTestRand(rng);
-  k->ulen = (size_t)(r % 5);
+  /* short keys, and ones past a word or two (the compare's word loop) */
+  k->ulen = (size_t)(r % 2 ? r % 5 : (r >> 1) % 21);
   for (i = 0; i < k->ulen; i++) {
     k->user[i] = alphabet[tdbTestRand(rng) % sizeof(alphabet)];
   }
@@ -180,13 +181,22 @@ static void testOrderModel(void) {
   int i;
   for (i = 0; i < 200000; i++) {
     ModelKey ka, kb;
-    unsigned char a[16], b[16];
+    unsigned char a[32], b[32];
     size_t an, bn;
     randomModelKey(&rng, &ka);
     if (i % 3 == 0) {
       kb = ka; /* same user key, maybe same version */
       if (tdbTestRand(&rng) & 1) kb.seq = tdbTestRand(&rng) % 4;
       kb.kind = (int)(tdbTestRand(&rng) & 1);
+    } else if (i % 3 == 1) {
+      /* the same user key but one byte, or a prefix or extension of it: the
+      ** keys differ late (any byte of a word, or only in length) */
+      size_t at;
+      randomModelKey(&rng, &kb);
+      memcpy(kb.user, ka.user, ka.ulen);
+      if (kb.ulen < ka.ulen || tdbTestRand(&rng) % 4 == 0) kb.ulen = ka.ulen;
+      at = kb.ulen ? (size_t)(tdbTestRand(&rng) % kb.ulen) : 0;
+      if (kb.ulen && tdbTestRand(&rng) & 1) kb.user[at] ^= (unsigned char)(1u << (tdbTestRand(&rng) % 8));
     } else {
       randomModelKey(&rng, &kb);
     }

@@ -3,7 +3,7 @@
 ** versions and deletes against a model, missing keys (including prefixes of
 ** present ones), the iterator's order, argument errors, out of memory
 ** (NULL / TDB_NOMEM, the table unchanged, nothing leaked), long keys,
-** reference counting, and (with TDB_THREADS) one writer with two readers
+** the key filter through its rebuilds, reference counting, and (with TDB_THREADS) one writer with two readers
 ** doing AS OF gets and sorted, growing scans.
 */
 #include "tensordb.c"
@@ -313,6 +313,44 @@ static void testLongKeys(void) {
 
 /* Every allocation failing in turn: New gives NULL without a leak; an Add
 ** that fails leaves the table exactly as it was. */
+/* Many keys, so the key filter is rebuilt larger several times: every key
+** added is found right after, and all of them at checkpoints (a filter
+** that lost a key would hide it); keys never added are not. */
+static void testFilterGrowth(void) {
+  enum { N = 40000 };
+  TdbMemtable *mt;
+  int i, j;
+  tdbMemInit(&gMem, NULL);
+  mt = tdbMemtableNew(&gMem);
+  if (!mt) { CHECK(0); return; }
+  for (i = 0; i < N; i++) {
+    char name[32];
+    size_t kn = (size_t)snprintf(name, sizeof(name), "%s%d", i % 3 ? "row/" : "r", i * 7);
+    int found = 0, kind = -1, bad = 0;
+    const unsigned char *val;
+    size_t vlen;
+    CHECK_EQ(tdbMemtableAdd(mt, (uint64_t)i + 1, i % 5 ? TDB_KIND_VALUE : TDB_KIND_DELETE, name,
+                            kn, "v", 1), TDB_OK);
+    CHECK_EQ(tdbMemtableGet(mt, name, kn, UINT64_MAX, &found, &kind, &val, &vlen), TDB_OK);
+    CHECK(found && kind == (i % 5 ? TDB_KIND_VALUE : TDB_KIND_DELETE));
+    if ((i & (i + 1)) != 0 && i != N - 1) continue; /* checkpoints: i = 2^k - 1, the last */
+    for (j = 0; j <= i; j++) {
+      kn = (size_t)snprintf(name, sizeof(name), "%s%d", j % 3 ? "row/" : "r", j * 7);
+      if (tdbMemtableGet(mt, name, kn, UINT64_MAX, &found, &kind, &val, &vlen) != TDB_OK ||
+          !found) {
+        bad++;
+      }
+      kn = (size_t)snprintf(name, sizeof(name), "%s%d", j % 3 ? "row/" : "r", j * 7 + 1);
+      if (tdbMemtableGet(mt, name, kn, UINT64_MAX, &found, &kind, &val, &vlen) != TDB_OK ||
+          found) {
+        bad++;
+      }
+    }
+    CHECK_EQ(bad, 0);
+  }
+  tdbMemtableFree(mt);
+}
+
 static void testOutOfMemory(void) {
   TdbTestAlloc ta;
   tdb_allocator hooks;
@@ -535,6 +573,7 @@ int main(void) {
   TEST_RUN(testIterator);
   TEST_RUN(testErrors);
   TEST_RUN(testLongKeys);
+  TEST_RUN(testFilterGrowth);
   TEST_RUN(testOutOfMemory);
   TEST_RUN(testApproximateBytes);
   TEST_RUN(testRefCounting);

@@ -14,7 +14,8 @@
 ** write into its zero tail; and errors that must
 ** never crash: NULL arguments, out-of-range columns, steps after errors,
 ** long identifiers, TDB_MAX_COLUMNS columns (and one more), deeply nested
-** subqueries.
+** subqueries; a prepared UPDATE run many times (kept buffers) against
+** fresh statements on a twin table.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -1665,6 +1666,81 @@ static void testNullArguments(void) {
   tdb_close(db);
 }
 
+/* A prepared UPDATE run again and again (its write buffers are kept on the
+** statement between runs, tdb_stmt.dml_keep) writes what fresh statements
+** write: a twin table given the same UPDATEs by tdb_exec, in the same order
+** at the same valid times, ends with the same history. Runs failing on a
+** unique violation leave nothing, and runs over every row (buffers past
+** what a statement keeps) work in between. */
+static void testPreparedUpdateHistory(void) {
+  tdb *db = openMemory();
+  tdb_stmt *up = NULL, *setu = NULL, *all = NULL;
+  char sql[200], want[200];
+  int i, fails = 0;
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE h(id INTEGER PRIMARY KEY, u INTEGER UNIQUE, v INTEGER)");
+  EXEC_OK(db, "CREATE TABLE h2(id INTEGER PRIMARY KEY, u INTEGER UNIQUE, v INTEGER)");
+  EXEC_OK(db, "SET CURRENT_VALID_TIME = 1");
+  for (i = 1; i <= 1000; i++) {
+    snprintf(sql, sizeof sql, "INSERT INTO h VALUES (%d, %d, %d)", i, i, i * 3);
+    EXEC_OK(db, sql);
+    snprintf(sql, sizeof sql, "INSERT INTO h2 VALUES (%d, %d, %d)", i, i, i * 3);
+    EXEC_OK(db, sql);
+  }
+  CHECK_EQ(tdb_prepare(db, "UPDATE h SET v = v + 1 WHERE id = ?", -1, &up, NULL), TDB_OK);
+  CHECK_EQ(tdb_prepare(db, "UPDATE h SET u = ? WHERE id = ?", -1, &setu, NULL), TDB_OK);
+  CHECK_EQ(tdb_prepare(db, "UPDATE h SET v = v + 1 WHERE id <= ?", -1, &all, NULL), TDB_OK);
+  if (!up || !setu || !all) goto done;
+  for (i = 0; i < 600; i++) {
+    int id = 1 + (i * 37) % 1000, rc, rc2;
+    tdb_stmt *st;
+    snprintf(sql, sizeof sql, "SET CURRENT_VALID_TIME = %d", 10 + i);
+    EXEC_OK(db, sql);
+    if (i % 5 == 4) { /* odd ids take the next id's u: a unique violation while it has it */
+      int u = id % 2 ? id + 1 : 5000 + i;
+      st = setu;
+      CHECK_EQ(tdb_bind_int64(setu, 1, u), TDB_OK);
+      CHECK_EQ(tdb_bind_int64(setu, 2, id), TDB_OK);
+      snprintf(sql, sizeof sql, "UPDATE h2 SET u = %d WHERE id = %d", u, id);
+    } else if (i % 97 == 50) {
+      st = all;
+      CHECK_EQ(tdb_bind_int64(all, 1, 1000), TDB_OK);
+      snprintf(sql, sizeof sql, "UPDATE h2 SET v = v + 1 WHERE id <= 1000");
+    } else {
+      st = up;
+      CHECK_EQ(tdb_bind_int64(up, 1, id), TDB_OK);
+      snprintf(sql, sizeof sql, "UPDATE h2 SET v = v + 1 WHERE id = %d", id);
+    }
+    rc = tdb_step(st);
+    snprintf(want, sizeof want, "%s", rc == TDB_DONE ? "00000" : tdb_sqlstate(db));
+    tdb_reset(st);
+    rc2 = tdb_exec(db, sql, NULL, NULL);
+    CHECK_EQ(rc, rc2 == TDB_OK ? TDB_DONE : rc2);
+    CHECK_STR(want, rc2 == TDB_OK ? "00000" : tdb_sqlstate(db));
+    fails += rc != TDB_DONE;
+  }
+  CHECK(fails > 0);
+  {
+    static const char *q = "SELECT count(*), sum(id * 7 + v * 3 + u), sum(_valid_from), "
+                           "sum(coalesce(_valid_to, -1)) FROM %s "
+                           "FOR SYSTEM_TIME ALL FOR APPLICATION_TIME ALL";
+    char a[200], b[200];
+    snprintf(sql, sizeof sql, q, "h");
+    snprintf(a, sizeof a, "%s", sqlRows(db, sql));
+    snprintf(sql, sizeof sql, q, "h2");
+    snprintf(b, sizeof b, "%s", sqlRows(db, sql));
+    CHECK_STR(a, b);
+    CHECK(sqlInt(db, "SELECT count(*) FROM h FOR SYSTEM_TIME ALL FOR APPLICATION_TIME ALL") > 6000);
+    CHECK_STR(sqlRows(db, "SELECT sum(v), sum(u) FROM h"), sqlRows(db, "SELECT sum(v), sum(u) FROM h2"));
+  }
+done:
+  tdb_finalize(up);
+  tdb_finalize(setu);
+  tdb_finalize(all);
+  tdb_close(db);
+}
+
 static void testErrorsThenReuse(void) {
   tdb *db = openMemory();
   tdb_stmt *st = NULL;
@@ -2130,6 +2206,7 @@ int main(void) {
   TEST_ISOLATED(testReopenCycles);
   TEST_ISOLATED(testNullArguments);
   TEST_ISOLATED(testErrorsThenReuse);
+  TEST_ISOLATED(testPreparedUpdateHistory);
   TEST_ISOLATED(testLongIdentifiers);
   TEST_ISOLATED(testManyColumns);
   TEST_ISOLATED(testDeepNesting);
