@@ -69,15 +69,6 @@ TDB_PRIVATE int tdbIkeyCompareUser(const void *a, size_t an, const void *b,
   return an < bn ? -1 : an > bn;
 }
 
-/* Eight bytes at p as a big-endian word: words compare as their bytes do.
-** One expression, which compilers turn into a byte-swapped load; inline
-** because tdbIkeyCompare is the memtable's and the tables' comparator. */
-static inline uint64_t tdbIkeyWord(const unsigned char *p) {
-  return ((uint64_t)p[0] << 56) | ((uint64_t)p[1] << 48) | ((uint64_t)p[2] << 40) |
-         ((uint64_t)p[3] << 32) | ((uint64_t)p[4] << 24) | ((uint64_t)p[5] << 16) |
-         ((uint64_t)p[6] << 8) | (uint64_t)p[7];
-}
-
 TDB_PRIVATE int tdbIkeyCompare(const void *a, size_t an, const void *b,
                                size_t bn) {
   const unsigned char *pa = (const unsigned char *)a;
@@ -91,19 +82,19 @@ TDB_PRIVATE int tdbIkeyCompare(const void *a, size_t an, const void *b,
     size_t ua = an - TDB_IKEY_TAG_SIZE, ub = bn - TDB_IKEY_TAG_SIZE;
     size_t n = ua < ub ? ua : ub, i;
     for (i = 0; i + 8 <= n; i += 8) {
-      ta = tdbIkeyWord(pa + i);
-      tb = tdbIkeyWord(pb + i);
+      ta = tdbGetFixed64BE(pa + i);
+      tb = tdbGetFixed64BE(pb + i);
       if (ta != tb) return ta < tb ? -1 : 1;
     }
     if (i < n) {
       unsigned shift = (unsigned)(8 - (n - i)) * 8u;
-      ta = tdbIkeyWord(pa + i) >> shift;
-      tb = tdbIkeyWord(pb + i) >> shift;
+      ta = tdbGetFixed64BE(pa + i) >> shift;
+      tb = tdbGetFixed64BE(pb + i) >> shift;
       if (ta != tb) return ta < tb ? -1 : 1;
     }
     if (ua != ub) return ua < ub ? -1 : 1;
-    ta = tdbIkeyWord(pa + ua);
-    tb = tdbIkeyWord(pb + ub);
+    ta = tdbGetFixed64BE(pa + ua);
+    tb = tdbGetFixed64BE(pb + ub);
     return ta < tb ? -1 : ta > tb;
   }
   if (an >= TDB_IKEY_TAG_SIZE) {
