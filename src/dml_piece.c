@@ -72,19 +72,29 @@ TDB_PRIVATE void tdbDmlInit(TdbDml *d, tdb_stmt *st, TdbTableDef *t) {
   }
 }
 
-/* Give a buffer back to the keep when small (emptied by the caller), else
-** free it. */
-#define TDB_DML_KEEP_STR(d, k, f)                                                  \
-  do {                                                                            \
-    if ((d)->f.cap <= TDB_DML_KEEP_BYTES && !(d)->f.oom) {                        \
-      (d)->f.n = 0;                                                               \
-      if ((d)->f.z) (d)->f.z[0] = '\0';                                           \
-      (k)->f = (d)->f;                                                            \
-    } else {                                                                      \
-      tdbStrClear(&(d)->f); /* empty, with its TdbMem */                          \
-      (k)->f = (d)->f;                                                            \
-    }                                                                             \
-  } while (0)
+/* Give a string back to the keep: emptied when small, else freed (it stays
+** usable, empty, with its TdbMem). */
+static void tdbDmlKeepStr(TdbStr *from, TdbStr *to) {
+  if (from->cap <= TDB_DML_KEEP_BYTES && !from->oom) tdbStrEmpty(from);
+  else tdbStrClear(from);
+  *to = *from;
+}
+
+/* Free everything a keep holds (its struct stays). */
+static void tdbDmlKeepRelease(TdbMem *mem, TdbDmlKeep *k) {
+  tdbBatchFree(&k->batch);
+  tdbHashSetFree(&k->removed);
+  tdbHashSetFree(&k->added_pk);
+  tdbHashSetFree(&k->added_uniq);
+  tdbMemFree(mem, k->added_last);
+  tdbMemFree(mem, k->added);
+  tdbStrClear(&k->key2);
+  tdbStrClear(&k->val);
+  tdbStrClear(&k->oldkey);
+  tdbStrClear(&k->newkey);
+  tdbRowSetFree(&k->targets, mem);
+  tdbRowSetFree(&k->news, mem);
+}
 
 static void tdbDmlKeepSet(TdbMem *mem, TdbHashSet *from, TdbHashSet *to) {
   if (tdbHashSetBytes(from) <= TDB_DML_KEEP_BYTES) {
@@ -108,24 +118,13 @@ static void tdbDmlKeepRows(TdbMem *mem, TdbRowSet *from, TdbRowSet *to) {
 
 TDB_PRIVATE void tdbDmlFree(TdbDml *d) {
   TdbMem *mem = &d->db->mem;
-  TdbDmlKeep *k = d->st->dml_keep;
+  TdbDmlKeep *k = d->st->dml_keep, spare;
   tdbTableDefaultsClear(mem, d->t, d->defaults);
   tdbMemFree(mem, d->defaults);
   if (!k) k = d->st->dml_keep = tdbMemAllocZero(mem, sizeof *k);
-  if (!k) { /* nothing kept */
-    tdbBatchFree(&d->batch);
-    tdbHashSetFree(&d->removed);
-    tdbHashSetFree(&d->added_pk);
-    tdbHashSetFree(&d->added_uniq);
-    tdbMemFree(mem, d->added_last);
-    tdbMemFree(mem, d->added);
-    tdbStrClear(&d->key2);
-    tdbStrClear(&d->val);
-    tdbStrClear(&d->oldkey);
-    tdbStrClear(&d->newkey);
-    tdbRowSetFree(&d->targets, mem);
-    tdbRowSetFree(&d->news, mem);
-    return;
+  if (!k) { /* no memory for a keep: hand the buffers to one that is freed */
+    memset(&spare, 0, sizeof spare);
+    k = &spare;
   }
   tdbBatchClear(&d->batch);
   if (d->batch.cap > TDB_DML_KEEP_BYTES) tdbBatchFree(&d->batch);
@@ -147,30 +146,20 @@ TDB_PRIVATE void tdbDmlFree(TdbDml *d) {
   tdbDmlKeepSet(mem, &d->removed, &k->removed);
   tdbDmlKeepSet(mem, &d->added_pk, &k->added_pk);
   tdbDmlKeepSet(mem, &d->added_uniq, &k->added_uniq);
-  TDB_DML_KEEP_STR(d, k, key2);
-  TDB_DML_KEEP_STR(d, k, val);
-  TDB_DML_KEEP_STR(d, k, oldkey);
-  TDB_DML_KEEP_STR(d, k, newkey);
+  tdbDmlKeepStr(&d->key2, &k->key2);
+  tdbDmlKeepStr(&d->val, &k->val);
+  tdbDmlKeepStr(&d->oldkey, &k->oldkey);
+  tdbDmlKeepStr(&d->newkey, &k->newkey);
   tdbDmlKeepRows(mem, &d->targets, &k->targets);
   tdbDmlKeepRows(mem, &d->news, &k->news);
+  if (k == &spare) tdbDmlKeepRelease(mem, &spare);
 }
 
 TDB_PRIVATE void tdbDmlKeepFree(tdb_stmt *st) {
   TdbMem *mem = &st->db->mem;
   TdbDmlKeep *k = st->dml_keep;
   if (!k) return;
-  tdbBatchFree(&k->batch);
-  tdbHashSetFree(&k->removed);
-  tdbHashSetFree(&k->added_pk);
-  tdbHashSetFree(&k->added_uniq);
-  tdbMemFree(mem, k->added_last);
-  tdbMemFree(mem, k->added);
-  tdbStrClear(&k->key2);
-  tdbStrClear(&k->val);
-  tdbStrClear(&k->oldkey);
-  tdbStrClear(&k->newkey);
-  tdbRowSetFree(&k->targets, mem);
-  tdbRowSetFree(&k->news, mem);
+  tdbDmlKeepRelease(mem, k);
   tdbMemFree(mem, k);
   st->dml_keep = NULL;
 }
