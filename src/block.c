@@ -397,6 +397,24 @@ TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it) {
   }
 }
 
+/* Most bytes of a restart interval tdbBlockPrefetchInterval asks for. */
+#define TDB_BLOCK_PREFETCH_BYTES 1024
+
+/* Ask the memory system for the lines of restart interval r (up to
+** TDB_BLOCK_PREFETCH_BYTES) before a seek walks it: each entry's length
+** decides where the next begins, so the walk alone would miss on one line
+** after the other, where the prefetches let the misses overlap. */
+static void tdbBlockPrefetchInterval(const TdbBlock *b, uint32_t r) {
+  uint32_t from = tdbBlockRestart(b, r), to;
+  uintptr_t line, last;
+  to = r + 1 < b->nrestarts ? tdbBlockRestart(b, r + 1) : b->restarts;
+  if (to > b->restarts || to <= from) return; /* the walk reports the damage */
+  if (to - from > TDB_BLOCK_PREFETCH_BYTES) to = from + TDB_BLOCK_PREFETCH_BYTES;
+  line = (uintptr_t)(b->data + from) & ~(uintptr_t)63;
+  last = (uintptr_t)(b->data + to - 1);
+  for (; line <= last; line += 64) TDB_PREFETCH((const void *)line);
+}
+
 /* Seek to the first key >= target, knowing that the last restart point
 ** whose key is < target (or restart 0) is among restarts lo..hi. */
 static void tdbBlockIterSeekIn(TdbBlockIter *it, const void *target, size_t tlen,
@@ -417,6 +435,7 @@ static void tdbBlockIterSeekIn(TdbBlockIter *it, const void *target, size_t tlen
     }
   }
   tdbBlockIterToRestart(it, lo);
+  tdbBlockPrefetchInterval(b, lo);
   for (;;) {
     tdbBlockIterParseNext(it);
     if (!it->valid)

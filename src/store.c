@@ -21,6 +21,21 @@
 
 /* Wall-clocks of consecutive epochs first .. first + n - 1 not yet in a
 ** table file: the epoch clock of one memtable's commits (store.h). */
+/* The head commit's wall-clock: every statement reads it at its start
+** (tdbStoreHeadWall), so with threads it is an atomic that readers load
+** without the store mutex; it is only written with the mutex held, after
+** the head it belongs to. */
+#if TDB_THREADS
+#include <stdatomic.h>
+typedef _Atomic(int64_t) TdbStoreWall;
+#define TDB_WALL_GET(p) atomic_load_explicit((p), memory_order_acquire)
+#define TDB_WALL_SET(p, v) atomic_store_explicit((p), (v), memory_order_release)
+#else
+typedef int64_t TdbStoreWall;
+#define TDB_WALL_GET(p) (*(p))
+#define TDB_WALL_SET(p, v) (*(p) = (v))
+#endif
+
 typedef struct TdbClockRun {
   uint64_t first;
   size_t n, cap;
@@ -60,7 +75,8 @@ struct TdbStore {
   TdbClockRun clock_active;   /* the clock of the commits in active / imm: */
   TdbClockRun clock_imm;      /* written into the table file when it flushes */
   uint64_t head;              /* latest published epoch */
-  int64_t head_wall;          /* its wall-clock */
+  TdbStoreWall head_wall;     /* its wall-clock (read without mu by
+                              ** tdbStoreHeadWall; written with mu held) */
   uint64_t unsynced_records;  /* TDB_SYNC_NORMAL bookkeeping */
   int64_t last_sync_us;
   /* structure */
@@ -927,7 +943,7 @@ static void tdbStoreCommitGroup(TdbStore *s) {
   TdbStr *rec = &s->rec;
   TdbErr *err;
   uint64_t first = s->head + 1;
-  int64_t wall = s->head_wall, now;
+  int64_t wall = TDB_WALL_GET(&s->head_wall), now;
   uint64_t watched = 0;       /* the group's last epoch that wrote a watched key */
   int n = 0, i, rc, sync;
   TdbMemtable *mt;
@@ -998,7 +1014,7 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     ** that waits for writer_busy switches it */
     for (i = 0; i < n; i++) tdbClockAppend(&s->clock_active, first + (uint64_t)i, walls[i]);
     s->head = first + (uint64_t)n - 1;
-    s->head_wall = wall;
+    TDB_WALL_SET(&s->head_wall, wall);
     if (watched) s->watch_epoch = watched; /* published with the head */
     if (sync) {
       s->unsynced_records = 0;
@@ -1048,10 +1064,10 @@ static int tdbStoreSubmit(TdbStore *s, TdbCommitReq *req, uint64_t at_epoch) {
     } else if (at_epoch != s->head + 1) {
       rc = tdbErrSet(err, TDB_MISUSE, NULL, "cannot commit epoch %llu: the next epoch is %llu",
                      (unsigned long long)at_epoch, (unsigned long long)(s->head + 1));
-    } else if (s->head > 0 && req->at_wall <= s->head_wall) { /* epoch 0 has no clock */
+    } else if (s->head > 0 && req->at_wall <= TDB_WALL_GET(&s->head_wall)) { /* epoch 0 has no clock */
       rc = tdbErrSet(err, TDB_CORRUPT, NULL, "epoch %llu: wall-clock %lld is not after the "
                      "wall-clock %lld of epoch %llu", (unsigned long long)at_epoch,
-                     (long long)req->at_wall, (long long)s->head_wall,
+                     (long long)req->at_wall, (long long)TDB_WALL_GET(&s->head_wall),
                      (unsigned long long)s->head);
     }
     if (rc != TDB_OK) {
@@ -1098,11 +1114,7 @@ TDB_PRIVATE int tdbStoreWriteAt(TdbStore *s, const TdbBatch *b, uint64_t epoch, 
 }
 
 TDB_PRIVATE int64_t tdbStoreHeadWall(TdbStore *s) {
-  int64_t w;
-  tdbMutexLock(&s->mu);
-  w = s->head_wall;
-  tdbMutexUnlock(&s->mu);
-  return w;
+  return TDB_WALL_GET(&s->head_wall); /* every statement's start: no lock */
 }
 
 TDB_PRIVATE TdbMem *tdbStoreMem(TdbStore *s) { return s->mem; }
@@ -1457,7 +1469,7 @@ TDB_PRIVATE int tdbStoreEpochWall(TdbStore *s, uint64_t epoch, int64_t *wall, in
   tdbMutexLock(&s->mu);
   head = s->head;
   if (epoch == head && epoch > 0) {
-    *wall = s->head_wall;
+    *wall = TDB_WALL_GET(&s->head_wall);
     *found = 1;
   } else if (epoch > 0 && epoch <= head) {
     *found = tdbClockFind(&s->clock_active, epoch, wall) || tdbClockFind(&s->clock_imm, epoch, wall);
@@ -1820,7 +1832,7 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, uint64_t *nrecords, T
       break;
     }
     s->head = h.epoch;
-    s->head_wall = h.wall_us;
+    TDB_WALL_SET(&s->head_wall, h.wall_us);
     if (tdbMemtableApproximateBytes(s->active) >= s->cfg.memtable_bytes) {
       /* recovery flushes as writes would: keep memory bounded */
       TdbMemtable *fresh = tdbMemtableNew(s->mem);
@@ -2106,7 +2118,7 @@ TDB_PRIVATE int tdbStoreOpenVfs(TdbMem *mem, TdbVfs *vfs, const char *path,
   s->last_sync_us = s->vfs->now_us(s->vfs);
   rc = tdbStoreRecover(s, err);
   if (rc != TDB_OK) goto fail;
-  if (s->head_wall == 0) s->head_wall = s->vfs->now_us(s->vfs);
+  if (TDB_WALL_GET(&s->head_wall) == 0) TDB_WALL_SET(&s->head_wall, s->vfs->now_us(s->vfs));
 #if TDB_THREADS
   if (s->cfg.threads > 0) {
     s->threaded = 1;

@@ -28,8 +28,10 @@
 #include "keycodec.h"
 #include "temporal.h"
 
-/* The table's key 0x07 'C' | id into k (7 bytes). */
-static void tdbEndBoundKey(unsigned char k[7], uint32_t table_id) {
+/* The table's key 0x07 'C' | id into k. Every byte of the key is written:
+** a key with a byte left over would differ from one write to the next. */
+#define TDB_END_BOUND_KEY_SIZE 6
+static void tdbEndBoundKey(unsigned char k[TDB_END_BOUND_KEY_SIZE], uint32_t table_id) {
   k[0] = 0x07;
   k[1] = 'C';
   tdbKeyPutU32BE(k + 2, table_id);
@@ -38,7 +40,7 @@ static void tdbEndBoundKey(unsigned char k[7], uint32_t table_id) {
 /* The kept bound of table t, read once per definition. */
 static int tdbEndBound(tdb *db, TdbTableDef *t, int64_t *out) {
   if (!t->end_bound_loaded) {
-    unsigned char k[7];
+    unsigned char k[TDB_END_BOUND_KEY_SIZE];
     TdbStr v;
     int found = 0, rc;
     tdbEndBoundKey(k, t->id);
@@ -73,7 +75,7 @@ TDB_PRIVATE int tdbTemporalCurrentBound(TdbExec *ex, const TdbTableDef *t, int64
 
 TDB_PRIVATE int tdbTemporalNoteWrite(tdb *db, TdbBatch *b, TdbTableDef *t, int64_t boundary) {
   int64_t kept;
-  unsigned char k[7], v[8];
+  unsigned char k[TDB_END_BOUND_KEY_SIZE], v[8];
   int rc;
   if (boundary == INT64_MIN || boundary == INT64_MAX) return TDB_OK;
   rc = tdbEndBound(db, t, &kept);
