@@ -42,10 +42,11 @@ TDB_PRIVATE uint64_t tdbBloomHash(const void *key, size_t n) {
     n -= 8;
   }
   if (n > 0) {
-    w = 0;
-    for (i = n; i > 0; i--)
-      w = (w << 8) | p[i - 1];
-    w *= TDB_BLOOM_M2;
+    /* the last 1..7 bytes, little-endian and zero-padded, as one load */
+    unsigned char tail[8] = {0};
+    for (i = 0; i < n; i++)
+      tail[i] = p[i];
+    w = tdbBloomLoad64(tail) * TDB_BLOOM_M2;
     h ^= tdbBloomRotl(w, 31) * TDB_BLOOM_M1;
     h = tdbBloomRotl(h, 27) * TDB_BLOOM_M1 + TDB_BLOOM_M3;
   }

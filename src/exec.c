@@ -542,25 +542,24 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
     }
     s->ndefaults = t->ncols;
     p->state = s;
+    /* what the plan reads, once: the plan and its table stay as they are */
+    {
+      int i;
+      for (i = 0; i < (int)s->nslot; i++) s->slot[i] = -1;
+      for (i = 0; i < t->ncols; i++) {
+        if (p->needed && !p->needed[i]) continue;
+        s->slot[t->cols[i].pos] = i;
+        s->emit[s->nemit].col = i;
+        s->emit[s->nemit].pos = t->cols[i].pos;
+        s->emit[s->nemit++].dflt = &s->defaults[i];
+        if (t->cols[i].pos + 1 > s->decode_upto) s->decode_upto = t->cols[i].pos + 1;
+      }
+    }
   } else {
     tdbScanReset(ex->mem, s);
   }
   s->outer = outer;
   s->index_scan = p->index != NULL;
-  s->decode_upto = 0;
-  s->nemit = 0;
-  {
-    int i;
-    for (i = 0; i < (int)s->nslot; i++) s->slot[i] = -1;
-    for (i = 0; i < t->ncols; i++) {
-      if (p->needed && !p->needed[i]) continue;
-      s->slot[t->cols[i].pos] = i;
-      s->emit[s->nemit].col = i;
-      s->emit[s->nemit].pos = t->cols[i].pos;
-      s->emit[s->nemit++].dflt = &s->defaults[i];
-      if (t->cols[i].pos + 1 > s->decode_upto) s->decode_upto = t->cols[i].pos + 1;
-    }
-  }
   rc = tdbScanBounds(ex, p, s);
   if (rc != TDB_OK) return rc;
   if (s->empty) return TDB_OK;

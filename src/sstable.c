@@ -666,14 +666,11 @@ static const unsigned char *tdbSstUserOf(const TdbSstReader *r, const unsigned c
 ** keys that share their first `skip` bytes, a larger key never has a
 ** smaller value. */
 static uint64_t tdbSstPrefix64(const unsigned char *u, size_t un, size_t skip) {
-  uint64_t v = 0;
   size_t i;
+  unsigned char tail[8] = {0};
   if (skip + 8 <= un) return tdbGetFixed64BE(u + skip);
-  for (i = 0; i < 8; i++) {
-    v <<= 8;
-    if (skip + i < un) v |= u[skip + i];
-  }
-  return v;
+  for (i = 0; skip + i < un; i++) tail[i] = u[skip + i]; /* fewer than 8 */
+  return tdbGetFixed64BE(tail);
 }
 
 /* Give a block that is being cached its seek hint (block.h: a point read

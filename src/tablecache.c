@@ -189,7 +189,12 @@ TDB_PRIVATE int tdbTableCacheGet(TdbTableCache *tc, const TdbFileMeta *f,
   int rc = tdbTableAcquire(tc, f, &e, err);
   *found = 0;
   if (rc != TDB_OK) return rc;
-  memset(&verr, 0, sizeof verr);
+  /* empty, as memset would leave it, without clearing the message buffer
+  ** on every point read */
+  verr.rc = TDB_OK;
+  verr.sys_errno = 0;
+  verr.offset = -1;
+  verr.msg[0] = '\0';
   g.ukey = ukey;
   g.ukn = ukn;
   g.found = found;
