@@ -169,7 +169,9 @@ static TdbSkipNode *tdbSkipDescend(TdbSkipNode *x, int level, const void *key, s
                                    int stop_c) {
   for (;;) {
     TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
-    int c = !next ? 1 : next == stop ? stop_c : tdbSkipCompare(next, key, klen);
+    int c;
+    if (level > 0) TDB_PREFETCH(TDB_SKIP_LOAD_RELAXED(&x->next[level - 1]));
+    c = !next ? 1 : next == stop ? stop_c : tdbSkipCompare(next, key, klen);
     if (c < 0) {
       x = next;
     } else {
