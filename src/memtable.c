@@ -205,9 +205,17 @@ TDB_PRIVATE int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq, int kind,
 TDB_PRIVATE int tdbMemtableAddPair(TdbMemtable *mt, uint64_t seq, const TdbMemtableEntry *a,
                                    const TdbMemtableEntry *b) {
   TdbSkipNode *na, *nb;
-  TdbMemFilter *f;
+  TdbMemFilter *f = TDB_FILTER_LINK_LOAD(&mt->filter);
+  uint64_t ha, hb;
   int rc;
   if (tdbIkeyCompareUser(a->key, a->klen, b->key, b->klen) >= 0) return TDB_MISUSE;
+  /* the filter words (two cache misses) load while the nodes are made */
+  ha = tdbBloomHash(a->key, a->klen);
+  hb = tdbBloomHash(b->key, b->klen);
+  if (f) {
+    TDB_PREFETCH(&f->w[ha & f->mask]);
+    TDB_PREFETCH(&f->w[hb & f->mask]);
+  }
   /* a node made and not linked only wastes arena space */
   na = tdbMemtableNode(mt, seq, a->kind, a->key, a->klen, a->value, a->vlen, &rc);
   if (!na) return rc;
@@ -217,8 +225,8 @@ TDB_PRIVATE int tdbMemtableAddPair(TdbMemtable *mt, uint64_t seq, const TdbMemta
   ** refused below is only a false hit) */
   f = tdbMemtableFilterFor(mt, 2);
   if (f) {
-    tdbMemFilterSet(f, tdbBloomHash(a->key, a->klen));
-    tdbMemFilterSet(f, tdbBloomHash(b->key, b->klen));
+    tdbMemFilterSet(f, ha);
+    tdbMemFilterSet(f, hb);
   }
   return tdbSkiplistLinkPair(mt->list, na, nb);
 }
