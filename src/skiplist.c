@@ -376,11 +376,13 @@ TDB_PRIVATE int tdbSkiplistLinkPair(TdbSkiplist *list, TdbSkipNode *a, TdbSkipNo
     if (!db) db = tdbSkipLaneStep(&lb);
   }
   if (la.eq || lb.eq) return TDB_MISUSE;
+  /* the levels a adds to the list: both paths pass the head there */
+  for (i = height; i < ha; i++) pa[i] = pb[i] = list->head;
   /* b's path once a is linked: a is now the last node < b's key at each of
-  ** a's levels where nothing lay between them, i.e. where both searches
-  ** ended at the same node, and at the levels a adds (a < b) */
+  ** a's levels where nothing lay between them, i.e. where both paths pass
+  ** the same node (a < b) */
   for (i = 0; i < ha; i++) {
-    if (i >= height || pb[i] == pa[i]) pb[i] = a;
+    if (pb[i] == pa[i]) pb[i] = a;
   }
   tdbSkipLinkAt(list, a, pa);
   tdbSkipLinkAt(list, b, pb);
