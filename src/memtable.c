@@ -205,26 +205,22 @@ TDB_PRIVATE int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq, int kind,
 TDB_PRIVATE int tdbMemtableAddPair(TdbMemtable *mt, uint64_t seq, const TdbMemtableEntry *a,
                                    const TdbMemtableEntry *b) {
   TdbSkipNode *na, *nb;
-  TdbMemFilter *f = TDB_FILTER_LINK_LOAD(&mt->filter);
+  TdbMemFilter *f;
   uint64_t ha, hb;
   int rc;
   if (tdbIkeyCompareUser(a->key, a->klen, b->key, b->klen) >= 0) return TDB_MISUSE;
-  /* the filter words (two cache misses) load while the nodes are made */
-  ha = tdbBloomHash(a->key, a->klen);
-  hb = tdbBloomHash(b->key, b->klen);
-  if (f) {
-    TDB_PREFETCH(&f->w[ha & f->mask]);
-    TDB_PREFETCH(&f->w[hb & f->mask]);
-  }
   /* a node made and not linked only wastes arena space */
   na = tdbMemtableNode(mt, seq, a->kind, a->key, a->klen, a->value, a->vlen, &rc);
   if (!na) return rc;
   nb = tdbMemtableNode(mt, seq, b->kind, b->key, b->klen, b->value, b->vlen, &rc);
   if (!nb) return rc;
   /* the filter has the keys before the list does (a bit set for a pair
-  ** refused below is only a false hit) */
+  ** refused below is only a false hit); its two words load together */
   f = tdbMemtableFilterFor(mt, 2);
   if (f) {
+    ha = tdbBloomHash(a->key, a->klen);
+    TDB_PREFETCH(&f->w[ha & f->mask]);
+    hb = tdbBloomHash(b->key, b->klen);
     tdbMemFilterSet(f, ha);
     tdbMemFilterSet(f, hb);
   }
