@@ -157,6 +157,18 @@ static int tdbSkipHeight(const TdbSkiplist *list) {
   return TDB_SKIP_LOAD_RELAXED(&((TdbSkiplist *)list)->height);
 }
 
+/* Start loading what a compare with node reads: its entry pointer and the
+** key after its links. The key often starts or ends in the next cache line,
+** which a load would only ask for once the pointer has come in: 40 bytes
+** on is in that line then for a short key (a SQL row key) of a node 1 or 2
+** high. Measured: -4% CPU time of a random single-row UPDATE on a 1M-row
+** table. NULL is fine: a prefetch reads nothing (the address is formed as
+** an integer, so no arithmetic is done on a null pointer). */
+static void tdbSkipPrefetch(const TdbSkipNode *node) {
+  TDB_PREFETCH(node);
+  TDB_PREFETCH((const void *)((uintptr_t)node + 40));
+}
+
 /* The search down from node x (< key, or the head) at `level`: the first
 ** node whose key is >= key (NULL: none). With prev, also store in prev[i],
 ** i <= level, the last node at level i whose key is < key; with eq, whether
@@ -170,7 +182,7 @@ static TdbSkipNode *tdbSkipDescend(TdbSkipNode *x, int level, const void *key, s
   for (;;) {
     TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
     int c;
-    if (level > 0) TDB_PREFETCH(TDB_SKIP_LOAD_RELAXED(&x->next[level - 1]));
+    if (level > 0) tdbSkipPrefetch(TDB_SKIP_LOAD_RELAXED(&x->next[level - 1]));
     c = !next ? 1 : next == stop ? stop_c : tdbSkipCompare(next, key, klen);
     if (c < 0) {
       x = next;
@@ -333,7 +345,7 @@ typedef struct TdbSkipLane {
 static inline int tdbSkipLaneStep(TdbSkipLane *l) {
   TdbSkipNode *next = TDB_SKIP_LOAD(&l->x->next[l->level]);
   int c;
-  if (l->level > 0) TDB_PREFETCH(TDB_SKIP_LOAD_RELAXED(&l->x->next[l->level - 1]));
+  if (l->level > 0) tdbSkipPrefetch(TDB_SKIP_LOAD_RELAXED(&l->x->next[l->level - 1]));
   c = !next ? 1 : next == l->stop ? l->stop_c : tdbSkipCompare(next, l->key, l->klen);
   if (c < 0) {
     l->x = next;
@@ -347,7 +359,7 @@ static inline int tdbSkipLaneStep(TdbSkipLane *l) {
     l->stop_c = c;
     l->level--;
   }
-  TDB_PREFETCH(TDB_SKIP_LOAD_RELAXED(&l->x->next[l->level]));
+  tdbSkipPrefetch(TDB_SKIP_LOAD_RELAXED(&l->x->next[l->level]));
   return 0;
 }
 
