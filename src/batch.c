@@ -249,6 +249,48 @@ TDB_PRIVATE int tdbBatchForEachByKey(const TdbBatch *b, TdbBatchOpAtFn fn, void 
   return rc;
 }
 
+/* Records of up to this many ops are ordered on the stack by
+** tdbBatchSmallApply. */
+#define TDB_BATCH_SMALL 16
+
+/* Call fn for the last op of every distinct key of ops[0..count), count <=
+** TDB_BATCH_SMALL, in ascending key order: an insertion sort of their
+** indexes by (key, position), then one call per run of equal keys, for its
+** last op. Key order matters to a memtable: an UPDATE's record is "delete
+** the current row, the closed history piece, the new current row, the new
+** history piece", and in record order every insert is a search from the
+** head of the skiplist, while in key order the new history piece follows
+** the closed one and is found from the finger (skiplist.h). */
+static int tdbBatchSmallApply(const TdbBatchOp *ops, uint32_t count, TdbBatchOpFn fn,
+                              void *ctx) {
+  unsigned char ix[TDB_BATCH_SMALL];
+  unsigned char eqnext[TDB_BATCH_SMALL]; /* ix[i]'s key equals ix[i + 1]'s */
+  uint32_t i;
+  int rc = 0;
+  for (i = 0; i < count; i++) {
+    uint32_t j = i;
+    int c = 1;
+    /* ix[0..i) sorted; sink op i from the end while a key is greater: an
+    ** equal key stays before it (positions ascend) */
+    while (j > 0) {
+      const TdbBatchOp *a = &ops[ix[j - 1]];
+      c = tdbIkeyCompareUser(a->key, a->klen, ops[i].key, ops[i].klen);
+      if (c <= 0) break;
+      ix[j] = ix[j - 1];
+      eqnext[j] = eqnext[j - 1];
+      j--;
+    }
+    /* every key after op i is greater, the one before it not */
+    ix[j] = (unsigned char)i;
+    eqnext[j] = 0;
+    if (j > 0) eqnext[j - 1] = c == 0;
+  }
+  for (i = 0; rc == 0 && i < count; i++) {
+    if (!eqnext[i]) rc = fn(ctx, &ops[ix[i]]);
+  }
+  return rc;
+}
+
 /* tdbBatchForEachLast's calls: a TdbBatchOpFn through a TdbBatchOpAtFn. */
 typedef struct TdbBatchLastCall {
   TdbBatchOpFn fn;
@@ -275,22 +317,14 @@ TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_
     return fn(ctx, &op);
   }
   if (count == 0) return TDB_OK;
-  if (count <= 16) {
-    /* a few ops (a row, its history and index entries): compare pairwise,
-    ** no index to build */
-    TdbBatchOp ops[16];
+  if (count <= TDB_BATCH_SMALL) {
+    /* a few ops (a row, its history and index entries): sorted on the
+    ** stack, no index to allocate */
+    TdbBatchOp ops[TDB_BATCH_SMALL];
     for (i = 0; i < count; i++) {
       if (tdbBatchNextOp(&p, end, &ops[i]) != 0) return TDB_CORRUPT;
     }
-    for (i = 0; rc == 0 && i < count; i++) {
-      uint32_t j;
-      int last = 1;
-      for (j = i + 1; last && j < count; j++) {
-        last = tdbIkeyCompareUser(ops[i].key, ops[i].klen, ops[j].key, ops[j].klen) != 0;
-      }
-      if (last) rc = fn(ctx, &ops[i]);
-    }
-    return rc;
+    return tdbBatchSmallApply(ops, count, fn, ctx);
   }
   /* a record already in key order (a transaction's commit, made from its
   ** overlay): every op is the last of its key, no index needed */

@@ -82,13 +82,13 @@ TDB_PRIVATE int tdbBatchForEachByKey(const TdbBatch *b, TdbBatchOpAtFn fn, void 
 TDB_PRIVATE int tdbBatchDecodeHeader(const unsigned char *rec, size_t n,
                                      TdbBatchHeader *h);
 
-/* Call fn for the last operation of every distinct key of a validated record.
-** The order of the calls is unspecified (all ops of a record share its epoch,
-** so only which op of a key is last matters): up to 16 ops, record order
-** (compared pairwise); past that, key order -- a record already in strictly
-** ascending key order is walked as it is, any other is sorted through a
-** temporary index (mem, 24 bytes an op), so a memtable takes its inserts in
-** ascending order (cheap with the skiplist's finger). */
+/* Call fn for the last operation of every distinct key of a validated record,
+** in ascending key order. Only which op of a key is last matters to the
+** result (all ops of a record share its epoch), but the order does to the
+** cost: a memtable so takes its inserts in ascending order (cheap with the
+** skiplist's finger). Up to 16 ops are sorted on the stack; past that, a
+** record already in strictly ascending key order is walked as it is, any
+** other is sorted through a temporary index (mem, 24 bytes an op). */
 TDB_PRIVATE int tdbBatchForEachLast(TdbMem *mem, const unsigned char *rec, size_t n,
                                     TdbBatchOpFn fn, void *ctx);
 

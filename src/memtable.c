@@ -155,31 +155,76 @@ TDB_PRIVATE void tdbMemtableUnref(TdbMemtable *mt) {
   if (TDB_MEMTABLE_REFS_DEC(&mt->refs) == 0) tdbMemtableFree(mt);
 }
 
-TDB_PRIVATE int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq, int kind,
-                               const void *user_key, size_t klen,
-                               const void *value, size_t vlen) {
+/* Writer: a node for the version (seq, kind) of user_key with its key and
+** value written, not linked (the arguments of tdbMemtableAdd). *rc: TDB_OK,
+** or (NULL returned) TDB_MISUSE, TDB_TOOBIG or TDB_NOMEM. */
+static TdbSkipNode *tdbMemtableNode(TdbMemtable *mt, uint64_t seq, int kind,
+                                    const void *user_key, size_t klen, const void *value,
+                                    size_t vlen, int *rc) {
   TdbSkipNode *node;
-  TdbMemFilter *f;
   unsigned char *kdst, *vdst;
-  if (kind != TDB_KIND_DELETE && kind != TDB_KIND_VALUE) return TDB_MISUSE;
-  if (seq > TDB_IKEY_MAX_SEQ) return TDB_MISUSE;
+  *rc = TDB_MISUSE;
+  if (kind != TDB_KIND_DELETE && kind != TDB_KIND_VALUE) return NULL;
+  if (seq > TDB_IKEY_MAX_SEQ) return NULL;
   if (kind == TDB_KIND_DELETE) vlen = 0;
-  if (klen > UINT32_MAX - TDB_IKEY_TAG_SIZE || vlen > UINT32_MAX) {
-    return TDB_TOOBIG;
-  }
-  node = tdbSkiplistAllocNode(mt->list, klen + TDB_IKEY_TAG_SIZE, vlen, &kdst,
-                              &vdst);
-  if (!node) return TDB_NOMEM;
+  *rc = TDB_TOOBIG;
+  if (klen > UINT32_MAX - TDB_IKEY_TAG_SIZE || vlen > UINT32_MAX) return NULL;
+  *rc = TDB_NOMEM;
+  node = tdbSkiplistAllocNode(mt->list, klen + TDB_IKEY_TAG_SIZE, vlen, &kdst, &vdst);
+  if (!node) return NULL;
   tdbIkeyEncode(kdst, user_key, klen, seq, kind);
   if (vlen) memcpy(vdst, value, vlen);
-  /* the filter has the key before the list does */
-  f = TDB_FILTER_LINK_LOAD(&mt->filter);
-  if (f && tdbSkiplistCount(mt->list) >= mt->filter_cap) {
+  *rc = TDB_OK;
+  return node;
+}
+
+/* Writer: the filter to set the keys of `adding` more entries in, grown
+** first when the entries outgrow it (NULL: none). */
+static TdbMemFilter *tdbMemtableFilterFor(TdbMemtable *mt, size_t adding) {
+  TdbMemFilter *f = TDB_FILTER_LINK_LOAD(&mt->filter);
+  if (f && tdbSkiplistCount(mt->list) + adding > mt->filter_cap) {
     tdbMemFilterGrow(mt);
     f = TDB_FILTER_LINK_LOAD(&mt->filter);
   }
+  return f;
+}
+
+TDB_PRIVATE int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq, int kind,
+                               const void *user_key, size_t klen,
+                               const void *value, size_t vlen) {
+  TdbMemFilter *f;
+  int rc;
+  TdbSkipNode *node = tdbMemtableNode(mt, seq, kind, user_key, klen, value, vlen, &rc);
+  if (!node) return rc;
+  /* the filter has the key before the list does */
+  f = tdbMemtableFilterFor(mt, 1);
   if (f) tdbMemFilterSet(f, tdbBloomHash(user_key, klen));
   return tdbSkiplistLink(mt->list, node);
+}
+
+TDB_PRIVATE int tdbMemtableAddPair(TdbMemtable *mt, uint64_t seq, const TdbMemtableEntry *a,
+                                   const TdbMemtableEntry *b) {
+  TdbSkipNode *na, *nb;
+  TdbMemFilter *f;
+  uint64_t ha, hb;
+  int rc;
+  if (tdbIkeyCompareUser(a->key, a->klen, b->key, b->klen) >= 0) return TDB_MISUSE;
+  /* a node made and not linked only wastes arena space */
+  na = tdbMemtableNode(mt, seq, a->kind, a->key, a->klen, a->value, a->vlen, &rc);
+  if (!na) return rc;
+  nb = tdbMemtableNode(mt, seq, b->kind, b->key, b->klen, b->value, b->vlen, &rc);
+  if (!nb) return rc;
+  /* the filter has the keys before the list does (a bit set for a pair
+  ** refused below is only a false hit); its two words load together */
+  f = tdbMemtableFilterFor(mt, 2);
+  if (f) {
+    ha = tdbBloomHash(a->key, a->klen);
+    TDB_PREFETCH(&f->w[ha & f->mask]);
+    hb = tdbBloomHash(b->key, b->klen);
+    tdbMemFilterSet(f, ha);
+    tdbMemFilterSet(f, hb);
+  }
+  return tdbSkiplistLinkPair(mt->list, na, nb);
 }
 
 TDB_PRIVATE int tdbMemtableGet(TdbMemtable *mt, const void *user_key,

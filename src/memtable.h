@@ -67,6 +67,25 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbMemtableAdd(TdbMemtable *mt, uint64_t seq,
                                                 size_t klen, const void *value,
                                                 size_t vlen);
 
+/* One version to add with tdbMemtableAddPair (the arguments of
+** tdbMemtableAdd but seq). */
+typedef struct TdbMemtableEntry {
+  int kind;
+  const void *key;
+  size_t klen;
+  const void *value;
+  size_t vlen;
+} TdbMemtableEntry;
+
+/* Writer: tdbMemtableAdd of a and b at seq, a's user key before b's, in
+** one step whose two skiplist searches overlap (tdbSkiplistLinkPair): for
+** keys that are not near each other (a record's first two). Returns what
+** tdbMemtableAdd would for either, and the table is unchanged unless it
+** is TDB_OK; TDB_MISUSE too when a's user key is not before b's. */
+TDB_PRIVATE TDB_MAYBE_UNUSED int tdbMemtableAddPair(TdbMemtable *mt, uint64_t seq,
+                                                    const TdbMemtableEntry *a,
+                                                    const TdbMemtableEntry *b);
+
 /* Any thread: look up the newest version of user_key with seq <= as_of_seq
 ** (TDB_IKEY_MAX_SEQ or above: the newest of all). *found = 1 and *kind, and
 ** for a VALUE *value and *vlen (valid while the table lives; DELETE: an empty

@@ -157,6 +157,18 @@ static int tdbSkipHeight(const TdbSkiplist *list) {
   return TDB_SKIP_LOAD_RELAXED(&((TdbSkiplist *)list)->height);
 }
 
+/* Start loading what a compare with node reads: its entry pointer and the
+** key after its links. The key often starts or ends in the next cache line,
+** which a load would only ask for once the pointer has come in: 40 bytes
+** on is in that line then for a short key (a SQL row key) of a node 1 or 2
+** high. Measured: -4% CPU time of a random single-row UPDATE on a 1M-row
+** table. NULL is fine: a prefetch reads nothing (the address is formed as
+** an integer, so no arithmetic is done on a null pointer). */
+static void tdbSkipPrefetch(const TdbSkipNode *node) {
+  TDB_PREFETCH(node);
+  TDB_PREFETCH((const void *)((uintptr_t)node + 40));
+}
+
 /* The search down from node x (< key, or the head) at `level`: the first
 ** node whose key is >= key (NULL: none). With prev, also store in prev[i],
 ** i <= level, the last node at level i whose key is < key; with eq, whether
@@ -169,7 +181,9 @@ static TdbSkipNode *tdbSkipDescend(TdbSkipNode *x, int level, const void *key, s
                                    int stop_c) {
   for (;;) {
     TdbSkipNode *next = TDB_SKIP_LOAD(&x->next[level]);
-    int c = !next ? 1 : next == stop ? stop_c : tdbSkipCompare(next, key, klen);
+    int c;
+    if (level > 0) tdbSkipPrefetch(TDB_SKIP_LOAD_RELAXED(&x->next[level - 1]));
+    c = !next ? 1 : next == stop ? stop_c : tdbSkipCompare(next, key, klen);
     if (c < 0) {
       x = next;
     } else {
@@ -272,16 +286,12 @@ static TdbSkipNode *tdbSkipFindFromFinger(const TdbSkiplist *list, const void *k
   return tdbSkipDescend(finger[level], level, key, klen, prev, eq, next, c);
 }
 
-TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
-  TdbSkipNode *prev[TDB_SKIPLIST_MAX_HEIGHT];
-  TdbSkipNode *x;
-  const unsigned char *key;
-  size_t klen;
-  int h = tdbSkipNodeHeight(node), height, i, eq = 0;
-  key = tdbSkipEntryKey(node->entry, &klen);
-  x = tdbSkipFindFromFinger(list, key, klen, prev, &eq);
-  if (x && eq) return TDB_MISUSE;
-  height = TDB_SKIP_LOAD_RELAXED(&list->height);
+/* Writer: link node after prev[i] at each of its levels i, prev[i] being
+** the last node < its key at level i for every i below the list height
+** (levels the node adds above it are the head's), and make its path the
+** finger. */
+static void tdbSkipLinkAt(TdbSkiplist *list, TdbSkipNode *node, TdbSkipNode **prev) {
+  int h = tdbSkipNodeHeight(node), height = TDB_SKIP_LOAD_RELAXED(&list->height), i;
   if (h > height) {
     for (i = height; i < h; i++) prev[i] = list->head;
     /* A reader that sees the new height before the node only finds NULL
@@ -300,6 +310,94 @@ TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
   for (i = 0; i < h; i++) list->finger[i] = node;
   for (; i < height; i++) list->finger[i] = prev[i];
   list->count++;
+}
+
+TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node) {
+  TdbSkipNode *prev[TDB_SKIPLIST_MAX_HEIGHT];
+  TdbSkipNode *x;
+  const unsigned char *key;
+  size_t klen;
+  int eq = 0;
+  key = tdbSkipEntryKey(node->entry, &klen);
+  x = tdbSkipFindFromFinger(list, key, klen, prev, &eq);
+  if (x && eq) return TDB_MISUSE;
+  tdbSkipLinkAt(list, node, prev);
+  return TDB_OK;
+}
+
+/* One search of tdbSkiplistLinkPair: tdbSkipDescend's state, advanced one
+** node at a time so that two searches can take turns. */
+typedef struct TdbSkipLane {
+  TdbSkipNode *x;            /* the current node, < key (or the head) */
+  TdbSkipNode *stop;         /* as tdbSkipDescend's stop and stop_c */
+  TdbSkipNode **prev;        /* prev[i]: the last node < key at level i */
+  const unsigned char *key;
+  size_t klen;
+  int level, stop_c;
+  int eq;                    /* at the end: the key is in the list */
+} TdbSkipLane;
+
+/* One step of tdbSkipDescend on a lane: compare the candidate (x's
+** successor at its level) and go right or down. Returns 1 once the search
+** has ended (prev filled, eq set). Before returning it prefetches the next
+** candidate, and while comparing the one below, so the other lane's step
+** runs while they load. */
+static inline int tdbSkipLaneStep(TdbSkipLane *l) {
+  TdbSkipNode *next = TDB_SKIP_LOAD(&l->x->next[l->level]);
+  int c;
+  if (l->level > 0) tdbSkipPrefetch(TDB_SKIP_LOAD_RELAXED(&l->x->next[l->level - 1]));
+  c = !next ? 1 : next == l->stop ? l->stop_c : tdbSkipCompare(next, l->key, l->klen);
+  if (c < 0) {
+    l->x = next;
+  } else {
+    l->prev[l->level] = l->x;
+    if (l->level == 0) {
+      l->eq = next && c == 0;
+      return 1;
+    }
+    l->stop = next;
+    l->stop_c = c;
+    l->level--;
+  }
+  tdbSkipPrefetch(TDB_SKIP_LOAD_RELAXED(&l->x->next[l->level]));
+  return 0;
+}
+
+static void tdbSkipLaneInit(TdbSkipLane *l, const TdbSkiplist *list, const TdbSkipNode *node,
+                            TdbSkipNode **prev) {
+  l->key = tdbSkipEntryKey(node->entry, &l->klen);
+  l->x = list->head;
+  l->stop = NULL;
+  l->prev = prev;
+  l->level = tdbSkipHeight(list) - 1;
+  l->stop_c = 1;
+  l->eq = 0;
+}
+
+TDB_PRIVATE int tdbSkiplistLinkPair(TdbSkiplist *list, TdbSkipNode *a, TdbSkipNode *b) {
+  TdbSkipNode *pa[TDB_SKIPLIST_MAX_HEIGHT], *pb[TDB_SKIPLIST_MAX_HEIGHT];
+  TdbSkipLane la, lb;
+  int da = 0, db = 0, height = tdbSkipHeight(list), ha = tdbSkipNodeHeight(a), i;
+  tdbSkipLaneInit(&la, list, a, pa);
+  tdbSkipLaneInit(&lb, list, b, pb);
+  if (tdbIkeyCompare(la.key, la.klen, lb.key, lb.klen) >= 0) return TDB_MISUSE;
+  /* both searches from the head, a step of each in turn: their cache
+  ** misses overlap */
+  while (!da || !db) {
+    if (!da) da = tdbSkipLaneStep(&la);
+    if (!db) db = tdbSkipLaneStep(&lb);
+  }
+  if (la.eq || lb.eq) return TDB_MISUSE;
+  /* the levels a adds to the list: both paths pass the head there */
+  for (i = height; i < ha; i++) pa[i] = pb[i] = list->head;
+  /* b's path once a is linked: a is now the last node < b's key at each of
+  ** a's levels where nothing lay between them, i.e. where both paths pass
+  ** the same node (a < b) */
+  for (i = 0; i < ha; i++) {
+    if (pb[i] == pa[i]) pb[i] = a;
+  }
+  tdbSkipLinkAt(list, a, pa);
+  tdbSkipLinkAt(list, b, pb);
   return TDB_OK;
 }
 

@@ -26,7 +26,9 @@
 ** greater than the last one linked is searched from there instead of from
 ** the head, so keys linked in ascending order (a sorted batch, a copy of
 ** another list) cost O(1) each, and a run of nearby keys O(log gap). Any
-** order stays correct; only the cost differs.
+** order stays correct; only the cost differs. Two far keys can be linked
+** together (tdbSkiplistLinkPair): their searches take turns, one node each,
+** prefetching the next, so the two chains of cache misses overlap.
 **
 ** Heights are drawn from a per-list xorshift generator with a fixed seed
 ** (tests repeat exactly): P(height > k) = 4^-k, capped at
@@ -67,6 +69,14 @@ TDB_PRIVATE TdbSkipNode *tdbSkiplistAllocNode(TdbSkiplist *list, size_t klen,
 ** written, into the list, publishing it to readers. TDB_OK, or TDB_MISUSE
 ** (node not linked, list unchanged) when an equal key is already there. */
 TDB_PRIVATE int tdbSkiplistLink(TdbSkiplist *list, TdbSkipNode *node);
+
+/* Writer: step 2 for two nodes, a's key below b's, that are not near each
+** other: the two searches run from the head a step of each in turn, so their
+** cache misses overlap (a search from the finger, as tdbSkiplistLink does,
+** would cost a far key a full search anyway). b is linked last (the finger
+** is its path). TDB_OK, or TDB_MISUSE (neither linked, list unchanged) when
+** a's key is not below b's or either key is already there. */
+TDB_PRIVATE int tdbSkiplistLinkPair(TdbSkiplist *list, TdbSkipNode *a, TdbSkipNode *b);
 
 /* Both steps with copies of key and value: TDB_OK, TDB_NOMEM, TDB_TOOBIG
 ** (a length over UINT32_MAX) or TDB_MISUSE (the key is already there). */

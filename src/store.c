@@ -855,12 +855,52 @@ typedef struct TdbApplyCtx {
   uint64_t epoch;
   const uint8_t *watch;  /* the store's watched keyspaces */
   int watched;           /* set when an op wrote a watched key */
+  uint32_t ops;          /* ops of the record seen so far */
+  TdbMemtableEntry held; /* the first of them, added with the second */
 } TdbApplyCtx;
 
+static void tdbStoreEntryOf(TdbMemtableEntry *e, const TdbBatchOp *op) {
+  e->kind = op->kind;
+  e->key = op->key;
+  e->klen = op->klen;
+  e->value = op->value;
+  e->vlen = op->vlen;
+}
+
+/* The ops come in key order (tdbBatchForEachLast): the first two, far apart
+** as a rule (an UPDATE's current row and history piece, an INSERT's row and
+** its index entry), go in together so their skiplist searches overlap; the
+** rest one by one, found from the finger (an UPDATE's new history piece
+** follows the closed one). The op data lives in the record, which outlives
+** the walk, so the first is held (pointers into it) until the second comes (or
+** tdbStoreApplyRecord adds it alone). */
 static int tdbStoreApplyOp(void *ctx, const TdbBatchOp *op) {
   TdbApplyCtx *a = ctx;
   if (op->klen > 0 && a->watch[((const unsigned char *)op->key)[0]]) a->watched = 1;
+  if (a->ops < 2) {
+    if (a->ops++ == 0) {
+      tdbStoreEntryOf(&a->held, op);
+      return TDB_OK;
+    } else {
+      TdbMemtableEntry second;
+      tdbStoreEntryOf(&second, op);
+      return tdbMemtableAddPair(a->mt, a->epoch, &a->held, &second);
+    }
+  }
   return tdbMemtableAdd(a->mt, a->epoch, op->kind, op->key, op->klen, op->value, op->vlen);
+}
+
+/* Add the last op of every key of the batch record rec[0..n) to a->mt at
+** a->epoch (a->watched set when one wrote a watched keyspace). */
+static int tdbStoreApplyRecord(TdbApplyCtx *a, TdbMem *mem, const unsigned char *rec, size_t n) {
+  int rc;
+  a->ops = 0;
+  rc = tdbBatchForEachLast(mem, rec, n, tdbStoreApplyOp, a);
+  if (rc == TDB_OK && a->ops == 1) {
+    rc = tdbMemtableAdd(a->mt, a->epoch, a->held.kind, a->held.key, a->held.klen, a->held.value,
+                        a->held.vlen);
+  }
+  return rc;
 }
 
 /* The epoch clock (store.h): key TDB_EPOCH_CLOCK_PREFIX | epoch (8 B BE)
@@ -1001,8 +1041,8 @@ static void tdbStoreCommitGroup(TdbStore *s) {
     a.epoch = group[i]->epoch;
     a.watch = s->watch_ks; /* set before the store is shared: read without mu */
     a.watched = 0;
-    rc = tdbBatchForEachLast(s->mem, (const unsigned char *)rec->z + offs[i],
-                             offs[i + 1] - offs[i], tdbStoreApplyOp, &a);
+    rc = tdbStoreApplyRecord(&a, s->mem, (const unsigned char *)rec->z + offs[i],
+                             offs[i + 1] - offs[i]);
     if (a.watched) watched = a.epoch;
   }
   if (rec->cap > TDB_STORE_REC_KEEP || rec->oom) tdbStrClear(rec);
@@ -1821,7 +1861,7 @@ static int tdbStoreReplayLog(TdbStore *s, uint64_t number, uint64_t *nrecords, T
     a.epoch = h.epoch;
     a.watch = s->watch_ks; /* none yet: recovery runs before any connection watches */
     a.watched = 0;
-    rc = tdbBatchForEachLast(s->mem, rec, n, tdbStoreApplyOp, &a);
+    rc = tdbStoreApplyRecord(&a, s->mem, rec, n);
     if (rc == TDB_OK && tdbClockReserve(s, &s->clock_active, 1) != TDB_OK) rc = TDB_NOMEM;
     if (rc == TDB_OK) tdbClockAppend(&s->clock_active, h.epoch, h.wall_us);
     if (rc != TDB_OK) {

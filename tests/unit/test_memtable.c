@@ -3,8 +3,10 @@
 ** versions and deletes against a model, missing keys (including prefixes of
 ** present ones), the iterator's order, argument errors, out of memory
 ** (NULL / TDB_NOMEM, the table unchanged, nothing leaked), long keys,
-** the key filter through its rebuilds, reference counting, and (with TDB_THREADS) one writer with two readers
-** doing AS OF gets and sorted, growing scans.
+** the key filter through its rebuilds, two versions added as a pair
+** (tdbMemtableAddPair) and its refusals, reference counting, and (with
+** TDB_THREADS) one writer with two readers doing AS OF gets and sorted,
+** growing scans.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -409,6 +411,136 @@ static void testOutOfMemory(void) {
   CHECK_EQ(ta.live, 0);
 }
 
+/* One get: whether user key k (kn bytes) has a version <= as_of whose value
+** is want (wn bytes; NULL: a DELETE). */
+static int getIs(TdbMemtable *mt, const char *k, size_t kn, uint64_t as_of, const char *want,
+                 size_t wn) {
+  int found = 0, kind = -1;
+  const unsigned char *val = NULL;
+  size_t vlen = 0;
+  if (tdbMemtableGet(mt, k, kn, as_of, &found, &kind, &val, &vlen) != TDB_OK || !found) return 0;
+  if (!want) return kind == TDB_KIND_DELETE;
+  return kind == TDB_KIND_VALUE && vlen == wn && memcmp(val, want, wn) == 0;
+}
+
+/* tdbMemtableAddPair: 20000 pairs (a current row and a history key, as the
+** store adds a record's first two ops) over 5000 keys, so the filter is
+** rebuilt under them and keys get many versions: both of each pair are
+** found right after at their seq and, at checkpoints, every key's newest
+** version; then the refusals (keys not ascending, a bad kind, a key too
+** long, a version already there, no memory), each leaving the table as it
+** was. */
+static void testAddPair(void) {
+  enum { N = 20000, KEYS = 5000 };
+  TdbTestAlloc ta;
+  tdb_allocator hooks;
+  TdbMem mem;
+  TdbMemtable *mt;
+  TdbMemtableEntry a, b;
+  char ka[32], kb[32], va[32];
+  size_t kan, kbn, van, count;
+  int i, j, bad = 0;
+  memset(&ta, 0, sizeof(ta));
+  tdbTestAllocHooks(&ta, &hooks);
+  tdbMemInit(&mem, &hooks);
+  mt = tdbMemtableNew(&mem);
+  if (!mt) { CHECK(0); return; }
+  for (i = 0; i < N; i++) {
+    int key = (int)((uint32_t)i * 2654435761u % KEYS);
+    kan = (size_t)snprintf(ka, sizeof(ka), "\x03row%05d", key);
+    kbn = (size_t)snprintf(kb, sizeof(kb), "\x04hist%05d.%05d", key, i);
+    van = (size_t)snprintf(va, sizeof(va), "v%d", i);
+    a.kind = TDB_KIND_VALUE;
+    a.key = ka;
+    a.klen = kan;
+    a.value = va;
+    a.vlen = van;
+    b.kind = i % 7 ? TDB_KIND_VALUE : TDB_KIND_DELETE;
+    b.key = kb;
+    b.klen = kbn;
+    b.value = va;
+    b.vlen = van;
+    if (tdbMemtableAddPair(mt, (uint64_t)i + 1, &a, &b) != TDB_OK) bad++;
+    if (!getIs(mt, ka, kan, (uint64_t)i + 1, va, van)) bad++;
+    if (!getIs(mt, kb, kbn, UINT64_MAX, i % 7 ? va : NULL, van)) bad++;
+    if (getIs(mt, kb, kbn, (uint64_t)i, i % 7 ? va : NULL, van)) bad++; /* not before its seq */
+    if ((i & (i + 1)) != 0 && i != N - 1) continue; /* checkpoints: i = 2^k - 1, the last */
+    for (j = i; j >= 0 && j > i - KEYS; j--) { /* the newest version of each key written */
+      int key2 = (int)((uint32_t)j * 2654435761u % KEYS);
+      kan = (size_t)snprintf(ka, sizeof(ka), "\x03row%05d", key2);
+      van = (size_t)snprintf(va, sizeof(va), "v%d", j);
+      kbn = (size_t)snprintf(kb, sizeof(kb), "\x04hist%05d.%05d", key2, j);
+      if (!getIs(mt, ka, kan, (uint64_t)j + 1, va, van)) bad++;
+      if (!getIs(mt, kb, kbn, UINT64_MAX, j % 7 ? va : NULL, van)) bad++;
+    }
+  }
+  CHECK_EQ(bad, 0);
+  CHECK_EQ(tdbMemtableCount(mt), (size_t)2 * N);
+  /* refusals: the table unchanged */
+  count = tdbMemtableCount(mt);
+  a.kind = b.kind = TDB_KIND_VALUE;
+  a.key = "\x03new";
+  a.klen = 4;
+  b.key = "\x04new";
+  b.klen = 4;
+  a.value = b.value = "x";
+  a.vlen = b.vlen = 1;
+  CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &b, &a), TDB_MISUSE);  /* not ascending */
+  CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &a, &a), TDB_MISUSE);  /* the same key */
+  /* the same user key, two kinds: distinct internal keys, a's first */
+  b.key = a.key;
+  a.kind = TDB_KIND_DELETE;
+  CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &a, &b), TDB_MISUSE);
+  a.kind = TDB_KIND_VALUE;
+  b.key = "\x04new";
+  b.kind = 7;
+  CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &a, &b), TDB_MISUSE);  /* b's kind */
+  b.kind = TDB_KIND_VALUE;
+  b.klen = (size_t)UINT32_MAX;
+  CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &a, &b), TDB_TOOBIG);
+  b.klen = 4;
+  CHECK_EQ(tdbMemtableAddPair(mt, TDB_IKEY_MAX_SEQ + 1, &a, &b), TDB_MISUSE);
+  /* a version already there, as either key of the pair */
+  kan = (size_t)snprintf(ka, sizeof(ka), "\x03row%05d", 0);
+  a.key = ka;
+  a.klen = kan;
+  CHECK_EQ(tdbMemtableAddPair(mt, 1, &a, &b), TDB_MISUSE);
+  a.key = "\x03new";
+  a.klen = 4;
+  kbn = (size_t)snprintf(kb, sizeof(kb), "\x04hist%05d.%05d", 0, 0);
+  b.key = kb;
+  b.klen = kbn;
+  b.kind = TDB_KIND_DELETE; /* as pair 0 wrote it (0 % 7 == 0) */
+  CHECK_EQ(tdbMemtableAddPair(mt, 1, &a, &b), TDB_MISUSE);
+  b.kind = TDB_KIND_VALUE;
+  b.key = "\x04new";
+  b.klen = 4;
+  /* no memory for either node (large values need a block of their own) */
+  {
+    static char big[30000];
+    memset(big, 'b', sizeof(big));
+    a.value = b.value = big;
+    a.vlen = b.vlen = sizeof(big);
+    for (j = 1; j <= 2; j++) {
+      ta.calls = 0;
+      ta.fail_at = j;
+      CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &a, &b), TDB_NOMEM);
+      ta.fail_at = 0;
+    }
+  }
+  CHECK_EQ(tdbMemtableCount(mt), count);
+  CHECK(!getIs(mt, "\x03new", 4, UINT64_MAX, "x", 1));
+  CHECK(!getIs(mt, "\x04new", 4, UINT64_MAX, "x", 1));
+  a.value = b.value = "x";
+  a.vlen = b.vlen = 1;
+  CHECK_EQ(tdbMemtableAddPair(mt, N + 1, &a, &b), TDB_OK);
+  CHECK(getIs(mt, "\x03new", 4, UINT64_MAX, "x", 1));
+  CHECK(getIs(mt, "\x04new", 4, UINT64_MAX, "x", 1));
+  CHECK_EQ(tdbMemtableCount(mt), count + 2);
+  tdbMemtableFree(mt);
+  CHECK_EQ(ta.live, 0);
+}
+
 static void testApproximateBytes(void) {
   TdbMemtable *mt;
   size_t start, data = 0;
@@ -574,6 +706,7 @@ int main(void) {
   TEST_RUN(testErrors);
   TEST_RUN(testLongKeys);
   TEST_RUN(testFilterGrowth);
+  TEST_RUN(testAddPair);
   TEST_RUN(testOutOfMemory);
   TEST_RUN(testApproximateBytes);
   TEST_RUN(testRefCounting);

@@ -9,7 +9,9 @@
 ** ascending, descending, random, interleaved-runs and zig-zag orders, with
 ** duplicates refused at every step of the way (the last key, its
 ** neighbours, keys far back), and by the concurrent test in ascending and
-** runs orders too.
+** runs orders too. Pairs linked together (tdbSkiplistLinkPair) are checked
+** the same way, mixed with single links, with their refusals, in small
+** lists of near keys, level by level, and under concurrent readers.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -462,6 +464,195 @@ static void testFingerAfterRefusal(void) {
   tdbArenaFree(&arena);
 }
 
+/* Every level of the list is sorted and holds exactly the nodes tall
+** enough for it (each node at level i is at every level below), and the
+** list's height covers the tallest node: what searches rely on, checked
+** directly (a node linked at a wrong place of an upper level can leave
+** level 0 right). Returns the number of faults. */
+static size_t levelFaults(const TdbSkiplist *list) {
+  size_t faults = 0, tall[TDB_SKIPLIST_MAX_HEIGHT], i;
+  const TdbSkipNode *x;
+  int level, top = 0;
+  memset(tall, 0, sizeof(tall));
+  for (x = TDB_SKIP_LOAD(&list->head->next[0]); x; x = TDB_SKIP_LOAD(&x->next[0])) {
+    int h = tdbSkipNodeHeight(x);
+    if (h < 1 || h > TDB_SKIPLIST_MAX_HEIGHT) return faults + 1;
+    for (level = 0; level < h; level++) tall[level]++;
+    if (h > top) top = h;
+  }
+  if (top > tdbSkipHeight(list)) faults++;
+  for (level = 0; level < TDB_SKIPLIST_MAX_HEIGHT; level++) {
+    const unsigned char *prev = NULL;
+    size_t prev_n = 0, n, count = 0;
+    for (x = TDB_SKIP_LOAD(&list->head->next[level]); x; x = TDB_SKIP_LOAD(&x->next[level])) {
+      const unsigned char *k = tdbSkipEntryKey(x->entry, &n);
+      if (tdbSkipNodeHeight(x) <= level) faults++;
+      if (prev && tdbIkeyCompare(prev, prev_n, k, n) >= 0) faults++;
+      prev = k;
+      prev_n = n;
+      if (++count > NKEYS) return faults + 1; /* a cycle */
+    }
+    if (count != tall[level]) faults++;
+  }
+  for (i = 0; i + 1 < TDB_SKIPLIST_MAX_HEIGHT; i++) {
+    if (tall[i] < tall[i + 1]) faults++;
+  }
+  return faults;
+}
+
+/* A node for key k (value valueOf(k)), not linked. */
+static TdbSkipNode *nodeOf(TdbSkiplist *list, const Key *k) {
+  unsigned char val[8], *kdst, *vdst;
+  size_t vn = valueOf(k, val);
+  TdbSkipNode *node = tdbSkiplistAllocNode(list, k->n, vn, &kdst, &vdst);
+  if (!node) return NULL;
+  memcpy(kdst, k->bytes, k->n);
+  if (vn) memcpy(vdst, val, vn);
+  return node;
+}
+
+/* Link gSorted[x] and gSorted[y] (x != y) with tdbSkiplistLinkPair, the
+** smaller first: the TDB_* code. */
+static int linkPair(TdbSkiplist *list, size_t x, size_t y) {
+  TdbSkipNode *a, *b;
+  if (x > y) {
+    size_t t = x;
+    x = y;
+    y = t;
+  }
+  a = nodeOf(list, &gSorted[x]);
+  b = nodeOf(list, &gSorted[y]);
+  if (!a || !b) return TDB_NOMEM;
+  return tdbSkiplistLinkPair(list, a, b);
+}
+
+/* The list holds exactly the model's keys with present[i] set, in order,
+** with their values: the number of faults. */
+static size_t modelFaults(const TdbSkiplist *list, const unsigned char *present) {
+  TdbSkiplistIter it;
+  unsigned char val[8];
+  size_t i, n, vn, faults = 0, want = 0;
+  tdbSkiplistIterInit(&it, list);
+  tdbSkiplistIterSeekToFirst(&it);
+  for (i = 0; i < NKEYS; i++) {
+    const unsigned char *p, *v;
+    if (!present[i]) continue;
+    want++;
+    if (!tdbSkiplistIterValid(&it)) return faults + 1;
+    p = tdbSkiplistIterKey(&it, &n);
+    if (!sameKey(p, n, &gSorted[i])) faults++;
+    v = tdbSkiplistIterValue(&it, &n);
+    vn = valueOf(&gSorted[i], val);
+    if (n != vn || (n && memcmp(v, val, n) != 0)) faults++;
+    tdbSkiplistIterNext(&it);
+  }
+  if (tdbSkiplistIterValid(&it)) faults++;
+  if (tdbSkiplistCount(list) != want) faults++;
+  return faults;
+}
+
+/* tdbSkiplistLinkPair: the model linked two keys at a time (every fifth
+** step one key alone, by the finger), in random, ascending, runs and
+** zig-zag orders; every 97th pair, pairs refused first: the keys in the
+** wrong order, one of them already there (either side), the same key
+** twice; the list unchanged by each. Then many small lists made only of
+** pairs, where a pair's keys are often neighbours and new levels are
+** common. Every level is checked, not only the bottom one. */
+static void testPairs(void) {
+  static const int orders[] = {ORDER_RANDOM, ORDER_ASCENDING, ORDER_RUNS, ORDER_ZIGZAG};
+  static unsigned char present[NKEYS];
+  uint64_t rng = 991;
+  size_t o;
+  buildModel(4711);
+  for (o = 0; o < sizeof(orders) / sizeof(orders[0]); o++) {
+    TdbMem mem;
+    TdbArena arena;
+    TdbSkiplist *list;
+    size_t i = 0, step = 0, bad = 0, refused = 0;
+    tdbMemInit(&mem, NULL);
+    tdbArenaInit(&arena, &mem, 0);
+    list = tdbSkiplistNew(&arena);
+    if (!list) { CHECK(0); return; }
+    makeOrder(orders[o], &rng);
+    memset(present, 0, sizeof(present));
+    while (i < NKEYS) {
+      size_t x = gOrder[i];
+      if (step++ % 5 == 4 || i + 1 == NKEYS) {
+        unsigned char val[8];
+        size_t vn = valueOf(&gSorted[x], val);
+        if (tdbSkiplistInsert(list, gSorted[x].bytes, gSorted[x].n, val, vn) != TDB_OK) bad++;
+        present[x] = 1;
+        i++;
+        continue;
+      }
+      if (step % 97 == 0 && i > 0) {
+        size_t old = gOrder[i / 2], count = tdbSkiplistCount(list);
+        size_t lo = x < old ? x : old, hi = x < old ? old : x;
+        TdbSkipNode *a = nodeOf(list, &gSorted[lo]), *b = nodeOf(list, &gSorted[hi]);
+        if (!a || !b || tdbSkiplistLinkPair(list, a, b) != TDB_MISUSE) bad++;
+        a = nodeOf(list, &gSorted[x]);
+        b = nodeOf(list, &gSorted[x]);
+        if (!a || !b || tdbSkiplistLinkPair(list, a, b) != TDB_MISUSE) bad++;
+        {
+          size_t y = gOrder[i + 1]; /* != x: the order is a permutation */
+          a = nodeOf(list, &gSorted[x > y ? x : y]);
+          b = nodeOf(list, &gSorted[x > y ? y : x]);
+          if (!a || !b || tdbSkiplistLinkPair(list, a, b) != TDB_MISUSE) bad++;
+        }
+        if (tdbSkiplistCount(list) != count) bad++;
+        refused += 3;
+      }
+      if (linkPair(list, x, gOrder[i + 1]) != TDB_OK) bad++;
+      present[x] = present[gOrder[i + 1]] = 1;
+      i += 2;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK(refused >= 3 * 40); /* ~46 steps of the ~5,600 */
+    CHECK_EQ(modelFaults(list, present), 0);
+    CHECK_EQ(levelFaults(list), 0);
+    /* seeks through every level land exactly */
+    for (i = 0; i < NKEYS; i += 7) {
+      TdbSkiplistIter it;
+      const unsigned char *p;
+      size_t n;
+      tdbSkiplistIterInit(&it, list);
+      tdbSkiplistIterSeek(&it, gSorted[i].bytes, gSorted[i].n);
+      if (!tdbSkiplistIterValid(&it)) { bad++; continue; }
+      p = tdbSkiplistIterKey(&it, &n);
+      if (!sameKey(p, n, &gSorted[i])) bad++;
+    }
+    CHECK_EQ(bad, 0);
+    tdbArenaFree(&arena);
+  }
+  /* small lists of pairs of random model keys */
+  {
+    size_t lists, faults = 0, bad = 0;
+    for (lists = 0; lists < 400; lists++) {
+      TdbMem mem;
+      TdbArena arena;
+      TdbSkiplist *list;
+      size_t pairs = 1 + lists % 24, j, base = (size_t)(tdbTestRand(&rng) % (NKEYS - 64));
+      tdbMemInit(&mem, NULL);
+      tdbArenaInit(&arena, &mem, 0);
+      list = tdbSkiplistNew(&arena);
+      if (!list) { CHECK(0); return; }
+      memset(present, 0, sizeof(present));
+      /* keys from a window of 64 model keys, so pairs are often adjacent */
+      for (j = 0; j < pairs; j++) {
+        size_t x = base + (size_t)(tdbTestRand(&rng) % 64);
+        size_t y = base + (size_t)(tdbTestRand(&rng) % 64);
+        if (x == y || present[x] || present[y]) continue;
+        if (linkPair(list, x, y) != TDB_OK) bad++;
+        present[x] = present[y] = 1;
+      }
+      faults += modelFaults(list, present) + levelFaults(list);
+      tdbArenaFree(&arena);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(faults, 0);
+  }
+}
+
 /* Large keys and values (multi-byte varint lengths, own arena blocks). */
 static void testLargeEntries(void) {
   TdbMem mem;
@@ -629,9 +820,21 @@ static void *concReader(void *arg) {
   return NULL;
 }
 
+/* A node holding key k[0..kn) with an 8-byte value. */
+static TdbSkipNode *concNode(TdbSkiplist *list, const unsigned char *k, size_t kn,
+                             const unsigned char *value) {
+  unsigned char *kdst, *vdst;
+  TdbSkipNode *node = tdbSkiplistAllocNode(list, kn, 8, &kdst, &vdst);
+  if (!node) return NULL;
+  memcpy(kdst, k, kn);
+  memcpy(vdst, value, 8);
+  return node;
+}
+
 /* One writer linking CONC_KEYS keys in `order` (ORDER_ASCENDING, _RUNS or
-** _RANDOM), two readers checking every pass. */
-static void concurrentReaders(int order) {
+** _RANDOM), one by one or (pairs) two at a time with tdbSkiplistLinkPair,
+** two readers checking every pass. */
+static void concurrentReaders(int order, int pairs) {
   TdbMem mem;
   TdbArena arena;
   ConcState st;
@@ -651,6 +854,8 @@ static void concurrentReaders(int order) {
     CHECK(pthread_create(&readers[i], NULL, concReader, &r[i]) == 0);
   }
   for (i = 0; i < CONC_KEYS; i++) {
+    static unsigned char held[24], held_user[8];
+    static size_t held_n;
     unsigned char k[24];
     unsigned char user[8];
     size_t kn, j;
@@ -667,7 +872,19 @@ static void concurrentReaders(int order) {
       user[3] = (unsigned char)rank;
     }
     kn = tdbIkeyEncode(k, user, 8, (uint64_t)i, TDB_KIND_VALUE);
-    CHECK_EQ(tdbSkiplistInsert(st.list, k, kn, user, 8), TDB_OK);
+    if (!pairs) {
+      CHECK_EQ(tdbSkiplistInsert(st.list, k, kn, user, 8), TDB_OK);
+    } else if (i % 2 == 0) { /* held for the next key (CONC_KEYS is even) */
+      memcpy(held, k, kn);
+      memcpy(held_user, user, 8);
+      held_n = kn;
+    } else {
+      int first = tdbIkeyCompare(held, held_n, k, kn) < 0;
+      TdbSkipNode *a = first ? concNode(st.list, held, held_n, held_user) : concNode(st.list, k, kn, user);
+      TdbSkipNode *b = first ? concNode(st.list, k, kn, user) : concNode(st.list, held, held_n, held_user);
+      CHECK(a && b);
+      if (a && b) CHECK_EQ(tdbSkiplistLinkPair(st.list, a, b), TDB_OK);
+    }
   }
   atomic_store(&st.done, 1);
   pthread_join(readers[0], NULL);
@@ -679,9 +896,10 @@ static void concurrentReaders(int order) {
   tdbArenaFree(&arena);
 }
 
-static void testConcurrentReaders(void) { concurrentReaders(ORDER_RANDOM); }
-static void testConcurrentReadersAscending(void) { concurrentReaders(ORDER_ASCENDING); }
-static void testConcurrentReadersRuns(void) { concurrentReaders(ORDER_RUNS); }
+static void testConcurrentReaders(void) { concurrentReaders(ORDER_RANDOM, 0); }
+static void testConcurrentReadersAscending(void) { concurrentReaders(ORDER_ASCENDING, 0); }
+static void testConcurrentReadersRuns(void) { concurrentReaders(ORDER_RUNS, 0); }
+static void testConcurrentReadersPairs(void) { concurrentReaders(ORDER_RANDOM, 1); }
 #endif
 
 int main(void) {
@@ -693,10 +911,12 @@ int main(void) {
   TEST_RUN(testRepeatable);
   TEST_RUN(testOrders);
   TEST_RUN(testFingerAfterRefusal);
+  TEST_RUN(testPairs);
 #if TDB_THREADS
   TEST_RUN(testConcurrentReaders);
   TEST_RUN(testConcurrentReadersAscending);
   TEST_RUN(testConcurrentReadersRuns);
+  TEST_RUN(testConcurrentReadersPairs);
 #endif
   return tdbTestFinish();
 }
