@@ -228,12 +228,37 @@ typedef struct TdbScanEmitCol {
 } TdbScanEmitCol;
 
 /* A condition the scan checks before emitting a row (TdbPlan.conds): table
-** column `col` op k, op one of TDB_OP_EQ .. TDB_OP_GE. */
+** column `col` op k, op one of TDB_OP_EQ .. TDB_OP_GE; with mod > 0, the
+** column's value modulo mod (`col % mod op k`, SQL's INTEGER %: the sign of
+** the dividend) is compared instead. */
 typedef struct TdbScanCond {
   int col;
   int op;
   int64_t k;
+  int64_t mod;          /* 0: none; else the divisor (> 0) */
+  uint64_t mod_inv;     /* tdbModInverse(mod) */
 } TdbScanCond;
+
+/* The inverse of divisor d (1 <= d): floor((2^64 - 1) / d) + 1, modulo 2^64,
+** for tdbModBy (Lemire, Kaser and Kurz's "faster remainder by direct
+** computation"). */
+static uint64_t tdbModInverse(int64_t d) {
+  return UINT64_MAX / (uint64_t)d + 1;
+}
+
+/* x % d as C (and SQL's INTEGER %) computes it, for a divisor d >= 1 whose
+** tdbModInverse is inv: when |x| and d fit in 32 bits, the remainder of |x|
+** is the high word of (inv * |x| mod 2^64) * d, two multiplications instead
+** of a division (exact for every such |x| and d); otherwise the division. */
+static inline int64_t tdbModBy(int64_t x, int64_t d, uint64_t inv) {
+  uint64_t u = x < 0 ? 0u - (uint64_t)x : (uint64_t)x, r;
+  if ((u | (uint64_t)d) >> 32) return x % d;
+  {
+    uint64_t low = inv * u; /* the fraction u / d, in 64 bits */
+    r = ((low >> 32) * (uint64_t)d + (((low & 0xFFFFFFFFu) * (uint64_t)d) >> 32)) >> 32;
+  }
+  return x < 0 ? -(int64_t)r : (int64_t)r;
+}
 
 typedef struct TdbScanState {
   TdbDbIter *it;
@@ -593,6 +618,7 @@ static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
       continue;
     }
     x = v->u.i;
+    if (c->mod) x = tdbModBy(x, c->mod, c->mod_inv);
     switch (c->op) {
       case TDB_OP_EQ: ok = x == c->k; break;
       case TDB_OP_NE: ok = x != c->k; break;
@@ -910,30 +936,53 @@ static int tdbConjunctCount(const TdbExpr *e) {
   return 1;
 }
 
-/* Is e, a conjunct of FILTER p's predicate, `column op constant` (either way
-** round) where the column is a table column of the scan below, read by the
-** plan, and the constant an INTEGER literal or an INTEGER parameter? Then
-** *c is it as a scan condition (op turned round for `constant op column`). */
+/* The INTEGER constant e stands for at the FILTER's open (an INTEGER literal
+** or a parameter bound to an INTEGER), or NULL. */
+static const TdbValue *tdbScanCondConst(const TdbExec *ex, const TdbExpr *e) {
+  const TdbValue *kv;
+  if (e->kind == TDB_EXPR_LITERAL) {
+    kv = &e->value;
+  } else if (e->kind == TDB_EXPR_PARAM && e->param >= 1 && e->param <= ex->nparams) {
+    kv = &ex->params[e->param - 1];
+  } else {
+    return NULL;
+  }
+  return kv->type == TDB_TYPE_INTEGER ? kv : NULL;
+}
+
+/* Is e a column, or `column % m` with m an INTEGER constant >= 1? Then the
+** column expression, with *mod = m (0 for the bare column). A divisor of 0
+** (an error), a negative one or a non-INTEGER one stays with the FILTER. */
+static const TdbExpr *tdbScanCondColumn(const TdbExec *ex, const TdbExpr *e, int64_t *mod) {
+  *mod = 0;
+  if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_MOD) {
+    const TdbValue *m = tdbScanCondConst(ex, e->right);
+    if (!m || m->u.i < 1) return NULL;
+    *mod = m->u.i;
+    e = e->left;
+  }
+  return e->kind == TDB_EXPR_COLUMN ? e : NULL;
+}
+
+/* Is e, a conjunct of FILTER p's predicate, `column op constant` or
+** `column % m op constant` (either way round) where the column is a table
+** column of the scan below, read by the plan, and the constants INTEGER
+** literals or INTEGER parameters (m >= 1)? Then *c is it as a scan condition
+** (op turned round for `constant op column`). */
 static int tdbScanCondOf(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e, TdbScanCond *c) {
   const TdbPlan *scan = p->child;
-  const TdbExpr *col, *k;
+  const TdbExpr *col;
   const TdbValue *kv;
+  int64_t mod;
   int op, flip, cn;
   if (e->kind != TDB_EXPR_BINARY || e->op < TDB_OP_EQ || e->op > TDB_OP_GE) return 0;
-  flip = e->left->kind != TDB_EXPR_COLUMN;
-  col = flip ? e->right : e->left;
-  k = flip ? e->left : e->right;
-  if (col->kind != TDB_EXPR_COLUMN || col->depth != 0) return 0;
+  flip = tdbScanCondColumn(ex, e->left, &mod) == NULL;
+  col = tdbScanCondColumn(ex, flip ? e->right : e->left, &mod);
+  if (!col || col->depth != 0) return 0;
   cn = col->column - p->col_offset;
   if (cn < 0 || cn >= scan->table->ncols || (scan->needed && !scan->needed[cn])) return 0;
-  if (k->kind == TDB_EXPR_LITERAL) {
-    kv = &k->value;
-  } else if (k->kind == TDB_EXPR_PARAM && k->param >= 1 && k->param <= ex->nparams) {
-    kv = &ex->params[k->param - 1];
-  } else {
-    return 0;
-  }
-  if (kv->type != TDB_TYPE_INTEGER) return 0;
+  kv = tdbScanCondConst(ex, flip ? e->left : e->right);
+  if (!kv) return 0;
   op = e->op;
   if (flip) {
     op = op == TDB_OP_LT ? TDB_OP_GT : op == TDB_OP_GT ? TDB_OP_LT
@@ -942,6 +991,8 @@ static int tdbScanCondOf(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e, 
   c->col = cn;
   c->op = op;
   c->k = kv->u.i;
+  c->mod = mod;
+  c->mod_inv = mod ? tdbModInverse(mod) : 0;
   return 1;
 }
 
