@@ -285,6 +285,9 @@ typedef struct TdbScanState {
   TdbStr in_keys;       /* IN: the encoded prefixes, sorted, one after another */
   size_t *in_off;       /* IN: start of prefix i in in_keys (nin + 1 entries) */
   int nin, cur_in;
+  int fast;             /* tdbScanFastRow may take this scan's rows: a plain
+                        ** current-state read of the table's own keys (no
+                        ** index, no upper bound) that reads no pseudo-column */
   int undecided;        /* rows of the current chunk kept although a condition's
                         ** column held neither an INTEGER nor NULL: the FILTER
                         ** above decides them (tdbScanCondsHold) */
@@ -535,7 +538,7 @@ static void tdbScanReset(TdbMem *mem, TdbScanState *s) {
   s->nin = s->cur_in = 0;
   s->start.n = s->prefix.n = 0;
   tdbValueClear(mem, &s->hi);
-  s->has_hi = s->empty = s->point = 0;
+  s->has_hi = s->empty = s->point = s->fast = 0;
   for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
 }
 
@@ -593,6 +596,14 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
              ((p->access == TDB_ACCESS_PK_POINT && p->nkey == TDB_MAX(p->table->npk, 1)) ||
               (p->access == TDB_ACCESS_PK_IN && TDB_MAX(p->table->npk, 1) == 1 && s->nin > 0));
   if (s->point) return TDB_OK;
+  {
+    int pc[3], j, pseudo = 0;
+    pc[0] = tdbScanPseudo(t, TDB_PSEUDO_ROWID);
+    pc[1] = tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM);
+    pc[2] = tdbScanPseudo(t, TDB_PSEUDO_VALID_TO);
+    for (j = 0; j < 3; j++) pseudo |= pc[j] >= 0 && (!p->needed || p->needed[pc[j]]);
+    s->fast = p->history >= 0 && !p->tgt_deleted && !s->index_scan && !s->has_hi && !pseudo;
+  }
   rc = tdbTxnIter(ex->db, ex->snapshot, &s->it);
   if (rc != TDB_OK) return rc;
   tdbDbIterSeek(s->it, s->start.z, s->start.n);
@@ -605,7 +616,7 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
 ** fails, so rejecting it here changes nothing but the work. A column of
 ** another type (a REAL, a TEXT) leaves its condition to the FILTER: the row
 ** is kept and counted in s->undecided. */
-static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
+static TDB_ALWAYS_INLINE int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
   int i, undecided = 0;
   for (i = 0; i < p->nconds; i++) {
     const TdbScanCond *c = &p->conds[i];
@@ -631,6 +642,14 @@ static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
   }
   s->undecided += undecided;
   return 1;
+}
+
+/* The current-state rule of a plain read (docs/sql-storage.md): a current
+** row's piece [vf, valid_to) is read at valid time cvt when it is no
+** tombstone and vf <= cvt < valid_to. tdbScanEmit and tdbScanFastRow both
+** decide by it. */
+static inline int tdbScanPieceVisible(int64_t vf, int64_t valid_to, int flags, int64_t cvt) {
+  return vf <= cvt && cvt < valid_to && !(flags & TDB_ROW_FLAG_TOMBSTONE);
 }
 
 /* Decode a row version (key k of the rows keyspace, value v) into row r of
@@ -663,12 +682,16 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
-  if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
-    if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
-  } else if (p->tgt_deleted == 2) {
-    return TDB_OK;
+  if (p->history >= 0 && !p->tgt_deleted) {
+    if (!tdbScanPieceVisible(vf, row.valid_to, row.flags, ex->cvt)) return TDB_OK;
+  } else {
+    if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
+      if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
+    } else if (p->tgt_deleted == 2) {
+      return TDB_OK;
+    }
+    if (row.valid_to <= ex->cvt) return TDB_OK;
   }
-  if (row.valid_to <= ex->cvt) return TDB_OK;
   /* columns the row lacks (added later) read as their DEFAULT */
   for (j = 0; row.nstored < s->decode_upto && j < s->nemit; j++) {
     const TdbScanEmitCol *ec = &s->emit[j];
@@ -797,9 +820,73 @@ typedef struct TdbScanVisit {
   int rc;
 } TdbScanVisit;
 
-static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const unsigned char *v,
-                           size_t vn) {
-  TdbScanVisit *sv = ctx;
+/* The scan's common row inline (s->fast): a row version whose header is
+** well formed with a one-byte column count, that stores every column the
+** plan reads (no DEFAULT to substitute), and whose columns up to the last
+** one read are INTEGERs or NULLs. Such a row is decided here by the same
+** rule (tdbScanPieceVisible) and conditions (tdbScanCondsHold) as in
+** tdbScanEmit: 1 with the row emitted or dropped, 0 when the row is not of
+** that kind (tdbScanEmit then decides it; values written into the chunk's
+** row are overwritten there). */
+static TDB_ALWAYS_INLINE int tdbScanFastRow(TdbExec *ex, TdbPlan *p, TdbScanState *s,
+                                            const unsigned char *v, size_t vn) {
+  const unsigned char *rv = v + 8, *q, *end = v + vn;
+  TdbChunk *out = &p->out;
+  uint32_t i, upto = s->decode_upto, count;
+  int r = out->n;
+  if (vn < 8 + TDB_ROW_HEADER_MIN) return 0;
+  count = rv[10];
+  if (count >= 0x80 || count < upto || count > vn - 8 - TDB_ROW_HEADER_MIN ||
+      (rv[0] & ~TDB_ROW_FLAG_MASK) != 0 || rv[1] < TDB_ROW_OP_INSERT ||
+      rv[1] > TDB_ROW_OP_UNDELETE) {
+    return 0;
+  }
+  if (!tdbScanPieceVisible(tdbKeyGetI64BE(v), tdbKeyGetI64BE(rv + 2), rv[0], ex->cvt)) return 1;
+  q = rv + TDB_ROW_HEADER_MIN;
+  for (i = 0; i < upto; i++) {
+    int sl = s->slot[i];
+    uint64_t u;
+    size_t used;
+    if (end - q >= 4 && q[0] == TDB_TYPE_INTEGER) {
+      u = q[1];
+      if (u < 0x80) {
+        used = 2;
+      } else if (q[2] < 0x80) {
+        u = (u & 0x7Fu) | ((uint64_t)q[2] << 7);
+        used = 3;
+      } else if (q[3] < 0x80) {
+        u = (u & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
+        used = 4;
+      } else {
+        used = tdbGetVarint64(q + 1, end, &u);
+        if (used == 0) return 0;
+        used++;
+      }
+      if (sl >= 0) {
+        TdbValue *dst = &out->col[sl][r];
+        uint64_t x = (u >> 1) ^ (0u - (u & 1u)); /* zigzag */
+        dst->type = TDB_TYPE_INTEGER;
+        dst->owned = 0;
+        dst->n = 0;
+        memcpy(&dst->u.i, &x, sizeof x); /* two's complement, no conversion */
+      }
+    } else if (q < end && q[0] == TDB_TYPE_NULL) {
+      used = 1;
+      if (sl >= 0) tdbValueSetNull(&out->col[sl][r]);
+    } else {
+      return 0;
+    }
+    q += used;
+  }
+  if (upto >= count && q != end) return 0; /* tdbScanEmit reports it */
+  if (p->nconds > 0 && !tdbScanCondsHold(p, s, r)) return 1;
+  out->n++;
+  return 1;
+}
+
+/* tdbScanVisitRow for every row tdbScanFastRow does not take. */
+static TDB_NOINLINE int tdbScanVisitGeneral(TdbScanVisit *sv, const unsigned char *k, size_t kn,
+                                            const unsigned char *v, size_t vn) {
   TdbExec *ex = sv->ex;
   TdbPlan *p = sv->p;
   TdbScanState *s = sv->s;
@@ -827,6 +914,16 @@ static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const u
     return 1;
   }
   return p->out.n >= TDB_CHUNK_ROWS;
+}
+
+static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const unsigned char *v,
+                           size_t vn) {
+  TdbScanVisit *sv = ctx;
+  TdbPlan *p = sv->p;
+  if (TDB_LIKELY(sv->s->fast) && tdbScanFastRow(sv->ex, p, sv->s, v, vn)) {
+    return p->out.n >= TDB_CHUNK_ROWS;
+  }
+  return tdbScanVisitGeneral(sv, k, kn, v, vn);
 }
 
 /* limit = the smallest key above every key that starts with the prefix
