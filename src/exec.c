@@ -818,6 +818,8 @@ typedef struct TdbScanVisit {
   TdbPlan *p;
   TdbScanState *s;
   int rc;
+  const unsigned char *k, *v; /* the entry tdbScanFastRow left to the general path */
+  size_t kn, vn;
 } TdbScanVisit;
 
 /* The scan's common row inline (s->fast): a row version whose header is
@@ -920,10 +922,14 @@ static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const u
                            size_t vn) {
   TdbScanVisit *sv = ctx;
   TdbPlan *p = sv->p;
+  sv->k = k; /* kept in memory, not in registers the fast path needs */
+  sv->kn = kn;
+  sv->v = v;
+  sv->vn = vn;
   if (TDB_LIKELY(sv->s->fast) && tdbScanFastRow(sv->ex, p, sv->s, v, vn)) {
     return p->out.n >= TDB_CHUNK_ROWS;
   }
-  return tdbScanVisitGeneral(sv, k, kn, v, vn);
+  return tdbScanVisitGeneral(sv, sv->k, sv->kn, sv->v, sv->vn);
 }
 
 /* limit = the smallest key above every key that starts with the prefix
