@@ -18,11 +18,6 @@ TDB_PRIVATE void tdbPutFixed64(unsigned char *dst, uint64_t v) {
   for (i = 0; i < 8; i++) dst[i] = (unsigned char)(v >> (8 * i));
 }
 
-TDB_PRIVATE void tdbPutFixed64BE(unsigned char *dst, uint64_t v) {
-  int i;
-  for (i = 0; i < 8; i++) dst[i] = (unsigned char)(v >> (56 - 8 * i));
-}
-
 TDB_PRIVATE uint32_t tdbGetFixed32(const unsigned char *src) {
   return (uint32_t)src[0] | ((uint32_t)src[1] << 8) |
          ((uint32_t)src[2] << 16) | ((uint32_t)src[3] << 24);

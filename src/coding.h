@@ -38,8 +38,6 @@
 /* Fixed-width: `dst`/`src` need not be aligned and must hold 4 or 8 bytes. */
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbPutFixed32(unsigned char *dst, uint32_t v);
 TDB_PRIVATE TDB_MAYBE_UNUSED void tdbPutFixed64(unsigned char *dst, uint64_t v);
-TDB_PRIVATE TDB_MAYBE_UNUSED void tdbPutFixed64BE(unsigned char *dst,
-                                                  uint64_t v);
 TDB_PRIVATE TDB_MAYBE_UNUSED uint32_t tdbGetFixed32(const unsigned char *src);
 TDB_PRIVATE TDB_MAYBE_UNUSED uint64_t tdbGetFixed64(const unsigned char *src);
 /* Big-endian fixed64 (the internal keys' tags and key columns): defined
@@ -55,6 +53,19 @@ static inline uint64_t tdbGetFixed64BE(const unsigned char *src) {
   return ((uint64_t)src[0] << 56) | ((uint64_t)src[1] << 48) | ((uint64_t)src[2] << 40) |
          ((uint64_t)src[3] << 32) | ((uint64_t)src[4] << 24) | ((uint64_t)src[5] << 16) |
          ((uint64_t)src[6] << 8) | (uint64_t)src[7];
+#endif
+}
+
+/* Big-endian fixed64 at dst: the store of tdbGetFixed64BE, inlined for the
+** same reason (every key tag and INTEGER key column is written with it). */
+static inline void tdbPutFixed64BE(unsigned char *dst, uint64_t v) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap64(v);
+  memcpy(dst, &v, sizeof v);
+#else
+  int i;
+  for (i = 0; i < 8; i++) dst[i] = (unsigned char)(v >> (56 - 8 * i));
 #endif
 }
 

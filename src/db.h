@@ -80,6 +80,11 @@ struct tdb_stmt {
   TdbExec exec;
   TdbVecPool *pool;       /* scratch vectors of expression evaluation */
   int pinned;             /* exec.snapshot is pinned in the store */
+  TdbPlan *point;         /* SELECT: the primary-key point SCAN the direct
+                          ** lookup reads (tdbPointScanOf), or NULL */
+  int point_ran;          /* this execution ran the direct lookup: `chunk`
+                          ** is the scan's, output column c its column
+                          ** root->exprs[c]->column */
   TdbChunk *chunk;        /* SELECT: the chunk being returned */
   int chunk_pos;          /* its next live row */
   TdbRowSet result;       /* rows computed before the first is returned

@@ -275,8 +275,10 @@ typedef struct TdbScanState {
   uint32_t decode_upto; /* row positions below it hold a column the plan reads */
   TdbScanEmitCol *emit; /* the table columns the plan reads, in order */
   int nemit;
-  TdbValue *defaults;   /* per column: the DEFAULT for absent columns */
+  TdbValue *defaults;   /* per column: the DEFAULT for absent columns,
+                        ** computed at the first row that lacks a column */
   int ndefaults;
+  int defaults_ready;   /* this execution has computed `defaults` */
   int index_scan;
   TdbStr rowkey, rowval;
   const TdbEvalCtx *outer;
@@ -539,7 +541,8 @@ static void tdbScanReset(TdbMem *mem, TdbScanState *s) {
   s->start.n = s->prefix.n = 0;
   tdbValueClear(mem, &s->hi);
   s->has_hi = s->empty = s->point = s->fast = 0;
-  for (i = 0; i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
+  for (i = 0; s->defaults_ready && i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
+  s->defaults_ready = 0;
 }
 
 static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
@@ -586,8 +589,6 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
       if (t->cols[i].pos + 1 > s->decode_upto) s->decode_upto = t->cols[i].pos + 1;
     }
   }
-  rc = tdbTableDefaults(ex->mem, ex->err, ex->now, t, s->defaults);
-  if (rc != TDB_OK) return rc;
   rc = tdbScanBounds(ex, p, s);
   if (rc != TDB_OK) return rc;
   if (s->empty) return TDB_OK;
@@ -692,7 +693,13 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     }
     if (row.valid_to <= ex->cvt) return TDB_OK;
   }
-  /* columns the row lacks (added later) read as their DEFAULT */
+  /* columns the row lacks (added later) read as their DEFAULT, computed
+  ** once per execution (a DEFAULT may read the statement's time) */
+  if (row.nstored < s->decode_upto && !s->defaults_ready) {
+    rc = tdbTableDefaults(ex->mem, ex->err, ex->now, t, s->defaults);
+    if (rc != TDB_OK) return rc;
+    s->defaults_ready = 1;
+  }
   for (j = 0; row.nstored < s->decode_upto && j < s->nemit; j++) {
     const TdbScanEmitCol *ec = &s->emit[j];
     if (TDB_ROW_ABSENT(&row, ec->pos)) {
@@ -980,6 +987,51 @@ static int tdbScanNext(TdbExec *ex, TdbPlan *p) {
   }
   rc = tdbDbIterStatus(s->it);
   if (rc != TDB_OK) return tdbErrSet(ex->err, rc, NULL, "scan of %s failed", p->table->name);
+  return TDB_OK;
+}
+
+/* ---- the direct primary-key lookup ------------------------------------------------ */
+
+TDB_PRIVATE TdbPlan *tdbPointScanOf(const TdbPlan *root) {
+  TdbPlan *scan, *f;
+  int c;
+  if (!root || root->kind != TDB_PLAN_PROJECT || !root->child) return NULL;
+  scan = root->child;
+  while (scan->kind == TDB_PLAN_FILTER && scan->child) scan = scan->child;
+  /* at least one FILTER, each implied by the scan: tdbPlanMarkImplied has
+  ** checked the access path (complete key, current state, no index) */
+  if (scan == root->child || scan->kind != TDB_PLAN_SCAN) return NULL;
+  for (f = root->child; f != scan; f = f->child) {
+    if (f->implied_by != scan || f->col_offset != 0) return NULL;
+  }
+  for (c = 0; c < root->nexprs; c++) {
+    const TdbExpr *e = root->exprs[c];
+    if (e->kind != TDB_EXPR_COLUMN || e->depth != 0 || e->column < 0 || e->column >= scan->ncols) {
+      return NULL;
+    }
+  }
+  return scan;
+}
+
+TDB_PRIVATE int tdbPointScanRun(TdbExec *ex, TdbPlan *scan, int *ran) {
+  TdbScanState *s;
+  int rc, wanted;
+  *ran = 0;
+  rc = tdbHistoryWanted(ex, scan, &wanted);
+  if (rc != TDB_OK || wanted) return rc;
+  if (!scan->out.col && tdbChunkInit(&scan->out, ex->mem, scan->ncols) != TDB_OK) {
+    return tdbErrNoMem(ex->err);
+  }
+  scan->hactive = 0;
+  scan->nconds = 0; /* a FILTER's conditions of an earlier execution */
+  rc = tdbScanOpen(ex, scan, NULL);
+  s = scan->state;
+  if (rc == TDB_OK && (s->point || s->empty)) rc = tdbScanNext(ex, scan);
+  if (rc != TDB_OK || !(s->point || s->empty)) {
+    if (s) tdbScanReset(ex->mem, s); /* the plan tree opens the scan again */
+    return rc;
+  }
+  *ran = 1;
   return TDB_OK;
 }
 

@@ -330,6 +330,19 @@ TDB_PRIVATE int tdbPlanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer);
 TDB_PRIVATE int tdbPlanNext(TdbExec *ex, TdbPlan *p, TdbChunk **out);
 TDB_PRIVATE void tdbPlanClose(TdbExec *ex, TdbPlan *p);
 
+/* The direct primary-key lookup (exec.c). A SELECT whose plan is a PROJECT
+** of plain columns over FILTERs that a current-state primary-key point SCAN
+** implies (tdbPlanMarkImplied) reads its row without opening the plan tree:
+** tdbPointScanOf gives that SCAN (NULL for any other plan); output column
+** c of the statement is then column root->exprs[c]->column of the scan's
+** chunk. tdbPointScanRun runs the lookup: *ran 1 and the scan's chunk
+** holds the row (or none), or *ran 0 when this execution needs the plan tree
+** (a history read, a key value with no exact conversion to the key type),
+** with nothing left open. The FILTERs are skipped: in point mode every row
+** the scan returns satisfies them. */
+TDB_PRIVATE TdbPlan *tdbPointScanOf(const TdbPlan *root);
+TDB_PRIVATE int tdbPointScanRun(TdbExec *ex, TdbPlan *scan, int *ran);
+
 /* Evaluate a subquery expression (SUBQUERY, EXISTS, IN_SELECT) for the row
 ** of ctx. Called by tdbExprEval. */
 TDB_PRIVATE int tdbExecSubquery(TdbEvalCtx *ctx, const TdbExpr *e, TdbValue *out);

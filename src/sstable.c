@@ -668,6 +668,7 @@ static const unsigned char *tdbSstUserOf(const TdbSstReader *r, const unsigned c
 static uint64_t tdbSstPrefix64(const unsigned char *u, size_t un, size_t skip) {
   uint64_t v = 0;
   size_t i;
+  if (skip + 8 <= un) return tdbGetFixed64BE(u + skip);
   for (i = 0; i < 8; i++) {
     v <<= 8;
     if (skip + i < un) v |= u[skip + i];

@@ -48,6 +48,7 @@ static void tdbStmtStop(tdb_stmt *st) {
   st->use_result = 0;
   st->chunk = NULL;
   st->chunk_pos = 0;
+  st->point_ran = 0;
 }
 
 /* Free what compiling made: the AST, plans, result columns. */
@@ -66,6 +67,7 @@ static void tdbStmtFreeCompiled(tdb_stmt *st) {
   tdbPlanFreeAll(mem, st->plans);
   st->plans = NULL;
   st->root = NULL;
+  st->point = NULL;
   st->target_rows = NULL;
   tdbSourceFree(mem, st->target);
   st->target = NULL;
@@ -183,6 +185,7 @@ static int tdbStmtCompile(tdb_stmt *st) {
     if (rc == TDB_OK) rc = tdbPlanSelect(&pl, st->ast->select, &st->root);
     if (rc == TDB_OK && !st->ast->explain) {
       rc = tdbStmtSetColumns(st, st->ast->select->nresult, st->ast->select->colnames);
+      st->point = tdbPointScanOf(st->root);
     }
   } else if (st->ast->kind == TDB_STMT_CREATE_TABLE && st->ast->select) {
     rc = tdbPrepareCreateTableAs(st);
@@ -502,6 +505,11 @@ static int tdbStmtRun(tdb_stmt *st) {
   if (st->ast->explain) return tdbStmtExplain(st);
   switch (st->ast->kind) {
     case TDB_STMT_SELECT:
+      if (st->point) { /* the row without the batch machinery, when it can */
+        rc = tdbPointScanRun(ex, st->point, &st->point_ran);
+        if (rc != TDB_OK || st->point_ran) return rc;
+      }
+      return tdbPlanOpen(ex, st->root, NULL);
     case TDB_STMT_SHOW_TABLES:
     case TDB_STMT_DESCRIBE:
       return tdbPlanOpen(ex, st->root, NULL);
@@ -561,6 +569,13 @@ static int tdbStmtNextRow(tdb_stmt *st) {
                     st->ast->kind != TDB_STMT_DESCRIBE)) {
     return TDB_DONE;
   }
+  if (st->point_ran) { /* the direct lookup's one row, or none */
+    TdbChunk *b = &st->point->out;
+    if (st->chunk || b->n == 0) return TDB_DONE;
+    st->chunk = b;
+    st->cur_r = 0;
+    return TDB_ROW;
+  }
   while (!st->chunk || st->chunk_pos >= TDB_CHUNK_LIVE(st->chunk)) {
     int rc = tdbPlanNext(&st->exec, st->root, &st->chunk);
     st->chunk_pos = 0;
@@ -605,7 +620,9 @@ TDB_API int tdb_step(tdb_stmt *st) {
 
 TDB_PRIVATE const TdbValue *tdbStmtColumn(tdb_stmt *st, int col) {
   if (!st || st->state != TDB_STMT_HAS_ROW || col < 0 || col >= st->ncols) return NULL;
-  return st->cur_row ? &st->cur_row[col] : &st->chunk->col[col][st->cur_r];
+  if (st->cur_row) return &st->cur_row[col];
+  if (st->point_ran) col = st->root->exprs[col]->column;
+  return &st->chunk->col[col][st->cur_r];
 }
 
 TDB_API int tdb_column_count(tdb_stmt *st) {

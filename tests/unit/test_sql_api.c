@@ -1340,6 +1340,87 @@ done:
   tdb_close(db);
 }
 
+/* The direct primary-key lookup (exec.c, tdbPointScanOf / tdbPointScanRun):
+** a prepared `SELECT cols FROM t WHERE pk = ?` reads its row without the
+** plan tree. Output columns in any order (and repeated) come from the
+** scan's chunk; an execution that reads the history (a past valid time)
+** goes through the plan tree, and the FILTER conditions it hands the scan
+** must not stay for the next direct lookup; the transaction's own writes,
+** a column added later (its DEFAULT), rows valid only later and deleted
+** rows read as through the plan tree. */
+static void testPointDirect(void) {
+  tdb *db = openMemory();
+  tdb_stmt *st = NULL;
+  int rc;
+  CHECK(db != NULL);
+  if (!db) return;
+  EXEC_OK(db, "CREATE TABLE q(id INTEGER PRIMARY KEY, k INTEGER, v TEXT)");
+  EXEC_OK(db, "INSERT INTO q VALUES (1, 10, 'one'), (2, 20, 'two'), (3, 30, 'three')");
+  EXEC_OK(db, "INSERT INTO q (id, k, v, _valid_from) VALUES (9, 90, 'later', 4102444800000000)");
+  CHECK_EQ(tdb_prepare(db, "SELECT v, id, k, v FROM q WHERE id = ?", -1, &st, NULL), TDB_OK);
+  if (!st) goto done;
+  tdb_bind_int64(st, 1, 2);
+  CHECK_EQ(tdb_step(st), TDB_ROW);
+  CHECK_STR(tdb_column_text(st, 0), "two");
+  CHECK_EQ(tdb_column_int64(st, 1), 2);
+  CHECK_EQ(tdb_column_int64(st, 2), 20);
+  CHECK_STR(tdb_column_text(st, 3), "two");
+  CHECK_EQ(tdb_step(st), TDB_DONE);
+  tdb_reset(st);
+  /* a past valid time: the history read, where the FILTER pushes id = 3 */
+  EXEC_OK(db, "SET CURRENT_VALID_TIME = 100");
+  tdb_bind_int64(st, 1, 3);
+  CHECK_EQ(stepCount(db, st, &rc), 0);
+  CHECK_EQ(rc, TDB_DONE);
+  EXEC_OK(db, "SET CURRENT_VALID_TIME = DEFAULT");
+  tdb_bind_int64(st, 1, 1);
+  CHECK_EQ(tdb_step(st), TDB_ROW);
+  CHECK_EQ(tdb_column_int64(st, 2), 10);
+  tdb_reset(st);
+  /* valid only later; missing */
+  tdb_bind_int64(st, 1, 9);
+  CHECK_EQ(stepCount(db, st, &rc), 0);
+  tdb_bind_int64(st, 1, 5);
+  CHECK_EQ(stepCount(db, st, &rc), 0);
+  /* the transaction's own writes, then its rollback */
+  EXEC_OK(db, "BEGIN");
+  EXEC_OK(db, "INSERT INTO q VALUES (5, 50, 'five')");
+  EXEC_OK(db, "UPDATE q SET v = 'TWO' WHERE id = 2");
+  EXEC_OK(db, "DELETE FROM q WHERE id = 3");
+  tdb_bind_int64(st, 1, 5);
+  CHECK_EQ(tdb_step(st), TDB_ROW);
+  CHECK_STR(tdb_column_text(st, 0), "five");
+  tdb_reset(st);
+  tdb_bind_int64(st, 1, 2);
+  CHECK_EQ(tdb_step(st), TDB_ROW);
+  CHECK_STR(tdb_column_text(st, 3), "TWO");
+  tdb_reset(st);
+  tdb_bind_int64(st, 1, 3);
+  CHECK_EQ(stepCount(db, st, &rc), 0);
+  EXEC_OK(db, "ROLLBACK");
+  tdb_bind_int64(st, 1, 3);
+  CHECK_EQ(stepCount(db, st, &rc), 1);
+  tdb_bind_int64(st, 1, 5);
+  CHECK_EQ(stepCount(db, st, &rc), 0);
+  /* a column added later reads as its DEFAULT (the statement re-prepares) */
+  EXEC_OK(db, "ALTER TABLE q ADD COLUMN w INTEGER DEFAULT 7");
+  tdb_finalize(st);
+  st = NULL;
+  CHECK_EQ(tdb_prepare(db, "SELECT w, k FROM q WHERE id = ?", -1, &st, NULL), TDB_OK);
+  if (!st) goto done;
+  tdb_bind_int64(st, 1, 1);
+  CHECK_EQ(tdb_step(st), TDB_ROW);
+  CHECK_EQ(tdb_column_int64(st, 0), 7);
+  CHECK_EQ(tdb_column_int64(st, 1), 10);
+  CHECK_EQ(tdb_step(st), TDB_DONE);
+  /* a finished statement stepped again starts over */
+  CHECK_EQ(tdb_step(st), TDB_ROW);
+  CHECK_EQ(tdb_column_int64(st, 1), 10);
+done:
+  tdb_finalize(st);
+  tdb_close(db);
+}
+
 static void testAccessPathsAgree(void) {
   tdb *db = openMemory();
   uint64_t seed = 42;
@@ -2200,6 +2281,7 @@ int main(void) {
   TEST_ISOLATED(testIndexMaintenance);
   TEST_ISOLATED(testDdlInCallback);
   TEST_ISOLATED(testPointFilterImplied);
+  TEST_ISOLATED(testPointDirect);
   TEST_ISOLATED(testAccessPathsAgree);
   TEST_ISOLATED(testReaderAcrossCompaction);
   TEST_ISOLATED(testReadOnlyDatabase);
