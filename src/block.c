@@ -176,7 +176,6 @@ TDB_PRIVATE void tdbBlockIterSetBlock(TdbBlockIter *it, const TdbBlock *blk) {
     memset(&it->blk, 0, sizeof it->blk);
   }
   it->cur = it->next = it->blk.restarts;
-  it->ridx = 0;
   it->valid = 0;
   it->rc = TDB_OK;
   it->err_off = 0;
@@ -265,17 +264,12 @@ static int tdbBlockIterKeyRoom(TdbBlockIter *it, size_t n, size_t keep) {
   return TDB_OK;
 }
 
-/* Step onto the entry at it->next (after the current key, whose bytes are
-** the prefix source). Sets valid = 0 at the end of the entries. */
-static void tdbBlockIterParseNext(TdbBlockIter *it) {
+/* tdbBlockIterParseNext for every entry its inline part does not take:
+** longer lengths, a key in kheap or growing past kinline, malformed ones. */
+static TDB_NOINLINE void tdbBlockIterParseSlow(TdbBlockIter *it) {
   const TdbBlock *b = &it->blk;
   uint32_t shared, unshared, vlen, hdr, off = it->next;
   const unsigned char *p;
-  if (off >= b->restarts) {
-    it->valid = 0;
-    it->cur = it->next = b->restarts;
-    return;
-  }
   if (tdbBlockDecode(b, off, &shared, &unshared, &vlen, &hdr) != TDB_OK) {
     tdbBlockIterCorrupt(it, off, "block entry lengths out of range");
     return;
@@ -291,9 +285,71 @@ static void tdbBlockIterParseNext(TdbBlockIter *it) {
     return;
   }
   p = b->data + off + hdr;
-  if (unshared) {
-    unsigned char *dst = (it->kheap ? it->kheap : it->kinline) + shared;
-    if (unshared <= 8) { /* the usual suffix of a sorted key: no memcpy call */
+  if (unshared) memcpy((it->kheap ? it->kheap : it->kinline) + shared, p, unshared);
+  it->klen = (size_t)shared + unshared;
+  it->val = p + unshared;
+  it->vlen = vlen;
+  it->cur = off;
+  it->next = off + hdr + unshared + vlen;
+  it->valid = 1;
+}
+
+/* Step onto the entry at it->next (after the current key, whose bytes are
+** the prefix source). Sets valid = 0 at the end of the entries. Inline: the
+** scan's common entry (one-byte key lengths, a value length of one or two
+** bytes, a key that stays in kinline), checked as tdbBlockDecode checks it,
+** its key delta copied as overlapping 8-byte words when it has 8..32 bytes;
+** everything else goes to tdbBlockIterParseSlow. */
+static TDB_ALWAYS_INLINE void tdbBlockIterParseNext(TdbBlockIter *it) {
+  const TdbBlock *b = &it->blk;
+  uint32_t shared, unshared, vlen, hdr, off = it->next, room;
+  const unsigned char *p;
+  if (off >= b->restarts) {
+    it->valid = 0;
+    it->cur = it->next = b->restarts;
+    return;
+  }
+  p = b->data + off;
+  room = b->restarts - off;
+  if (TDB_UNLIKELY(it->kheap != NULL || room < 4 || ((p[0] | p[1]) & 0x80) != 0)) {
+    tdbBlockIterParseSlow(it);
+    return;
+  }
+  shared = p[0];
+  unshared = p[1];
+  if (p[2] < 0x80) {
+    vlen = p[2];
+    hdr = 3;
+  } else if (p[3] < 0x80) {
+    vlen = (uint32_t)(p[2] & 0x7f) | ((uint32_t)p[3] << 7);
+    hdr = 4;
+  } else {
+    tdbBlockIterParseSlow(it);
+    return;
+  }
+  if (TDB_UNLIKELY(shared > it->klen || shared + unshared > sizeof it->kinline ||
+                   (uint64_t)unshared + vlen > (uint64_t)room - hdr)) {
+    tdbBlockIterParseSlow(it);
+    return;
+  }
+  p += hdr;
+  {
+    unsigned char *dst = it->kinline + shared;
+    if (unshared >= 8 && unshared <= 32) {
+      /* 8..16 bytes: two overlapping words; 17..32 (a restart's whole key):
+      ** four (the first two, the last two) */
+      uint64_t w0, w1, w2, w3;
+      memcpy(&w0, p, 8);
+      memcpy(&w1, p + unshared - 8, 8);
+      if (unshared > 16) {
+        memcpy(&w2, p + 8, 8);
+        memcpy(&w3, p + unshared - 16, 8);
+        memcpy(dst + 8, &w2, 8);
+        memcpy(dst + unshared - 16, &w3, 8);
+      }
+      memcpy(dst, &w0, 8);
+      memcpy(dst + unshared - 8, &w1, 8);
+    } else if (unshared < 8) {
       uint32_t i;
       for (i = 0; i < unshared; i++) dst[i] = p[i];
     } else {
@@ -305,16 +361,11 @@ static void tdbBlockIterParseNext(TdbBlockIter *it) {
   it->vlen = vlen;
   it->cur = off;
   it->next = off + hdr + unshared + vlen;
-  while (it->ridx + 1 < b->nrestarts &&
-         tdbBlockRestart(b, it->ridx + 1) <= off) {
-    it->ridx++;
-  }
   it->valid = 1;
 }
 
 static void tdbBlockIterToRestart(TdbBlockIter *it, uint32_t r) {
   it->klen = 0; /* so a restart entry must have shared == 0 */
-  it->ridx = r;
   it->next = tdbBlockRestart(&it->blk, r);
   it->valid = 0;
 }
@@ -367,18 +418,22 @@ TDB_PRIVATE int tdbBlockIterVisit(TdbBlockIter *it, const unsigned char *bound, 
 }
 
 TDB_PRIVATE void tdbBlockIterPrev(TdbBlockIter *it) {
-  uint32_t target = it->cur, r;
+  uint32_t target = it->cur, r, lo = 0, hi;
   if (!it->valid)
     return;
-  r = it->ridx;
-  while (tdbBlockRestart(&it->blk, r) >= target) {
-    if (r == 0) { /* the first entry: no predecessor */
-      it->valid = 0;
-      it->cur = it->next = it->blk.restarts;
-      return;
-    }
-    r--;
+  if (tdbBlockRestart(&it->blk, 0) >= target) { /* the first entry: no predecessor */
+    it->valid = 0;
+    it->cur = it->next = it->blk.restarts;
+    return;
   }
+  /* the last restart point before the current entry (restart 0 is) */
+  hi = it->blk.nrestarts - 1;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo + 1) / 2;
+    if (tdbBlockRestart(&it->blk, mid) < target) lo = mid;
+    else hi = mid - 1;
+  }
+  r = lo;
   tdbBlockIterToRestart(it, r);
   for (;;) {
     tdbBlockIterParseNext(it);

@@ -126,7 +126,6 @@ typedef struct TdbBlockIter {
   TdbBlock blk;
   uint32_t cur;  /* offset of the current entry */
   uint32_t next; /* offset just past it */
-  uint32_t ridx; /* restart interval holding `cur` */
   int valid;
   int rc;           /* TDB_OK, TDB_CORRUPT or TDB_NOMEM */
   uint32_t err_off; /* with TDB_CORRUPT: offset of the bad entry */

@@ -228,12 +228,37 @@ typedef struct TdbScanEmitCol {
 } TdbScanEmitCol;
 
 /* A condition the scan checks before emitting a row (TdbPlan.conds): table
-** column `col` op k, op one of TDB_OP_EQ .. TDB_OP_GE. */
+** column `col` op k, op one of TDB_OP_EQ .. TDB_OP_GE; with mod > 0, the
+** column's value modulo mod (`col % mod op k`, SQL's INTEGER %: the sign of
+** the dividend) is compared instead. */
 typedef struct TdbScanCond {
   int col;
   int op;
   int64_t k;
+  int64_t mod;          /* 0: none; else the divisor (> 0) */
+  uint64_t mod_inv;     /* tdbModInverse(mod) */
 } TdbScanCond;
+
+/* The inverse of divisor d (1 <= d): floor((2^64 - 1) / d) + 1, modulo 2^64,
+** for tdbModBy (Lemire, Kaser and Kurz's "faster remainder by direct
+** computation"). */
+static uint64_t tdbModInverse(int64_t d) {
+  return UINT64_MAX / (uint64_t)d + 1;
+}
+
+/* x % d as C (and SQL's INTEGER %) computes it, for a divisor d >= 1 whose
+** tdbModInverse is inv: when |x| and d fit in 32 bits, the remainder of |x|
+** is the high word of (inv * |x| mod 2^64) * d, two multiplications instead
+** of a division (exact for every such |x| and d); otherwise the division. */
+static inline int64_t tdbModBy(int64_t x, int64_t d, uint64_t inv) {
+  uint64_t u = x < 0 ? 0u - (uint64_t)x : (uint64_t)x, r;
+  if ((u | (uint64_t)d) >> 32) return x % d;
+  {
+    uint64_t low = inv * u; /* the fraction u / d, in 64 bits */
+    r = ((low >> 32) * (uint64_t)d + (((low & 0xFFFFFFFFu) * (uint64_t)d) >> 32)) >> 32;
+  }
+  return x < 0 ? -(int64_t)r : (int64_t)r;
+}
 
 typedef struct TdbScanState {
   TdbDbIter *it;
@@ -262,6 +287,9 @@ typedef struct TdbScanState {
   TdbStr in_keys;       /* IN: the encoded prefixes, sorted, one after another */
   size_t *in_off;       /* IN: start of prefix i in in_keys (nin + 1 entries) */
   int nin, cur_in;
+  int fast;             /* tdbScanFastRow may take this scan's rows: a plain
+                        ** current-state read of the table's own keys (no
+                        ** index, no upper bound) that reads no pseudo-column */
   int undecided;        /* rows of the current chunk kept although a condition's
                         ** column held neither an INTEGER nor NULL: the FILTER
                         ** above decides them (tdbScanCondsHold) */
@@ -512,7 +540,7 @@ static void tdbScanReset(TdbMem *mem, TdbScanState *s) {
   s->nin = s->cur_in = 0;
   s->start.n = s->prefix.n = 0;
   tdbValueClear(mem, &s->hi);
-  s->has_hi = s->empty = s->point = 0;
+  s->has_hi = s->empty = s->point = s->fast = 0;
   for (i = 0; s->defaults_ready && i < s->ndefaults; i++) tdbValueClear(mem, &s->defaults[i]);
   s->defaults_ready = 0;
 }
@@ -568,6 +596,14 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
              ((p->access == TDB_ACCESS_PK_POINT && p->nkey == TDB_MAX(p->table->npk, 1)) ||
               (p->access == TDB_ACCESS_PK_IN && TDB_MAX(p->table->npk, 1) == 1 && s->nin > 0));
   if (s->point) return TDB_OK;
+  {
+    int pc[3], j, pseudo = 0;
+    pc[0] = tdbScanPseudo(t, TDB_PSEUDO_ROWID);
+    pc[1] = tdbScanPseudo(t, TDB_PSEUDO_VALID_FROM);
+    pc[2] = tdbScanPseudo(t, TDB_PSEUDO_VALID_TO);
+    for (j = 0; j < 3; j++) pseudo |= pc[j] >= 0 && (!p->needed || p->needed[pc[j]]);
+    s->fast = p->history >= 0 && !p->tgt_deleted && !s->index_scan && !s->has_hi && !pseudo;
+  }
   rc = tdbTxnIter(ex->db, ex->snapshot, &s->it);
   if (rc != TDB_OK) return rc;
   tdbDbIterSeek(s->it, s->start.z, s->start.n);
@@ -580,7 +616,7 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
 ** fails, so rejecting it here changes nothing but the work. A column of
 ** another type (a REAL, a TEXT) leaves its condition to the FILTER: the row
 ** is kept and counted in s->undecided. */
-static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
+static TDB_ALWAYS_INLINE int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
   int i, undecided = 0;
   for (i = 0; i < p->nconds; i++) {
     const TdbScanCond *c = &p->conds[i];
@@ -593,6 +629,7 @@ static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
       continue;
     }
     x = v->u.i;
+    if (c->mod) x = tdbModBy(x, c->mod, c->mod_inv);
     switch (c->op) {
       case TDB_OP_EQ: ok = x == c->k; break;
       case TDB_OP_NE: ok = x != c->k; break;
@@ -605,6 +642,14 @@ static int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s, int r) {
   }
   s->undecided += undecided;
   return 1;
+}
+
+/* The current-state rule of a plain read (docs/sql-storage.md): a current
+** row's piece [vf, valid_to) is read at valid time cvt when it is no
+** tombstone and vf <= cvt < valid_to. tdbScanEmit and tdbScanFastRow both
+** decide by it. */
+static inline int tdbScanPieceVisible(int64_t vf, int64_t valid_to, int flags, int64_t cvt) {
+  return vf <= cvt && cvt < valid_to && !(flags & TDB_ROW_FLAG_TOMBSTONE);
 }
 
 /* Decode a row version (key k of the rows keyspace, value v) into row r of
@@ -637,12 +682,16 @@ static int tdbScanEmit(TdbExec *ex, TdbPlan *p, TdbScanState *s, const unsigned 
     return tdbErrSet(ex->err, TDB_CORRUPT, TDB_SQLSTATE_CORRUPT,
                      "row of table %s does not decode", t->name);
   }
-  if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
-    if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
-  } else if (p->tgt_deleted == 2) {
-    return TDB_OK;
+  if (p->history >= 0 && !p->tgt_deleted) {
+    if (!tdbScanPieceVisible(vf, row.valid_to, row.flags, ex->cvt)) return TDB_OK;
+  } else {
+    if (row.flags & TDB_ROW_FLAG_TOMBSTONE) {
+      if (!p->tgt_deleted) return TDB_OK; /* only a write's targets may want them */
+    } else if (p->tgt_deleted == 2) {
+      return TDB_OK;
+    }
+    if (row.valid_to <= ex->cvt) return TDB_OK;
   }
-  if (row.valid_to <= ex->cvt) return TDB_OK;
   /* columns the row lacks (added later) read as their DEFAULT, computed
   ** once per execution (a DEFAULT may read the statement's time) */
   if (row.nstored < s->decode_upto && !s->defaults_ready) {
@@ -775,11 +824,77 @@ typedef struct TdbScanVisit {
   TdbPlan *p;
   TdbScanState *s;
   int rc;
+  const unsigned char *k, *v; /* the entry tdbScanFastRow left to the general path */
+  size_t kn, vn;
 } TdbScanVisit;
 
-static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const unsigned char *v,
-                           size_t vn) {
-  TdbScanVisit *sv = ctx;
+/* The scan's common row inline (s->fast): a row version whose header is
+** well formed with a one-byte column count, that stores every column the
+** plan reads (no DEFAULT to substitute), and whose columns up to the last
+** one read are INTEGERs or NULLs. Such a row is decided here by the same
+** rule (tdbScanPieceVisible) and conditions (tdbScanCondsHold) as in
+** tdbScanEmit: 1 with the row emitted or dropped, 0 when the row is not of
+** that kind (tdbScanEmit then decides it; values written into the chunk's
+** row are overwritten there). */
+static TDB_ALWAYS_INLINE int tdbScanFastRow(TdbExec *ex, TdbPlan *p, TdbScanState *s,
+                                            const unsigned char *v, size_t vn) {
+  const unsigned char *rv = v + 8, *q, *end = v + vn;
+  TdbChunk *out = &p->out;
+  uint32_t i, upto = s->decode_upto, count;
+  int r = out->n;
+  if (vn < 8 + TDB_ROW_HEADER_MIN) return 0;
+  count = rv[10];
+  if (count >= 0x80 || count < upto || count > vn - 8 - TDB_ROW_HEADER_MIN ||
+      (rv[0] & ~TDB_ROW_FLAG_MASK) != 0 || rv[1] < TDB_ROW_OP_INSERT ||
+      rv[1] > TDB_ROW_OP_UNDELETE) {
+    return 0;
+  }
+  if (!tdbScanPieceVisible(tdbKeyGetI64BE(v), tdbKeyGetI64BE(rv + 2), rv[0], ex->cvt)) return 1;
+  q = rv + TDB_ROW_HEADER_MIN;
+  for (i = 0; i < upto; i++) {
+    int sl = s->slot[i];
+    uint64_t u;
+    size_t used;
+    if (end - q >= 4 && q[0] == TDB_TYPE_INTEGER) {
+      u = q[1];
+      if (u < 0x80) {
+        used = 2;
+      } else if (q[2] < 0x80) {
+        u = (u & 0x7Fu) | ((uint64_t)q[2] << 7);
+        used = 3;
+      } else if (q[3] < 0x80) {
+        u = (u & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
+        used = 4;
+      } else {
+        used = tdbGetVarint64(q + 1, end, &u);
+        if (used == 0) return 0;
+        used++;
+      }
+      if (sl >= 0) {
+        TdbValue *dst = &out->col[sl][r];
+        uint64_t x = (u >> 1) ^ (0u - (u & 1u)); /* zigzag */
+        dst->type = TDB_TYPE_INTEGER;
+        dst->owned = 0;
+        dst->n = 0;
+        memcpy(&dst->u.i, &x, sizeof x); /* two's complement, no conversion */
+      }
+    } else if (q < end && q[0] == TDB_TYPE_NULL) {
+      used = 1;
+      if (sl >= 0) tdbValueSetNull(&out->col[sl][r]);
+    } else {
+      return 0;
+    }
+    q += used;
+  }
+  if (upto >= count && q != end) return 0; /* tdbScanEmit reports it */
+  if (p->nconds > 0 && !tdbScanCondsHold(p, s, r)) return 1;
+  out->n++;
+  return 1;
+}
+
+/* tdbScanVisitRow for every row tdbScanFastRow does not take. */
+static TDB_NOINLINE int tdbScanVisitGeneral(TdbScanVisit *sv, const unsigned char *k, size_t kn,
+                                            const unsigned char *v, size_t vn) {
   TdbExec *ex = sv->ex;
   TdbPlan *p = sv->p;
   TdbScanState *s = sv->s;
@@ -807,6 +922,20 @@ static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const u
     return 1;
   }
   return p->out.n >= TDB_CHUNK_ROWS;
+}
+
+static int tdbScanVisitRow(void *ctx, const unsigned char *k, size_t kn, const unsigned char *v,
+                           size_t vn) {
+  TdbScanVisit *sv = ctx;
+  TdbPlan *p = sv->p;
+  sv->k = k; /* kept in memory, not in registers the fast path needs */
+  sv->kn = kn;
+  sv->v = v;
+  sv->vn = vn;
+  if (TDB_LIKELY(sv->s->fast) && tdbScanFastRow(sv->ex, p, sv->s, v, vn)) {
+    return p->out.n >= TDB_CHUNK_ROWS;
+  }
+  return tdbScanVisitGeneral(sv, sv->k, sv->kn, sv->v, sv->vn);
 }
 
 /* limit = the smallest key above every key that starts with the prefix
@@ -961,30 +1090,53 @@ static int tdbConjunctCount(const TdbExpr *e) {
   return 1;
 }
 
-/* Is e, a conjunct of FILTER p's predicate, `column op constant` (either way
-** round) where the column is a table column of the scan below, read by the
-** plan, and the constant an INTEGER literal or an INTEGER parameter? Then
-** *c is it as a scan condition (op turned round for `constant op column`). */
+/* The INTEGER constant e stands for at the FILTER's open (an INTEGER literal
+** or a parameter bound to an INTEGER), or NULL. */
+static const TdbValue *tdbScanCondConst(const TdbExec *ex, const TdbExpr *e) {
+  const TdbValue *kv;
+  if (e->kind == TDB_EXPR_LITERAL) {
+    kv = &e->value;
+  } else if (e->kind == TDB_EXPR_PARAM && e->param >= 1 && e->param <= ex->nparams) {
+    kv = &ex->params[e->param - 1];
+  } else {
+    return NULL;
+  }
+  return kv->type == TDB_TYPE_INTEGER ? kv : NULL;
+}
+
+/* Is e a column, or `column % m` with m an INTEGER constant >= 1? Then the
+** column expression, with *mod = m (0 for the bare column). A divisor of 0
+** (an error), a negative one or a non-INTEGER one stays with the FILTER. */
+static const TdbExpr *tdbScanCondColumn(const TdbExec *ex, const TdbExpr *e, int64_t *mod) {
+  *mod = 0;
+  if (e->kind == TDB_EXPR_BINARY && e->op == TDB_OP_MOD) {
+    const TdbValue *m = tdbScanCondConst(ex, e->right);
+    if (!m || m->u.i < 1) return NULL;
+    *mod = m->u.i;
+    e = e->left;
+  }
+  return e->kind == TDB_EXPR_COLUMN ? e : NULL;
+}
+
+/* Is e, a conjunct of FILTER p's predicate, `column op constant` or
+** `column % m op constant` (either way round) where the column is a table
+** column of the scan below, read by the plan, and the constants INTEGER
+** literals or INTEGER parameters (m >= 1)? Then *c is it as a scan condition
+** (op turned round for `constant op column`). */
 static int tdbScanCondOf(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e, TdbScanCond *c) {
   const TdbPlan *scan = p->child;
-  const TdbExpr *col, *k;
+  const TdbExpr *col;
   const TdbValue *kv;
+  int64_t mod;
   int op, flip, cn;
   if (e->kind != TDB_EXPR_BINARY || e->op < TDB_OP_EQ || e->op > TDB_OP_GE) return 0;
-  flip = e->left->kind != TDB_EXPR_COLUMN;
-  col = flip ? e->right : e->left;
-  k = flip ? e->left : e->right;
-  if (col->kind != TDB_EXPR_COLUMN || col->depth != 0) return 0;
+  flip = tdbScanCondColumn(ex, e->left, &mod) == NULL;
+  col = tdbScanCondColumn(ex, flip ? e->right : e->left, &mod);
+  if (!col || col->depth != 0) return 0;
   cn = col->column - p->col_offset;
   if (cn < 0 || cn >= scan->table->ncols || (scan->needed && !scan->needed[cn])) return 0;
-  if (k->kind == TDB_EXPR_LITERAL) {
-    kv = &k->value;
-  } else if (k->kind == TDB_EXPR_PARAM && k->param >= 1 && k->param <= ex->nparams) {
-    kv = &ex->params[k->param - 1];
-  } else {
-    return 0;
-  }
-  if (kv->type != TDB_TYPE_INTEGER) return 0;
+  kv = tdbScanCondConst(ex, flip ? e->left : e->right);
+  if (!kv) return 0;
   op = e->op;
   if (flip) {
     op = op == TDB_OP_LT ? TDB_OP_GT : op == TDB_OP_GT ? TDB_OP_LT
@@ -993,6 +1145,8 @@ static int tdbScanCondOf(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e, 
   c->col = cn;
   c->op = op;
   c->k = kv->u.i;
+  c->mod = mod;
+  c->mod_inv = mod ? tdbModInverse(mod) : 0;
   return 1;
 }
 

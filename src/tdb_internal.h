@@ -110,12 +110,18 @@
 /* Start loading the cache line at p (a hint: p need not be valid memory
 ** to dereference, and nothing is read through it). */
 #define TDB_PREFETCH(p) __builtin_prefetch(p)
+/* Keep a function out of line (a hot function's rare path, so the hot one
+** saves no registers for it) / always inline one (a hot path's body). */
+#define TDB_NOINLINE __attribute__((noinline))
+#define TDB_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define TDB_PRINTF(f, a)
 #define TDB_MAYBE_UNUSED
 #define TDB_LIKELY(x) (x)
 #define TDB_UNLIKELY(x) (x)
 #define TDB_PREFETCH(p) ((void)(p))
+#define TDB_NOINLINE
+#define TDB_ALWAYS_INLINE inline
 #endif
 
 #endif /* TDB_INTERNAL_H */

@@ -5,7 +5,10 @@
 ** prev edge cases, restart-point boundaries, empty keys and values, and
 ** every single-byte corruption and every truncation of a small block
 ** handled without reading out of bounds (run under ASan to prove it), and
-** the seek hint (tdbBlockIterSeekHint) agreeing with the plain seek.
+** the seek hint (tdbBlockIterSeekHint) agreeing with the plain seek; every
+** round trip is also read by tdbBlockIterVisit, whole and up to bounds, and
+** keys of up to 40 bytes give key deltas of every length the reader's
+** inline copy distinguishes.
 */
 #include "tensordb.c"
 #include "test.h"
@@ -86,6 +89,24 @@ static int blkIterIs(const TdbBlockIter *it, const BlkKv *kv) {
          (kv->vn == 0 || memcmp(it->val, kv->v, kv->vn) == 0);
 }
 
+/* A visitor that checks each entry against the next of kv[]. */
+typedef struct BlkVisit {
+  const BlkKv *kv;
+  size_t n, i, bad;
+} BlkVisit;
+
+static int blkVisitFn(void *ctx, const unsigned char *k, size_t kn, const unsigned char *v,
+                      size_t vn) {
+  BlkVisit *bv = (BlkVisit *)ctx;
+  const BlkKv *want = bv->i < bv->n ? &bv->kv[bv->i] : NULL;
+  if (!want || kn != want->kn || memcmp(k, want->k, kn) != 0 || vn != want->vn ||
+      (vn && memcmp(v, want->v, vn) != 0)) {
+    bv->bad++;
+  }
+  bv->i++;
+  return 0;
+}
+
 /* Every way of reading the block must give back kv[0..n). */
 static void blkCheckAll(const unsigned char *data, size_t size, const BlkKv *kv,
                         size_t n) {
@@ -106,6 +127,28 @@ static void blkCheckAll(const unsigned char *data, size_t size, const BlkKv *kv,
   }
   CHECK_EQ(it.rc, TDB_OK);
   CHECK_EQ(i, n);
+  /* visit, whole and from each restart-interval's middle to a bound */
+  {
+    BlkVisit bv;
+    bv.kv = kv;
+    bv.n = n;
+    bv.i = bv.bad = 0;
+    tdbBlockIterSeekToFirst(&it);
+    CHECK_EQ(tdbBlockIterVisit(&it, NULL, 0, blkVisitFn, &bv), 0);
+    CHECK(!it.valid);
+    CHECK_EQ(it.rc, TDB_OK);
+    CHECK_EQ(bv.i, n);
+    bad += bv.bad;
+    for (i = 1; i + 3 < n; i += 7) {
+      bv.kv = kv + i;
+      bv.n = 2;
+      bv.i = 0;
+      tdbBlockIterSeek(&it, kv[i].k, kv[i].kn);
+      CHECK_EQ(tdbBlockIterVisit(&it, kv[i + 2].k, kv[i + 2].kn, blkVisitFn, &bv), 0);
+      if (bv.i != 2 || !blkIterIs(&it, &kv[i + 2])) bad++;
+      bad += bv.bad;
+    }
+  }
   /* backward */
   i = n;
   for (tdbBlockIterSeekToLast(&it); it.valid; tdbBlockIterPrev(&it)) {
@@ -162,6 +205,37 @@ static void testRoundTrips(void) {
       blkCheckAll(data, size, kv, n);
       free(data);
     }
+  }
+}
+
+/* Keys of up to 40 bytes over two letters: key deltas of every length from
+** 0 to 40 (the reader copies 8..32 bytes as words, fewer byte by byte, more
+** with memcpy), restarts that store whole keys of 17..40 bytes. */
+static void testKeyDeltas(void) {
+  static const int intervals[] = {1, 4, 16};
+  static BlkKv kv[2000];
+  size_t n, i, j, size, seen[41];
+  unsigned char *data;
+  uint64_t seed = 77;
+  for (i = 0; i < 2000; i++) {
+    kv[i].kn = 1 + tdbTestRand(&seed) % 40;
+    for (j = 0; j < kv[i].kn; j++) kv[i].k[j] = (unsigned char)("ab"[tdbTestRand(&seed) % 2]);
+    kv[i].vn = tdbTestRand(&seed) % 2 ? 130 + tdbTestRand(&seed) % 100 : tdbTestRand(&seed) % 20;
+    for (j = 0; j < kv[i].vn; j++) kv[i].v[j] = (unsigned char)tdbTestRand(&seed);
+  }
+  qsort(kv, 2000, sizeof *kv, blkKvCmp);
+  for (i = n = 0; i < 2000; i++) {
+    if (n > 0 && blkKvCmp(&kv[n - 1], &kv[i]) == 0) continue;
+    kv[n++] = kv[i];
+  }
+  /* every delta length occurs (interval 1: the whole key is the delta) */
+  memset(seen, 0, sizeof seen);
+  for (i = 0; i < n; i++) seen[kv[i].kn]++;
+  for (i = 1; i <= 40; i++) CHECK(seen[i] > 0);
+  for (i = 0; i < TDB_ARRAY_LEN(intervals); i++) {
+    data = blkBuild(kv, n, intervals[i], &size);
+    blkCheckAll(data, size, kv, n);
+    free(data);
   }
 }
 
@@ -457,6 +531,7 @@ static void testBuilderNoMem(void) {
 int main(void) {
   tdbMemInit(&blkMem, NULL);
   TEST_RUN(testRoundTrips);
+  TEST_RUN(testKeyDeltas);
   TEST_RUN(testRestartBoundaries);
   TEST_RUN(testOddEntries);
   TEST_RUN(testParseRejects);
