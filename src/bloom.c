@@ -33,7 +33,7 @@ TDB_PRIVATE uint64_t tdbBloomHash(const void *key, size_t n) {
   const unsigned char *p = (const unsigned char *)key;
   uint64_t h = TDB_BLOOM_M3 ^ ((uint64_t)n * TDB_BLOOM_M1);
   uint64_t w;
-  size_t i;
+  size_t i, len = n;
   while (n >= 8) {
     w = tdbBloomLoad64(p) * TDB_BLOOM_M2;
     h ^= tdbBloomRotl(w, 31) * TDB_BLOOM_M1;
@@ -42,11 +42,18 @@ TDB_PRIVATE uint64_t tdbBloomHash(const void *key, size_t n) {
     n -= 8;
   }
   if (n > 0) {
-    /* the last 1..7 bytes, little-endian and zero-padded, as one load */
-    unsigned char tail[8] = {0};
-    for (i = 0; i < n; i++)
-      tail[i] = p[i];
-    w = tdbBloomLoad64(tail) * TDB_BLOOM_M2;
+    /* the last 1..7 bytes, little-endian and zero-padded, as one load: of
+    ** the word ending at the key's end (its first 8 - n bytes, already
+    ** hashed, shifted out) when the key has 8 bytes, else of a copy */
+    if (len >= 8) {
+      w = tdbBloomLoad64(p + n - 8) >> (8u * (unsigned)(8 - n));
+    } else {
+      unsigned char tail[8] = {0};
+      for (i = 0; i < n; i++)
+        tail[i] = p[i];
+      w = tdbBloomLoad64(tail);
+    }
+    w *= TDB_BLOOM_M2;
     h ^= tdbBloomRotl(w, 31) * TDB_BLOOM_M1;
     h = tdbBloomRotl(h, 27) * TDB_BLOOM_M1 + TDB_BLOOM_M3;
   }

@@ -385,7 +385,9 @@ static int tdbDmlInsertPeriod(TdbDml *d, const TdbValue *src, int n, int64_t *vf
   *vf = d->ex->cvt;
   *vt = INT64_MAX;
   for (i = 0; names && i < names->n && i < n && rc == TDB_OK; i++) {
-    int is_from = strcmp(names->names[i], "_valid_from") == 0;
+    int is_from;
+    if (names->names[i][0] != '_') continue; /* a column: neither name */
+    is_from = strcmp(names->names[i], "_valid_from") == 0;
     int64_t *dst = is_from ? vf : vt;
     if (!is_from && strcmp(names->names[i], "_valid_to") != 0) continue;
     from |= is_from;
@@ -498,12 +500,13 @@ static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
   /* defaults first, then the supplied values */
   for (c = 0; c < t->ncols && rc == TDB_OK; c++) {
     int supplied = 0;
+    if (!t->cols[c].dflt) continue; /* nothing to put before the supplied values */
     if (a->names) {
       for (i = 0; i < a->names->n; i++) supplied |= strcmp(a->names->names[i], t->cols[c].name) == 0;
     } else {
       supplied = n > 0;
     }
-    if (!supplied && t->cols[c].dflt) {
+    if (!supplied) {
       TdbValue v;
       tdbValueSetNull(&v);
       rc = tdbExprEval(&ctx, t->cols[c].dflt, &v);

@@ -138,6 +138,9 @@ static void testHashPinned(void) {
   CHECK_EQ(tdbBloomHash("", 0), UINT64_C(0xf490368aba8bfeac));
   CHECK_EQ(tdbBloomHash("a", 1), UINT64_C(0x80fab60da747dbb5));
   CHECK_EQ(tdbBloomHash("hello, tensordb!", 16), UINT64_C(0x503007a2c8c6bf72));
+  /* a 1..7-byte tail after whole words (read as the key's last word) */
+  CHECK_EQ(tdbBloomHash("tensordb!", 9), UINT64_C(0xeb61c5ec4e3717a8));
+  CHECK_EQ(tdbBloomHash("0123456789abcde", 15), UINT64_C(0x56b12c920daa24f4));
 }
 
 int main(void) {
