@@ -490,11 +490,10 @@ static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
   const TdbTableDef *t = d->t;
   TdbValue *row = tdbMemAllocZero(&d->db->mem, sizeof(TdbValue) * (size_t)d->width);
   TdbEvalCtx ctx;
-  TdbStr rowkey;
+  TdbStr *rowkey = &d->newkey; /* kept with the statement (dml.h) */
   int64_t vf = 0, vt = 0;
   int c, i, rc = TDB_OK, skip = 0;
   if (!row) return tdbErrNoMem(&d->db->err);
-  tdbStrInit(&rowkey, &d->db->mem);
   for (c = 0; c < d->width; c++) tdbValueSetNull(&row[c]);
   tdbExecEvalCtx(d->ex, &ctx, NULL, NULL, 0);
   /* defaults first, then the supplied values */
@@ -528,15 +527,14 @@ static int tdbDmlInsertRow(TdbDml *d, const TdbValue *src, int n) {
     tdbDmlSetTimes(d, row, vf, vt);
     rc = tdbDmlCheckRow(d, row);
   }
-  if (rc == TDB_OK) rc = tdbDmlRowKey(d, &rowkey, row);
-  if (rc == TDB_OK) rc = tdbDmlCheckNew(d, row, &rowkey, vf, vt, a->conflict, &skip);
+  if (rc == TDB_OK) rc = tdbDmlRowKey(d, rowkey, row);
+  if (rc == TDB_OK) rc = tdbDmlCheckNew(d, row, rowkey, vf, vt, a->conflict, &skip);
   if (rc == TDB_OK && !skip) {
     if (t->npk == 0) d->t->next_rowid++;
-    rc = tdbDmlPutPiece(d, rowkey.z, rowkey.n, row, 0, vf, vt);
+    rc = tdbDmlPutPiece(d, rowkey->z, rowkey->n, row, 0, vf, vt);
     if (rc == TDB_OK) rc = tdbDmlReturn(d, row);
     d->changes++;
   }
-  tdbStrClear(&rowkey);
   for (c = 0; c < d->width; c++) tdbValueClear(&d->db->mem, &row[c]);
   tdbMemFree(&d->db->mem, row);
   return rc;

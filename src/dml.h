@@ -52,7 +52,8 @@ typedef struct TdbDml {
   TdbValue *defaults;     /* the table's DEFAULTs, for old versions (lazily) */
   int64_t changes;
   TdbStr key2, val;
-  TdbStr oldkey, newkey;  /* UPDATE family: a target's key, its new piece's */
+  TdbStr oldkey, newkey;  /* UPDATE family: a target's key, its new piece's;
+                          ** INSERT: the new row's key (newkey) */
   TdbRowSet targets, news;/* UPDATE family: the target pieces, their new contents */
 } TdbDml;
 
