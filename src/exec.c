@@ -644,6 +644,11 @@ static void tdbScanCondRange(TdbScanCond *c) {
   }
 }
 
+/* Does x op k hold, for c's op and k (its range, tdbScanCondRange)? */
+static TDB_ALWAYS_INLINE int tdbScanCondCompare(const TdbScanCond *c, int64_t x) {
+  return ((uint64_t)x - c->lo <= c->span) != c->neg;
+}
+
 /* Do the scan's conditions (p->conds) hold for row r of its chunk? 0 when
 ** one is false or unknown (its column NULL): the FILTER above would reject
 ** the row, and a comparison of an INTEGER or a NULL with an INTEGER never
@@ -663,7 +668,7 @@ static TDB_ALWAYS_INLINE int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s,
     }
     x = v->u.i;
     if (c->mod) x = tdbModBy(x, c->mod, c->mod_inv);
-    if (((uint64_t)x - c->lo <= c->span) == c->neg) return 0; /* x op k is false */
+    if (!tdbScanCondCompare(c, x)) return 0;
   }
   s->undecided += undecided;
   return 1;
