@@ -237,6 +237,10 @@ typedef struct TdbScanCond {
   int64_t k;
   int64_t mod;          /* 0: none; else the divisor (> 0) */
   uint64_t mod_inv;     /* tdbModInverse(mod) */
+  uint64_t lo, span;    /* op and k as a range (tdbScanCondRange): the
+                        ** condition holds when (x - lo) <= span, as 64-bit
+                        ** unsigned numbers, differs from neg */
+  int neg;
 } TdbScanCond;
 
 /* The inverse of divisor d (1 <= d): floor((2^64 - 1) / d) + 1, modulo 2^64,
@@ -610,6 +614,41 @@ static int tdbScanOpen(TdbExec *ex, TdbPlan *p, const TdbEvalCtx *outer) {
   return TDB_OK;
 }
 
+/* c's op and k as the range test of tdbScanCondsHold: x op k holds for the
+** x of [lo, lo + span] (NE: outside [k, k]); an empty range (x < INT64_MIN,
+** x > INT64_MAX) is the whole one negated. */
+static void tdbScanCondRange(TdbScanCond *c) {
+  uint64_t umin = (uint64_t)INT64_MIN, k = (uint64_t)c->k;
+  c->neg = 0;
+  switch (c->op) {
+    case TDB_OP_EQ: c->lo = k; c->span = 0; break;
+    case TDB_OP_NE: c->lo = k; c->span = 0; c->neg = 1; break;
+    case TDB_OP_LT: /* [INT64_MIN, k - 1] */
+    case TDB_OP_LE: /* [INT64_MIN, k] */
+      c->lo = umin;
+      c->span = k - umin;
+      if (c->op == TDB_OP_LT) {
+        if (c->k == INT64_MIN) c->span = UINT64_MAX, c->neg = 1;
+        else c->span--;
+      }
+      break;
+    case TDB_OP_GT: /* [k + 1, INT64_MAX] */
+    default: /* TDB_OP_GE: [k, INT64_MAX] */
+      c->lo = k;
+      c->span = (uint64_t)INT64_MAX - k;
+      if (c->op == TDB_OP_GT) {
+        if (c->k == INT64_MAX) c->span = UINT64_MAX, c->neg = 1;
+        else c->lo++, c->span--;
+      }
+      break;
+  }
+}
+
+/* Does x op k hold, for c's op and k (its range, tdbScanCondRange)? */
+static TDB_ALWAYS_INLINE int tdbScanCondCompare(const TdbScanCond *c, int64_t x) {
+  return ((uint64_t)x - c->lo <= c->span) != c->neg;
+}
+
 /* Do the scan's conditions (p->conds) hold for row r of its chunk? 0 when
 ** one is false or unknown (its column NULL): the FILTER above would reject
 ** the row, and a comparison of an INTEGER or a NULL with an INTEGER never
@@ -622,7 +661,6 @@ static TDB_ALWAYS_INLINE int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s,
     const TdbScanCond *c = &p->conds[i];
     const TdbValue *v = &p->out.col[c->col][r];
     int64_t x;
-    int ok;
     if (v->type != TDB_TYPE_INTEGER) {
       if (v->type == TDB_TYPE_NULL) return 0;
       undecided = 1;
@@ -630,15 +668,7 @@ static TDB_ALWAYS_INLINE int tdbScanCondsHold(const TdbPlan *p, TdbScanState *s,
     }
     x = v->u.i;
     if (c->mod) x = tdbModBy(x, c->mod, c->mod_inv);
-    switch (c->op) {
-      case TDB_OP_EQ: ok = x == c->k; break;
-      case TDB_OP_NE: ok = x != c->k; break;
-      case TDB_OP_LT: ok = x < c->k; break;
-      case TDB_OP_LE: ok = x <= c->k; break;
-      case TDB_OP_GT: ok = x > c->k; break;
-      default: ok = x >= c->k; break; /* TDB_OP_GE */
-    }
-    if (!ok) return 0;
+    if (!tdbScanCondCompare(c, x)) return 0;
   }
   s->undecided += undecided;
   return 1;
@@ -1147,6 +1177,7 @@ static int tdbScanCondOf(const TdbExec *ex, const TdbPlan *p, const TdbExpr *e, 
   c->k = kv->u.i;
   c->mod = mod;
   c->mod_inv = mod ? tdbModInverse(mod) : 0;
+  tdbScanCondRange(c);
   return 1;
 }
 
