@@ -883,31 +883,10 @@ static TDB_ALWAYS_INLINE int tdbScanFastRow(TdbExec *ex, TdbPlan *p, TdbScanStat
   q = rv + TDB_ROW_HEADER_MIN;
   for (i = 0; i < upto; i++) {
     int sl = s->slot[i];
-    uint64_t u;
     size_t used;
     if (end - q >= 4 && q[0] == TDB_TYPE_INTEGER) {
-      u = q[1];
-      if (u < 0x80) {
-        used = 2;
-      } else if (q[2] < 0x80) {
-        u = (u & 0x7Fu) | ((uint64_t)q[2] << 7);
-        used = 3;
-      } else if (q[3] < 0x80) {
-        u = (u & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
-        used = 4;
-      } else {
-        used = tdbGetVarint64(q + 1, end, &u);
-        if (used == 0) return 0;
-        used++;
-      }
-      if (sl >= 0) {
-        TdbValue *dst = &out->col[sl][r];
-        uint64_t x = (u >> 1) ^ (0u - (u & 1u)); /* zigzag */
-        dst->type = TDB_TYPE_INTEGER;
-        dst->owned = 0;
-        dst->n = 0;
-        memcpy(&dst->u.i, &x, sizeof x); /* two's complement, no conversion */
-      }
+      used = tdbRowIntegerAt(q, end, sl >= 0 ? &out->col[sl][r] : NULL);
+      if (used == 0) return 0;
     } else if (q < end && q[0] == TDB_TYPE_NULL) {
       used = 1;
       if (sl >= 0) tdbValueSetNull(&out->col[sl][r]);

@@ -285,32 +285,9 @@ TDB_PRIVATE int tdbRowDecodeSlots(const unsigned char *p, size_t n, uint32_t upt
   stop = TDB_MIN(upto, hdr->nstored);
   for (i = 0; i < stop; i++) {
     int sl = slot[i];
-    if (end - q >= 4 && q[0] == TDB_TYPE_INTEGER) {
-      /* the common case inline: an INTEGER of up to 3 varint bytes (any
-      ** such encoding is valid, as in tdbGetVarint64), the bytes known to
-      ** be there */
-      uint64_t u = q[1];
-      if (u < 0x80) {
-        used = 2;
-      } else if (q[2] < 0x80) {
-        u = (u & 0x7Fu) | ((uint64_t)q[2] << 7);
-        used = 3;
-      } else if (q[3] < 0x80) {
-        u = (u & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
-        used = 4;
-      } else {
-        size_t k = tdbGetVarint64(q + 1, end, &u);
-        if (k == 0) return TDB_CORRUPT;
-        used = 1 + k;
-      }
-      if (sl >= 0) {
-        TdbValue *v = &cols[sl][r];
-        uint64_t x = (u >> 1) ^ (0u - (u & 1u)); /* zigzag */
-        v->type = TDB_TYPE_INTEGER;
-        v->owned = 0;
-        v->n = 0;
-        memcpy(&v->u.i, &x, sizeof x); /* two's complement, no conversion */
-      }
+    if (end - q >= 4 && q[0] == TDB_TYPE_INTEGER) { /* the common case inline */
+      used = tdbRowIntegerAt(q, end, sl >= 0 ? &cols[sl][r] : NULL);
+      if (used == 0) return TDB_CORRUPT;
     } else if (sl >= 0) {
       TdbValue *v = &cols[sl][r];
       if (tdbRowReadColumn(q, end, v, &used) != TDB_OK) return TDB_CORRUPT;

@@ -49,14 +49,11 @@
 ** (truncation, an unknown type, flag or op, a bad varint, a length past the
 ** end, a missing NUL, a BOOLEAN byte other than 0/1, a VECTOR length that is
 ** not a multiple of 4, bytes after the last column) as TDB_CORRUPT.
-**
-** Nothing in the engine calls these yet (the DML and scan paths of issue 4
-** will): TDB_MAYBE_UNUSED keeps the amalgamation free of -Wunused-function
-** until then.
 */
 #ifndef TDB_ROWCODEC_H
 #define TDB_ROWCODEC_H
 
+#include "coding.h"
 #include "value.h"
 
 /* Flags and ops of a row version. On-disk: do not renumber. */
@@ -155,5 +152,37 @@ TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowDecodeHeader(const unsigned char *p, size
 ** DEFAULT); TDB_CORRUPT when what it reads is malformed (*out is NULL). */
 TDB_PRIVATE TDB_MAYBE_UNUSED int tdbRowColumnAt(const unsigned char *p, size_t n,
                                                 uint32_t pos, TdbValue *out);
+
+/* The column at q of a row's encoding, known to be an INTEGER (q[0] ==
+** TDB_TYPE_INTEGER, at least 4 bytes before end): its value into *dst (none
+** when dst is NULL), its size in the row returned, 0 when its varint is
+** malformed. Varints of up to 3 bytes decode inline (any such encoding is
+** valid, as in tdbGetVarint64): the scans' common column. */
+static inline size_t tdbRowIntegerAt(const unsigned char *q, const unsigned char *end,
+                                     TdbValue *dst) {
+  uint64_t u = q[1], x;
+  size_t used;
+  if (u < 0x80) {
+    used = 2;
+  } else if (q[2] < 0x80) {
+    u = (u & 0x7Fu) | ((uint64_t)q[2] << 7);
+    used = 3;
+  } else if (q[3] < 0x80) {
+    u = (u & 0x7Fu) | ((uint64_t)(q[2] & 0x7Fu) << 7) | ((uint64_t)q[3] << 14);
+    used = 4;
+  } else {
+    size_t k = tdbGetVarint64(q + 1, end, &u);
+    if (k == 0) return 0;
+    used = 1 + k;
+  }
+  if (dst) {
+    x = (u >> 1) ^ (0u - (u & 1u)); /* zigzag */
+    dst->type = TDB_TYPE_INTEGER;
+    dst->owned = 0;
+    dst->n = 0;
+    memcpy(&dst->u.i, &x, sizeof x); /* two's complement, no conversion */
+  }
+  return used;
+}
 
 #endif /* TDB_ROWCODEC_H */
